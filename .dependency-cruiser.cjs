@@ -1,0 +1,83 @@
+/**
+ * The layer rules of docs/architecture.md (DESIGN.md §2), checked in CI. Each layer lists
+ * the layers it may import; arrows point down only. Entry layers never import each other,
+ * except http mounting mcp, oauth and admin-ui. Another folder is entered only through its
+ * index.ts. test/house/boundaries.test.ts proves a violation fails.
+ */
+const LOWER = {
+  core: [],
+  config: ['core'],
+  storage: ['core', 'config'],
+  domain: ['core', 'config', 'storage'],
+  audit: ['core', 'config', 'storage', 'domain'],
+  credentials: ['core', 'config', 'storage', 'domain', 'audit'],
+  guard: ['core', 'config', 'storage', 'domain', 'audit', 'credentials'],
+  oauth: ['core', 'config', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+  mcp: ['core', 'config', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+  'admin-ui': ['core', 'config', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+  http: ['core', 'config', 'storage', 'domain', 'audit', 'credentials', 'guard', 'mcp', 'oauth', 'admin-ui'],
+  cli: ['core', 'config', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+};
+
+const layerRules = Object.entries(LOWER).map(([layer, allowed]) => ({
+  name: `layer-${layer}`,
+  comment: `src/${layer}/ may import only ${allowed.length ? allowed.join(', ') : 'nothing else in src'}`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/(${[layer, ...allowed].join('|')})/`, ...(layer === 'cli' ? ['^src/app\\.ts$'] : [])],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'only-through-index',
+      comment: "another folder's public surface is its index.ts",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'composition-root-is-not-imported',
+      comment: 'only main.ts and cli/ may import the composition root',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/cli/'] },
+      to: { path: '^src/app\\.ts$' },
+    },
+    {
+      name: 'core-imports-nothing',
+      comment: 'src/core/ depends on Node built-ins only',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { pathNot: '^src/core/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'no-transport-below-entry-layers',
+      comment: 'domain, storage, config and core never see HTTP, MCP, CLI or logging frameworks',
+      severity: 'error',
+      from: { path: '^src/(core|config|storage|domain)/' },
+      to: { path: 'node_modules/(hono|@hono|@modelcontextprotocol|commander|pino|oidc-provider)/' },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    {
+      name: 'not-to-dev-dependencies',
+      comment: 'shipped code never needs a devDependency; unit tests next to the code may',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

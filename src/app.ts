@@ -1,0 +1,86 @@
+/**
+ * Composition root: the one place that wires configuration, storage, domain and HTTP
+ * together. Everything below receives its collaborators from here; nothing is global.
+ */
+import { readFileSync } from 'node:fs';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { type Logger, pino } from 'pino';
+import type { Config } from './config/index.js';
+import {
+  type Clock,
+  createIdGenerator,
+  cryptoRandom,
+  type IdGenerator,
+  type Random,
+  systemClock,
+} from './core/index.js';
+import { createDomain, type Domain } from './domain/index.js';
+import { createHttpApp } from './http/index.js';
+import { openStore, type Store } from './storage/index.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface AppOverrides {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: Logger;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly store: Store;
+  readonly domain: Domain;
+  readonly http: Hono;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'taskgate' } }, pino.destination(2));
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? cryptoRandom;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const ids = createIdGenerator(clock, random);
+  const store = await openStore(config.databaseUrl);
+  const domain = createDomain({ store, clock, ids });
+  const http = createHttpApp({ database: store, version: VERSION, logger });
+  return { config, store, domain, http, clock, random, ids, logger, close: () => store.close() };
+}
+
+export interface RunningServer {
+  /** The URL the server actually listens on (the real port when 0 was asked for). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export function listen(app: App): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    const server: ServerType = serve(
+      { fetch: app.http.fetch, hostname: app.config.host, port: app.config.port },
+      (info) => {
+        server.off('error', onError);
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              // Idle keep-alive sockets would otherwise hold close() open for seconds.
+              if ('closeAllConnections' in server) server.closeAllConnections();
+            }),
+        });
+      },
+    );
+    server.once('error', onError);
+  });
+}

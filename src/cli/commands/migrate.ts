@@ -1,0 +1,24 @@
+/** `taskgate migrate`: applies pending database migrations and says which. */
+import type { Command } from 'commander';
+import { migrateToLatest, openDatabase } from '../../storage/index.js';
+import { configFor } from '../context.js';
+import { type CliIo, type CommonOptions, printResult } from '../io.js';
+
+export function registerMigrate(program: Command, io: CliIo): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async (options: CommonOptions) => {
+      const config = configFor(io, options);
+      const handle = await openDatabase(config.databaseUrl);
+      try {
+        const report = await migrateToLatest(handle.db);
+        const human = report.applied.length
+          ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}.`
+          : 'Database is up to date.';
+        printResult(io, options, { database: handle.kind, applied: report.applied }, human);
+      } finally {
+        await handle.close();
+      }
+    });
+}

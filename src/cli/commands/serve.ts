@@ -1,0 +1,109 @@
+/**
+ * `taskgate serve` runs the HTTP server; `taskgate demo` (what `npm start` runs) first
+ * seeds a demo workspace when the database is empty. Both stop cleanly on SIGINT/SIGTERM.
+ */
+import type { Command } from 'commander';
+import { type App, listen } from '../../app.js';
+import type { Config } from '../../config/index.js';
+import { createSeededRandom } from '../../core/index.js';
+import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
+import { configFor, openApp } from '../context.js';
+import { type CliIo, type CommonOptions, printResult } from '../io.js';
+import { ensureSecretKey } from '../secret-key.js';
+
+interface ServeOptions extends CommonOptions {
+  readonly port?: string;
+  readonly host?: string;
+  readonly publicUrl?: string;
+}
+
+/** A fixed seed: every fresh demo shows the same tasks, which makes docs and screenshots stable. */
+const DEMO_SEED = 20261127;
+
+export function registerServe(program: Command, io: CliIo): void {
+  const withServerOptions = (command: Command) =>
+    command
+      .option('--port <port>', 'TCP port (default 8787, env TASKGATE_PORT)')
+      .option('--host <host>', 'bind address (default 127.0.0.1, env TASKGATE_HOST)')
+      .option('--public-url <url>', 'public origin (env TASKGATE_PUBLIC_URL)');
+
+  withServerOptions(program.command('serve').description('run the HTTP server')).action(
+    async (options: ServeOptions) => {
+      await runServer(io, options, serverConfig(io, options), async () => undefined);
+    },
+  );
+
+  withServerOptions(
+    program
+      .command('demo')
+      .description('seed a demo workspace if the database is empty, then serve (npm start)'),
+  ).action(async (options: ServeOptions) => {
+    await runServer(io, options, serverConfig(io, options), async (app) => {
+      if ((await app.domain.workspaces.list()).length > 0) return undefined;
+      return seedDemoWorkspace(app.domain, app.clock, createSeededRandom(DEMO_SEED));
+    });
+  });
+}
+
+function serverConfig(io: CliIo, options: ServeOptions): Config {
+  return ensureSecretKey(
+    configFor(io, options, { port: options.port, host: options.host, publicUrl: options.publicUrl }),
+  );
+}
+
+async function runServer(
+  io: CliIo,
+  options: ServeOptions,
+  config: Config,
+  prepare: (app: App) => Promise<DemoSummary | undefined>,
+): Promise<void> {
+  const app = await openApp(io, config);
+  try {
+    const seeded = await prepare(app);
+    const server = await listen(app);
+    const workspaces = await app.domain.workspaces.list();
+    printResult(
+      io,
+      options,
+      {
+        url: server.url,
+        publicUrl: config.publicUrl,
+        database: app.store.kind,
+        workspaces: workspaces.map((w) => w.slug),
+        seeded,
+      },
+      banner(
+        server.url,
+        config,
+        workspaces.map((w) => w.slug),
+        seeded,
+      ),
+    );
+    app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
+    await (io.stopSignal ?? new Promise<void>(() => undefined));
+    await server.close();
+  } finally {
+    await app.close();
+  }
+}
+
+function banner(url: string, config: Config, workspaces: string[], seeded: DemoSummary | undefined): string {
+  const lines = [
+    `Taskgate is listening on ${url} (database ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')})`,
+  ];
+  if (seeded) {
+    lines.push(
+      `Created the demo workspace "${DEMO_WORKSPACE}": ${seeded.members} members, ${seeded.projects} projects,`,
+      `${seeded.tasks} tasks, ${seeded.comments} comments, ${seeded.timeEntries} time entries.`,
+    );
+  }
+  lines.push(
+    `Workspaces: ${workspaces.length ? workspaces.join(', ') : 'none yet'}`,
+    '',
+    'Next:',
+    `  curl ${url}/healthz                     check the server and its database`,
+    '  npx taskgate init --workspace acme --owner you@example.com   create your own workspace',
+    '  Press Ctrl+C to stop.',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,63 @@
+/**
+ * The `taskgate` command line. `runCli` parses argv, runs one command and returns its exit
+ * code; it never calls process.exit, so tests run it in-process with their own streams.
+ */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../app.js';
+import { toAppError } from '../core/index.js';
+import { registerInit } from './commands/init.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerServe } from './commands/serve.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from './to-exit-code.js';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('taskgate')
+    .description('Taskgate: a team workspace with an MCP server that is safe to hand to AI assistants')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showSuggestionAfterError(true);
+  // Settings above are copied into each subcommand when it is created; the common options
+  // are added after, so every command gets --db and --json.
+  registerInit(program, io);
+  registerServe(program, io);
+  registerMigrate(program, io);
+  for (const command of program.commands) {
+    command
+      .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:./data/taskgate.db)')
+      .option('--json', 'machine-readable output');
+  }
+  return program;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  const wantsJson = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      ) {
+        return EXIT_OK;
+      }
+      // Commander already printed its own one-line message to stderr.
+      return EXIT_USAGE;
+    }
+    const appError = toAppError(error);
+    io.stderr.write(`${toCliMessage(appError)}\n`);
+    if (appError.code === 'internal') io.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
+    if (wantsJson) {
+      const fields = appError.fields;
+      io.stdout.write(
+        `${JSON.stringify({ error: { code: appError.code, message: appError.publicMessage, ...(fields.length ? { fields } : {}) } })}\n`,
+      );
+    }
+    return toExitCode(appError);
+  }
+}

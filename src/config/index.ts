@@ -1,0 +1,4 @@
+/** Configuration: one zod schema for every setting, loaded from flags + environment, frozen. */
+export { renderConfigurationTable } from './doc.js';
+export { type Config, type ConfigFlags, type ConfigSources, loadConfig, parseConfig } from './load-config.js';
+export { ENVIRONMENTS, type Environment, SETTINGS, type SettingName } from './settings.js';

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../core/index.js';
+import { loadConfig, parseConfig } from './load-config.js';
+
+describe('parseConfig', () => {
+  it('applies the defaults and derives publicUrl when nothing is set', () => {
+    const result = parseConfig({ env: {} });
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        databaseUrl: 'sqlite:./data/taskgate.db',
+        host: '127.0.0.1',
+        port: 8787,
+        publicUrl: 'http://127.0.0.1:8787',
+        environment: 'development',
+        dataDir: './data',
+        secretKey: undefined,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('derives a loopback publicUrl when the host is a wildcard address', () => {
+    const config = loadConfig({ env: { TASKGATE_HOST: '0.0.0.0', TASKGATE_PORT: '9000' } });
+    expect(config.publicUrl).toBe('http://127.0.0.1:9000');
+  });
+
+  it('prefers a flag over the environment when both are set', () => {
+    const config = loadConfig({
+      env: { TASKGATE_PORT: '9000', TASKGATE_DATABASE_URL: 'sqlite:env.db' },
+      flags: { port: '9100', databaseUrl: 'sqlite:flag.db' },
+    });
+    expect(config.port).toBe(9100);
+    expect(config.databaseUrl).toBe('sqlite:flag.db');
+  });
+
+  it('falls back to the environment when a flag is undefined', () => {
+    const config = loadConfig({ env: { TASKGATE_PORT: '9000' }, flags: { port: undefined } });
+    expect(config.port).toBe(9000);
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    const config = loadConfig({ env: { TASKGATE_PORT: '', TASKGATE_ENVIRONMENT: '' } });
+    expect(config.port).toBe(8787);
+    expect(config.environment).toBe('development');
+  });
+
+  it('reports every bad setting at once when several are wrong', () => {
+    const result = parseConfig({
+      env: {
+        TASKGATE_PORT: 'eighty',
+        TASKGATE_ENVIRONMENT: 'prod',
+        TASKGATE_DATABASE_URL: 'mysql://db/taskgate',
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const fields = result.error.map((issue) => issue.field).sort();
+    expect(fields).toEqual([
+      'databaseUrl (TASKGATE_DATABASE_URL / --db)',
+      'environment (TASKGATE_ENVIRONMENT)',
+      'port (TASKGATE_PORT / --port)',
+    ]);
+  });
+
+  it('removes trailing slashes from publicUrl when one is given', () => {
+    const config = loadConfig({ env: { TASKGATE_PUBLIC_URL: 'https://tasks.example.com//' } });
+    expect(config.publicUrl).toBe('https://tasks.example.com');
+  });
+
+  it('refuses a publicUrl with a query when one is given', () => {
+    const result = parseConfig({ env: { TASKGATE_PUBLIC_URL: 'https://tasks.example.com/?next=evil' } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toEqual([
+      {
+        field: 'publicUrl (TASKGATE_PUBLIC_URL / --public-url)',
+        message: 'must be an absolute http(s) URL without query or fragment',
+      },
+    ]);
+  });
+
+  it('refuses a secret key shorter than 32 characters', () => {
+    const result = parseConfig({ env: { TASKGATE_SECRET_KEY: 'short' } });
+    expect(result.ok).toBe(false);
+  });
+});
+
+describe('loadConfig', () => {
+  it('returns a frozen config when the settings are valid', () => {
+    const config = loadConfig({ env: {} });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('throws one invalid_input error naming each setting when several are wrong', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ env: { TASKGATE_PORT: '70000', TASKGATE_LOG_LEVEL: 'loud' } });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AppError);
+    const error = caught as AppError;
+    expect(error.code).toBe('invalid_input');
+    expect(error.fields).toHaveLength(2);
+    expect(error.publicMessage).toContain('port (TASKGATE_PORT / --port): must be 0-65535');
+    expect(error.publicMessage).toContain('logLevel (TASKGATE_LOG_LEVEL)');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Turns raw inputs (environment variables and CLI flags, flags winning) into one frozen
+ * Config, or a list of every problem at once. Pure: the caller passes the environment in.
+ */
+import { err, type FieldIssue, invalidInput, ok, type Result } from '../core/index.js';
+import { configSchema, type Environment, SETTINGS, type SettingName } from './settings.js';
+
+export interface Config {
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly environment: Environment;
+  readonly dataDir: string;
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+}
+
+export type ConfigFlags = Partial<Record<SettingName, string | number | undefined>>;
+
+export interface ConfigSources {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly flags?: ConfigFlags;
+}
+
+export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]> {
+  const raw: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    const fromFlag = sources.flags?.[name as SettingName];
+    const fromEnv = sources.env[setting.env];
+    const value = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
+    if (value !== undefined) raw[name] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    return err(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'config') as SettingName;
+        const setting = SETTINGS[name];
+        const source = setting
+          ? `${name} (${setting.env}${'flag' in setting ? ` / ${setting.flag}` : ''})`
+          : name;
+        return { field: source, message: issue.message };
+      }),
+    );
+  }
+  const value = parsed.data;
+  const publicUrl = value.publicUrl ?? `http://${hostForUrl(value.host)}:${value.port}`;
+  return ok(Object.freeze({ ...value, publicUrl, secretKey: value.secretKey }));
+}
+
+/** Like parseConfig, but throws one `invalid_input` AppError that lists every problem. */
+export function loadConfig(sources: ConfigSources): Config {
+  const result = parseConfig(sources);
+  if (!result.ok) throw invalidInput(result.error);
+  return result.value;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

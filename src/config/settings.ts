@@ -1,0 +1,120 @@
+/**
+ * Every setting Taskgate reads, in one table: its zod schema, where it comes from
+ * (environment variable and CLI flag) and a documentation line. `docs/configuration.md`
+ * is generated from this table and a test keeps the two in step.
+ */
+import { z } from 'zod';
+
+export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value), {
+    message: 'must be sqlite:<path> or postgres://…',
+  });
+
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0-65535')
+  .max(65535, 'must be 0-65535');
+
+const publicUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an absolute http(s) URL without query or fragment' },
+  )
+  // No trailing slash: every public URL is built by appending a path to it.
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const secretKey = z
+  .string()
+  .trim()
+  .min(32, 'must be at least 32 characters (e.g. 32 random bytes in base64url)');
+
+export interface SettingDoc {
+  readonly env: string;
+  readonly flag?: string;
+  readonly doc: string;
+  readonly defaultText: string;
+}
+
+export const SETTINGS = {
+  databaseUrl: {
+    schema: databaseUrl.default('sqlite:./data/taskgate.db'),
+    env: 'TASKGATE_DATABASE_URL',
+    flag: '--db',
+    doc: 'Database: `sqlite:<file>` (embedded, WAL) or `postgres://user@host:port/db` (add `?schema=name` to use a schema other than `public`).',
+    defaultText: '`sqlite:./data/taskgate.db`',
+  },
+  host: {
+    schema: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+    env: 'TASKGATE_HOST',
+    flag: '--host',
+    doc: 'Interface the HTTP server binds to. Keep the loopback default unless a reverse proxy needs otherwise.',
+    defaultText: '`127.0.0.1`',
+  },
+  port: {
+    schema: port.default(8787),
+    env: 'TASKGATE_PORT',
+    flag: '--port',
+    doc: 'TCP port of the HTTP server (`0` picks a free port).',
+    defaultText: '`8787`',
+  },
+  publicUrl: {
+    schema: publicUrl.optional(),
+    env: 'TASKGATE_PUBLIC_URL',
+    flag: '--public-url',
+    doc: 'The origin clients use to reach this server. Every URL Taskgate emits is built from it, never from the Host header.',
+    defaultText: '`http://<host>:<port>`',
+  },
+  environment: {
+    schema: z
+      .enum(ENVIRONMENTS, { message: `must be one of ${ENVIRONMENTS.join(', ')}` })
+      .default('development'),
+    env: 'TASKGATE_ENVIRONMENT',
+    doc: 'Deployment environment: `development`, `staging` or `production`. Decides safe defaults such as write-confirmation policy.',
+    defaultText: '`development`',
+  },
+  dataDir: {
+    schema: z.string().trim().min(1, 'must not be empty').default('./data'),
+    env: 'TASKGATE_DATA_DIR',
+    doc: 'Directory for local state such as the generated secret key. The SQLite file lives where the database URL says.',
+    defaultText: '`./data`',
+  },
+  secretKey: {
+    schema: secretKey.optional(),
+    env: 'TASKGATE_SECRET_KEY',
+    doc: 'Root secret for HMACs and signing keys. If unset, one is generated into `<data dir>/secret.key` (mode 0600) on first start. Instances sharing a database must share it.',
+    defaultText: 'generated',
+  },
+  logLevel: {
+    schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    env: 'TASKGATE_LOG_LEVEL',
+    doc: 'Minimum level of the JSON log written to stderr.',
+    defaultText: '`info`',
+  },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export const configSchema = z
+  .object(
+    Object.fromEntries(Object.entries(SETTINGS).map(([name, setting]) => [name, setting.schema])) as {
+      [K in SettingName]: (typeof SETTINGS)[K]['schema'];
+    },
+  )
+  .strict();

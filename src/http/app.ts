@@ -1,0 +1,58 @@
+/**
+ * The HTTP application: one Hono app on one origin. Today it serves health; the MCP,
+ * OAuth and admin surfaces mount here later. Every error leaves through `toHttpError`.
+ */
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { AppError, toAppError } from '../core/index.js';
+import { toHttpError } from './to-http-error.js';
+
+/** What health needs to know about the database: the smallest port. */
+export interface HealthProbe {
+  readonly kind: 'sqlite' | 'postgres';
+  ping(): Promise<void>;
+}
+
+export interface HttpDeps {
+  readonly database: HealthProbe;
+  readonly version: string;
+  readonly logger: Logger;
+}
+
+export function createHttpApp(deps: HttpDeps): Hono {
+  const { database, version, logger } = deps;
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+  });
+
+  app.get('/healthz', async (c) => {
+    try {
+      await database.ping();
+      return c.json({ status: 'ok', version, database: database.kind });
+    } catch (error) {
+      logger.error({ err: error }, 'health check: database unreachable');
+      return c.json({ status: 'unavailable', version, database: database.kind }, 503);
+    }
+  });
+
+  app.notFound((c) => {
+    const { status, body } = toHttpError(
+      new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`),
+    );
+    return c.json(body, status);
+  });
+
+  app.onError((error, c) => {
+    const appError = toAppError(error);
+    if (appError.code === 'internal') logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    const { status, body } = toHttpError(appError);
+    return c.json(body, status);
+  });
+
+  return app;
+}

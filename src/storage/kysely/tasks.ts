@@ -1,0 +1,163 @@
+/** Tasks, their change history and the trash. */
+import { type Kysely, sql, type Updateable } from 'kysely';
+import type { TaskRepository } from '../ports.js';
+import type { Database, TaskTable } from '../schema.js';
+import { fromTask, toTask, toTaskChange } from './rows.js';
+
+export function createTaskRepository(db: Kysely<Database>): TaskRepository {
+  const findById = async (workspaceId: string, id: string) => {
+    const row = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toTask(row);
+  };
+
+  const setIfVersion = async (
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    set: Updateable<TaskTable>,
+  ) => {
+    const row = await db
+      .updateTable('tasks')
+      .set((eb) => ({ ...set, version: eb('version', '+', 1) }))
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toTask(row);
+  };
+
+  return {
+    findById,
+    async insert(task) {
+      await db.insertInto('tasks').values(fromTask(task)).execute();
+    },
+    async findByNumber(workspaceId, projectId, number) {
+      const row = await db
+        .selectFrom('tasks')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('project_id', '=', projectId)
+        .where('number', '=', number)
+        .executeTakeFirst();
+      return row && toTask(row);
+    },
+    async list(workspaceId, filter, page) {
+      let query = db.selectFrom('tasks').selectAll().where('workspace_id', '=', workspaceId);
+      if (filter.projectIds !== undefined) {
+        if (filter.projectIds.length === 0) return [];
+        query = query.where('project_id', 'in', [...filter.projectIds]);
+      }
+      if (filter.statuses?.length) query = query.where('status', 'in', [...filter.statuses]);
+      if (filter.assigneeId !== undefined) query = query.where('assignee_id', '=', filter.assigneeId);
+      if (filter.dueBefore !== undefined) query = query.where('due_date', '<', filter.dueBefore);
+      if (filter.dueAfter !== undefined) query = query.where('due_date', '>', filter.dueAfter);
+      // Labels are validated to [a-z0-9-], so the quoted form cannot contain LIKE wildcards.
+      if (filter.label !== undefined)
+        query = query.where('labels', 'like', `%${JSON.stringify(filter.label)}%`);
+      if (filter.text !== undefined) {
+        const pattern = `%${escapeLike(filter.text.toLowerCase())}%`;
+        // An explicit ESCAPE: SQLite has no default escape character, PostgreSQL uses backslash.
+        query = query.where(
+          sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(description) like ${pattern} escape '\\')`,
+        );
+      }
+      query =
+        filter.deleted === 'only'
+          ? query.where('deleted_at', 'is not', null)
+          : query.where('deleted_at', 'is', null);
+      if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+      return (await query.orderBy('id').limit(page.limit).execute()).map(toTask);
+    },
+    async updateIfVersion(workspaceId, id, expectedVersion, update) {
+      const f = update.fields;
+      return setIfVersion(workspaceId, id, expectedVersion, {
+        ...(f.title !== undefined && { title: f.title }),
+        ...(f.description !== undefined && { description: f.description }),
+        ...(f.status !== undefined && { status: f.status }),
+        ...(f.priority !== undefined && { priority: f.priority }),
+        ...(f.assigneeId !== undefined && { assignee_id: f.assigneeId }),
+        ...(f.dueDate !== undefined && { due_date: f.dueDate }),
+        ...(f.labels !== undefined && { labels: JSON.stringify(f.labels) }),
+        updated_at: update.updatedAt,
+        updated_by: update.updatedBy,
+        updated_via: update.updatedVia,
+      });
+    },
+    async setDeletedIfVersion(workspaceId, id, expectedVersion, deleted, update) {
+      return setIfVersion(workspaceId, id, expectedVersion, {
+        deleted_at: deleted?.at ?? null,
+        deleted_by: deleted?.by ?? null,
+        updated_at: update.updatedAt,
+        updated_by: update.updatedBy,
+        updated_via: update.updatedVia,
+      });
+    },
+    async insertChange(c) {
+      await db
+        .insertInto('task_changes')
+        .values({
+          id: c.id,
+          workspace_id: c.workspaceId,
+          task_id: c.taskId,
+          version: c.version,
+          changes: JSON.stringify(c.changes),
+          changed_by: c.changedBy,
+          changed_via: c.changedVia,
+          credential_name: c.credentialName,
+          changed_at: c.changedAt,
+        })
+        .execute();
+    },
+    async listChanges(workspaceId, taskId, afterVersion) {
+      const rows = await db
+        .selectFrom('task_changes')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('task_id', '=', taskId)
+        .where('version', '>', afterVersion)
+        .orderBy('version')
+        .execute();
+      return rows.map(toTaskChange);
+    },
+    async countDependents(workspaceId, taskId) {
+      const count = async (table: 'comments' | 'time_entries') => {
+        const row = await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('task_id', '=', taskId)
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      };
+      return { comments: await count('comments'), timeEntries: await count('time_entries') };
+    },
+    async purgeDeletedBefore(workspaceId, before) {
+      const doomed = db
+        .selectFrom('tasks')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is not', null)
+        .where('deleted_at', '<', before);
+      await db.deleteFrom('comments').where('task_id', 'in', doomed).execute();
+      await db.deleteFrom('time_entries').where('task_id', 'in', doomed).execute();
+      await db.deleteFrom('task_changes').where('task_id', 'in', doomed).execute();
+      const result = await db
+        .deleteFrom('tasks')
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is not', null)
+        .where('deleted_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}

@@ -1,0 +1,80 @@
+/** Workspaces and their members. */
+import type { Kysely } from 'kysely';
+import type { MemberRepository, WorkspaceRepository } from '../ports.js';
+import type { Database } from '../schema.js';
+import { toMember, toWorkspace } from './rows.js';
+
+export function createWorkspaceRepository(db: Kysely<Database>): WorkspaceRepository {
+  return {
+    async insert(w) {
+      await db
+        .insertInto('workspaces')
+        .values({ id: w.id, slug: w.slug, name: w.name, environment: w.environment, created_at: w.createdAt })
+        .execute();
+    },
+    async findById(id) {
+      const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toWorkspace(row);
+    },
+    async findBySlug(slug) {
+      const row = await db.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirst();
+      return row && toWorkspace(row);
+    },
+    async list() {
+      return (await db.selectFrom('workspaces').selectAll().orderBy('slug').execute()).map(toWorkspace);
+    },
+  };
+}
+
+export function createMemberRepository(db: Kysely<Database>): MemberRepository {
+  return {
+    async insert(m) {
+      await db
+        .insertInto('members')
+        .values({
+          id: m.id,
+          workspace_id: m.workspaceId,
+          email: m.email,
+          name: m.name,
+          role: m.role,
+          created_at: m.createdAt,
+        })
+        .execute();
+    },
+    async findById(workspaceId, id) {
+      const row = await db
+        .selectFrom('members')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toMember(row);
+    },
+    async findByEmail(workspaceId, email) {
+      const row = await db
+        .selectFrom('members')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      return row && toMember(row);
+    },
+    async list(workspaceId) {
+      const rows = await db
+        .selectFrom('members')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('id')
+        .execute();
+      return rows.map(toMember);
+    },
+    async updateRole(workspaceId, id, role) {
+      await db
+        .updateTable('members')
+        .set({ role })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The storage ports: the smallest interfaces the domain needs. Every method is scoped by
+ * workspace id where an object belongs to one, so a query can never cross tenants by
+ * accident. Implemented once with kysely for SQLite and PostgreSQL (`kysely-store.ts`)
+ * and held to one contract suite.
+ */
+import type {
+  Comment,
+  Member,
+  Project,
+  Role,
+  Task,
+  TaskChange,
+  TaskFields,
+  TaskStatus,
+  TimeEntry,
+  Via,
+  Workspace,
+} from './records.js';
+
+export interface WorkspaceRepository {
+  insert(workspace: Workspace): Promise<void>;
+  findById(id: string): Promise<Workspace | undefined>;
+  findBySlug(slug: string): Promise<Workspace | undefined>;
+  list(): Promise<Workspace[]>;
+}
+
+export interface MemberRepository {
+  insert(member: Member): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<Member | undefined>;
+  findByEmail(workspaceId: string, email: string): Promise<Member | undefined>;
+  list(workspaceId: string): Promise<Member[]>;
+  updateRole(workspaceId: string, id: string, role: Role): Promise<void>;
+}
+
+export interface ProjectPatch {
+  readonly name?: string;
+  readonly description?: string;
+  readonly archived?: boolean;
+  readonly updatedAt: string;
+}
+
+export interface ProjectRepository {
+  insert(project: Project): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<Project | undefined>;
+  findByKey(workspaceId: string, key: string): Promise<Project | undefined>;
+  /** All projects of the workspace, or only those `memberId` belongs to. */
+  list(workspaceId: string, options: { includeArchived: boolean; memberId?: string }): Promise<Project[]>;
+  update(workspaceId: string, id: string, patch: ProjectPatch): Promise<void>;
+  /** Atomically takes the next task number of the project (the `12` of `APO-12`). */
+  takeTaskNumber(workspaceId: string, id: string): Promise<number>;
+  addMember(projectId: string, memberId: string): Promise<void>;
+  isMember(projectId: string, memberId: string): Promise<boolean>;
+  listMemberIds(projectId: string): Promise<string[]>;
+}
+
+export interface TaskFilter {
+  /** Restrict to these projects; `undefined` means every project of the workspace. */
+  readonly projectIds?: readonly string[];
+  readonly statuses?: readonly TaskStatus[];
+  readonly assigneeId?: string;
+  readonly dueBefore?: string;
+  readonly dueAfter?: string;
+  readonly label?: string;
+  /** Case-insensitive substring of title or description. */
+  readonly text?: string;
+  readonly deleted?: 'exclude' | 'only';
+}
+
+export interface PageRequest {
+  /** Return items whose id sorts after this one. */
+  readonly afterId?: string;
+  readonly limit: number;
+}
+
+export interface TaskUpdate {
+  readonly fields: Partial<TaskFields>;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  readonly updatedVia: Via;
+}
+
+export interface TaskRepository {
+  insert(task: Task): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<Task | undefined>;
+  findByNumber(workspaceId: string, projectId: string, number: number): Promise<Task | undefined>;
+  list(workspaceId: string, filter: TaskFilter, page: PageRequest): Promise<Task[]>;
+  /**
+   * Applies `update` and increments the version only if the stored version equals
+   * `expectedVersion`; returns the new task, or `undefined` when the version moved on.
+   */
+  updateIfVersion(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    update: TaskUpdate,
+  ): Promise<Task | undefined>;
+  /** Sets or clears `deleted_at` if the version matches; same contract as updateIfVersion. */
+  setDeletedIfVersion(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    deleted: { at: string; by: string } | null,
+    update: Omit<TaskUpdate, 'fields'>,
+  ): Promise<Task | undefined>;
+  insertChange(change: TaskChange): Promise<void>;
+  listChanges(workspaceId: string, taskId: string, afterVersion: number): Promise<TaskChange[]>;
+  countDependents(workspaceId: string, taskId: string): Promise<{ comments: number; timeEntries: number }>;
+  /** Permanently removes trashed tasks deleted before `before`, with their comments, time and history. */
+  purgeDeletedBefore(workspaceId: string, before: string): Promise<number>;
+}
+
+export interface CommentRepository {
+  insert(comment: Comment): Promise<void>;
+  listByTask(workspaceId: string, taskId: string, page: PageRequest): Promise<Comment[]>;
+}
+
+export interface TimeEntryFilter {
+  readonly taskId?: string;
+  readonly memberId?: string;
+  readonly projectIds?: readonly string[];
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface TimeEntryRepository {
+  insert(entry: TimeEntry): Promise<void>;
+  list(workspaceId: string, filter: TimeEntryFilter, page: PageRequest): Promise<TimeEntry[]>;
+}
+
+export interface Repositories {
+  readonly workspaces: WorkspaceRepository;
+  readonly members: MemberRepository;
+  readonly projects: ProjectRepository;
+  readonly tasks: TaskRepository;
+  readonly comments: CommentRepository;
+  readonly timeEntries: TimeEntryRepository;
+}
+
+export interface Store extends Repositories {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs `work` in one database transaction; it commits only if `work` resolves. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+/**
+ * The shapes the storage ports return and accept, and the closed vocabularies they use.
+ * Defined here, below the domain, so that both the ports and the services speak them.
+ */
+import type { Environment } from '../config/index.js';
+
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const VIAS = ['web', 'mcp', 'api', 'cli'] as const;
+export type Via = (typeof VIAS)[number];
+
+export const TASK_STATUSES = ['todo', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export interface Workspace {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly createdAt: string;
+}
+
+export interface Member {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly createdAt: string;
+}
+
+export interface Project {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly archived: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The fields of a task a caller may set; everything else is bookkeeping. */
+export interface TaskFields {
+  readonly title: string;
+  readonly description: string;
+  readonly status: TaskStatus;
+  readonly priority: TaskPriority;
+  readonly assigneeId: string | null;
+  readonly dueDate: string | null;
+  readonly labels: readonly string[];
+}
+
+export interface Task extends TaskFields {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly projectId: string;
+  readonly number: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly createdVia: Via;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  readonly updatedVia: Via;
+  readonly deletedAt: string | null;
+  readonly deletedBy: string | null;
+}
+
+export interface FieldChange {
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** One row of a task's history: which fields one version changed, by whom, through what. */
+export interface TaskChange {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly taskId: string;
+  readonly version: number;
+  readonly changes: Readonly<Record<string, FieldChange>>;
+  readonly changedBy: string;
+  readonly changedVia: Via;
+  readonly credentialName: string | null;
+  readonly changedAt: string;
+}
+
+export interface Comment {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly taskId: string;
+  readonly authorId: string;
+  readonly body: string;
+  readonly via: Via;
+  readonly credentialName: string | null;
+  readonly createdAt: string;
+}
+
+export interface TimeEntry {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly taskId: string;
+  readonly memberId: string;
+  readonly date: string;
+  readonly minutes: number;
+  readonly billable: boolean;
+  readonly note: string | null;
+  readonly via: Via;
+  readonly createdAt: string;
+}
