@@ -51,7 +51,7 @@ module.exports = {
       name: 'core-imports-nothing',
       comment: 'src/core/ depends on Node built-ins only',
       severity: 'error',
-      from: { path: '^src/core/' },
+      from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
       to: { pathNot: '^src/core/', dependencyTypesNot: ['core'] },
     },
     {

@@ -25,7 +25,7 @@ export function buildProgram(io: CliIo): Command {
   registerMigrate(program, io);
   for (const command of program.commands) {
     command
-      .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:./data/taskgate.db)')
+      .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:<data dir>/taskgate.db)')
       .option('--json', 'machine-readable output');
   }
   return program;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
+import { AppError } from '../core/index.js';
 
 export function ensureSecretKey(config: Config): Config {
   if (config.secretKey) return config;
@@ -14,7 +15,8 @@ export function ensureSecretKey(config: Config): Config {
   let secret: string;
   try {
     secret = readFileSync(file, 'utf8').trim();
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, error);
     mkdirSync(config.dataDir, { recursive: true });
     secret = randomBytes(32).toString('base64url');
     // 'wx': never overwrite a key another process wrote a moment ago.
@@ -24,5 +26,19 @@ export function ensureSecretKey(config: Config): Config {
       secret = readFileSync(file, 'utf8').trim();
     }
   }
+  // Fail closed: a truncated or emptied key file must not become a weak secret.
+  if (secret.length < MIN_SECRET_LENGTH) throw unreadable(file);
   return Object.freeze({ ...config, secretKey: secret });
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+function unreadable(file: string, cause?: unknown): AppError {
+  return new AppError(
+    'unavailable',
+    `secret key file ${file} is unreadable or shorter than ${MIN_SECRET_LENGTH} characters`,
+    {
+      cause,
+    },
+  );
 }

@@ -20,6 +20,16 @@ describe('parseConfig', () => {
     });
   });
 
+  it('keeps the default SQLite file inside the data directory', () => {
+    expect(loadConfig({ env: { TASKGATE_DATA_DIR: '/var/lib/taskgate/' } }).databaseUrl).toBe(
+      'sqlite:/var/lib/taskgate/taskgate.db',
+    );
+    expect(
+      loadConfig({ env: { TASKGATE_DATA_DIR: '/srv', TASKGATE_DATABASE_URL: 'postgres://db/x' } })
+        .databaseUrl,
+    ).toBe('postgres://db/x');
+  });
+
   it('derives a loopback publicUrl when the host is a wildcard address', () => {
     const config = loadConfig({ env: { TASKGATE_HOST: '0.0.0.0', TASKGATE_PORT: '9000' } });
     expect(config.publicUrl).toBe('http://127.0.0.1:9000');
@@ -68,7 +78,7 @@ describe('parseConfig', () => {
     expect(config.publicUrl).toBe('https://tasks.example.com');
   });
 
-  it('refuses a publicUrl with a query when one is given', () => {
+  it('refuses a publicUrl whose query would ride along on every emitted URL', () => {
     const result = parseConfig({ env: { TASKGATE_PUBLIC_URL: 'https://tasks.example.com/?next=evil' } });
     expect(result.ok).toBe(false);
     if (result.ok) return;

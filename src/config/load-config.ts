@@ -46,7 +46,8 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
   }
   const value = parsed.data;
   const publicUrl = value.publicUrl ?? `http://${hostForUrl(value.host)}:${value.port}`;
-  return ok(Object.freeze({ ...value, publicUrl, secretKey: value.secretKey }));
+  const databaseUrl = value.databaseUrl ?? `sqlite:${value.dataDir.replace(/\/+$/, '')}/taskgate.db`;
+  return ok(Object.freeze({ ...value, databaseUrl, publicUrl, secretKey: value.secretKey }));
 }
 
 /** Like parseConfig, but throws one `invalid_input` AppError that lists every problem. */

@@ -54,11 +54,11 @@ export interface SettingDoc {
 
 export const SETTINGS = {
   databaseUrl: {
-    schema: databaseUrl.default('sqlite:./data/taskgate.db'),
+    schema: databaseUrl.optional(),
     env: 'TASKGATE_DATABASE_URL',
     flag: '--db',
     doc: 'Database: `sqlite:<file>` (embedded, WAL) or `postgres://user@host:port/db` (add `?schema=name` to use a schema other than `public`).',
-    defaultText: '`sqlite:./data/taskgate.db`',
+    defaultText: '`sqlite:<data dir>/taskgate.db`',
   },
   host: {
     schema: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
@@ -92,7 +92,7 @@ export const SETTINGS = {
   dataDir: {
     schema: z.string().trim().min(1, 'must not be empty').default('./data'),
     env: 'TASKGATE_DATA_DIR',
-    doc: 'Directory for local state such as the generated secret key. The SQLite file lives where the database URL says.',
+    doc: 'Directory for local state: the default SQLite file and the generated secret key.',
     defaultText: '`./data`',
   },
   secretKey: {

@@ -24,25 +24,43 @@ const ID_BODY_LENGTH = 26;
 
 export type IdGenerator = (kind: IdKind) => string;
 
+/**
+ * Monotonic within one generator: ids minted in the same millisecond (or while the clock
+ * stands still) increment the previous random part instead of drawing a new one, so a
+ * bulk create keeps its order when sorted by id.
+ */
 export function createIdGenerator(clock: Clock, random: Random): IdGenerator {
-  return (kind) => `${ID_PREFIXES[kind]}_${encodeUlid(clock.now().getTime(), random.bytes(10))}`;
+  let lastTime = -1;
+  let lastEntropy = 0n;
+  return (kind) => {
+    const now = clock.now().getTime();
+    if (now > lastTime) {
+      lastTime = now;
+      lastEntropy = toBigInt(random.bytes(10));
+    } else {
+      lastEntropy = (lastEntropy + 1n) & ENTROPY_MASK;
+    }
+    return `${ID_PREFIXES[kind]}_${encode(BigInt(lastTime), 10)}${encode(lastEntropy, 16)}`;
+  };
 }
 
-function encodeUlid(milliseconds: number, entropy: Uint8Array): string {
-  let time = '';
-  let t = milliseconds;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32]! + time;
-    t = Math.floor(t / 32);
+const ENTROPY_MASK = (1n << 80n) - 1n;
+
+function toBigInt(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+/** `length` Crockford base32 digits of `value`, most significant first. */
+function encode(value: bigint, length: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(rest & 31n)]! + out;
+    rest >>= 5n;
   }
-  let bits = 0n;
-  for (const byte of entropy) bits = (bits << 8n) | BigInt(byte);
-  let rest = '';
-  for (let i = 0; i < 16; i++) {
-    rest = ALPHABET[Number(bits & 31n)]! + rest;
-    bits >>= 5n;
-  }
-  return time + rest;
+  return out;
 }
 
 /** True when `value` is a well-formed id of the given kind. */

@@ -1,12 +1,12 @@
 /**
- * docs/configuration.md carries a table generated from SETTINGS. This test fails when the
- * two drift; run it with UPDATE_DOCS=1 to rewrite the marked section.
+ * README.md and docs/configuration.md carry a table generated from SETTINGS. This test
+ * fails when they drift; run it with UPDATE_DOCS=1 to rewrite the marked sections.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigurationTable, SETTINGS } from '../../src/config/index.js';
 
-const DOC = new URL('../../docs/configuration.md', import.meta.url);
+const DOCS = ['docs/configuration.md', 'README.md'];
 const BEGIN = '<!-- settings:begin -->';
 const END = '<!-- settings:end -->';
 const UPDATE_COMMAND = 'UPDATE_DOCS=1 npx vitest run test/house/configuration-doc.test.ts';
@@ -14,7 +14,7 @@ const UPDATE_COMMAND = 'UPDATE_DOCS=1 npx vitest run test/house/configuration-do
 function splitDoc(text: string): { before: string; table: string; after: string } {
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks ${BEGIN} … ${END} markers`);
+  if (start < 0 || end < start) throw new Error(`missing ${BEGIN} … ${END} markers`);
   return {
     before: text.slice(0, start + BEGIN.length),
     table: text.slice(start + BEGIN.length, end).trim(),
@@ -22,22 +22,24 @@ function splitDoc(text: string): { before: string; table: string; after: string 
   };
 }
 
-describe('docs/configuration.md', () => {
-  it('matches the settings table when SETTINGS changes', () => {
-    const text = readFileSync(DOC, 'utf8');
-    const { before, table, after } = splitDoc(text);
+describe('configuration docs', () => {
+  it.each(DOCS)('%s matches the settings table when SETTINGS changes', (path) => {
+    const file = new URL(`../../${path}`, import.meta.url);
+    const { before, table, after } = splitDoc(readFileSync(file, 'utf8'));
     const expected = renderConfigurationTable();
     if (process.env.UPDATE_DOCS === '1' && table !== expected) {
-      writeFileSync(DOC, `${before}\n${expected}\n${after}`);
+      writeFileSync(file, `${before}\n${expected}\n${after}`);
       return;
     }
-    expect(table, `docs/configuration.md is out of date: run ${UPDATE_COMMAND}`).toBe(expected);
+    expect(table, `${path} is out of date: run ${UPDATE_COMMAND}`).toBe(expected);
   });
 
   it('lists every setting with its environment variable when rendered', () => {
-    const table = renderConfigurationTable();
+    const rows = renderConfigurationTable()
+      .split('\n')
+      .map((row) => row.split(' | ').map((cell) => cell.replace(/^\| /, '').trim()));
     for (const [name, setting] of Object.entries(SETTINGS)) {
-      expect(table).toContain(`| \`${name}\` | \`${setting.env}\` |`);
+      expect(rows).toContainEqual(expect.arrayContaining([`\`${name}\``, `\`${setting.env}\``]));
     }
   });
 });

@@ -69,7 +69,9 @@ describe('sqlite connection', () => {
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const output = (text: string) =>
-      new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes(text) && resolve()));
+      new Promise<void>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => d.toString().includes(text) && resolve()),
+      );
     try {
       await output('ready');
       const childDone = output('done');
@@ -77,7 +79,13 @@ describe('sqlite connection', () => {
         await tx.workspaces.list();
         child.stdin.write('go\n');
         await new Promise((resolve) => setTimeout(resolve, 200));
-        await tx.workspaces.insert({ id: 'wsp_parent', slug: 'parent', name: 'p', environment: 'development', createdAt: 'x' });
+        await tx.workspaces.insert({
+          id: 'wsp_parent',
+          slug: 'parent',
+          name: 'p',
+          environment: 'development',
+          createdAt: 'x',
+        });
       });
       await childDone;
       expect((await store.workspaces.list()).map((w) => w.slug)).toEqual(['child', 'parent']);

@@ -36,7 +36,13 @@ async function seed(store: Store, slug = 'acme') {
   return { workspace, member, project };
 }
 
-function newTask(ws: Workspace, project: Project, member: Member, number: number, extra: Partial<Task> = {}): Task {
+function newTask(
+  ws: Workspace,
+  project: Project,
+  member: Member,
+  number: number,
+  extra: Partial<Task> = {},
+): Task {
   return {
     id: id('tsk'),
     workspaceId: ws.id,
@@ -90,12 +96,14 @@ describeEachStore('store contract', (current, kind) => {
     expect(await store.projects.findById(b.workspace.id, a.project.id)).toBeUndefined();
     expect(await store.members.findById(b.workspace.id, a.member.id)).toBeUndefined();
     expect(await store.tasks.list(b.workspace.id, {}, { limit: 10 })).toEqual([]);
-    expect(await store.tasks.updateIfVersion(b.workspace.id, task.id, 1, {
-      fields: { title: 'hijacked' },
-      updatedAt: T0,
-      updatedBy: b.member.id,
-      updatedVia: 'mcp',
-    })).toBeUndefined();
+    expect(
+      await store.tasks.updateIfVersion(b.workspace.id, task.id, 1, {
+        fields: { title: 'hijacked' },
+        updatedAt: T0,
+        updatedBy: b.member.id,
+        updatedVia: 'mcp',
+      }),
+    ).toBeUndefined();
     expect((await store.tasks.findById(a.workspace.id, task.id))?.title).toBe('Task 1');
   });
 
@@ -110,7 +118,9 @@ describeEachStore('store contract', (current, kind) => {
     const store = current();
     const { workspace, project } = await seed(store);
     const numbers = await Promise.all(
-      Array.from({ length: 20 }, () => store.transaction((tx) => tx.projects.takeTaskNumber(workspace.id, project.id))),
+      Array.from({ length: 20 }, () =>
+        store.transaction((tx) => tx.projects.takeTaskNumber(workspace.id, project.id)),
+      ),
     );
     expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
@@ -120,9 +130,20 @@ describeEachStore('store contract', (current, kind) => {
     const { workspace, member, project } = await seed(store);
     const task = newTask(workspace, project, member, 1);
     await store.tasks.insert(task);
-    const update = { fields: { status: 'done' as const, labels: ['x'] }, updatedAt: T0, updatedBy: member.id, updatedVia: 'mcp' as const };
+    const update = {
+      fields: { status: 'done' as const, labels: ['x'] },
+      updatedAt: T0,
+      updatedBy: member.id,
+      updatedVia: 'mcp' as const,
+    };
     const updated = await store.tasks.updateIfVersion(workspace.id, task.id, 1, update);
-    expect(updated).toMatchObject({ status: 'done', labels: ['x'], version: 2, updatedVia: 'mcp', title: 'Task 1' });
+    expect(updated).toMatchObject({
+      status: 'done',
+      labels: ['x'],
+      version: 2,
+      updatedVia: 'mcp',
+      title: 'Task 1',
+    });
     expect(await store.tasks.updateIfVersion(workspace.id, task.id, 1, update)).toBeUndefined();
     expect((await store.tasks.findById(workspace.id, task.id))?.version).toBe(2);
   });
@@ -134,7 +155,12 @@ describeEachStore('store contract', (current, kind) => {
     await store.tasks.insert(task);
     const write = (title: string) =>
       store.transaction((tx) =>
-        tx.tasks.updateIfVersion(workspace.id, task.id, 1, { fields: { title }, updatedAt: T0, updatedBy: member.id, updatedVia: 'web' }),
+        tx.tasks.updateIfVersion(workspace.id, task.id, 1, {
+          fields: { title },
+          updatedAt: T0,
+          updatedBy: member.id,
+          updatedVia: 'web',
+        }),
       );
     const results = await Promise.all([write('first'), write('second')]);
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -146,7 +172,9 @@ describeEachStore('store contract', (current, kind) => {
     const { workspace, member, project } = await seed(store);
     await expect(
       store.transaction(async (tx) => {
-        await tx.tasks.insert(newTask(workspace, project, member, await tx.projects.takeTaskNumber(workspace.id, project.id)));
+        await tx.tasks.insert(
+          newTask(workspace, project, member, await tx.projects.takeTaskNumber(workspace.id, project.id)),
+        );
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -160,8 +188,17 @@ describeEachStore('store contract', (current, kind) => {
     const other: Project = { ...project, id: id('prj'), key: 'WEB' };
     await store.projects.insert(other);
     const tasks = [
-      newTask(workspace, project, member, 1, { status: 'done', labels: ['bug'], dueDate: '2026-11-10', title: 'Fix 100% CPU' }),
-      newTask(workspace, project, member, 2, { assigneeId: member.id, labels: ['bug-hunt'], dueDate: '2026-12-10' }),
+      newTask(workspace, project, member, 1, {
+        status: 'done',
+        labels: ['bug'],
+        dueDate: '2026-11-10',
+        title: 'Fix 100% CPU',
+      }),
+      newTask(workspace, project, member, 2, {
+        assigneeId: member.id,
+        labels: ['bug-hunt'],
+        dueDate: '2026-12-10',
+      }),
       newTask(workspace, other, member, 1, { description: 'Call ACME corp', labels: ['customer'] }),
       newTask(workspace, project, member, 3, { deletedAt: T0, deletedBy: member.id }),
     ];
@@ -206,24 +243,51 @@ describeEachStore('store contract', (current, kind) => {
     }
     const since = await store.tasks.listChanges(workspace.id, task.id, 1);
     expect(since.map((c) => c.version)).toEqual([2, 3]);
-    expect(since[0]).toMatchObject({ credentialName: 'cursor-work-laptop', changes: { title: { before: 'v1', after: 'v2' } } });
+    expect(since[0]).toMatchObject({
+      credentialName: 'cursor-work-laptop',
+      changes: { title: { before: 'v1', after: 'v2' } },
+    });
   });
 
   it('purges only trashed tasks older than the cutoff, with their comments, time and history', async () => {
     const store = current();
     const { workspace, member, project } = await seed(store);
-    const old = newTask(workspace, project, member, 1, { deletedAt: '2026-01-01T00:00:00.000Z', deletedBy: member.id });
-    const recent = newTask(workspace, project, member, 2, { deletedAt: '2026-11-01T00:00:00.000Z', deletedBy: member.id });
+    const old = newTask(workspace, project, member, 1, {
+      deletedAt: '2026-01-01T00:00:00.000Z',
+      deletedBy: member.id,
+    });
+    const recent = newTask(workspace, project, member, 2, {
+      deletedAt: '2026-11-01T00:00:00.000Z',
+      deletedBy: member.id,
+    });
     const live = newTask(workspace, project, member, 3);
     for (const t of [old, recent, live]) await store.tasks.insert(t);
     await store.comments.insert({
-      id: id('cmt'), workspaceId: workspace.id, taskId: old.id, authorId: member.id, body: 'x', via: 'web', credentialName: null, createdAt: T0,
+      id: id('cmt'),
+      workspaceId: workspace.id,
+      taskId: old.id,
+      authorId: member.id,
+      body: 'x',
+      via: 'web',
+      credentialName: null,
+      createdAt: T0,
     });
     await store.timeEntries.insert({
-      id: id('tme'), workspaceId: workspace.id, taskId: old.id, memberId: member.id, date: '2026-01-01', minutes: 5, billable: true, note: null, via: 'web', createdAt: T0,
+      id: id('tme'),
+      workspaceId: workspace.id,
+      taskId: old.id,
+      memberId: member.id,
+      date: '2026-01-01',
+      minutes: 5,
+      billable: true,
+      note: null,
+      via: 'web',
+      createdAt: T0,
     });
     expect(await store.tasks.countDependents(workspace.id, old.id)).toEqual({ comments: 1, timeEntries: 1 });
-    expect(await store.transaction((tx) => tx.tasks.purgeDeletedBefore(workspace.id, '2026-06-01T00:00:00.000Z'))).toBe(1);
+    expect(
+      await store.transaction((tx) => tx.tasks.purgeDeletedBefore(workspace.id, '2026-06-01T00:00:00.000Z')),
+    ).toBe(1);
     expect(await store.tasks.findById(workspace.id, old.id)).toBeUndefined();
     expect(await store.tasks.findById(workspace.id, recent.id)).toBeDefined();
     expect(await store.tasks.findById(workspace.id, live.id)).toBeDefined();
@@ -236,15 +300,27 @@ describeEachStore('store contract', (current, kind) => {
     await store.projects.insert(archived);
     await store.projects.addMember(archived.id, member.id);
     await store.projects.addMember(archived.id, member.id);
-    expect((await store.projects.list(workspace.id, { includeArchived: false })).map((p) => p.key)).toEqual(['APO']);
-    expect((await store.projects.list(workspace.id, { includeArchived: true, memberId: member.id })).map((p) => p.key)).toEqual(['OLD']);
+    expect((await store.projects.list(workspace.id, { includeArchived: false })).map((p) => p.key)).toEqual([
+      'APO',
+    ]);
+    expect(
+      (await store.projects.list(workspace.id, { includeArchived: true, memberId: member.id })).map(
+        (p) => p.key,
+      ),
+    ).toEqual(['OLD']);
     expect(await store.projects.listMemberIds(archived.id)).toEqual([member.id]);
-    await store.projects.update(workspace.id, archived.id, { archived: false, name: 'Reborn', updatedAt: T0 });
-    expect(await store.projects.findByKey(workspace.id, 'OLD')).toMatchObject({ archived: false, name: 'Reborn' });
+    await store.projects.update(workspace.id, archived.id, {
+      archived: false,
+      name: 'Reborn',
+      updatedAt: T0,
+    });
+    expect(await store.projects.findByKey(workspace.id, 'OLD')).toMatchObject({
+      archived: false,
+      name: 'Reborn',
+    });
   });
 
   it('answers a ping', async () => {
     await expect(current().ping()).resolves.toBeUndefined();
   });
 });
-

@@ -2,7 +2,12 @@
  * A small workspace for domain tests: one member per role, two projects (APO with
  * everyone, WEB with the owner only), a manual clock and seeded ids.
  */
-import { createIdGenerator, createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
+import {
+  createIdGenerator,
+  createManualClock,
+  createSeededRandom,
+  type ManualClock,
+} from '../../src/core/index.js';
 import { type Actor, createDomain, type Domain } from '../../src/domain/index.js';
 import type { Member, Store, Via, Workspace } from '../../src/storage/index.js';
 
@@ -18,8 +23,18 @@ export interface DomainFixture {
 
 export async function createDomainFixture(store: Store, slug = 'acme'): Promise<DomainFixture> {
   const clock = createManualClock(START);
-  const domain = createDomain({ store, clock, ids: createIdGenerator(clock, createSeededRandom(7)) });
-  const { workspace, owner } = await domain.workspaces.create({ workspace: slug, owner: `owner@${slug}.test` });
+  const domain = createDomain({
+    store,
+    clock,
+    ids: createIdGenerator(
+      clock,
+      createSeededRandom([...slug].reduce((h, c) => h * 31 + c.charCodeAt(0), 7)),
+    ),
+  });
+  const { workspace, owner } = await domain.workspaces.create({
+    workspace: slug,
+    owner: `owner@${slug}.test`,
+  });
   const actor = (m: Member, via: Via = 'web', credentialName?: string): Actor => ({
     workspaceId: workspace.id,
     memberId: m.id,
@@ -29,8 +44,14 @@ export async function createDomainFixture(store: Store, slug = 'acme'): Promise<
   });
   const ownerActor = actor(owner);
   const admin = await domain.workspaces.addMember(ownerActor, { email: `admin@${slug}.test`, role: 'admin' });
-  const member = await domain.workspaces.addMember(ownerActor, { email: `member@${slug}.test`, role: 'member' });
-  const viewer = await domain.workspaces.addMember(ownerActor, { email: `viewer@${slug}.test`, role: 'viewer' });
+  const member = await domain.workspaces.addMember(ownerActor, {
+    email: `member@${slug}.test`,
+    role: 'member',
+  });
+  const viewer = await domain.workspaces.addMember(ownerActor, {
+    email: `viewer@${slug}.test`,
+    role: 'viewer',
+  });
   await domain.projects.create(ownerActor, { key: 'APO', name: 'Apollo', members: [member.id, viewer.id] });
   await domain.projects.create(ownerActor, { key: 'WEB', name: 'Website' });
   return { domain, clock, workspace, members: { owner, admin, member, viewer }, actor };

@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { POSTGRES_SKIP_MESSAGE, postgresUrl } from './postgres.js';
 
 export default function setup(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (!postgresUrl()) process.stderr.write(`\n${POSTGRES_SKIP_MESSAGE}\n\n`);
 }

@@ -22,7 +22,11 @@ export interface TestDatabase {
 export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'taskgate-test-'));
-    return { kind, url: `sqlite:${join(dir, 'taskgate.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      kind,
+      url: `sqlite:${join(dir, 'taskgate.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const base = postgresUrl();
   if (!base) throw new Error('no PostgreSQL URL');
@@ -51,7 +55,10 @@ export function storeKinds(): StoreKind[] {
  * Declares `suite` once per available store; `current()` returns a freshly migrated store
  * for the running test. Without PostgreSQL the postgres copy is declared as skipped.
  */
-export function describeEachStore(title: string, suite: (current: () => Store, kind: StoreKind) => void): void {
+export function describeEachStore(
+  title: string,
+  suite: (current: () => Store, kind: StoreKind) => void,
+): void {
   for (const kind of ['sqlite', 'postgres'] as const) {
     const available = storeKinds().includes(kind);
     describe.skipIf(!available)(`${title} [${kind}]`, () => {

@@ -1,0 +1,85 @@
+/**
+ * The house rules of DESIGN.md §2, enforced: the dependency-cruiser layer rules hold for
+ * src/ (and really fail on a known-bad fixture), only the entry points read process.env,
+ * and no source file grows past 400 lines.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { cruise, type ICruiseResult, type IFlattenedRuleSet } from 'dependency-cruiser';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/boundaries/', import.meta.url));
+const TS_CONFIG = `${ROOT}tsconfig.json`;
+const MAX_LINES = 400;
+
+interface RulesFile {
+  readonly forbidden: IFlattenedRuleSet['forbidden'];
+  readonly options: Record<string, unknown>;
+}
+
+const rules = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as RulesFile;
+
+/** Cruises `<baseDir>/src` with the project's own rules, as `npm run boundaries` does. */
+async function cruiseSrc(baseDir: string): Promise<ICruiseResult> {
+  const { output } = await cruise(
+    ['src'],
+    {
+      ...rules.options,
+      baseDir,
+      validate: true,
+      ruleSet: { forbidden: rules.forbidden },
+      tsConfig: { fileName: TS_CONFIG },
+    },
+    {},
+    { tsConfig: extractTSConfig(TS_CONFIG) },
+  );
+  if (typeof output === 'string') throw new Error('dependency-cruiser returned a report, not a result');
+  return output;
+}
+
+function sourceFiles(): string[] {
+  return readdirSync(`${ROOT}src`, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => `src/${file.split('\\').join('/')}`)
+    .sort();
+}
+
+describe('layer boundaries', () => {
+  it('finds no violation when cruising src/', async () => {
+    const result = await cruiseSrc(ROOT);
+    const violations = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
+    expect(violations).toEqual([]);
+    expect(result.summary.totalCruised).toBeGreaterThan(20);
+  });
+
+  it('reports layer-domain when domain code imports the HTTP layer', async () => {
+    const result = await cruiseSrc(FIXTURE);
+    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    expect(violations).toContainEqual({
+      rule: 'layer-domain',
+      from: 'src/domain/bad.ts',
+      to: 'src/http/index.ts',
+    });
+  });
+});
+
+describe('house rules', () => {
+  it('keeps process.env out of every file except main.ts and cli/', () => {
+    const allowed = (file: string) => file === 'src/main.ts' || file.startsWith('src/cli/');
+    const offenders = sourceFiles().filter(
+      (file) => !allowed(file) && readFileSync(`${ROOT}${file}`, 'utf8').includes('process.env'),
+    );
+    expect(offenders, 'read settings through Config, not process.env').toEqual([]);
+  });
+
+  it(`keeps every source file under ${MAX_LINES} lines`, () => {
+    const offenders = sourceFiles()
+      .map((file) => ({ file, lines: readFileSync(`${ROOT}${file}`, 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines >= MAX_LINES)
+      .map(({ file, lines }) => `${file} (${lines} lines)`);
+    expect(offenders, 'split these files').toEqual([]);
+  });
+});
