@@ -11,6 +11,15 @@ export interface Actor {
   readonly via: Via;
   /** The API key or OAuth connection name when acting through one, e.g. `cursor-work-laptop`. */
   readonly credentialName?: string | null;
+  /**
+   * The credential's project allow-list (project ids). `undefined` or `null`: every project
+   * the role allows. A project outside it is `not_found`, exactly like another tenant's.
+   */
+  readonly projectIds?: readonly string[] | null;
+}
+
+export function allowsProject(actor: Actor, projectId: string): boolean {
+  return actor.projectIds == null || actor.projectIds.includes(projectId);
 }
 
 /** Runs `work` inside the caller's transaction when given one, else in a new one. */

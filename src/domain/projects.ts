@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
 import type { Project, Repositories, Store } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects, canWriteTasks } from './access.js';
-import { type Actor, inTransaction } from './actor.js';
+import { type Actor, allowsProject, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { parseInput, projectKey, text } from './validation.js';
 
@@ -42,10 +42,23 @@ export async function findReadableProject(repos: Repositories, actor: Actor, ref
     : await repos.projects.findByKey(actor.workspaceId, ref.toUpperCase());
   const member =
     project && (canSeeAllProjects(actor.role) || (await repos.projects.isMember(project.id, actor.memberId)));
-  if (!project || !canReadProject(actor.role, Boolean(member))) {
+  if (!project || !canReadProject(actor.role, Boolean(member)) || !allowsProject(actor, project.id)) {
     throw new AppError('not_found', `project ${ref} not found`);
   }
   return project;
+}
+
+/** The projects `actor` may see: role and membership, then the credential's allow-list. */
+export async function visibleProjects(
+  repos: Repositories,
+  actor: Actor,
+  includeArchived: boolean,
+): Promise<Project[]> {
+  const projects = await repos.projects.list(actor.workspaceId, {
+    includeArchived,
+    ...(canSeeAllProjects(actor.role) ? {} : { memberId: actor.memberId }),
+  });
+  return projects.filter((p) => allowsProject(actor, p.id));
 }
 
 /** Throws unless `actor` may change tasks in `project` (and the project is not archived). */
@@ -133,12 +146,8 @@ export function createProjectService(deps: ProjectDeps) {
 
     get: (actor: Actor, ref: string) => findReadableProject(store, actor, ref),
 
-    list(actor: Actor, options: { includeArchived?: boolean } = {}): Promise<Project[]> {
-      return store.projects.list(actor.workspaceId, {
-        includeArchived: options.includeArchived ?? false,
-        ...(canSeeAllProjects(actor.role) ? {} : { memberId: actor.memberId }),
-      });
-    },
+    list: (actor: Actor, options: { includeArchived?: boolean } = {}): Promise<Project[]> =>
+      visibleProjects(store, actor, options.includeArchived ?? false),
   };
 }
 

@@ -20,7 +20,7 @@ import { canManageProjects, canReadProject, canSeeAllProjects } from './access.j
 import { type Actor, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
-import { assertCanWriteTasks, findReadableProject } from './projects.js';
+import { assertCanWriteTasks, findReadableProject, visibleProjects } from './projects.js';
 import { findTask, staleVersionError, type TaskView, toTaskView } from './task-lookup.js';
 import { fieldError, isoDate, label, labels, pageLimit, parseInput, text } from './validation.js';
 
@@ -258,12 +258,10 @@ export function createTaskService(deps: TaskDeps) {
       options: { trash?: boolean } = {},
     ): Promise<Page<TaskView>> {
       const data = parseInput(listTasksInput, input);
-      const visible = await store.projects.list(actor.workspaceId, {
-        includeArchived: true,
-        ...(canSeeAllProjects(actor.role) ? {} : { memberId: actor.memberId }),
-      });
+      const visible = await visibleProjects(store, actor, true);
       const keys = new Map(visible.map((p) => [p.id, p.key]));
-      let projectIds: string[] | undefined = canSeeAllProjects(actor.role) ? undefined : [...keys.keys()];
+      const unrestricted = canSeeAllProjects(actor.role) && actor.projectIds == null;
+      let projectIds: string[] | undefined = unrestricted ? undefined : [...keys.keys()];
       if (data.project !== undefined)
         projectIds = [(await findReadableProject(store, actor, data.project)).id];
       const assigneeId =

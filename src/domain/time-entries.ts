@@ -9,7 +9,7 @@ import { canSeeAllProjects } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
-import { assertCanWriteTasks } from './projects.js';
+import { assertCanWriteTasks, visibleProjects } from './projects.js';
 import { findTask } from './task-lookup.js';
 import { fieldError, isoDate, pageLimit, parseInput, text } from './validation.js';
 
@@ -82,12 +82,8 @@ export function createTimeEntryService(deps: TimeEntryDeps) {
       const data = parseInput(listTimeInput, input);
       const filter: { -readonly [K in keyof TimeEntryFilter]: TimeEntryFilter[K] } = {};
       if (data.task !== undefined) filter.taskId = (await findTask(store, actor, data.task)).task.id;
-      else if (!canSeeAllProjects(actor.role)) {
-        const mine = await store.projects.list(actor.workspaceId, {
-          includeArchived: true,
-          memberId: actor.memberId,
-        });
-        filter.projectIds = mine.map((p) => p.id);
+      else if (!canSeeAllProjects(actor.role) || actor.projectIds != null) {
+        filter.projectIds = (await visibleProjects(store, actor, true)).map((p) => p.id);
       }
       if (data.member !== undefined) {
         filter.memberId = (await findMemberByRef(store, actor.workspaceId, data.member, 'member')).id;

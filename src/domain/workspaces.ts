@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { ENVIRONMENTS } from '../config/index.js';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
-import { type Member, type Repositories, ROLES, type Store, type Workspace } from '../storage/index.js';
+import {
+  DEFAULT_ROTATION_DAYS,
+  type Member,
+  type Repositories,
+  ROLES,
+  type Store,
+  type Workspace,
+} from '../storage/index.js';
 import { canGrantRole } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { email, parseInput, slug, text } from './validation.js';
@@ -61,6 +68,7 @@ export function createWorkspaceService(deps: WorkspaceDeps) {
           slug: data.workspace,
           name: data.name ?? data.workspace,
           environment: data.environment,
+          keyRotationDays: DEFAULT_ROTATION_DAYS,
           createdAt: now,
         };
         const owner: Member = {

@@ -5,6 +5,8 @@
  * and held to one contract suite.
  */
 import type {
+  ApiKeyRecord,
+  AuditEvent,
   Comment,
   Member,
   Project,
@@ -128,6 +130,42 @@ export interface TimeEntryRepository {
   list(workspaceId: string, filter: TimeEntryFilter, page: PageRequest): Promise<TimeEntry[]>;
 }
 
+export interface KeyUsage {
+  readonly at: string;
+  readonly ip: string | null;
+  readonly client: string | null;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  findById(workspaceId: string, id: string): Promise<ApiKeyRecord | undefined>;
+  /** The key that currently holds `name` (not revoked, not rotated out). */
+  findCurrentByName(workspaceId: string, name: string): Promise<ApiKeyRecord | undefined>;
+  list(workspaceId: string): Promise<ApiKeyRecord[]>;
+  markReplaced(
+    workspaceId: string,
+    id: string,
+    replacement: { replacedBy: string; replacedAt: string; graceUntil: string },
+  ): Promise<void>;
+  /** Revokes the key if it is not revoked yet; returns whether it did. */
+  revoke(workspaceId: string, id: string, at: string): Promise<boolean>;
+  recordUse(id: string, usage: KeyUsage): Promise<void>;
+  /** Distinct environments of the workspaces this database serves. */
+  servedEnvironments(): Promise<string[]>;
+}
+
+export interface AuditQuery {
+  readonly credentialId?: string;
+  readonly limit: number;
+}
+
+export interface AuditRepository {
+  insert(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
+}
+
 export interface Repositories {
   readonly workspaces: WorkspaceRepository;
   readonly members: MemberRepository;
@@ -135,6 +173,8 @@ export interface Repositories {
   readonly tasks: TaskRepository;
   readonly comments: CommentRepository;
   readonly timeEntries: TimeEntryRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly audit: AuditRepository;
 }
 
 export interface Store extends Repositories {

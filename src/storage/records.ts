@@ -16,11 +16,16 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
+/** How often keys must be rotated: the workspace policy sets their lifetime. */
+export const ROTATION_DAYS = [30, 60, 90, 180] as const;
+export const DEFAULT_ROTATION_DAYS = 90;
+
 export interface Workspace {
   readonly id: string;
   readonly slug: string;
   readonly name: string;
   readonly environment: Environment;
+  readonly keyRotationDays: number;
   readonly createdAt: string;
 }
 
@@ -111,4 +116,62 @@ export interface TimeEntry {
   readonly note: string | null;
   readonly via: Via;
   readonly createdAt: string;
+}
+
+/** An API key as stored: never the key itself, only its SHA-256 and what may be displayed. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly memberId: string;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly hash: string;
+  readonly prefix: string;
+  readonly last4: string;
+  readonly scopes: readonly string[];
+  /** Project allow-list; `null` means every project the member can see. */
+  readonly projectIds: readonly string[] | null;
+  readonly readOnly: boolean;
+  readonly dryRunOnly: boolean;
+  /** CIDR allow-list; `null` means any address. */
+  readonly ipAllow: readonly string[] | null;
+  readonly client: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
+  readonly replaces: string | null;
+  readonly replacedBy: string | null;
+  readonly replacedAt: string | null;
+  readonly graceUntil: string | null;
+  readonly lastUsedAt: string | null;
+  readonly lastUsedIp: string | null;
+  readonly lastUsedClient: string | null;
+}
+
+export const AUDIT_OUTCOMES = ['ok', 'denied', 'error', 'dry_run', 'pending'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly workspaceId: string | null;
+  readonly occurredAt: string;
+  /** `noun.verb_past`, e.g. `mcp.tool_called`, `key.revoked`. */
+  readonly action: string;
+  readonly tool: string | null;
+  readonly outcome: AuditOutcome;
+  readonly errorCode: string | null;
+  readonly memberId: string | null;
+  readonly credentialId: string | null;
+  readonly credentialName: string | null;
+  readonly environment: string | null;
+  readonly params: unknown;
+  readonly result: unknown;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly clientName: string | null;
+  readonly clientVersion: string | null;
+  readonly requestId: string | null;
+  readonly durationMs: number | null;
+  readonly detail: unknown;
 }

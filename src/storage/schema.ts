@@ -11,6 +11,7 @@ export interface WorkspaceTable {
   name: string;
   environment: string;
   created_at: string;
+  key_rotation_days: Generated<number>;
 }
 
 export interface MemberTable {
@@ -98,6 +99,57 @@ export interface TimeEntryTable {
   created_at: string;
 }
 
+export interface ApiKeyTable {
+  id: string;
+  workspace_id: string;
+  member_id: string;
+  name: string;
+  environment: string;
+  hash: string;
+  prefix: string;
+  last4: string;
+  scopes: string;
+  project_ids: string | null;
+  read_only: number;
+  dry_run_only: number;
+  ip_allow: string | null;
+  client: string | null;
+  created_at: string;
+  created_by: string | null;
+  expires_at: string;
+  revoked_at: string | null;
+  replaces: string | null;
+  replaced_by: string | null;
+  replaced_at: string | null;
+  grace_until: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  last_used_client: string | null;
+}
+
+export interface AuditEventTable {
+  id: string;
+  workspace_id: string | null;
+  occurred_at: string;
+  action: string;
+  tool: string | null;
+  outcome: string;
+  error_code: string | null;
+  member_id: string | null;
+  credential_id: string | null;
+  credential_name: string | null;
+  environment: string | null;
+  params: string | null;
+  result: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  request_id: string | null;
+  duration_ms: number | null;
+  detail: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -107,4 +159,6 @@ export interface Database {
   task_changes: TaskChangeTable;
   comments: CommentTable;
   time_entries: TimeEntryTable;
+  api_keys: ApiKeyTable;
+  audit_events: AuditEventTable;
 }

@@ -118,4 +118,27 @@ describeEachStore('workspace rules', (current) => {
       'not_found',
     );
   });
+
+  it('confines a credential with a project allow-list to those projects, as if the others did not exist', async () => {
+    const { domain, members, actor } = await createDomainFixture(current());
+    const owner = actor(members.owner);
+    const apo = await domain.tasks.create(owner, { project: 'APO', title: 'visible' });
+    const web = await domain.tasks.create(owner, { project: 'WEB', title: 'hidden' });
+    await domain.timeEntries.log(owner, { task: web.key, date: '2026-11-01', minutes: 5 });
+    const apoProject = await domain.projects.get(owner, 'APO');
+    const confined = { ...actor(members.owner, 'mcp', 'cursor-work-laptop'), projectIds: [apoProject.id] };
+    expect((await domain.projects.list(confined)).map((p) => p.key)).toEqual(['APO']);
+    expect((await domain.tasks.list(confined)).items.map((t) => t.key)).toEqual([apo.key]);
+    expect((await domain.tasks.list(confined, { text: 'hidden' })).items).toEqual([]);
+    expect((await domain.timeEntries.list(confined)).items).toEqual([]);
+    for (const attempt of [
+      () => domain.tasks.get(confined, web.key),
+      () => domain.tasks.get(confined, web.id),
+      () => domain.projects.get(confined, 'WEB'),
+      () => domain.tasks.list(confined, { project: 'WEB' }),
+      () => domain.tasks.update(confined, web.key, { title: 'pwned' }),
+    ]) {
+      expect((await rejection(attempt())).code).toBe('not_found');
+    }
+  });
 });

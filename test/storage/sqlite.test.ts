@@ -59,7 +59,7 @@ describe('sqlite connection', () => {
         `const D = require('better-sqlite3');
          const db = new D(process.argv[1], { timeout: 5000 });
          process.stdin.once('data', () => {
-           db.prepare("insert into workspaces values ('wsp_child', 'child', 'child', 'development', 'x')").run();
+           db.prepare("insert into workspaces (id, slug, name, environment, created_at) values ('wsp_child', 'child', 'child', 'development', 'x')").run();
            process.stdout.write('done');
            db.close();
          });
@@ -84,6 +84,7 @@ describe('sqlite connection', () => {
           slug: 'parent',
           name: 'p',
           environment: 'development',
+          keyRotationDays: 90,
           createdAt: 'x',
         });
       });

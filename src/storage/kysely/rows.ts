@@ -27,6 +27,7 @@ export const toWorkspace = (row: Selectable<WorkspaceTable>): Workspace => ({
   slug: row.slug,
   name: row.name,
   environment: row.environment as Environment,
+  keyRotationDays: row.key_rotation_days,
   createdAt: row.created_at,
 });
 

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../connect.js';
 import type { Repositories, Store } from '../ports.js';
 import type { Database } from '../schema.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
+import { createApiKeyRepository, createAuditRepository } from './keys-audit.js';
 import { createProjectRepository } from './projects.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -16,6 +17,8 @@ function createRepositories(db: Kysely<Database>): Repositories {
     tasks: createTaskRepository(db),
     comments: createCommentRepository(db),
     timeEntries: createTimeEntryRepository(db),
+    apiKeys: createApiKeyRepository(db),
+    audit: createAuditRepository(db),
   };
 }
 

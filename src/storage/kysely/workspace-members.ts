@@ -9,7 +9,14 @@ export function createWorkspaceRepository(db: Kysely<Database>): WorkspaceReposi
     async insert(w) {
       await db
         .insertInto('workspaces')
-        .values({ id: w.id, slug: w.slug, name: w.name, environment: w.environment, created_at: w.createdAt })
+        .values({
+          id: w.id,
+          slug: w.slug,
+          name: w.name,
+          environment: w.environment,
+          key_rotation_days: w.keyRotationDays,
+          created_at: w.createdAt,
+        })
         .execute();
     },
     async findById(id) {

@@ -6,9 +6,11 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import { AppError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
+import { keysAndAudit } from './0002-keys-and-audit.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-keys-and-audit': keysAndAudit,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,188 @@
+/** API keys and audit events. Audit rows are only ever inserted. */
+import type { Kysely, Selectable } from 'kysely';
+import type { Environment } from '../../config/index.js';
+import type { ApiKeyRepository, AuditRepository } from '../ports.js';
+import type { ApiKeyRecord, AuditEvent, AuditOutcome } from '../records.js';
+import type { ApiKeyTable, AuditEventTable, Database } from '../schema.js';
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
+  id: row.id,
+  workspaceId: row.workspace_id,
+  memberId: row.member_id,
+  name: row.name,
+  environment: row.environment as Environment,
+  hash: row.hash,
+  prefix: row.prefix,
+  last4: row.last4,
+  scopes: JSON.parse(row.scopes) as string[],
+  projectIds: parse<string[]>(row.project_ids),
+  readOnly: row.read_only === 1,
+  dryRunOnly: row.dry_run_only === 1,
+  ipAllow: parse<string[]>(row.ip_allow),
+  client: row.client,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+  replaces: row.replaces,
+  replacedBy: row.replaced_by,
+  replacedAt: row.replaced_at,
+  graceUntil: row.grace_until,
+  lastUsedAt: row.last_used_at,
+  lastUsedIp: row.last_used_ip,
+  lastUsedClient: row.last_used_client,
+});
+
+const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
+  id: row.id,
+  workspaceId: row.workspace_id,
+  occurredAt: row.occurred_at,
+  action: row.action,
+  tool: row.tool,
+  outcome: row.outcome as AuditOutcome,
+  errorCode: row.error_code,
+  memberId: row.member_id,
+  credentialId: row.credential_id,
+  credentialName: row.credential_name,
+  environment: row.environment,
+  params: parse(row.params),
+  result: parse(row.result),
+  ip: row.ip,
+  userAgent: row.user_agent,
+  clientName: row.client_name,
+  clientVersion: row.client_version,
+  requestId: row.request_id,
+  durationMs: row.duration_ms,
+  detail: parse(row.detail),
+});
+
+export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
+  const one = (workspaceId: string) =>
+    db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
+  return {
+    async insert(k) {
+      await db
+        .insertInto('api_keys')
+        .values({
+          id: k.id,
+          workspace_id: k.workspaceId,
+          member_id: k.memberId,
+          name: k.name,
+          environment: k.environment,
+          hash: k.hash,
+          prefix: k.prefix,
+          last4: k.last4,
+          scopes: JSON.stringify(k.scopes),
+          project_ids: json(k.projectIds),
+          read_only: k.readOnly ? 1 : 0,
+          dry_run_only: k.dryRunOnly ? 1 : 0,
+          ip_allow: json(k.ipAllow),
+          client: k.client,
+          created_at: k.createdAt,
+          created_by: k.createdBy,
+          expires_at: k.expiresAt,
+          revoked_at: k.revokedAt,
+          replaces: k.replaces,
+          replaced_by: k.replacedBy,
+          replaced_at: k.replacedAt,
+          grace_until: k.graceUntil,
+          last_used_at: k.lastUsedAt,
+          last_used_ip: k.lastUsedIp,
+          last_used_client: k.lastUsedClient,
+        })
+        .execute();
+    },
+    async findByHash(hash) {
+      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      return row && toKey(row);
+    },
+    async findById(workspaceId, id) {
+      const row = await one(workspaceId).where('id', '=', id).executeTakeFirst();
+      return row && toKey(row);
+    },
+    async findCurrentByName(workspaceId, name) {
+      const row = await one(workspaceId)
+        .where('name', '=', name)
+        .where('revoked_at', 'is', null)
+        .where('replaced_by', 'is', null)
+        .executeTakeFirst();
+      return row && toKey(row);
+    },
+    async list(workspaceId) {
+      return (await one(workspaceId).orderBy('name').orderBy('id').execute()).map(toKey);
+    },
+    async markReplaced(workspaceId, id, r) {
+      await db
+        .updateTable('api_keys')
+        .set({ replaced_by: r.replacedBy, replaced_at: r.replacedAt, grace_until: r.graceUntil })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .execute();
+    },
+    async revoke(workspaceId, id, at) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ revoked_at: at })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async recordUse(id, usage) {
+      await db
+        .updateTable('api_keys')
+        .set({ last_used_at: usage.at, last_used_ip: usage.ip, last_used_client: usage.client })
+        .where('id', '=', id)
+        .execute();
+    },
+    async servedEnvironments() {
+      const rows = await db.selectFrom('workspaces').select('environment').distinct().execute();
+      return rows.map((r) => r.environment).sort();
+    },
+  };
+}
+
+export function createAuditRepository(db: Kysely<Database>): AuditRepository {
+  return {
+    async insert(e) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: e.id,
+          workspace_id: e.workspaceId,
+          occurred_at: e.occurredAt,
+          action: e.action,
+          tool: e.tool,
+          outcome: e.outcome,
+          error_code: e.errorCode,
+          member_id: e.memberId,
+          credential_id: e.credentialId,
+          credential_name: e.credentialName,
+          environment: e.environment,
+          params: json(e.params),
+          result: json(e.result),
+          ip: e.ip,
+          user_agent: e.userAgent,
+          client_name: e.clientName,
+          client_version: e.clientVersion,
+          request_id: e.requestId,
+          duration_ms: e.durationMs,
+          detail: json(e.detail),
+        })
+        .execute();
+    },
+    async list(workspaceId, query) {
+      let q = db.selectFrom('audit_events').selectAll();
+      q =
+        workspaceId === null
+          ? q.where('workspace_id', 'is', null)
+          : q.where('workspace_id', '=', workspaceId);
+      if (query.credentialId !== undefined) q = q.where('credential_id', '=', query.credentialId);
+      return (await q.orderBy('id', 'desc').limit(query.limit).execute()).map(toEvent);
+    },
+  };
+}
