@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Logger, pino } from 'pino';
+import { type AuditLog, createAuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import {
   type Clock,
@@ -15,8 +16,11 @@ import {
   type Random,
   systemClock,
 } from './core/index.js';
+import { createAuthenticator, createKeyService, type KeyService } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
+import { createToolRunner } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
+import { createMcpEndpoint } from './mcp/index.js';
 import { openStore, type Store } from './storage/index.js';
 
 export const VERSION: string = (
@@ -33,6 +37,8 @@ export interface App {
   readonly config: Config;
   readonly store: Store;
   readonly domain: Domain;
+  readonly keys: KeyService;
+  readonly audit: AuditLog;
   readonly http: Hono;
   readonly clock: Clock;
   readonly random: Random;
@@ -52,8 +58,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const ids = createIdGenerator(clock, random);
   const store = await openStore(config.databaseUrl);
   const domain = createDomain({ store, clock, ids });
-  const http = createHttpApp({ database: store, version: VERSION, logger });
-  return { config, store, domain, http, clock, random, ids, logger, close: () => store.close() };
+  const audit = createAuditLog({ clock, ids });
+  const keys = createKeyService({ store, clock, random, ids, audit });
+  const runTool = createToolRunner({ store, audit, clock, logger });
+  const endpoint = createMcpEndpoint({ domain, runTool, version: VERSION });
+  const authenticate = createAuthenticator({ store, clock });
+  const http = createHttpApp({
+    database: store,
+    version: VERSION,
+    logger,
+    publicUrl: config.publicUrl,
+    mcp: { endpoint, authenticate, audit, store, clock, ids },
+  });
+  const close = async () => {
+    await endpoint.close();
+    await store.close();
+  };
+  return { config, store, domain, keys, audit, http, clock, random, ids, logger, close };
 }
 
 export interface RunningServer {

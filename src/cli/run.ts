@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
 import { registerInit } from './commands/init.js';
+import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
@@ -23,11 +24,14 @@ export function buildProgram(io: CliIo): Command {
   registerInit(program, io);
   registerServe(program, io);
   registerMigrate(program, io);
-  for (const command of program.commands) {
+  registerKeys(program, io);
+  const addCommon = (command: Command): void => {
+    if (command.commands.length) return command.commands.forEach(addCommon);
     command
       .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:<data dir>/taskgate.db)')
       .option('--json', 'machine-readable output');
-  }
+  };
+  program.commands.forEach(addCommon);
   return program;
 }
 

@@ -14,6 +14,9 @@ export const ID_PREFIXES = {
   comment: 'cmt',
   timeEntry: 'tme',
   taskChange: 'chg',
+  apiKey: 'key',
+  auditEvent: 'evt',
+  request: 'req',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

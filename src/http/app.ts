@@ -5,7 +5,9 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { AppError, toAppError } from '../core/index.js';
+import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { toHttpError } from './to-http-error.js';
+import { mountWellKnown } from './well-known.js';
 
 /** What health needs to know about the database: the smallest port. */
 export interface HealthProbe {
@@ -17,10 +19,12 @@ export interface HttpDeps {
   readonly database: HealthProbe;
   readonly version: string;
   readonly logger: Logger;
+  readonly publicUrl: string;
+  readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger'>;
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
-  const { database, version, logger } = deps;
+  const { database, version, logger, publicUrl } = deps;
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -39,6 +43,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
       return c.json({ status: 'unavailable', version, database: database.kind }, 503);
     }
   });
+
+  mountWellKnown(app, publicUrl);
+  mountMcp(app, { ...deps.mcp, publicUrl, logger });
 
   app.notFound((c) => {
     const { status, body } = toHttpError(

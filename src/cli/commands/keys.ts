@@ -1,0 +1,171 @@
+/**
+ * `taskgate keys create|list|show|rotate|revoke`. The secret is printed once, by create and
+ * rotate, and never again; list and show give the name, prefix and last four characters.
+ */
+import type { Command } from 'commander';
+import type { App } from '../../app.js';
+import { AppError } from '../../core/index.js';
+import type { CreateKeyInput, IssuedKey, KeyView } from '../../credentials/index.js';
+import { configFor, withApp } from '../context.js';
+import { type CliIo, type CommonOptions, printResult } from '../io.js';
+
+interface CreateOptions extends CommonOptions {
+  readonly workspace: string;
+  readonly name: string;
+  readonly env: string;
+  readonly member?: string;
+  readonly scopes?: string;
+  readonly preset?: string;
+  readonly projects?: string;
+  readonly readOnly?: boolean;
+  readonly dryRunOnly?: boolean;
+  readonly ip?: string;
+  readonly expiresIn?: string;
+  readonly client?: string;
+}
+
+interface RefOptions extends CommonOptions {
+  readonly workspace: string;
+  readonly grace?: string;
+}
+
+export function registerKeys(program: Command, io: CliIo): void {
+  const keys = program.command('keys').description('named API keys, one per AI client and machine');
+  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
+    withApp(io, configFor(io, options), work);
+
+  keys
+    .command('create')
+    .description('create a key; prints it once with a ready-to-paste client config')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .requiredOption('--name <name>', 'kebab-case <client>-<machine>, e.g. cursor-work-laptop')
+    .requiredOption('--env <environment>', "the workspace's environment: development, staging or production")
+    .option('--member <email>', 'the member the key acts for (default: the owner)')
+    .option('--scopes <list>', 'comma-separated scopes, e.g. tasks:read,tasks:write')
+    .option('--preset <preset>', 'read-only (default), standard or full')
+    .option('--projects <keys>', 'comma-separated project keys the key is limited to')
+    .option('--read-only', 'drop every write scope')
+    .option('--dry-run-only', 'writes only ever preview')
+    .option('--ip <cidrs>', 'comma-separated CIDR blocks the key may be used from')
+    .option('--expires-in <days>', 'lifetime like 30d (at most the workspace rotation period)')
+    .option('--client <client>', 'claude-desktop, cursor, windsurf, continue or vscode: prints its config')
+    .action((options: CreateOptions) =>
+      run(options, async (app) => {
+        const input: CreateKeyInput = {
+          workspace: options.workspace,
+          name: options.name,
+          // The service validates these and names the field when they are wrong.
+          environment: options.env as CreateKeyInput['environment'],
+          readOnly: options.readOnly ?? false,
+          dryRunOnly: options.dryRunOnly ?? false,
+          ...(options.member !== undefined && { member: options.member }),
+          ...(options.scopes !== undefined && { scopes: options.scopes }),
+          ...(options.preset !== undefined && { preset: options.preset as CreateKeyInput['preset'] }),
+          ...(options.projects !== undefined && { projects: options.projects }),
+          ...(options.ip !== undefined && { ip: options.ip }),
+          ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
+          ...(options.client !== undefined && { client: options.client }),
+        };
+        const issued = await app.keys.create(input);
+        printResult(io, options, { ...issued.key, key: issued.secret }, issuedText(app, issued, 'Created'));
+      }),
+    );
+
+  keys
+    .command('list')
+    .description('list keys with status, rotation due date and last use')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .action((options: RefOptions) =>
+      run(options, async (app) => {
+        const list = await app.keys.list(options.workspace);
+        printResult(io, options, { keys: list }, list.length ? list.map(keyLine).join('\n') : 'No keys yet.');
+      }),
+    );
+
+  keys
+    .command('show <key>')
+    .description('show one key by name or id')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .action((ref: string, options: RefOptions) =>
+      run(options, async (app) => {
+        const key = await app.keys.show(options.workspace, ref);
+        printResult(io, options, key, keyDetail(key));
+      }),
+    );
+
+  keys
+    .command('rotate <key>')
+    .description('issue a replacement; the old key keeps working for the grace window')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .option('--grace <duration>', 'how long the old key keeps working, e.g. 24h or 30m (default 24h)')
+    .action((ref: string, options: RefOptions) =>
+      run(options, async (app) => {
+        const rotated = await app.keys.rotate(options.workspace, ref, {
+          ...(options.grace !== undefined && { graceHours: parseGrace(options.grace) }),
+        });
+        printResult(
+          io,
+          options,
+          { ...rotated.key, key: rotated.secret, old: rotated.old },
+          `${issuedText(app, rotated, 'Rotated')}\nThe old key ${rotated.old.display} keeps working until ${rotated.old.grace?.until}.`,
+        );
+      }),
+    );
+
+  keys
+    .command('revoke <key>')
+    .description('revoke a key: its next request gets 401')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .action((ref: string, options: RefOptions) =>
+      run(options, async (app) => {
+        const key = await app.keys.revoke(options.workspace, ref);
+        printResult(io, options, key, `Revoked ${key.name} (${key.display}). Its next request gets 401.`);
+      }),
+    );
+}
+
+function parseGrace(value: string): number {
+  const match = /^(\d{1,4})(h|m)$/.exec(value.trim());
+  if (!match)
+    throw new AppError('invalid_input', 'grace: must be a duration like 24h or 30m', {
+      detail: { fields: [{ field: 'grace', message: 'must be a duration like 24h or 30m' }] },
+    });
+  return match[2] === 'h' ? Number(match[1]) : Number(match[1]) / 60;
+}
+
+function issuedText(app: App, issued: IssuedKey, verb: string): string {
+  const k = issued.key;
+  return [
+    `${verb} key ${k.name} for ${k.member.email} (${k.environment}), expires ${k.expiresAt}.`,
+    `Scopes: ${k.scopes.join(' ')}${k.projects ? `; projects: ${k.projects.join(', ')}` : ''}`,
+    '',
+    `  ${issued.secret}`,
+    '',
+    'This is the only time the key is shown. Store it in a password manager or an environment variable.',
+    `MCP endpoint: ${app.config.publicUrl}/mcp  (header "Authorization: Bearer <key>")`,
+  ].join('\n');
+}
+
+function keyLine(k: KeyView): string {
+  const rotation = k.rotation.state === 'ok' ? '' : ` rotation ${k.rotation.state.replace('_', ' ')}`;
+  const grace = k.grace
+    ? ` (${Math.round(k.grace.remainingSeconds / 60)} min left${k.grace.stillInUse ? ', STILL IN USE by a client' : ''})`
+    : '';
+  const used = k.lastUsed
+    ? ` last used ${k.lastUsed.at} from ${k.lastUsed.ip ?? '?'} by ${k.lastUsed.client ?? '?'}`
+    : ' never used';
+  return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${used}`;
+}
+
+function keyDetail(k: KeyView): string {
+  return [
+    `${k.name} (${k.id}) ${k.display} — ${k.status}`,
+    `acts for ${k.member.email} (${k.member.role}) in ${k.environment}`,
+    `scopes: ${k.scopes.join(' ')}`,
+    `projects: ${k.projects ? k.projects.join(', ') : 'all the member can see'}`,
+    `flags: ${[k.readOnly && 'read-only', k.dryRunOnly && 'dry-run-only'].filter(Boolean).join(', ') || 'none'}`,
+    `ip: ${k.ip ? k.ip.join(', ') : 'any'}`,
+    `created ${k.createdAt}, expires ${k.expiresAt}, rotation due ${k.rotation.dueAt} (${k.rotation.state})`,
+    k.lastUsed ? `last used ${k.lastUsed.at} from ${k.lastUsed.ip} by ${k.lastUsed.client}` : 'never used',
+  ].join('\n');
+}

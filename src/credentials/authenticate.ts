@@ -1,0 +1,140 @@
+/**
+ * SECURITY: turns a bearer token into a Principal, or a tagged reason it cannot. Order:
+ * format and checksum (no database), lookup by SHA-256, revoked, rotated out, expired,
+ * environment, IP allow-list, member. Each reason has one precise public message that
+ * speaks only of the key presented, never of other keys.
+ */
+import type { Clock, Result } from '../core/index.js';
+import { err, ok } from '../core/index.js';
+import type { ApiKeyRecord, Member, Store, Workspace } from '../storage/index.js';
+import { hashApiKey as hashOf, parseApiKey } from './api-key-format.js';
+import { ipAllowed, normalizeIp } from './ip-allow.js';
+import { effectiveScopes, type Scope } from './scopes.js';
+
+export type AuthFailureReason =
+  | 'missing'
+  | 'malformed'
+  | 'bad_checksum'
+  | 'unknown'
+  | 'revoked'
+  | 'rotated'
+  | 'expired'
+  | 'wrong_environment'
+  | 'ip_not_allowed';
+
+export interface AuthFailure {
+  readonly reason: AuthFailureReason;
+  readonly message: string;
+  /** Set when the key itself was identified (for the audit trail). */
+  readonly key?: ApiKeyRecord;
+}
+
+export interface Principal {
+  readonly workspace: Workspace;
+  readonly member: Member;
+  readonly credential: {
+    readonly kind: 'api_key';
+    readonly id: string;
+    readonly name: string;
+    readonly environment: string;
+    /** Effective: granted ∩ role ceiling, minus writes when read-only. */
+    readonly scopes: readonly Scope[];
+    readonly grantedScopes: readonly string[];
+    readonly projectIds: readonly string[] | null;
+    readonly readOnly: boolean;
+    readonly dryRunOnly: boolean;
+    readonly expiresAt: string;
+    readonly graceUntil: string | null;
+    readonly lastUsedAt: string | null;
+    readonly lastUsedIp: string | null;
+    readonly lastUsedClient: string | null;
+  };
+}
+
+export interface AuthRequest {
+  readonly token: string | undefined;
+  readonly ip: string | null;
+}
+
+const MESSAGES: Record<Exclude<AuthFailureReason, 'wrong_environment' | 'expired' | 'rotated'>, string> = {
+  missing: 'missing API key: send it as "Authorization: Bearer <key>"',
+  malformed: 'malformed API key: expected tg_<env>_<random>_<checksum>',
+  bad_checksum: 'API key checksum does not match: the key was mistyped or truncated',
+  unknown: 'unknown API key',
+  revoked: 'this API key was revoked; ask for a new one',
+  ip_not_allowed: 'this API key may not be used from this address',
+};
+
+const fail = (reason: keyof typeof MESSAGES, key?: ApiKeyRecord): Result<never, AuthFailure> =>
+  err({ reason, message: MESSAGES[reason], ...(key && { key }) });
+
+export function createAuthenticator(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
+  return async function authenticate(request: AuthRequest): Promise<Result<Principal, AuthFailure>> {
+    if (!request.token) return fail('missing');
+    const parsed = parseApiKey(request.token);
+    if (!parsed.ok) return fail(parsed.error);
+    const key = await store.apiKeys.findByHash(hashOf(request.token));
+    if (!key) {
+      const served = await store.apiKeys.servedEnvironments();
+      if (!served.includes(parsed.value.environment)) {
+        return err({
+          reason: 'wrong_environment',
+          message: `this is a ${parsed.value.environment} key, but this server serves ${served.join(', ') || 'no'} workspaces`,
+        });
+      }
+      return fail('unknown');
+    }
+    const now = clock.now().getTime();
+    if (key.revokedAt !== null) return fail('revoked', key);
+    if (key.replacedBy !== null && (key.graceUntil === null || now >= Date.parse(key.graceUntil))) {
+      return err({
+        reason: 'rotated',
+        message: `this API key was rotated and its grace period ended at ${key.graceUntil}; use its replacement`,
+        key,
+      });
+    }
+    if (now >= Date.parse(key.expiresAt)) {
+      return err({
+        reason: 'expired',
+        message: `this API key expired at ${key.expiresAt}; create a new one`,
+        key,
+      });
+    }
+    const workspace = await store.workspaces.findById(key.workspaceId);
+    if (!workspace) return fail('unknown');
+    if (workspace.environment !== key.environment) {
+      return err({
+        reason: 'wrong_environment',
+        message: `this is a ${key.environment} key, but workspace ${workspace.slug} is now ${workspace.environment}`,
+        key,
+      });
+    }
+    if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
+      return fail('ip_not_allowed', key);
+    const member = await store.members.findById(workspace.id, key.memberId);
+    if (!member) return fail('unknown', key);
+    return ok({
+      workspace,
+      member,
+      credential: {
+        kind: 'api_key',
+        id: key.id,
+        name: key.name,
+        environment: key.environment,
+        scopes: effectiveScopes(key.scopes as Scope[], member.role, key.readOnly),
+        grantedScopes: key.scopes,
+        projectIds: key.projectIds,
+        readOnly: key.readOnly,
+        dryRunOnly: key.dryRunOnly,
+        expiresAt: key.expiresAt,
+        graceUntil: key.graceUntil,
+        lastUsedAt: key.lastUsedAt,
+        lastUsedIp: key.lastUsedIp,
+        lastUsedClient: key.lastUsedClient,
+      },
+    });
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

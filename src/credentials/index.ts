@@ -1,0 +1,15 @@
+/** Credentials: the API key format, scopes, the key lifecycle and bearer authentication. */
+export * from './api-key-format.js';
+export {
+  type Authenticator,
+  type AuthFailure,
+  type AuthFailureReason,
+  type AuthRequest,
+  createAuthenticator,
+  type Principal,
+} from './authenticate.js';
+export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
+export { type CreateKeyInput, KNOWN_CLIENT_NAMES, suggestKeyName } from './key-input.js';
+export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
+export type { KeyStatus, KeyView } from './key-view.js';
+export * from './scopes.js';

@@ -1,0 +1,295 @@
+/**
+ * Key lifecycle: create, list, show, rotate, revoke — each change with its audit event in
+ * the same transaction. The secret exists only in the return value of create and rotate.
+ * SECURITY: keys are minted from the CSPRNG passed in as `random`; only their SHA-256 is stored.
+ */
+
+import type { AuditLog } from '../audit/index.js';
+import {
+  AppError,
+  type Clock,
+  type FieldIssue,
+  type IdGenerator,
+  invalidInput,
+  type Random,
+} from '../core/index.js';
+import { canReadProject, canSeeAllProjects } from '../domain/index.js';
+import type { ApiKeyRecord, Member, Repositories, Store, Workspace } from '../storage/index.js';
+import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
+import {
+  type CreateKeyInput,
+  checkKeyName,
+  createKeyInput,
+  resolveCidrs,
+  resolveScopes,
+} from './key-input.js';
+import { type KeyView, keyStatus, toKeyView } from './key-view.js';
+import { beyondRole, SCOPES } from './scopes.js';
+
+export interface KeyServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly ids: IdGenerator;
+  readonly audit: AuditLog;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+export const DEFAULT_GRACE_HOURS = 24;
+const MAX_GRACE_HOURS = 7 * 24;
+
+export interface IssuedKey {
+  readonly key: KeyView;
+  /** The secret: shown once, never stored. */
+  readonly secret: string;
+}
+
+export function createKeyService(deps: KeyServiceDeps) {
+  const { store, clock, random, ids, audit } = deps;
+
+  async function requireWorkspace(repos: Repositories, slug: string): Promise<Workspace> {
+    const workspace = slug.startsWith('wsp_')
+      ? await repos.workspaces.findById(slug)
+      : await repos.workspaces.findBySlug(slug);
+    if (!workspace) throw new AppError('not_found', `workspace ${slug} not found`);
+    return workspace;
+  }
+
+  async function view(repos: Repositories, workspace: Workspace, key: ApiKeyRecord): Promise<KeyView> {
+    const member = (await repos.members.findById(workspace.id, key.memberId))!;
+    const projects = await repos.projects.list(workspace.id, { includeArchived: true });
+    return toKeyView(key, { now: clock.now(), workspace, member, projects });
+  }
+
+  async function findKey(repos: Repositories, workspace: Workspace, ref: string): Promise<ApiKeyRecord> {
+    const found = ref.startsWith('key_')
+      ? await repos.apiKeys.findById(workspace.id, ref)
+      : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
+        (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
+    if (!found) throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+    return found;
+  }
+
+  function mint(
+    workspace: Workspace,
+    base: Omit<ApiKeyRecord, 'id' | 'hash' | 'prefix' | 'last4' | 'createdAt' | 'expiresAt'>,
+    days: number,
+  ) {
+    const secret = generateApiKey(workspace.environment, random);
+    const now = clock.now();
+    const record: ApiKeyRecord = {
+      ...base,
+      id: ids('apiKey'),
+      hash: hashApiKey(secret),
+      prefix: displayPrefix(secret),
+      last4: lastFour(secret),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + days * DAY_MS).toISOString(),
+    };
+    return { secret, record };
+  }
+
+  const auditKey = (
+    repos: Repositories,
+    action: string,
+    workspace: Workspace,
+    key: ApiKeyRecord,
+    detail?: unknown,
+  ) =>
+    audit.record(repos, {
+      action,
+      outcome: 'ok',
+      workspaceId: workspace.id,
+      credentialId: key.id,
+      credentialName: key.name,
+      environment: key.environment,
+      detail,
+    });
+
+  return {
+    async create(input: CreateKeyInput): Promise<IssuedKey> {
+      const parsed = createKeyInput.safeParse(input);
+      if (!parsed.success) {
+        throw invalidInput(
+          parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? 'input'), message: i.message })),
+        );
+      }
+      const data = parsed.data;
+      return store.transaction(async (repos) => {
+        const workspace = await requireWorkspace(repos, data.workspace);
+        const issues: FieldIssue[] = [];
+        const nameIssue = checkKeyName(data.name);
+        if (nameIssue) issues.push(nameIssue);
+        if (data.environment !== workspace.environment) {
+          issues.push({
+            field: 'env',
+            message: `workspace ${workspace.slug} is ${workspace.environment}; a ${data.environment} key cannot be used with it`,
+          });
+        }
+        const member = data.member
+          ? await (data.member.startsWith('mbr_')
+              ? repos.members.findById(workspace.id, data.member)
+              : repos.members.findByEmail(workspace.id, data.member.toLowerCase()))
+          : (await repos.members.list(workspace.id)).find((m) => m.role === 'owner');
+        if (!member)
+          issues.push({
+            field: 'member',
+            message: `no member ${data.member ?? '(owner)'} in ${workspace.slug}`,
+          });
+        const scopes = resolveScopes(data.scopes, data.preset);
+        if (!Array.isArray(scopes)) issues.push(scopes);
+        else if (member) {
+          const excess = beyondRole(scopes, member.role);
+          if (excess.length)
+            issues.push({
+              field: 'scopes',
+              message: `${excess.join(', ')} exceed the role ${member.role} of ${member.email}`,
+            });
+        }
+        const cidrs = resolveCidrs(data.ip);
+        if (cidrs !== null && !Array.isArray(cidrs)) issues.push(cidrs);
+        const days = data.expiresIn ?? workspace.keyRotationDays;
+        if (days > workspace.keyRotationDays) {
+          issues.push({
+            field: 'expires-in',
+            message: `must be at most ${workspace.keyRotationDays}d under this workspace's rotation policy`,
+          });
+        }
+        const projectIds = member
+          ? await resolveProjects(repos, workspace, member, data.projects, issues)
+          : null;
+        if (!nameIssue && (await repos.apiKeys.findCurrentByName(workspace.id, data.name))) {
+          issues.push({
+            field: 'name',
+            message: `a key named ${data.name} already exists; rotate or revoke it`,
+          });
+        }
+        if (issues.length || !member || !Array.isArray(scopes)) throw invalidInput(issues);
+        const { secret, record } = mint(
+          workspace,
+          {
+            workspaceId: workspace.id,
+            memberId: member.id,
+            name: data.name,
+            environment: workspace.environment,
+            scopes: SCOPES.filter((s) => scopes.includes(s)),
+            projectIds,
+            readOnly: data.readOnly,
+            dryRunOnly: data.dryRunOnly,
+            ipAllow: cidrs as string[] | null,
+            client: data.client ?? null,
+            createdBy: null,
+            revokedAt: null,
+            replaces: null,
+            replacedBy: null,
+            replacedAt: null,
+            graceUntil: null,
+            lastUsedAt: null,
+            lastUsedIp: null,
+            lastUsedClient: null,
+          },
+          days,
+        );
+        await repos.apiKeys.insert(record);
+        await auditKey(repos, 'key.created', workspace, record, {
+          scopes,
+          member: member.email,
+          expiresAt: record.expiresAt,
+        });
+        return { key: await view(repos, workspace, record), secret };
+      });
+    },
+
+    async list(workspaceSlug: string): Promise<KeyView[]> {
+      const workspace = await requireWorkspace(store, workspaceSlug);
+      const keys = await store.apiKeys.list(workspace.id);
+      return Promise.all(keys.map((key) => view(store, workspace, key)));
+    },
+
+    async show(workspaceSlug: string, ref: string): Promise<KeyView> {
+      const workspace = await requireWorkspace(store, workspaceSlug);
+      return view(store, workspace, await findKey(store, workspace, ref));
+    },
+
+    /** A new key with the same rights; the old one keeps working for the grace window, then dies. */
+    async rotate(
+      workspaceSlug: string,
+      ref: string,
+      options: { graceHours?: number } = {},
+    ): Promise<IssuedKey & { old: KeyView }> {
+      const graceHours = options.graceHours ?? DEFAULT_GRACE_HOURS;
+      if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+        throw invalidInput([{ field: 'grace', message: `must be 0-${MAX_GRACE_HOURS}h` }]);
+      }
+      return store.transaction(async (repos) => {
+        const workspace = await requireWorkspace(repos, workspaceSlug);
+        const old = await findKey(repos, workspace, ref);
+        const status = keyStatus(old, clock.now());
+        if (status !== 'active')
+          throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);
+        const { secret, record } = mint(
+          workspace,
+          { ...old, replaces: old.id, lastUsedAt: null, lastUsedIp: null, lastUsedClient: null },
+          workspace.keyRotationDays,
+        );
+        const now = clock.now();
+        const graceUntil = new Date(
+          Math.min(now.getTime() + graceHours * HOUR_MS, Date.parse(old.expiresAt)),
+        ).toISOString();
+        await repos.apiKeys.markReplaced(workspace.id, old.id, {
+          replacedBy: record.id,
+          replacedAt: now.toISOString(),
+          graceUntil,
+        });
+        await repos.apiKeys.insert(record);
+        await auditKey(repos, 'key.rotated', workspace, record, { replaces: old.id, graceUntil });
+        const oldNow = (await repos.apiKeys.findById(workspace.id, old.id))!;
+        return {
+          key: await view(repos, workspace, record),
+          secret,
+          old: await view(repos, workspace, oldNow),
+        };
+      });
+    },
+
+    /** Dead on the next request. Revoking a rotated key also ends its grace. */
+    async revoke(workspaceSlug: string, ref: string): Promise<KeyView> {
+      return store.transaction(async (repos) => {
+        const workspace = await requireWorkspace(repos, workspaceSlug);
+        const key = await findKey(repos, workspace, ref);
+        if (!(await repos.apiKeys.revoke(workspace.id, key.id, clock.now().toISOString()))) {
+          throw new AppError('conflict', `key ${key.name} is already revoked`);
+        }
+        await auditKey(repos, 'key.revoked', workspace, key);
+        return view(repos, workspace, (await repos.apiKeys.findById(workspace.id, key.id))!);
+      });
+    },
+  };
+}
+
+async function resolveProjects(
+  repos: Repositories,
+  workspace: Workspace,
+  member: Member,
+  refs: string[] | undefined,
+  issues: FieldIssue[],
+): Promise<string[] | null> {
+  if (refs === undefined || refs.length === 0) return null;
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const project = await repos.projects.findByKey(workspace.id, ref.toUpperCase());
+    const visible =
+      project &&
+      canReadProject(
+        member.role,
+        canSeeAllProjects(member.role) || (await repos.projects.isMember(project.id, member.id)),
+      );
+    if (!project || !visible)
+      issues.push({ field: 'projects', message: `no project ${ref} that ${member.email} can see` });
+    else ids.push(project.id);
+  }
+  return ids;
+}
+
+export type KeyService = ReturnType<typeof createKeyService>;

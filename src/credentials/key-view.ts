@@ -1,0 +1,97 @@
+/**
+ * What `keys list|show` tell about a key: never the key, only its name, display prefix and
+ * last four characters, its rights, and its life: expiry, rotation due or overdue under the
+ * workspace policy, and — for a rotated key — the grace left and whether a client still
+ * uses it. Pure.
+ */
+import type { ApiKeyRecord, Member, Project, Workspace } from '../storage/index.js';
+
+const DAY_MS = 86_400_000;
+const ROTATION_WARNING_DAYS = 7;
+
+export type KeyStatus = 'active' | 'grace' | 'rotated' | 'expired' | 'revoked';
+
+export interface KeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly environment: string;
+  readonly member: { readonly id: string; readonly email: string; readonly role: string };
+  readonly display: string;
+  readonly scopes: readonly string[];
+  readonly projects: readonly string[] | null;
+  readonly readOnly: boolean;
+  readonly dryRunOnly: boolean;
+  readonly ip: readonly string[] | null;
+  readonly client: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly status: KeyStatus;
+  readonly rotation: { readonly dueAt: string; readonly state: 'ok' | 'due_soon' | 'overdue' };
+  readonly grace: {
+    readonly until: string;
+    readonly remainingSeconds: number;
+    readonly stillInUse: boolean;
+  } | null;
+  readonly lastUsed: {
+    readonly at: string;
+    readonly ip: string | null;
+    readonly client: string | null;
+  } | null;
+  readonly replaces: string | null;
+  readonly replacedBy: string | null;
+}
+
+export function keyStatus(key: ApiKeyRecord, now: Date): KeyStatus {
+  const t = now.getTime();
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.replacedBy !== null)
+    return key.graceUntil !== null && t < Date.parse(key.graceUntil) ? 'grace' : 'rotated';
+  if (t >= Date.parse(key.expiresAt)) return 'expired';
+  return 'active';
+}
+
+export function toKeyView(
+  key: ApiKeyRecord,
+  context: { now: Date; workspace: Workspace; member: Member; projects: readonly Project[] },
+): KeyView {
+  const { now, workspace, member } = context;
+  const status = keyStatus(key, now);
+  const dueAt = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
+  const rotationState =
+    now.getTime() > dueAt
+      ? 'overdue'
+      : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
+        ? 'due_soon'
+        : 'ok';
+  const projectKeys = new Map(context.projects.map((p) => [p.id, p.key]));
+  const grace =
+    key.replacedBy !== null && key.graceUntil !== null
+      ? {
+          until: key.graceUntil,
+          remainingSeconds: Math.max(0, Math.floor((Date.parse(key.graceUntil) - now.getTime()) / 1000)),
+          stillInUse: key.lastUsedAt !== null && key.replacedAt !== null && key.lastUsedAt > key.replacedAt,
+        }
+      : null;
+  return {
+    id: key.id,
+    name: key.name,
+    environment: key.environment,
+    member: { id: member.id, email: member.email, role: member.role },
+    display: `${key.prefix}…${key.last4}`,
+    scopes: key.scopes,
+    projects: key.projectIds === null ? null : key.projectIds.map((id) => projectKeys.get(id) ?? id),
+    readOnly: key.readOnly,
+    dryRunOnly: key.dryRunOnly,
+    ip: key.ipAllow,
+    client: key.client,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    status,
+    rotation: { dueAt: new Date(dueAt).toISOString(), state: rotationState },
+    grace,
+    lastUsed:
+      key.lastUsedAt === null ? null : { at: key.lastUsedAt, ip: key.lastUsedIp, client: key.lastUsedClient },
+    replaces: key.replaces,
+    replacedBy: key.replacedBy,
+  };
+}

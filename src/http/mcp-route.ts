@@ -1,0 +1,240 @@
+/**
+ * POST /mcp, in this order: Host/Origin → method → body limit → bearer from the header only
+ * → authentication → JSON parse → the MCP endpoint (tools run through the guard, which
+ * records each call) → a record for requests that called no tool → last-used bookkeeping.
+ * A request whose record cannot be written gets 503 and no data (fail closed).
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuditLog } from '../audit/index.js';
+import type { Clock, IdGenerator } from '../core/index.js';
+import type { Authenticator, AuthFailure, Principal } from '../credentials/index.js';
+import type { CallContext } from '../guard/index.js';
+import type { McpEndpoint } from '../mcp/index.js';
+import type { Store } from '../storage/index.js';
+import { clientOf, type JsonRpcSummary, summarizeJsonRpc } from './json-rpc.js';
+import { allowedHostnames, bearerFrom, hostOriginRejection } from './request-guards.js';
+import { protectedResourceMetadataUrl } from './well-known.js';
+
+export const MCP_MAX_BODY_BYTES = 256 * 1024;
+/** Last-used is written at most this often per key, unless the address or client changes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface McpRouteDeps {
+  readonly publicUrl: string;
+  readonly endpoint: McpEndpoint;
+  readonly authenticate: Authenticator;
+  readonly audit: AuditLog;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: { error(obj: unknown, msg: string): void };
+}
+
+export function mountMcp(app: Hono, deps: McpRouteDeps): void {
+  const hostnames = allowedHostnames(deps.publicUrl);
+  const challenge = `Bearer resource_metadata="${protectedResourceMetadataUrl(deps.publicUrl)}"`;
+
+  app.use('/mcp', async (c, next) => hostOriginRejection(c.req.raw, hostnames) ?? next());
+  app.on(['GET', 'DELETE', 'PUT', 'PATCH'], '/mcp', (c) =>
+    c.json(
+      { error: { code: 'invalid_input', message: 'this endpoint is stateless: POST JSON-RPC messages' } },
+      405,
+      {
+        Allow: 'POST',
+      },
+    ),
+  );
+  app.post(
+    '/mcp',
+    bodyLimit({
+      maxSize: MCP_MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: { code: 'invalid_input', message: `request body over ${MCP_MAX_BODY_BYTES} bytes` } },
+          413,
+        ),
+    }),
+    (c) => handleMcp(c, deps, challenge),
+  );
+}
+
+async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Promise<Response> {
+  const started = deps.clock.now().getTime();
+  const request = c.req.raw;
+  const ip = remoteAddress(c);
+  const userAgent = request.headers.get('user-agent');
+  const requestId = deps.ids('request');
+  const base = { ip, userAgent, requestId };
+
+  const bearer = bearerFrom(request);
+  const auth = bearer.ok
+    ? await deps.authenticate({ token: bearer.token, ip })
+    : ({ ok: false, error: { reason: 'malformed', message: bearer.message } } as const);
+  if (!auth.ok) {
+    const recorded = await record(deps, () =>
+      deps.audit.record(deps.store, {
+        ...base,
+        action: 'mcp.auth_failed',
+        outcome: 'denied',
+        errorCode: auth.error.reason === 'ip_not_allowed' ? 'forbidden' : 'unauthenticated',
+        workspaceId: auth.error.key?.workspaceId ?? null,
+        credentialId: auth.error.key?.id ?? null,
+        credentialName: auth.error.key?.name ?? null,
+        detail: { reason: auth.error.reason },
+      }),
+    );
+    return recorded ?? authFailure(auth.error, challenge);
+  }
+
+  const text = await request.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const summary = summarizeJsonRpc(body);
+  const principal = auth.value;
+  const client = clientOf(summary, principal.credential.lastUsedClient);
+  const call: CallContext = {
+    principal,
+    ...base,
+    clientName: client.name,
+    clientVersion: client.version,
+    auditFailed: false,
+  };
+  if (body === undefined) {
+    const failed = await recordRequest(deps, call, summary, 'error', 'invalid_input', started);
+    return failed ?? parseError();
+  }
+
+  const response = await deps.endpoint.handle(rebuild(request, text), call, body);
+  if (call.auditFailed) return unavailable();
+  if (!summary.toolCalls) {
+    const outcome = response.ok && !(await hasJsonRpcError(response)) ? 'ok' : 'error';
+    const failed = await recordRequest(
+      deps,
+      call,
+      summary,
+      outcome,
+      outcome === 'ok' ? null : 'invalid_input',
+      started,
+    );
+    if (failed) return failed;
+  }
+  await touchKey(deps, principal, ip, client.label);
+  return response;
+}
+
+function recordRequest(
+  deps: McpRouteDeps,
+  call: CallContext,
+  summary: JsonRpcSummary,
+  outcome: 'ok' | 'error',
+  errorCode: string | null,
+  started: number,
+): Promise<Response | undefined> {
+  const { principal } = call;
+  return record(deps, () =>
+    deps.audit.record(deps.store, {
+      action: 'mcp.request',
+      outcome,
+      errorCode,
+      workspaceId: principal.workspace.id,
+      memberId: principal.member.id,
+      credentialId: principal.credential.id,
+      credentialName: principal.credential.name,
+      environment: principal.credential.environment,
+      ip: call.ip,
+      userAgent: call.userAgent,
+      clientName: call.clientName,
+      clientVersion: call.clientVersion,
+      requestId: call.requestId,
+      durationMs: deps.clock.now().getTime() - started,
+      detail: { methods: summary.methods },
+    }),
+  );
+}
+
+/** Runs an audit write; on failure answers 503 (fail closed) instead of the real response. */
+async function record(deps: McpRouteDeps, write: () => Promise<unknown>): Promise<Response | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (error) {
+    deps.logger.error({ err: error }, 'audit write failed');
+    return unavailable();
+  }
+}
+
+async function touchKey(deps: McpRouteDeps, principal: Principal, ip: string | null, client: string | null) {
+  const c = principal.credential;
+  const now = deps.clock.now();
+  const stale = c.lastUsedAt === null || now.getTime() - Date.parse(c.lastUsedAt) > LAST_USED_RESOLUTION_MS;
+  if (!stale && c.lastUsedIp === ip && (client === null || c.lastUsedClient === client)) return;
+  try {
+    await deps.store.apiKeys.recordUse(c.id, {
+      at: now.toISOString(),
+      ip,
+      client: client ?? c.lastUsedClient,
+    });
+  } catch (error) {
+    // Bookkeeping only: the request and its audit record already succeeded.
+    deps.logger.error({ err: error }, 'could not record key use');
+  }
+}
+
+async function hasJsonRpcError(response: Response): Promise<boolean> {
+  if (!response.headers.get('content-type')?.includes('application/json')) return false;
+  try {
+    const parsed: unknown = await response.clone().json();
+    return (Array.isArray(parsed) ? parsed : [parsed]).some(
+      (m) => typeof m === 'object' && m !== null && 'error' in m,
+    );
+  } catch {
+    return true;
+  }
+}
+
+function authFailure(failure: AuthFailure, challenge: string): Response {
+  const status = failure.reason === 'ip_not_allowed' ? 403 : 401;
+  const error = status === 401 ? ', error="invalid_token"' : '';
+  const header = failure.reason === 'missing' ? challenge : `${challenge}${error}`;
+  return Response.json(
+    {
+      error: {
+        code: status === 401 ? 'unauthenticated' : 'forbidden',
+        reason: failure.reason,
+        message: failure.message,
+      },
+    },
+    { status, headers: { 'WWW-Authenticate': header } },
+  );
+}
+
+const parseError = () =>
+  Response.json(
+    { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: body is not JSON' } },
+    { status: 400 },
+  );
+
+const unavailable = () =>
+  Response.json(
+    { error: { code: 'unavailable', message: 'audit log unavailable; the request was not processed' } },
+    { status: 503 },
+  );
+
+/** The body was read to parse it; the SDK gets an identical request it can read again. */
+function rebuild(request: Request, text: string): Request {
+  return new Request(request.url, { method: request.method, headers: request.headers, body: text });
+}
+
+function remoteAddress(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The MCP endpoint over the official SDK (v2), stateless: 2025-era requests go through the
+ * Streamable HTTP transport in JSON-response mode, 2026-07-28 requests through the SDK's
+ * per-request handler (JSON unless a tool streams, which ours do not). Tool calls are
+ * recorded by the guard before their result is handed back; other requests by the HTTP
+ * layer before the response leaves.
+ *
+ * Built servers are pooled per role: a server carries only its tool registrations (per-
+ * request identity arrives in authInfo), so reusing a closed one saves rebuilding every
+ * schema per request. The pool is a cache; a second instance needs nothing from it.
+ */
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isLegacyRequest,
+  type McpServer,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import type { CallContext } from '../guard/index.js';
+import type { Role } from '../storage/index.js';
+import { buildServer, callContextOf, type ServerDeps } from './build-server.js';
+
+const POOL_SIZE_PER_ROLE = 32;
+
+export interface McpEndpoint {
+  handle(request: Request, call: CallContext, body: unknown): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export function createMcpEndpoint(deps: ServerDeps): McpEndpoint {
+  const pools = new Map<Role, McpServer[]>();
+  const acquire = (role: Role) => pools.get(role)?.pop() ?? buildServer(deps, role);
+  const release = (role: Role, server: McpServer) => {
+    const pool = pools.get(role) ?? [];
+    pools.set(role, pool);
+    if (pool.length < POOL_SIZE_PER_ROLE) pool.push(server);
+  };
+
+  const modern = createMcpHandler(
+    (ctx) => buildServer(deps, callContextOf(ctx.authInfo?.extra).principal.member.role),
+    {
+      legacy: 'reject',
+    },
+  );
+
+  return {
+    async handle(request, call, body) {
+      // SECURITY: the secret never travels further than authentication.
+      const authInfo: AuthInfo = {
+        token: '',
+        clientId: call.principal.credential.id,
+        scopes: [...call.principal.credential.scopes],
+        extra: { call },
+      };
+      if (!(await isLegacyRequest(request, body)))
+        return modern.fetch(request, { authInfo, parsedBody: body });
+      const role = call.principal.member.role;
+      const server = acquire(role);
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      try {
+        await server.connect(transport);
+        return await transport.handleRequest(request, { authInfo, parsedBody: body });
+      } finally {
+        await server.close();
+        release(role, server);
+      }
+    },
+    close: () => modern.close(),
+  };
+}

@@ -1,0 +1,45 @@
+/** `list_projects` and `get_project`. */
+import { z } from 'zod';
+import { defineTool, READ_ONLY } from '../define-tool.js';
+import { projectOut, toProjectOut } from '../schemas.js';
+
+const projectRef = z.string().min(1).max(64).describe('project key (e.g. APO) or id');
+
+export const listProjects = defineTool({
+  name: 'list_projects',
+  title: 'List projects',
+  description: 'List the projects this credential can see.',
+  scopes: ['projects:read'],
+  annotations: { ...READ_ONLY, title: 'List projects' },
+  input: z
+    .object({ includeArchived: z.boolean().optional().describe('also list archived projects') })
+    .strict(),
+  output: z.object({ projects: z.array(projectOut) }),
+  async run({ actor, domain }, input) {
+    const projects = (
+      await domain.projects.list(actor, { includeArchived: input.includeArchived ?? false })
+    ).map(toProjectOut);
+    const text = projects.length
+      ? projects.map((p) => `${p.key}: ${p.name}${p.archived ? ' (archived)' : ''}`).join('\n')
+      : 'No projects visible to this credential.';
+    return { structured: { projects }, text, summary: { count: projects.length } };
+  },
+});
+
+export const getProject = defineTool({
+  name: 'get_project',
+  title: 'Get a project',
+  description: 'Get one project by key or id.',
+  scopes: ['projects:read'],
+  annotations: { ...READ_ONLY, title: 'Get a project' },
+  input: z.object({ project: projectRef }).strict(),
+  output: z.object({ project: projectOut }),
+  async run({ actor, domain }, input) {
+    const project = toProjectOut(await domain.projects.get(actor, input.project));
+    return {
+      structured: { project },
+      text: `${project.key}: ${project.name}${project.archived ? ' (archived)' : ''}\n${project.description}`,
+      summary: { id: project.id },
+    };
+  },
+});

@@ -1,0 +1,82 @@
+/** `list_tasks`, `get_task` and `search_tasks`. */
+import { z } from 'zod';
+import { TASK_STATUSES } from '../../storage/index.js';
+import { defineTool, READ_ONLY } from '../define-tool.js';
+import { cursorIn, limitIn, nextCursorOut, taskLine, taskOut, toTaskOut } from '../schemas.js';
+
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('YYYY-MM-DD');
+const taskRef = z.string().min(1).max(64).describe('task key (e.g. APO-12) or id');
+const filters = {
+  project: z.string().min(1).max(64).optional().describe('project key or id'),
+  status: z.array(z.enum(TASK_STATUSES)).max(5).optional(),
+  assignee: z.string().min(1).max(254).optional().describe('member id or email'),
+  dueBefore: date.optional(),
+  dueAfter: date.optional(),
+  label: z.string().min(1).max(32).optional(),
+  cursor: cursorIn,
+  limit: limitIn,
+};
+const page = z.object({ tasks: z.array(taskOut), nextCursor: nextCursorOut });
+
+const pageText = (tasks: z.output<typeof taskOut>[], next: string | null, lines: string[]) =>
+  `${tasks.length ? lines.join('\n') : 'No tasks match.'}${next ? `\nMore: call again with cursor "${next}".` : ''}`;
+
+export const listTasks = defineTool({
+  name: 'list_tasks',
+  title: 'List tasks',
+  description: 'List tasks, filtered by project, status, assignee, due date or label; paged with nextCursor.',
+  scopes: ['tasks:read'],
+  annotations: { ...READ_ONLY, title: 'List tasks' },
+  input: z.object(filters).strict(),
+  output: page,
+  async run({ actor, domain }, input) {
+    const result = await domain.tasks.list(actor, input);
+    const tasks = result.items.map(toTaskOut);
+    return {
+      structured: { tasks, nextCursor: result.nextCursor },
+      text: pageText(tasks, result.nextCursor, result.items.map(taskLine)),
+      summary: { count: tasks.length },
+    };
+  },
+});
+
+export const searchTasks = defineTool({
+  name: 'search_tasks',
+  title: 'Search tasks',
+  description: 'Find tasks whose title or description contains the query (case-insensitive).',
+  scopes: ['tasks:read'],
+  annotations: { ...READ_ONLY, title: 'Search tasks' },
+  input: z.object({ query: z.string().min(1).max(200), ...filters }).strict(),
+  output: page,
+  async run({ actor, domain }, { query, ...rest }) {
+    const result = await domain.tasks.list(actor, { ...rest, text: query });
+    const tasks = result.items.map(toTaskOut);
+    return {
+      structured: { tasks, nextCursor: result.nextCursor },
+      text: pageText(tasks, result.nextCursor, result.items.map(taskLine)),
+      summary: { count: tasks.length },
+    };
+  },
+});
+
+export const getTask = defineTool({
+  name: 'get_task',
+  title: 'Get a task',
+  description: 'Get one task by key (APO-12) or id, with its current version (pass it back when updating).',
+  scopes: ['tasks:read'],
+  annotations: { ...READ_ONLY, title: 'Get a task' },
+  input: z.object({ task: taskRef }).strict(),
+  output: z.object({ task: taskOut }),
+  async run({ actor, domain }, input) {
+    const view = await domain.tasks.get(actor, input.task);
+    const task = toTaskOut(view);
+    return {
+      structured: { task },
+      text: `${taskLine(view)}\nLabels: ${task.labels.join(', ') || 'none'}\n\n${task.description}`,
+      summary: { id: task.id, version: task.version },
+    };
+  },
+});
