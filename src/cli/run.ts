@@ -26,7 +26,10 @@ export function buildProgram(io: CliIo): Command {
   registerMigrate(program, io);
   registerKeys(program, io);
   const addCommon = (command: Command): void => {
-    if (command.commands.length) return command.commands.forEach(addCommon);
+    if (command.commands.length) {
+      command.commands.forEach(addCommon);
+      return;
+    }
     command
       .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:<data dir>/taskgate.db)')
       .option('--json', 'machine-readable output');

@@ -11,7 +11,14 @@ let counter = 0;
 const id = (prefix: string) => `${prefix}_01J${String(++counter).padStart(23, '0')}`;
 
 async function seed(store: Store, slug = 'acme') {
-  const workspace: Workspace = { id: id('wsp'), slug, name: slug, environment: 'development', keyRotationDays: 90, createdAt: T0 };
+  const workspace: Workspace = {
+    id: id('wsp'),
+    slug,
+    name: slug,
+    environment: 'development',
+    keyRotationDays: 90,
+    createdAt: T0,
+  };
   await store.workspaces.insert(workspace);
   const member: Member = {
     id: id('mbr'),

@@ -1,0 +1,125 @@
+/**
+ * A real Taskgate server on 127.0.0.1 for integration tests: a fresh database (SQLite file
+ * or PostgreSQL schema), a manual clock, the seeded demo workspace, and helpers to mint keys
+ * and connect the official SDK clients (v1 for 2025-11-25, v2 for 2026-07-28).
+ */
+import { createServer } from 'node:net';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { pino } from 'pino';
+import { type App, createApp, listen, type RunningServer } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
+import type { CreateKeyInput } from '../../src/credentials/index.js';
+import { seedDemoWorkspace } from '../../src/domain/index.js';
+import { createTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
+
+export const T0 = new Date('2026-11-27T10:00:00.000Z');
+
+export interface TestServer {
+  readonly app: App;
+  readonly clock: ManualClock;
+  readonly url: string;
+  readonly mcpUrl: string;
+  issueKey(input?: Partial<CreateKeyInput>): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+let keyCounter = 0;
+
+export async function startTestServer(options: { kind?: StoreKind } = {}): Promise<TestServer> {
+  const database: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite');
+  const port = await freePort();
+  const config = loadConfig({
+    env: {
+      TASKGATE_DATABASE_URL: database.url,
+      TASKGATE_PORT: String(port),
+      TASKGATE_SECRET_KEY: 'k'.repeat(40),
+    },
+  });
+  const clock = createManualClock(T0);
+  const app = await createApp(config, { clock, logger: pino({ level: 'silent' }) });
+  await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
+  const server: RunningServer = await listen(app);
+  return {
+    app,
+    clock,
+    url: server.url,
+    mcpUrl: `${server.url}/mcp`,
+    async issueKey(input = {}) {
+      const issued = await app.keys.create({
+        workspace: 'demo',
+        name: `test-client-${++keyCounter}`,
+        environment: 'development',
+        preset: input.scopes ? undefined : 'full',
+        ...input,
+      });
+      return issued.secret;
+    },
+    async close() {
+      await server.close();
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The v1 SDK client (`@modelcontextprotocol/sdk`), which speaks 2025-11-25. */
+export async function connectV1(server: TestServer, key: string, name = 'vitest-v1') {
+  const client = new ClientV1({ name, version: '1.0.0' });
+  const transport = new TransportV1(new URL(server.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
+  await client.connect(transport);
+  return { client, protocolVersion: () => transport.protocolVersion };
+}
+
+/** The v2 client (`@modelcontextprotocol/client`); `auto` negotiates 2026-07-28 when offered. */
+export async function connectV2(server: TestServer, key: string, mode: 'auto' | 'legacy' = 'auto') {
+  const client = new ClientV2({ name: 'vitest-v2', version: '2.0.0' }, { versionNegotiation: { mode } });
+  const transport = new TransportV2(new URL(server.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+/** A raw JSON-RPC POST, for what the SDK clients would never send. */
+export function post(server: TestServer, body: string, headers: Record<string, string> = {}, path = '/mcp') {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...headers,
+    },
+    body,
+  });
+}
+
+export const initializeBody = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'raw-test', version: '0.0.1' },
+  },
+});
