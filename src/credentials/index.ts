@@ -12,4 +12,5 @@ export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
 export { type CreateKeyInput, KNOWN_CLIENT_NAMES, suggestKeyName } from './key-input.js';
 export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
 export type { KeyStatus, KeyView } from './key-view.js';
+export { findKeysInText, type KeyFinding } from './scan-text.js';
 export * from './scopes.js';

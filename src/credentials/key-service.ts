@@ -24,7 +24,7 @@ import {
   resolveScopes,
 } from './key-input.js';
 import { type KeyView, keyStatus, toKeyView } from './key-view.js';
-import { beyondRole, SCOPES } from './scopes.js';
+import { beyondRole, expandScopes } from './scopes.js';
 
 export interface KeyServiceDeps {
   readonly store: Store;
@@ -173,7 +173,7 @@ export function createKeyService(deps: KeyServiceDeps) {
             memberId: member.id,
             name: data.name,
             environment: workspace.environment,
-            scopes: SCOPES.filter((s) => scopes.includes(s)),
+            scopes: expandScopes(scopes),
             projectIds,
             readOnly: data.readOnly,
             dryRunOnly: data.dryRunOnly,

@@ -2,45 +2,26 @@
  * The `taskgate` command line, run in-process through `runCli` with captured streams and
  * its own environment: a fresh SQLite file and data dir per test.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
 import { openStore } from '../../src/storage/index.js';
+import { type CliRun, type CliSandbox, createCliSandbox } from '../support/cli.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-let dir: string;
+let sandbox: CliSandbox;
 let databaseUrl: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'taskgate-cli-'));
-  databaseUrl = `sqlite:${join(dir, 'taskgate.db')}`;
+  sandbox = createCliSandbox();
+  databaseUrl = sandbox.databaseUrl;
 });
 
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => sandbox.remove());
 
-async function run(...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { TASKGATE_DATABASE_URL: databaseUrl, TASKGATE_DATA_DIR: join(dir, 'data') },
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-  });
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]): Promise<CliRun> => sandbox.run(...argv);
 
 async function workspaceSlugs(): Promise<string[]> {
   const store = await openStore(databaseUrl);

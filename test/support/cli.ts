@@ -1,0 +1,38 @@
+/** Runs the `taskgate` CLI in-process against a fresh SQLite file, capturing its output. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/index.js';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliSandbox {
+  readonly dir: string;
+  readonly databaseUrl: string;
+  run(...argv: string[]): Promise<CliRun>;
+  remove(): void;
+}
+
+export function createCliSandbox(): CliSandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'taskgate-cli-'));
+  const databaseUrl = `sqlite:${join(dir, 'taskgate.db')}`;
+  return {
+    dir,
+    databaseUrl,
+    async run(...argv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, {
+        env: { TASKGATE_DATABASE_URL: databaseUrl, TASKGATE_DATA_DIR: join(dir, 'data') },
+        stdout: { write: (chunk: string) => (stdout += chunk) },
+        stderr: { write: (chunk: string) => (stderr += chunk) },
+      });
+      return { code, stdout, stderr };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
