@@ -25,9 +25,12 @@ const INSTRUCTIONS = [
   'Tasks are named by key (APO-12); read a task before changing it and pass its version back.',
 ].join(' ');
 
-export function toolsForRole(role: Role): readonly ToolDefinition[] {
+export function toolsForRole(
+  role: Role,
+  tools: readonly ToolDefinition[] = TOOLS,
+): readonly ToolDefinition[] {
   const ceiling = new Set(roleCeiling(role));
-  return TOOLS.filter((tool) => tool.scopes.every((scope) => ceiling.has(scope)));
+  return tools.filter((tool) => tool.scopes.every((scope) => ceiling.has(scope)));
 }
 
 export function callContextOf(extra: Record<string, unknown> | undefined): CallContext {

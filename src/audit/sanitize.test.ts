@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { cryptoRandom } from '../core/index.js';
+import { generateApiKey } from '../credentials/index.js';
+import { MAX_TEXT_LENGTH, REDACTED, sanitizeForAudit } from './sanitize.js';
+
+describe('sanitizeForAudit', () => {
+  it('redacts fields classed secret and credential-shaped values wherever they appear', () => {
+    const key = generateApiKey('production', cryptoRandom);
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiIxMjM0In0'}.c2lnbmF0dXJlLXZhbHVl`;
+    const sanitized = sanitizeForAudit({
+      title: `call me, key is ${key}`,
+      password: 'hunter2-canary',
+      nested: { apiKey: 'x', list: [jwt, 'plain'] },
+      [key]: 'a key used as an object key',
+    });
+    const text = JSON.stringify(sanitized);
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('hunter2-canary');
+    expect(text).not.toContain(jwt);
+    expect(sanitized).toMatchObject({
+      password: REDACTED,
+      nested: { apiKey: REDACTED, list: [REDACTED, 'plain'] },
+    });
+  });
+
+  it('truncates long text and bounds depth', () => {
+    const long = sanitizeForAudit('x'.repeat(MAX_TEXT_LENGTH + 100)) as string;
+    expect(long.length).toBeLessThan(MAX_TEXT_LENGTH + 20);
+    expect(long.endsWith('…[100 more]')).toBe(true);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20; i++) deep = { deep };
+    expect(JSON.stringify(sanitizeForAudit(deep))).toContain('[too deep]');
+  });
+});
