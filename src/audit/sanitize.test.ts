@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cryptoRandom } from '../core/index.js';
-import { generateApiKey } from '../credentials/index.js';
 import { MAX_TEXT_LENGTH, REDACTED, sanitizeForAudit } from './sanitize.js';
 
 describe('sanitizeForAudit', () => {
   it('redacts fields classed secret and credential-shaped values wherever they appear', () => {
-    const key = generateApiKey('production', cryptoRandom);
+    // Key-shaped, assembled at run time: redaction goes by shape, and no key literal is committed.
+    const key = `tg_prod_${'Ab3'.repeat(10)}_${'Zz9xY1'}`;
     const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiIxMjM0In0'}.c2lnbmF0dXJlLXZhbHVl`;
     const sanitized = sanitizeForAudit({
       title: `call me, key is ${key}`,

@@ -5,9 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
+import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from './to-exit-code.js';
@@ -25,6 +27,8 @@ export function buildProgram(io: CliIo): Command {
   registerServe(program, io);
   registerMigrate(program, io);
   registerKeys(program, io);
+  registerScan(program, io);
+  registerConnect(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);
@@ -59,7 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const appError = toAppError(error);
     io.stderr.write(`${toCliMessage(appError)}\n`);
     if (appError.code === 'internal') io.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
-    if (wantsJson) {
+    // A command that already printed its JSON report (scan) must not get a second document.
+    if (wantsJson && appError.detail.reported !== true) {
       const fields = appError.fields;
       io.stdout.write(
         `${JSON.stringify({ error: { code: appError.code, message: appError.publicMessage, ...(fields.length ? { fields } : {}) } })}\n`,

@@ -9,6 +9,8 @@ const parse = (client: KnownClient, environmentVariable?: string): Json =>
   JSON.parse(
     clientConfigSnippet({ ...base, client, ...(environmentVariable && { environmentVariable }) }).text,
   );
+/** `${inner}` as the client writes it: the interpolation syntax, literally. */
+const ref = (inner: string): string => `\${${inner}}`;
 const at = (value: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], value);
 
@@ -26,45 +28,37 @@ describe('clientConfigSnippet', () => {
   it('runs the stdio bridge with the key in its env when the client is claude-desktop', () => {
     const server = at(parse('claude-desktop'), 'mcpServers', 'taskgate');
     expect(server).toEqual({
-      command: 'npx',
-      args: ['-y', 'taskgate', 'connect', '--url', URL],
+      command: 'taskgate',
+      args: ['connect', '--url', URL],
       env: { TASKGATE_API_KEY: '<paste the cursor-work-laptop key here>' },
     });
   });
 
   it('tells the bridge which variable to read when claude-desktop uses another variable', () => {
     const server = at(parse('claude-desktop', 'ACME_TASKGATE_KEY'), 'mcpServers', 'taskgate') as Json;
-    expect(server.args).toEqual([
-      '-y',
-      'taskgate',
-      'connect',
-      '--url',
-      URL,
-      '--key-env',
-      'ACME_TASKGATE_KEY',
-    ]);
+    expect(server.args).toEqual(['connect', '--url', URL, '--key-env', 'ACME_TASKGATE_KEY']);
     expect(Object.keys(server.env as Json)).toEqual(['ACME_TASKGATE_KEY']);
   });
 
-  it('uses url and an ${env:} header when the client is cursor', () => {
+  it('uses url and an env-interpolated header when the client is cursor', () => {
     expect(at(parse('cursor'), 'mcpServers', 'taskgate')).toEqual({
       url: URL,
-      headers: { Authorization: 'Bearer ${env:TASKGATE_API_KEY}' },
+      headers: { Authorization: `Bearer ${ref('env:TASKGATE_API_KEY')}` },
     });
   });
 
-  it('uses serverUrl and an ${env:} header when the client is windsurf', () => {
+  it('uses serverUrl and an env-interpolated header when the client is windsurf', () => {
     expect(at(parse('windsurf'), 'mcpServers', 'taskgate')).toEqual({
       serverUrl: URL,
-      headers: { Authorization: 'Bearer ${env:TASKGATE_API_KEY}' },
+      headers: { Authorization: `Bearer ${ref('env:TASKGATE_API_KEY')}` },
     });
   });
 
-  it('uses an http server and a ${VAR} header when the client is claude-code', () => {
+  it('uses an http server and an env-expanded header when the client is claude-code', () => {
     expect(at(parse('claude-code', 'MY_KEY'), 'mcpServers', 'taskgate')).toEqual({
       type: 'http',
       url: URL,
-      headers: { Authorization: 'Bearer ${MY_KEY}' },
+      headers: { Authorization: `Bearer ${ref('MY_KEY')}` },
     });
   });
 
@@ -81,7 +75,7 @@ describe('clientConfigSnippet', () => {
     expect(at(config, 'servers', 'taskgate')).toEqual({
       type: 'http',
       url: URL,
-      headers: { Authorization: 'Bearer ${input:taskgate-api-key}' },
+      headers: { Authorization: `Bearer ${ref('input:taskgate-api-key')}` },
     });
   });
 
@@ -96,7 +90,7 @@ describe('clientConfigSnippet', () => {
         `    url: "${URL}"`,
         '    requestOptions:',
         '      headers:',
-        '        Authorization: "Bearer ${{ secrets.TASKGATE_API_KEY }}"',
+        `        Authorization: "Bearer ${ref('{ secrets.TASKGATE_API_KEY }')}"`,
         '',
       ].join('\n'),
     );
@@ -126,5 +120,20 @@ describe('clientConfigSnippet', () => {
   it('recognises only the listed clients when asked whether a name is known', () => {
     expect(isKnownClient('cursor')).toBe(true);
     expect(isKnownClient('notepad')).toBe(false);
+  });
+
+  it('never downloads a package by name to run the bridge (a squatted name would receive the key)', () => {
+    const text = clientConfigSnippet({ client: 'claude-desktop', mcpUrl: URL, keyName: 'x' }).text;
+    expect(text).not.toContain('npx');
+    const pinned = clientConfigSnippet({
+      client: 'claude-desktop',
+      mcpUrl: URL,
+      keyName: 'x',
+      bridge: { command: '/usr/bin/node', args: ['/opt/taskgate/dist/main.js'] },
+    });
+    expect(JSON.parse(pinned.text).mcpServers.taskgate.args.slice(0, 2)).toEqual([
+      '/opt/taskgate/dist/main.js',
+      'connect',
+    ]);
   });
 });

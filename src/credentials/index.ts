@@ -8,8 +8,17 @@ export {
   createAuthenticator,
   type Principal,
 } from './authenticate.js';
+export {
+  type ClientConfigInput,
+  type ClientConfigSnippet,
+  clientConfigSnippet,
+  DEFAULT_KEY_ENV,
+  isKnownClient,
+  KNOWN_CLIENTS,
+  type KnownClient,
+} from './client-config.js';
 export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
-export { type CreateKeyInput, KNOWN_CLIENT_NAMES, suggestKeyName } from './key-input.js';
+export { type CreateKeyInput, suggestKeyName } from './key-input.js';
 export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
 export type { KeyStatus, KeyView } from './key-view.js';
 export { findKeysInText, type KeyFinding } from './scan-text.js';

@@ -6,17 +6,9 @@
 import { z } from 'zod';
 import { ENVIRONMENTS } from '../config/index.js';
 import type { FieldIssue } from '../core/index.js';
+import { KNOWN_CLIENTS } from './client-config.js';
 import { parseCidr } from './ip-allow.js';
 import { isScope, PRESETS, type Preset, SCOPES, type Scope } from './scopes.js';
-
-export const KNOWN_CLIENT_NAMES = [
-  'claude-desktop',
-  'claude-code',
-  'cursor',
-  'windsurf',
-  'continue',
-  'vscode',
-] as const;
 
 const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
@@ -66,7 +58,7 @@ export const createKeyInput = z
       .regex(/^[1-9]\d{0,2}d$/, 'must be a number of days like 30d')
       .transform((value) => Number(value.slice(0, -1)))
       .optional(),
-    client: z.string().trim().min(1).optional(),
+    client: z.enum(KNOWN_CLIENTS, { message: `must be one of ${KNOWN_CLIENTS.join(', ')}` }).optional(),
   })
   .strict();
 

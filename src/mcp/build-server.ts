@@ -43,7 +43,8 @@ export function callContextOf(extra: Record<string, unknown> | undefined): CallC
 export function buildServer(deps: ServerDeps, role: Role): McpServer {
   const server = new McpServer(
     { name: 'taskgate', title: 'Taskgate', version: deps.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    // Stateless: there is no stream on which a list-changed notification could ever be sent.
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
   );
   for (const tool of toolsForRole(role)) {
     server.registerTool(

@@ -137,4 +137,20 @@ describe('keys rotate and revoke', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('grace: must be a duration');
   });
+
+  it('prints a client config that runs this installation and never contains the key', async () => {
+    const result = await create('--client', 'claude-desktop', '--json');
+    const created = JSON.parse(result.stdout) as {
+      key: string;
+      clientConfig: { text: string; file: string };
+    };
+    expect(created.clientConfig.file).toContain('claude_desktop_config.json');
+    const config = JSON.parse(created.clientConfig.text) as {
+      mcpServers: { taskgate: { command: string; args: string[] } };
+    };
+    expect(config.mcpServers.taskgate.command).toBe(process.execPath);
+    expect(config.mcpServers.taskgate.args[0]).toMatch(/main\.js$/);
+    expect(created.clientConfig.text).not.toContain(created.key);
+    expect((await create('--client', 'emacs')).stderr).toContain('client: must be one of');
+  });
 });

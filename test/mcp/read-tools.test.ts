@@ -20,6 +20,8 @@ describe('read tools over the v1 SDK client (protocol 2025-11-25)', () => {
     const { client, protocolVersion } = await connectV1(server, key);
     try {
       expect(protocolVersion()).toBe('2025-11-25');
+      expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+      expect(client.getInstructions()).toContain('whoami');
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toEqual([
         'whoami',

@@ -2,10 +2,19 @@
  * `taskgate keys create|list|show|rotate|revoke`. The secret is printed once, by create and
  * rotate, and never again; list and show give the name, prefix and last four characters.
  */
+
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError } from '../../core/index.js';
-import type { CreateKeyInput, IssuedKey, KeyView } from '../../credentials/index.js';
+import {
+  type ClientConfigSnippet,
+  type CreateKeyInput,
+  clientConfigSnippet,
+  type IssuedKey,
+  isKnownClient,
+  type KeyView,
+} from '../../credentials/index.js';
 import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -64,10 +73,16 @@ export function registerKeys(program: Command, io: CliIo): void {
           ...(options.projects !== undefined && { projects: options.projects }),
           ...(options.ip !== undefined && { ip: options.ip }),
           ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
-          ...(options.client !== undefined && { client: options.client }),
+          ...(options.client !== undefined && { client: options.client as CreateKeyInput['client'] }),
         };
         const issued = await app.keys.create(input);
-        printResult(io, options, { ...issued.key, key: issued.secret }, issuedText(app, issued, 'Created'));
+        const snippet = snippetFor(app, issued.key);
+        printResult(
+          io,
+          options,
+          { ...issued.key, key: issued.secret, ...(snippet && { clientConfig: snippet }) },
+          [issuedText(app, issued, 'Created'), snippet && snippetText(snippet)].filter(Boolean).join('\n\n'),
+        );
       }),
     );
 
@@ -122,6 +137,21 @@ export function registerKeys(program: Command, io: CliIo): void {
         printResult(io, options, key, `Revoked ${key.name} (${key.display}). Its next request gets 401.`);
       }),
     );
+}
+
+/** The config for the key's client; its stdio bridge runs this very installation, by absolute path. */
+function snippetFor(app: App, key: KeyView): ClientConfigSnippet | undefined {
+  if (key.client === null || !isKnownClient(key.client)) return undefined;
+  return clientConfigSnippet({
+    client: key.client,
+    mcpUrl: `${app.config.publicUrl}/mcp`,
+    keyName: key.name,
+    bridge: { command: process.execPath, args: [fileURLToPath(new URL('../../main.js', import.meta.url))] },
+  });
+}
+
+function snippetText(snippet: ClientConfigSnippet): string {
+  return [`Paste into ${snippet.file}:`, '', snippet.text, '', snippet.note].join('\n');
 }
 
 function parseGrace(value: string): number {

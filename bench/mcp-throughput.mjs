@@ -1,0 +1,512 @@
+#!/usr/bin/env node
+/**
+ * MCP throughput, in one run on one machine (`npm run bench`; needs `npm run build` first):
+ *
+ *   1. raw Hono JSON echo            — the floor: Hono + @hono/node-server, no MCP at all
+ *   2. the SDK's stateless example   — @modelcontextprotocol/sdk v1
+ *                                      examples/server/simpleStatelessStreamableHttp.js, run
+ *                                      as shipped (it hardcodes port 3000)
+ *   3. Taskgate `get_task`           — dist/main.js demo on a fresh SQLite file, one API key,
+ *                                      one audit row per request
+ *
+ * Every target runs in its own child process on 127.0.0.1; autocannon (32 connections,
+ * pipelining 1) runs here: a 3 s warm-up, then a 10 s measurement, targets one after the
+ * other. The table goes to docs/benchmarks.md between the mcp-throughput markers; the rest
+ * of that file is left alone. Speed targets live here, never as timed assertions in tests.
+ *
+ * Flags: --duration <s> (10), --warmup <s> (3), --connections <n> (32),
+ * --only <hono,sdk-tool,sdk-resource,taskgate>, --no-write (print only),
+ * --cpu-prof <dir> (run Taskgate under `node --cpu-prof`, write its profile there; implies
+ * --no-write). NODE_OPTIONS reaches the Taskgate process (for experiments with a preloaded
+ * patch); no TASKGATE_* variable does. Internal: --hono-echo-server runs the echo server.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DOC = join(ROOT, 'docs', 'benchmarks.md');
+const BEGIN = '<!-- mcp-throughput:begin -->';
+const END = '<!-- mcp-throughput:end -->';
+const SDK_EXAMPLE = join(
+  ROOT,
+  'node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStatelessStreamableHttp.js',
+);
+/** Hardcoded in the SDK example (`const PORT = 3000`, no env variable). */
+const SDK_EXAMPLE_PORT = 3000;
+const PROTOCOL_VERSION = '2025-11-25';
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': PROTOCOL_VERSION,
+};
+const rpc = (method, params) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+const GET_TASK_BODY = rpc('tools/call', { name: 'get_task', arguments: { task: 'APO-1' } });
+const SDK_TOOL_BODY = rpc('tools/call', {
+  name: 'start-notification-stream',
+  arguments: { interval: 0, count: 1 },
+});
+const SDK_RESOURCE_BODY = rpc('resources/read', { uri: 'https://example.com/greetings/default' });
+
+const TARGETS = ['hono', 'sdk-tool', 'sdk-resource', 'taskgate'];
+
+/** Target 1, run in a child process so it does not share a thread with autocannon. */
+async function honoEchoServer() {
+  const { Hono } = await import('hono');
+  const { serve } = await import('@hono/node-server');
+  const app = new Hono();
+  app.post('/echo', async (c) => c.json(await c.req.json()));
+  serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
+  });
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      only: { type: 'string', default: TARGETS.join(',') },
+      'no-write': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const settings = {
+    duration: positive(values.duration, 'duration'),
+    warmup: Number(values.warmup),
+    connections: positive(values.connections, 'connections'),
+    cpuProf: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
+  };
+  const only = new Set(values.only.split(',').map((s) => s.trim()));
+  for (const name of only) if (!TARGETS.includes(name)) fail(`--only: unknown target ${name}`);
+  const write = !values['no-write'] && !settings.cpuProf && only.size === TARGETS.length;
+
+  await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
+  const { default: autocannon } = await import('autocannon');
+  const children = new Set();
+  const cleanup = async () => Promise.all([...children].map((child) => stop(child)));
+  process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+
+  const rows = [];
+  let audit;
+  try {
+    /** Warm-up, then `beforeMeasure()`, then the measured run. */
+    const measure = async (name, url, body, headers, beforeMeasure = async () => undefined) => {
+      const options = {
+        url,
+        method: 'POST',
+        headers,
+        body,
+        connections: settings.connections,
+        pipelining: 1,
+      };
+      if (settings.warmup > 0) {
+        log(`${name}: warm-up ${settings.warmup} s`);
+        await autocannon({ ...options, duration: settings.warmup });
+      }
+      await beforeMeasure();
+      log(`${name}: measuring ${settings.duration} s`);
+      const load = loadavg()[0];
+      const result = await autocannon({ ...options, duration: settings.duration });
+      const row = { ...summarize(result), load: [load, loadavg()[0]] };
+      log(
+        `${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, non-2xx ${row.non2xx}`,
+      );
+      return row;
+    };
+
+    if (only.has('hono')) {
+      const child = startChild(process.execPath, [fileURLToPath(import.meta.url), '--hono-echo-server'], {
+        cwd: ROOT,
+      });
+      children.add(child);
+      const { url } = await child.ready;
+      const echo = await fetch(`${url}/echo`, { method: 'POST', headers: MCP_HEADERS, body: GET_TASK_BODY });
+      expect(echo.status === 200 && (await echo.text()) === GET_TASK_BODY, 'the Hono echo did not echo');
+      rows.push({
+        id: 'hono',
+        target: 'raw Hono JSON echo',
+        what: 'POST /echo: parse the JSON body (the Taskgate `get_task` body) and send it back',
+        ...(await measure('hono', `${url}/echo`, GET_TASK_BODY, MCP_HEADERS)),
+      });
+      await stop(child);
+      children.delete(child);
+    }
+
+    if (only.has('sdk-tool') || only.has('sdk-resource')) {
+      if (await portOpen(SDK_EXAMPLE_PORT))
+        fail(`port ${SDK_EXAMPLE_PORT} is in use; the SDK example hardcodes it — free it and rerun`);
+      // stdout is the example's own per-request `console.log('Request closed')`: discard it.
+      const child = startChild(process.execPath, [SDK_EXAMPLE], { cwd: ROOT, stdout: 'ignore' });
+      children.add(child);
+      const url = `http://127.0.0.1:${SDK_EXAMPLE_PORT}/mcp`;
+      await waitForPort(SDK_EXAMPLE_PORT, child);
+      const runs = [
+        {
+          id: 'sdk-tool',
+          body: SDK_TOOL_BODY,
+          marker: 'Started sending periodic notifications',
+          what: '`tools/call` `start-notification-stream` `{interval: 0, count: 1}` (its only tool: one logging notification, a 0 ms timer, a text result); new McpServer + transport per request, SSE response',
+        },
+        {
+          id: 'sdk-resource',
+          body: SDK_RESOURCE_BODY,
+          marker: 'Hello, world!',
+          what: '`resources/read` of its static `greeting-resource` (no timer); new McpServer + transport per request, SSE response',
+        },
+      ];
+      for (const run of runs) {
+        if (!only.has(run.id)) continue;
+        const check = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: run.body });
+        const text = await check.text();
+        expect(check.status === 200 && text.includes(run.marker), `SDK example ${run.id}: ${check.status}`);
+        rows.push({
+          id: run.id,
+          target: 'SDK v1 stateless example',
+          what: run.what,
+          ...(await measure(run.id, url, run.body, MCP_HEADERS)),
+        });
+      }
+      await stop(child);
+      children.delete(child);
+    }
+
+    if (only.has('taskgate')) {
+      const result = await benchTaskgate(settings, children, measure);
+      rows.push(result.row);
+      audit = result.audit;
+    }
+  } finally {
+    await cleanup();
+  }
+
+  const section = render(rows, audit, settings);
+  process.stdout.write(`\n${section}\n`);
+  if (write) {
+    await writeSection(section);
+    log(`wrote ${DOC}`);
+  } else {
+    log('docs/benchmarks.md not written (partial run, --no-write or --cpu-prof)');
+  }
+}
+
+async function benchTaskgate(settings, children, measure) {
+  const dir = await mkdtemp(join(tmpdir(), 'taskgate-bench-'));
+  const db = `sqlite:${join(dir, 'taskgate.db')}`;
+  // A clean environment for Taskgate: nothing from the caller's TASKGATE_* leaks in.
+  // NODE_OPTIONS does, so experiments can preload a patch (e.g. --import ./patch.mjs).
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TASKGATE_DATA_DIR: dir,
+    ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+  };
+  const main = join(ROOT, 'dist', 'main.js');
+  let child;
+  try {
+    const nodeFlags = settings.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProf}`] : [];
+    if (settings.cpuProf) await mkdir(settings.cpuProf, { recursive: true });
+    // `demo` seeds the 50-task demo workspace into the empty database, then serves.
+    child = startChild(process.execPath, [...nodeFlags, main, 'demo', '--port', '0', '--json', '--db', db], {
+      cwd: ROOT,
+      env,
+    });
+    children.add(child);
+    const served = await child.ready;
+    const created = await runJson(
+      process.execPath,
+      [
+        main,
+        'keys',
+        'create',
+        '--workspace',
+        'demo',
+        '--name',
+        'bench-runner',
+        '--env',
+        'development',
+        '--preset',
+        'full',
+        '--json',
+        '--db',
+        db,
+      ],
+      { cwd: ROOT, env },
+    );
+    // The secret stays in memory: never printed, never written.
+    const headers = { ...MCP_HEADERS, authorization: `Bearer ${created.key}` };
+    const url = `${served.url}/mcp`;
+    const check = await fetch(url, { method: 'POST', headers, body: GET_TASK_BODY });
+    const text = await check.text();
+    expect(
+      check.status === 200 && text.includes('Freeze the release branch'),
+      `Taskgate get_task: HTTP ${check.status}`,
+    );
+
+    const { default: Database } = await import('better-sqlite3');
+    const sqlite = new Database(join(dir, 'taskgate.db'), { readonly: true, fileMustExist: true });
+    const countRows = () =>
+      sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE credential_id = ?').get(created.id).n;
+    try {
+      // Count around the measured run only, after in-flight requests have settled.
+      let start = 0;
+      const row = await measure('taskgate', url, GET_TASK_BODY, headers, async () => {
+        start = await settled(countRows);
+      });
+      const end = await settled(countRows);
+      const byKind = sqlite
+        .prepare(
+          `SELECT action, tool, outcome, count(*) AS n FROM audit_events
+           WHERE credential_id = ? GROUP BY action, tool, outcome ORDER BY n DESC`,
+        )
+        .all(created.id);
+      return {
+        row: {
+          id: 'taskgate',
+          target: 'Taskgate',
+          what: '`tools/call` `get_task` `{task: "APO-1"}` with an API key: authenticate the key, scope check, look up project and task in SQLite, insert one audit row (its own commit, `synchronous = FULL`)',
+          ...row,
+        },
+        audit: { start, end, byKind, completed: row.total, sent: row.sent },
+      };
+    } finally {
+      sqlite.close();
+    }
+  } finally {
+    if (child) {
+      await stop(child);
+      children.delete(child);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function summarize(result) {
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    total: result.requests.total,
+    sent: result.requests.sent,
+    seconds: result.duration,
+  };
+}
+
+function render(rows, audit, settings) {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  const versions = {
+    autocannon: pkgVersion('autocannon'),
+    hono: pkgVersion('hono'),
+    'node-server': pkgVersion('@hono/node-server'),
+    sdk: pkgVersion('@modelcontextprotocol/sdk'),
+    server: pkgVersion('@modelcontextprotocol/server'),
+  };
+  const lines = [
+    '## MCP throughput',
+    '',
+    `Machine: ${availableParallelism()} CPUs (\`nproc\`), ${cpu}, ${platform()} ${release()}; Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 10)}.`,
+    `Method: \`npm run bench\` (\`bench/mcp-throughput.mjs\`) starts each target in its own Node.js process on 127.0.0.1 and drives it with autocannon ${versions.autocannon} from the bench process: ${settings.connections} connections, pipelining 1, a ${settings.warmup} s warm-up, then ${settings.duration} s measured; targets run one after the other. req/s is autocannon's average per second; p50/p99 are its latency percentiles (whole milliseconds, 2xx responses only); non-2xx counts non-2xx responses plus socket errors and timeouts.`,
+    `Versions: hono ${versions.hono}, @hono/node-server ${versions['node-server']}, @modelcontextprotocol/sdk ${versions.sdk} (the example), @modelcontextprotocol/server ${versions.server} (Taskgate). Every request sends \`mcp-protocol-version: ${PROTOCOL_VERSION}\`.`,
+    '',
+    'These numbers come from one run on a shared machine and are noisy: compare the ratios within this table, not absolute numbers across runs or machines.',
+    '',
+    '| target | what one request does | req/s | p50 ms | p99 ms | non-2xx |',
+    '| --- | --- | --: | --: | --: | --: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.target} | ${r.what} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors + r.timeouts} |`,
+    ),
+    '',
+    `System load (1-minute average before → after each measurement, ${availableParallelism()} CPUs): ${rows
+      .map((r) => `${r.id} ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}`)
+      .join(', ')}. The bench itself keeps about 2 busy; much more means other work shared the machine.`,
+    '',
+  ];
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+  const tg = byId.taskgate;
+  const sdkRows = [byId['sdk-tool'], byId['sdk-resource']].filter(Boolean);
+  if (tg && sdkRows.length) {
+    const fastest = sdkRows.reduce((a, b) => (b.rps > a.rps ? b : a));
+    const ratio = tg.rps / fastest.rps;
+    const ratios = sdkRows.map((r) => `${(tg.rps / r.rps).toFixed(2)}× its ${label(r.id)}`).join(', ');
+    const met = ratio >= 2 && tg.p99 <= 10;
+    lines.push(
+      `Taskgate / SDK example: ${ratios}. Target (≥ 2× the SDK example's req/s, judged against its faster row, with Taskgate p99 ≤ 10 ms): **${met ? 'met' : 'not met'}** (${ratio.toFixed(2)}×, p99 ${tg.p99} ms).`,
+    );
+    lines.push(
+      `With ${settings.connections} connections and pipelining 1, req/s ≈ ${settings.connections} / mean latency (Little's law), so p99 ≤ 10 ms (hence mean ≤ 10 ms) needs at least ${Math.round((settings.connections * 1000) / 10)} req/s: that bound, not the 2×, is the harder half of the target.`,
+    );
+    if (byId.hono)
+      lines.push(`Taskgate reaches ${((100 * tg.rps) / byId.hono.rps).toFixed(0)}% of the raw Hono echo.`);
+    lines.push('');
+  }
+  if (audit) {
+    const added = audit.end - audit.start;
+    const kinds = audit.byKind.map((k) => `${k.n} × ${k.action}${k.tool ? ` ${k.tool}` : ''} ${k.outcome}`);
+    const oneEach = added >= audit.completed && added <= audit.sent;
+    lines.push(
+      `Audit: the measured ${settings.duration} s added ${added} rows to \`audit_events\` for the bench key; autocannon completed ${audit.completed} requests and sent ${audit.sent} (those still in flight when it stopped may or may not have reached the server) — ${oneEach ? 'one row per request' : 'MISMATCH: not one row per request'}. All rows of the key over the whole run (verification request, warm-up, measurement): ${kinds.join(', ')}.`,
+      '',
+    );
+  }
+  lines.push(
+    'Notes: the SDK example hardcodes port 3000 and listens on every interface (load still goes to 127.0.0.1); it builds a new `McpServer`, registers its prompt, tool and resource and connects a new transport on every request, answers as an SSE stream, and logs a line per request (its stdout is discarded). It registers no simple read-only tool, so both of its calls are shown. Taskgate runs `dist/main.js demo` on a fresh SQLite file (WAL) in a temp dir with a `full`-preset development key, answers JSON, and writes one audit row per tool call before the result leaves (a read has no other write, so that row is its own commit).',
+  );
+  return lines.join('\n');
+}
+
+const label = (id) => (id === 'sdk-tool' ? '`tools/call`' : '`resources/read`');
+
+async function writeSection(section) {
+  await mkdir(dirname(DOC), { recursive: true });
+  let text = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n\nRun with `npm run bench`.\n');
+  const block = `${BEGIN}\n${section}\n${END}`;
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin !== -1 && end > begin) text = text.slice(0, begin) + block + text.slice(end + END.length);
+  else text = `${text.trimEnd()}\n\n${block}\n`;
+  await writeFile(DOC, text);
+}
+
+/** Spawns a child; `ready` resolves with the first complete JSON document on its stdout. */
+function startChild(command, args, { cwd, env = process.env, stdout = 'pipe' }) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (chunk) => {
+    err = (err + chunk).slice(-4000);
+  });
+  child.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  child.stderrTail = () => err;
+  if (stdout === 'pipe') {
+    child.ready = new Promise((resolveReady, reject) => {
+      let out = '';
+      let isReady = false;
+      child.stdout.on('data', (chunk) => {
+        if (isReady) return; // keep draining
+        out += chunk;
+        try {
+          const parsed = JSON.parse(out);
+          isReady = true;
+          resolveReady(parsed);
+        } catch {
+          // not a whole document yet
+        }
+      });
+      child.exited.then(({ code }) => {
+        if (!isReady) reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${err}`));
+      });
+    });
+  }
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+function runJson(command, args, options) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err += c;
+    });
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${args.slice(1, 3).join(' ')} failed (${code}): ${err}`));
+      try {
+        resolveRun(JSON.parse(out));
+      } catch {
+        reject(new Error(`${args.slice(1, 3).join(' ')}: output is not JSON`));
+      }
+    });
+  });
+}
+
+function portOpen(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitForPort(port, child) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) fail(`the SDK example exited (${child.exitCode}):\n${child.stderrTail()}`);
+    if (await portOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  fail(`the SDK example did not listen on ${port} within 15 s`);
+}
+
+/** Polls `count` until it stays the same for a second (requests still in flight have landed). */
+async function settled(count) {
+  const deadline = Date.now() + 30_000;
+  let last = count();
+  let stableSince = Date.now();
+  while (Date.now() - stableSince < 1000 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = count();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    }
+  }
+  return last;
+}
+
+function pkgVersion(name) {
+  try {
+    // Read the file directly: some packages do not export ./package.json.
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+function positive(value, name) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name}: must be a positive number`);
+  return n;
+}
+
+function expect(ok, message) {
+  if (!ok) throw new Error(`check failed: ${message}`);
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(1);
+}
+
+function log(message) {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+// Last, so every module-level constant above is initialised first.
+if (process.argv[2] === '--hono-echo-server') {
+  await honoEchoServer();
+} else {
+  await main();
+}
