@@ -271,7 +271,7 @@ async function benchTaskgate(settings, children, measure) {
         row: {
           id: 'taskgate',
           target: 'Taskgate',
-          what: '`tools/call` `get_task` `{task: "APO-1"}` with an API key: authenticate the key, scope check, look up project and task in SQLite, insert one audit row (its own commit, `synchronous = FULL`)',
+          what: '`tools/call` `get_task` `{task: "APO-1"}` with an API key: authenticate the key (one joined query), scope check, look up project and task in SQLite, append one audit row (group commit with concurrent requests, `synchronous = FULL`, durable before the response leaves)',
           ...row,
         },
         audit: { start, end, byKind, completed: row.total, sent: row.sent },
@@ -360,7 +360,7 @@ function render(rows, audit, settings) {
     );
   }
   lines.push(
-    'Notes: the SDK example hardcodes port 3000 and listens on every interface (load still goes to 127.0.0.1); it builds a new `McpServer`, registers its prompt, tool and resource and connects a new transport on every request, answers as an SSE stream, and logs a line per request (its stdout is discarded). It registers no simple read-only tool, so both of its calls are shown. Taskgate runs `dist/main.js demo` on a fresh SQLite file (WAL) in a temp dir with a `full`-preset development key, answers JSON, and writes one audit row per tool call before the result leaves (a read has no other write, so that row is its own commit).',
+    'Notes: the SDK example hardcodes port 3000 and listens on every interface (load still goes to 127.0.0.1); it builds a new `McpServer`, registers its prompt, tool and resource and connects a new transport on every request, answers as an SSE stream, and logs a line per request (its stdout is discarded). It registers no simple read-only tool, so both of its calls are shown. Taskgate runs `dist/main.js demo` on a fresh SQLite file (WAL) in a temp dir with a `full`-preset development key, answers JSON, and writes one audit row per tool call before the result leaves (reads are group-committed: concurrent requests share one transaction and one disk sync). SQLite statements are cached by SQL text and MCP servers are pooled per role, so nothing the SDK example rebuilds per request is rebuilt here.',
   );
   return lines.join('\n');
 }

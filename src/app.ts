@@ -10,8 +10,8 @@ import { type AuditLog, createAuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import {
   type Clock,
+  createCryptoRandom,
   createIdGenerator,
-  cryptoRandom,
   type IdGenerator,
   type Random,
   systemClock,
@@ -53,14 +53,14 @@ export function createLogger(level: string): Logger {
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;
-  const random = overrides.random ?? cryptoRandom;
+  const random = overrides.random ?? createCryptoRandom();
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const ids = createIdGenerator(clock, random);
   const store = await openStore(config.databaseUrl);
   const domain = createDomain({ store, clock, ids });
-  const audit = createAuditLog({ clock, ids });
+  const audit = createAuditLog({ store, clock, ids });
   const keys = createKeyService({ store, clock, random, ids, audit });
-  const runTool = createToolRunner({ store, audit, clock, logger });
+  const runTool = createToolRunner({ audit, clock, logger });
   const endpoint = createMcpEndpoint({ domain, runTool, version: VERSION });
   const authenticate = createAuthenticator({ store, clock });
   const http = createHttpApp({

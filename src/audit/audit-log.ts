@@ -1,10 +1,14 @@
 /**
- * Writes audit events. Callers pass the transaction (`repos`) of the change being recorded
- * so that the change and its record commit together or not at all; a failure to record
- * propagates, and the caller fails closed.
+ * Writes audit events, two ways:
+ * - `record(repos, draft)` inside the caller's transaction, so a change and its record
+ *   commit together or not at all;
+ * - `append(draft)` for calls that change nothing (reads, refusals): group commit — events
+ *   from concurrent requests share one transaction and one disk sync, and each promise
+ *   resolves only once its event is durable.
+ * Either way a failure to record propagates and the caller fails closed.
  */
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { AuditEvent, Repositories } from '../storage/index.js';
+import type { AuditEvent, Repositories, Store } from '../storage/index.js';
 import { sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
@@ -12,35 +16,77 @@ export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
 
 export interface AuditLog {
   record(repos: Repositories, draft: AuditDraft): Promise<AuditEvent>;
+  append(draft: AuditDraft): Promise<AuditEvent>;
 }
 
-export function createAuditLog(deps: { clock: Clock; ids: IdGenerator }): AuditLog {
+/** Upper bound on events per group commit, so one transaction stays short. */
+export const MAX_AUDIT_BATCH = 256;
+
+
+interface Pending {
+  readonly event: AuditEvent;
+  resolve(event: AuditEvent): void;
+  reject(error: unknown): void;
+}
+
+export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenerator }): AuditLog {
+  const { store } = deps;
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  const build = (draft: AuditDraft): AuditEvent => ({
+    id: deps.ids('auditEvent'),
+    occurredAt: deps.clock.now().toISOString(),
+    workspaceId: draft.workspaceId ?? null,
+    action: draft.action,
+    tool: draft.tool ?? null,
+    outcome: draft.outcome,
+    errorCode: draft.errorCode ?? null,
+    memberId: draft.memberId ?? null,
+    credentialId: draft.credentialId ?? null,
+    credentialName: draft.credentialName ?? null,
+    environment: draft.environment ?? null,
+    params: draft.params === undefined ? null : sanitizeForAudit(draft.params),
+    result: draft.result === undefined ? null : sanitizeForAudit(draft.result),
+    ip: draft.ip ?? null,
+    userAgent: draft.userAgent ? (sanitizeForAudit(draft.userAgent) as string) : null,
+    clientName: draft.clientName ?? null,
+    clientVersion: draft.clientVersion ?? null,
+    requestId: draft.requestId ?? null,
+    durationMs: draft.durationMs ?? null,
+    detail: draft.detail === undefined ? null : sanitizeForAudit(draft.detail),
+  });
+
+  async function flush(): Promise<void> {
+    const batch = queue.slice(0, MAX_AUDIT_BATCH);
+    queue = queue.slice(batch.length);
+    try {
+      await store.transaction(async (repos) => {
+        for (const pending of batch) await repos.audit.insert(pending.event);
+      });
+      for (const pending of batch) pending.resolve(pending.event);
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+    if (queue.length) setImmediate(() => void flush());
+    else scheduled = false;
+  }
+
   return {
     async record(repos, draft) {
-      const event: AuditEvent = {
-        id: deps.ids('auditEvent'),
-        occurredAt: deps.clock.now().toISOString(),
-        workspaceId: draft.workspaceId ?? null,
-        action: draft.action,
-        tool: draft.tool ?? null,
-        outcome: draft.outcome,
-        errorCode: draft.errorCode ?? null,
-        memberId: draft.memberId ?? null,
-        credentialId: draft.credentialId ?? null,
-        credentialName: draft.credentialName ?? null,
-        environment: draft.environment ?? null,
-        params: draft.params === undefined ? null : sanitizeForAudit(draft.params),
-        result: draft.result === undefined ? null : sanitizeForAudit(draft.result),
-        ip: draft.ip ?? null,
-        userAgent: draft.userAgent ? (sanitizeForAudit(draft.userAgent) as string) : null,
-        clientName: draft.clientName ?? null,
-        clientVersion: draft.clientVersion ?? null,
-        requestId: draft.requestId ?? null,
-        durationMs: draft.durationMs ?? null,
-        detail: draft.detail === undefined ? null : sanitizeForAudit(draft.detail),
-      };
+      const event = build(draft);
       await repos.audit.insert(event);
       return event;
+    },
+    append(draft) {
+      return new Promise<AuditEvent>((resolve, reject) => {
+        queue.push({ event: build(draft), resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // Let the requests already in flight queue theirs, then commit them together.
+          setImmediate(() => void flush());
+        }
+      });
     },
   };
 }

@@ -42,3 +42,13 @@ describe('random', () => {
     expect(() => randomInt(random, 0)).toThrow(RangeError);
   });
 });
+
+describe('createCryptoRandom', () => {
+  it('never hands out the same bytes twice across block refills', async () => {
+    const { createCryptoRandom } = await import('./random.js');
+    const random = createCryptoRandom(64);
+    const chunks = Array.from({ length: 200 }, () => Buffer.from(random.bytes(10)).toString('hex'));
+    expect(new Set(chunks).size).toBe(200);
+    expect(random.bytes(100)).toHaveLength(100);
+  });
+});

@@ -9,7 +9,28 @@ export interface Random {
   bytes(length: number): Uint8Array;
 }
 
-export const cryptoRandom: Random = { bytes: (length) => new Uint8Array(randomBytes(length)) };
+/**
+ * The OS CSPRNG, drawn in 4 KiB blocks: one system call per block instead of per id. The
+ * bytes are still CSPRNG output and each is handed out once.
+ */
+export function createCryptoRandom(blockSize = 4096): Random {
+  let block = new Uint8Array(0);
+  let offset = 0;
+  return {
+    bytes(length) {
+      if (length > blockSize) return new Uint8Array(randomBytes(length));
+      if (offset + length > block.length) {
+        block = new Uint8Array(randomBytes(blockSize));
+        offset = 0;
+      }
+      const out = block.slice(offset, offset + length);
+      offset += length;
+      return out;
+    },
+  };
+}
+
+export const cryptoRandom: Random = createCryptoRandom();
 
 /** xorshift128+ seeded from a 32-bit integer; deterministic, not for secrets. */
 export function createSeededRandom(seed: number): Random {

@@ -74,8 +74,8 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
     if (!request.token) return fail('missing');
     const parsed = parseApiKey(request.token);
     if (!parsed.ok) return fail(parsed.error);
-    const key = await store.apiKeys.findByHash(hashOf(request.token));
-    if (!key) {
+    const owned = await store.apiKeys.findOwnedByHash(hashOf(request.token));
+    if (!owned) {
       const served = await store.apiKeys.servedEnvironments();
       if (!served.includes(parsed.value.environment)) {
         return err({
@@ -85,6 +85,7 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
       }
       return fail('unknown');
     }
+    const { key, workspace, member } = owned;
     const now = clock.now().getTime();
     if (key.revokedAt !== null) return fail('revoked', key);
     if (key.replacedBy !== null && (key.graceUntil === null || now >= Date.parse(key.graceUntil))) {
@@ -101,8 +102,6 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
         key,
       });
     }
-    const workspace = await store.workspaces.findById(key.workspaceId);
-    if (!workspace) return fail('unknown');
     if (workspace.environment !== key.environment) {
       return err({
         reason: 'wrong_environment',
@@ -112,8 +111,6 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
     }
     if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
       return fail('ip_not_allowed', key);
-    const member = await store.members.findById(workspace.id, key.memberId);
-    if (!member) return fail('unknown', key);
     return ok({
       workspace,
       member,

@@ -9,7 +9,6 @@
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, toAppError } from '../core/index.js';
 import type { Scope } from '../credentials/index.js';
-import type { Store } from '../storage/index.js';
 import type { CallContext } from './call-context.js';
 
 export interface GuardedTool {
@@ -18,7 +17,6 @@ export interface GuardedTool {
 }
 
 export interface GuardDeps {
-  readonly store: Store;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: { error(obj: unknown, msg: string): void };
@@ -31,7 +29,7 @@ export function missingScopes(granted: readonly Scope[], required: readonly Scop
 }
 
 export function createToolRunner(deps: GuardDeps) {
-  const { store, audit, clock, logger } = deps;
+  const { audit, clock, logger } = deps;
 
   function authorize(ctx: CallContext, tool: GuardedTool): void {
     const missing = missingScopes(ctx.principal.credential.scopes, tool.scopes);
@@ -65,7 +63,7 @@ export function createToolRunner(deps: GuardDeps) {
     }
     const { principal } = ctx;
     try {
-      await audit.record(store, {
+      await audit.append({
         action: 'mcp.tool_called',
         tool: tool.name,
         outcome: outcome.ok

@@ -74,7 +74,7 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
     : ({ ok: false, error: { reason: 'malformed', message: bearer.message } } as const);
   if (!auth.ok) {
     const recorded = await record(deps, () =>
-      deps.audit.record(deps.store, {
+      deps.audit.append({
         ...base,
         action: 'mcp.auth_failed',
         outcome: 'denied',
@@ -110,7 +110,8 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
     return failed ?? parseError();
   }
 
-  const response = await deps.endpoint.handle(rebuild(request, text), call, body);
+  // The body is consumed; the SDK takes the parsed body and never reads it again.
+  const response = await deps.endpoint.handle(request, call, body);
   if (call.auditFailed) return unavailable();
   if (!summary.toolCalls) {
     const outcome = response.ok && !(await hasJsonRpcError(response)) ? 'ok' : 'error';
@@ -138,7 +139,7 @@ function recordRequest(
 ): Promise<Response | undefined> {
   const { principal } = call;
   return record(deps, () =>
-    deps.audit.record(deps.store, {
+    deps.audit.append({
       action: 'mcp.request',
       outcome,
       errorCode,
@@ -225,11 +226,6 @@ const unavailable = () =>
     { error: { code: 'unavailable', message: 'audit log unavailable; the request was not processed' } },
     { status: 503 },
   );
-
-/** The body was read to parse it; the SDK gets an identical request it can read again. */
-function rebuild(request: Request, text: string): Request {
-  return new Request(request.url, { method: request.method, headers: request.headers, body: text });
-}
 
 function remoteAddress(c: Context): string | null {
   try {

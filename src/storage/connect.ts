@@ -12,6 +12,7 @@ import {
   type Driver,
   Kysely,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -48,7 +49,9 @@ function openSqlite(file: string): DatabaseHandle {
   // FULL: a committed write (and later its audit row) survives power loss, not just a crash.
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
+  });
   return { kind: 'sqlite', db, close: () => db.destroy() };
 }
 
@@ -95,4 +98,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
   }
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * kysely prepares every query anew; preparing costs more than running most of ours. The SQL
+ * text of a kysely query is stable (values are bound), so statements are cached by it, with
+ * least-recently-used eviction.
+ */
+function withStatementCache(connection: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) cache.delete(text);
+      else {
+        statement = connection.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }

@@ -27,7 +27,7 @@ async function setup(store: Store) {
     clock,
     random: cryptoRandom,
     ids,
-    audit: createAuditLog({ clock, ids }),
+    audit: createAuditLog({ store, clock, ids }),
   });
   const authenticate = createAuthenticator({ store, clock });
   return { clock, keys, authenticate, workspace };
@@ -118,7 +118,10 @@ describeEachStore('key lifecycle', (current) => {
     let lookups = 0;
     const counting: Store = {
       ...store,
-      apiKeys: { ...store.apiKeys, findByHash: (hash) => (lookups++, store.apiKeys.findByHash(hash)) },
+      apiKeys: {
+        ...store.apiKeys,
+        findOwnedByHash: (hash) => (lookups++, store.apiKeys.findOwnedByHash(hash)),
+      },
     };
     const authenticate = createAuthenticator({ store: counting, clock });
     const typo = `${issued.secret.slice(0, 10)}${issued.secret[10] === 'Q' ? 'R' : 'Q'}${issued.secret.slice(11)}`;

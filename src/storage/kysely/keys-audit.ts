@@ -4,6 +4,7 @@ import type { Environment } from '../../config/index.js';
 import type { ApiKeyRepository, AuditRepository } from '../ports.js';
 import type { ApiKeyRecord, AuditEvent, AuditOutcome } from '../records.js';
 import type { ApiKeyTable, AuditEventTable, Database } from '../schema.js';
+import { toMember, toWorkspace } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -98,6 +99,48 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
     async findByHash(hash) {
       const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
       return row && toKey(row);
+    },
+    async findOwnedByHash(hash) {
+      const row = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
+        .innerJoin('members as m', (join) =>
+          join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
+        )
+        .selectAll('k')
+        .select([
+          'w.slug as w_slug',
+          'w.name as w_name',
+          'w.environment as w_environment',
+          'w.key_rotation_days as w_key_rotation_days',
+          'w.created_at as w_created_at',
+          'm.email as m_email',
+          'm.name as m_name',
+          'm.role as m_role',
+          'm.created_at as m_created_at',
+        ])
+        .where('k.hash', '=', hash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        key: toKey(row),
+        workspace: toWorkspace({
+          id: row.workspace_id,
+          slug: row.w_slug,
+          name: row.w_name,
+          environment: row.w_environment,
+          key_rotation_days: row.w_key_rotation_days,
+          created_at: row.w_created_at,
+        }),
+        member: toMember({
+          id: row.member_id,
+          workspace_id: row.workspace_id,
+          email: row.m_email,
+          name: row.m_name,
+          role: row.m_role,
+          created_at: row.m_created_at,
+        }),
+      };
     },
     async findById(workspaceId, id) {
       const row = await one(workspaceId).where('id', '=', id).executeTakeFirst();
