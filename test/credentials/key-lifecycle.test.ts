@@ -120,7 +120,10 @@ describeEachStore('key lifecycle', (current) => {
       ...store,
       apiKeys: {
         ...store.apiKeys,
-        findOwnedByHash: (hash) => (lookups++, store.apiKeys.findOwnedByHash(hash)),
+        findOwnedByHash: (hash) => {
+          lookups++;
+          return store.apiKeys.findOwnedByHash(hash);
+        },
       },
     };
     const authenticate = createAuthenticator({ store: counting, clock });
