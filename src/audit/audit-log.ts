@@ -22,7 +22,6 @@ export interface AuditLog {
 /** Upper bound on events per group commit, so one transaction stays short. */
 export const MAX_AUDIT_BATCH = 256;
 
-
 interface Pending {
   readonly event: AuditEvent;
   resolve(event: AuditEvent): void;

@@ -140,7 +140,9 @@ export interface ApiKeyRepository {
   insert(key: ApiKeyRecord): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   /** The key with its workspace and member, in one query: the hot path of every request. */
-  findOwnedByHash(hash: string): Promise<{ key: ApiKeyRecord; workspace: Workspace; member: Member } | undefined>;
+  findOwnedByHash(
+    hash: string,
+  ): Promise<{ key: ApiKeyRecord; workspace: Workspace; member: Member } | undefined>;
   findById(workspaceId: string, id: string): Promise<ApiKeyRecord | undefined>;
   /** The key that currently holds `name` (not revoked, not rotated out). */
   findCurrentByName(workspaceId: string, name: string): Promise<ApiKeyRecord | undefined>;
