@@ -3,18 +3,9 @@
  * concurrency that says what changed, the trash, and cursor pagination.
  */
 import { expect, it } from 'vitest';
-import { AppError } from '../../src/core/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
+import { rejection } from '../support/errors.js';
 import { describeEachStore } from '../support/stores.js';
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 describeEachStore('tasks', (current) => {
   it('creates a task with the next human key, version 1 and who/what created it', async () => {

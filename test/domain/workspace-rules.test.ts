@@ -1,17 +1,8 @@
 /** Workspaces, members, projects, comments and time entries: role rules and validation. */
 import { expect, it } from 'vitest';
-import { AppError } from '../../src/core/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
+import { rejection } from '../support/errors.js';
 import { describeEachStore } from '../support/stores.js';
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 describeEachStore('workspace rules', (current) => {
   it('creates a workspace with its owner and refuses a taken or malformed slug', async () => {

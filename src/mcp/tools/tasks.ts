@@ -1,5 +1,6 @@
 /** `list_tasks`, `get_task` and `search_tasks`. */
 import { z } from 'zod';
+import type { Page, TaskView } from '../../domain/index.js';
 import { TASK_STATUSES } from '../../storage/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
 import { cursorIn, limitIn, nextCursorOut, taskLine, taskOut, toTaskOut } from '../schemas.js';
@@ -21,8 +22,16 @@ const filters = {
 };
 const page = z.object({ tasks: z.array(taskOut), nextCursor: nextCursorOut });
 
-const pageText = (tasks: z.output<typeof taskOut>[], next: string | null, lines: string[]) =>
-  `${tasks.length ? lines.join('\n') : 'No tasks match.'}${next ? `\nMore: call again with cursor "${next}".` : ''}`;
+function toTaskPage(result: Page<TaskView>) {
+  const tasks = result.items.map(toTaskOut);
+  const next = result.nextCursor;
+  const lines = tasks.length ? result.items.map(taskLine).join('\n') : 'No tasks match.';
+  return {
+    structured: { tasks, nextCursor: next },
+    text: `${lines}${next ? `\nMore: call again with cursor "${next}".` : ''}`,
+    summary: { count: tasks.length },
+  };
+}
 
 export const listTasks = defineTool({
   name: 'list_tasks',
@@ -33,13 +42,7 @@ export const listTasks = defineTool({
   input: z.object(filters).strict(),
   output: page,
   async run({ actor, domain }, input) {
-    const result = await domain.tasks.list(actor, input);
-    const tasks = result.items.map(toTaskOut);
-    return {
-      structured: { tasks, nextCursor: result.nextCursor },
-      text: pageText(tasks, result.nextCursor, result.items.map(taskLine)),
-      summary: { count: tasks.length },
-    };
+    return toTaskPage(await domain.tasks.list(actor, input));
   },
 });
 
@@ -52,13 +55,7 @@ export const searchTasks = defineTool({
   input: z.object({ query: z.string().min(1).max(200), ...filters }).strict(),
   output: page,
   async run({ actor, domain }, { query, ...rest }) {
-    const result = await domain.tasks.list(actor, { ...rest, text: query });
-    const tasks = result.items.map(toTaskOut);
-    return {
-      structured: { tasks, nextCursor: result.nextCursor },
-      text: pageText(tasks, result.nextCursor, result.items.map(taskLine)),
-      summary: { count: tasks.length },
-    };
+    return toTaskPage(await domain.tasks.list(actor, { ...rest, text: query }));
   },
 });
 
