@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseApiKey } from '../../src/credentials/index.js';
 import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 
@@ -28,6 +29,7 @@ interface Started {
     tasks: number;
     comments: number;
     timeEntries: number;
+    firstKey: { name: string; key: string };
   };
 }
 
@@ -111,6 +113,28 @@ describe('taskgate demo', () => {
     const health = await fetch(`${first.info.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', version: VERSION, database: 'sqlite' });
+
+    // The first key printed by the demo works against the MCP endpoint.
+    const key = first.info.seeded?.firstKey.key ?? '';
+    expect(parseApiKey(key)).toMatchObject({ ok: true, value: { environment: 'development' } });
+    const whoami = await fetch(`${first.info.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {} },
+      }),
+    });
+    expect(await whoami.json()).toMatchObject({
+      result: { structuredContent: { credential: { name: 'demo-quickstart', environment: 'development' } } },
+    });
 
     const missing = await fetch(`${first.info.url}/no/such/page`);
     expect(missing.status).toBe(404);

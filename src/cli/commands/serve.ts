@@ -19,6 +19,9 @@ interface ServeOptions extends CommonOptions {
 
 /** A fixed seed: every fresh demo shows the same tasks, which makes docs and screenshots stable. */
 const DEMO_SEED = 20261127;
+const DEMO_KEY_NAME = 'demo-quickstart';
+
+type Seeded = DemoSummary & { readonly firstKey: { readonly name: string; readonly key: string } };
 
 export function registerServe(program: Command, io: CliIo): void {
   const withServerOptions = (command: Command) =>
@@ -40,7 +43,15 @@ export function registerServe(program: Command, io: CliIo): void {
   ).action(async (options: ServeOptions) => {
     await runServer(io, options, serverConfig(io, options), async (app) => {
       if ((await app.domain.workspaces.list()).length > 0) return undefined;
-      return seedDemoWorkspace(app.domain, app.clock, createSeededRandom(DEMO_SEED));
+      const summary = await seedDemoWorkspace(app.domain, app.clock, createSeededRandom(DEMO_SEED));
+      // The first key is minted with the data and printed this once, like any key.
+      const issued = await app.keys.create({
+        workspace: DEMO_WORKSPACE,
+        name: DEMO_KEY_NAME,
+        environment: 'development',
+        preset: 'standard',
+      });
+      return { ...summary, firstKey: { name: issued.key.name, key: issued.secret } };
     });
   });
 }
@@ -55,7 +66,7 @@ async function runServer(
   io: CliIo,
   options: ServeOptions,
   config: Config,
-  prepare: (app: App) => Promise<DemoSummary | undefined>,
+  prepare: (app: App) => Promise<Seeded | undefined>,
 ): Promise<void> {
   const app = await openApp(io, config);
   try {
@@ -87,7 +98,7 @@ async function runServer(
   }
 }
 
-function banner(url: string, config: Config, workspaces: string[], seeded: DemoSummary | undefined): string {
+function banner(url: string, config: Config, workspaces: string[], seeded: Seeded | undefined): string {
   const lines = [
     `Taskgate is listening on ${url} (database ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')})`,
   ];
@@ -95,6 +106,12 @@ function banner(url: string, config: Config, workspaces: string[], seeded: DemoS
     lines.push(
       `Created the demo workspace "${DEMO_WORKSPACE}": ${seeded.members} members, ${seeded.projects} projects,`,
       `${seeded.tasks} tasks, ${seeded.comments} comments, ${seeded.timeEntries} time entries.`,
+      '',
+      `A first API key, ${seeded.firstKey.name} (standard scopes), shown this once:`,
+      '',
+      `  ${seeded.firstKey.key}`,
+      '',
+      `MCP endpoint: ${config.publicUrl}/mcp  (header "Authorization: Bearer <key>")`,
     );
   }
   lines.push(
@@ -102,6 +119,8 @@ function banner(url: string, config: Config, workspaces: string[], seeded: DemoS
     '',
     'Next:',
     `  curl ${url}/healthz                     check the server and its database`,
+    '  npx taskgate keys create --workspace demo --name cursor-work-laptop --env development --client cursor',
+    '                                           one key per assistant and machine, with its client config',
     '  npx taskgate init --workspace acme --owner you@example.com   create your own workspace',
     '  Press Ctrl+C to stop.',
   );
