@@ -9,6 +9,7 @@ import { roleCeiling } from '../credentials/index.js';
 import type { Domain } from '../domain/index.js';
 import { type CallContext, type ToolRunner, toActor } from '../guard/index.js';
 import type { Role } from '../storage/index.js';
+import type { SchemaCache } from './cached-json-schema.js';
 import type { ToolDefinition } from './define-tool.js';
 import { toToolError } from './to-tool-error.js';
 import { TOOLS } from './tools/index.js';
@@ -17,6 +18,10 @@ export interface ServerDeps {
   readonly domain: Domain;
   readonly runTool: ToolRunner;
   readonly version: string;
+}
+
+interface BuildDeps extends ServerDeps {
+  readonly schemas: SchemaCache;
 }
 
 const INSTRUCTIONS = [
@@ -40,7 +45,7 @@ export function callContextOf(extra: Record<string, unknown> | undefined): CallC
   return call;
 }
 
-export function buildServer(deps: ServerDeps, role: Role): McpServer {
+export function buildServer(deps: BuildDeps, role: Role): McpServer {
   const server = new McpServer(
     { name: 'taskgate', title: 'Taskgate', version: deps.version },
     // Stateless: there is no stream on which a list-changed notification could ever be sent.
@@ -52,8 +57,8 @@ export function buildServer(deps: ServerDeps, role: Role): McpServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
+        inputSchema: deps.schemas(tool.input),
+        outputSchema: deps.schemas(tool.output),
         annotations: tool.annotations,
       },
       async (args: unknown, ctx) => {

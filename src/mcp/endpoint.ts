@@ -19,6 +19,7 @@ import {
 import type { CallContext } from '../guard/index.js';
 import type { Role } from '../storage/index.js';
 import { buildServer, callContextOf, type ServerDeps } from './build-server.js';
+import { createSchemaCache } from './cached-json-schema.js';
 
 const POOL_SIZE_PER_ROLE = 32;
 
@@ -27,7 +28,8 @@ export interface McpEndpoint {
   close(): Promise<void>;
 }
 
-export function createMcpEndpoint(deps: ServerDeps): McpEndpoint {
+export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
+  const deps = { ...serverDeps, schemas: createSchemaCache() };
   const pools = new Map<Role, McpServer[]>();
   const acquire = (role: Role) => pools.get(role)?.pop() ?? buildServer(deps, role);
   const release = (role: Role, server: McpServer) => {
