@@ -64,8 +64,16 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
         for (const pending of batch) await repos.audit.insert(pending.event);
       });
       for (const pending of batch) pending.resolve(pending.event);
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
+    } catch {
+      // One bad event must not fail its neighbours: retry each alone; only real failures reject.
+      for (const pending of batch) {
+        try {
+          await store.transaction((repos) => repos.audit.insert(pending.event));
+          pending.resolve(pending.event);
+        } catch (error) {
+          pending.reject(error);
+        }
+      }
     }
     if (queue.length) setImmediate(() => void flush());
     else scheduled = false;

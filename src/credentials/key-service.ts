@@ -228,10 +228,12 @@ export function createKeyService(deps: KeyServiceDeps) {
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
           throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);
+        // The replacement keeps the lifetime chosen for the old key, within the policy.
+        const lifetimeDays = Math.round((Date.parse(old.expiresAt) - Date.parse(old.createdAt)) / DAY_MS);
         const { secret, record } = mint(
           workspace,
           { ...old, replaces: old.id, lastUsedAt: null, lastUsedIp: null, lastUsedClient: null },
-          workspace.keyRotationDays,
+          Math.min(Math.max(lifetimeDays, 1), workspace.keyRotationDays),
         );
         const now = clock.now();
         const graceUntil = new Date(

@@ -15,6 +15,8 @@ export interface CallContext {
   readonly clientVersion: string | null;
   /** Set when an audit record failed: the response must become a 503. */
   auditFailed: boolean;
+  /** Tool calls the guard ran and recorded; the HTTP layer records the rest. */
+  toolCallsAudited: number;
 }
 
 export function toActor(principal: Principal): Actor {

@@ -95,6 +95,7 @@ export function createToolRunner(deps: GuardDeps) {
         error: new AppError('unavailable', 'audit log unavailable; nothing was returned', { cause: error }),
       };
     }
+    ctx.toolCallsAudited++;
     return outcome;
   };
 }

@@ -4,10 +4,15 @@ import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 export interface JsonRpcSummary {
   readonly methods: string[];
   readonly toolCalls: number;
+  /** Names asked for by tools/call, as sent (trimmed to 64 characters). */
+  readonly tools: string[];
   readonly clientInfo: { name?: unknown; version?: unknown } | undefined;
 }
 
-type Message = { method?: unknown; params?: { clientInfo?: unknown; _meta?: Record<string, unknown> } };
+type Message = {
+  method?: unknown;
+  params?: { name?: unknown; clientInfo?: unknown; _meta?: Record<string, unknown> };
+};
 
 export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
   const messages = (Array.isArray(body) ? body : [body]).filter(
@@ -19,7 +24,10 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
     const info = m.params?.clientInfo ?? m.params?._meta?.[CLIENT_INFO_META_KEY];
     if (typeof info === 'object' && info !== null) clientInfo = info as JsonRpcSummary['clientInfo'];
   }
-  return { methods, toolCalls: methods.filter((m) => m === 'tools/call').length, clientInfo };
+  const tools = messages
+    .filter((m) => m.method === 'tools/call')
+    .map((m) => (typeof m.params?.name === 'string' ? m.params.name.slice(0, 64) : '(none)'));
+  return { methods, toolCalls: tools.length, tools, clientInfo };
 }
 
 const clean = (value: unknown) =>

@@ -36,14 +36,31 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const hostnames = allowedHostnames(deps.publicUrl);
   const challenge = `Bearer resource_metadata="${protectedResourceMetadataUrl(deps.publicUrl)}"`;
 
-  app.use('/mcp', async (c, next) => hostOriginRejection(c.req.raw, hostnames) ?? next());
+  // Refusals before authentication are recorded too (workspace unknown): probes leave a trace.
+  const refuse = async (c: Context, response: Response, reason: string) =>
+    (await record(deps, () =>
+      deps.audit.append({
+        action: 'mcp.rejected',
+        outcome: 'denied',
+        errorCode: response.status === 403 ? 'forbidden' : 'invalid_input',
+        ip: remoteAddress(c),
+        userAgent: c.req.header('user-agent') ?? null,
+        detail: { reason, status: response.status, method: c.req.method },
+      }),
+    )) ?? response;
+
+  app.use('/mcp', async (c, next) => {
+    const rejection = hostOriginRejection(c.req.raw, hostnames);
+    return rejection ? refuse(c, rejection, 'host_or_origin') : next();
+  });
   app.on(['GET', 'DELETE', 'PUT', 'PATCH'], '/mcp', (c) =>
-    c.json(
-      { error: { code: 'invalid_input', message: 'this endpoint is stateless: POST JSON-RPC messages' } },
-      405,
-      {
-        Allow: 'POST',
-      },
+    refuse(
+      c,
+      Response.json(
+        { error: { code: 'invalid_input', message: 'this endpoint is stateless: POST JSON-RPC messages' } },
+        { status: 405, headers: { Allow: 'POST' } },
+      ),
+      'method_not_allowed',
     ),
   );
   app.post(
@@ -51,9 +68,13 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
     bodyLimit({
       maxSize: MCP_MAX_BODY_BYTES,
       onError: (c) =>
-        c.json(
-          { error: { code: 'invalid_input', message: `request body over ${MCP_MAX_BODY_BYTES} bytes` } },
-          413,
+        refuse(
+          c,
+          Response.json(
+            { error: { code: 'invalid_input', message: `request body over ${MCP_MAX_BODY_BYTES} bytes` } },
+            { status: 413 },
+          ),
+          'body_too_large',
         ),
     }),
     (c) => handleMcp(c, deps, challenge),
@@ -104,6 +125,7 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
     clientName: client.name,
     clientVersion: client.version,
     auditFailed: false,
+    toolCallsAudited: 0,
   };
   if (body === undefined) {
     const failed = await recordRequest(deps, call, summary, 'error', 'invalid_input', started);
@@ -113,14 +135,20 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
   // The body is consumed; the SDK takes the parsed body and never reads it again.
   const response = await deps.endpoint.handle(request, call, body);
   if (call.auditFailed) return unavailable();
-  if (!summary.toolCalls) {
-    const outcome = response.ok && !(await hasJsonRpcError(response)) ? 'ok' : 'error';
+  // The guard records each tool call it runs. Anything else — other methods, and tool calls
+  // the SDK refused before the guard (unknown or hidden tool, arguments failing the schema) —
+  // gets a request record here, so every request leaves one.
+  const unaudited =
+    summary.methods.some((m) => m !== 'tools/call') || call.toolCallsAudited < summary.toolCalls;
+  if (unaudited) {
+    const clean =
+      response.ok && !(await hasJsonRpcError(response)) && call.toolCallsAudited >= summary.toolCalls;
     const failed = await recordRequest(
       deps,
       call,
       summary,
-      outcome,
-      outcome === 'ok' ? null : 'invalid_input',
+      clean ? 'ok' : 'error',
+      clean ? null : 'invalid_input',
       started,
     );
     if (failed) return failed;
@@ -154,7 +182,8 @@ function recordRequest(
       clientVersion: call.clientVersion,
       requestId: call.requestId,
       durationMs: deps.clock.now().getTime() - started,
-      detail: { methods: summary.methods },
+      tool: summary.tools[0] ?? null,
+      detail: { methods: summary.methods, tools: summary.tools, toolCallsRun: call.toolCallsAudited },
     }),
   );
 }

@@ -136,4 +136,17 @@ describeEachStore('key lifecycle', (current) => {
     expect((await authenticate({ token: issued.secret, ip: null })).ok).toBe(true);
     expect(lookups).toBe(1);
   });
+
+  it('keeps a short-lived key short-lived across rotation', async () => {
+    const { keys, clock } = await setup(current());
+    await keys.create({
+      workspace: 'acme',
+      name: 'cursor-work-laptop',
+      environment: 'development',
+      expiresIn: '30d',
+    });
+    clock.advance(86_400_000);
+    const rotated = await keys.rotate('acme', 'cursor-work-laptop');
+    expect(Date.parse(rotated.key.expiresAt) - clock.now().getTime()).toBe(30 * 86_400_000);
+  });
 });

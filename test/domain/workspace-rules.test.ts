@@ -132,4 +132,15 @@ describeEachStore('workspace rules', (current) => {
       expect((await rejection(attempt())).code).toBe('not_found');
     }
   });
+
+  it('drops a trashed task’s time from time listings until it is restored', async () => {
+    const { domain, members, actor } = await createDomainFixture(current());
+    const owner = actor(members.owner);
+    const task = await domain.tasks.create(owner, { project: 'APO', title: 'x' });
+    await domain.timeEntries.log(owner, { task: task.key, date: '2026-11-01', minutes: 45 });
+    await domain.tasks.delete(owner, task.key);
+    expect((await domain.timeEntries.list(owner)).items).toEqual([]);
+    await domain.tasks.restore(owner, task.key);
+    expect((await domain.timeEntries.list(owner)).items.map((e) => e.minutes)).toEqual([45]);
+  });
 });

@@ -140,6 +140,58 @@ describe('authentication', () => {
   });
 });
 
+describe('nothing escapes the audit log', () => {
+  async function latest(workspaceScoped = true) {
+    const workspace = await server.app.domain.workspaces.get('demo');
+    const [event] = await server.app.store.audit.list(workspaceScoped ? workspace.id : null, { limit: 1 });
+    return event;
+  }
+
+  it('records a call to a tool that does not exist (probing for hidden tools)', async () => {
+    const key = await server.issueKey();
+    await post(server, callTool('drop_database'), bearer(key));
+    expect(await latest()).toMatchObject({
+      action: 'mcp.request',
+      tool: 'drop_database',
+      outcome: 'error',
+      detail: { methods: ['tools/call'], tools: ['drop_database'], toolCallsRun: 0 },
+    });
+  });
+
+  it('records a call whose arguments fail the schema (probing argument shapes)', async () => {
+    const key = await server.issueKey();
+    await post(server, callTool('get_task', { task: 'APO-1', injected: true }), bearer(key));
+    expect(await latest()).toMatchObject({ action: 'mcp.request', tool: 'get_task', outcome: 'error' });
+  });
+
+  it('records every method of a batch, not only its tool calls', async () => {
+    const key = await server.issueKey();
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    ]);
+    await post(server, batch, { ...bearer(key), 'mcp-protocol-version': '2025-03-26' });
+    const workspace = await server.app.domain.workspaces.get('demo');
+    const events = await server.app.store.audit.list(workspace.id, { limit: 2 });
+    expect(events.map((e) => e.action).sort()).toEqual(['mcp.request', 'mcp.tool_called']);
+  });
+
+  it('records refusals that happen before authentication: rebinding, wrong method, oversized body', async () => {
+    await post(server, initializeBody, { origin: 'https://evil.example' });
+    expect(await latest(false)).toMatchObject({
+      action: 'mcp.rejected',
+      detail: { reason: 'host_or_origin', status: 403 },
+    });
+    await fetch(server.mcpUrl, { method: 'DELETE' });
+    expect(await latest(false)).toMatchObject({ detail: { reason: 'method_not_allowed', status: 405 } });
+    await post(server, JSON.stringify({ pad: 'x'.repeat(300 * 1024) }));
+    expect(await latest(false)).toMatchObject({
+      detail: { reason: 'body_too_large', status: 413 },
+      ip: '127.0.0.1',
+    });
+  });
+});
+
 describe('transport', () => {
   it('refuses a foreign Origin with 403 (DNS rebinding / cross-site)', async () => {
     const key = await server.issueKey();

@@ -56,15 +56,17 @@ export function createTimeEntryRepository(db: Kysely<Database>): TimeEntryReposi
       let query = db.selectFrom('time_entries').selectAll().where('workspace_id', '=', workspaceId);
       if (filter.taskId !== undefined) query = query.where('task_id', '=', filter.taskId);
       if (filter.memberId !== undefined) query = query.where('member_id', '=', filter.memberId);
+      // Only entries of live tasks (a trashed task's time goes with it) in this workspace.
+      let tasks = db
+        .selectFrom('tasks')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is', null);
       if (filter.projectIds !== undefined) {
         if (filter.projectIds.length === 0) return [];
-        const ids = [...filter.projectIds];
-        query = query.where(
-          'task_id',
-          'in',
-          db.selectFrom('tasks').select('id').where('project_id', 'in', ids),
-        );
+        tasks = tasks.where('project_id', 'in', [...filter.projectIds]);
       }
+      query = query.where('task_id', 'in', tasks);
       if (filter.from !== undefined) query = query.where('date', '>=', filter.from);
       if (filter.to !== undefined) query = query.where('date', '<=', filter.to);
       if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
