@@ -181,9 +181,7 @@ function keyLine(k: KeyView): string {
   const grace = k.grace
     ? ` (${Math.round(k.grace.remainingSeconds / 60)} min left${k.grace.stillInUse ? ', STILL IN USE by a client' : ''})`
     : '';
-  const used = k.lastUsed
-    ? ` last used ${k.lastUsed.at} from ${k.lastUsed.ip ?? '?'} by ${k.lastUsed.client ?? '?'}`
-    : ' never used';
+  const used = k.lastUsed ? ` ${lastUsedText(k.lastUsed)}` : ' never used';
   return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${used}`;
 }
 
@@ -196,6 +194,10 @@ function keyDetail(k: KeyView): string {
     `flags: ${[k.readOnly && 'read-only', k.dryRunOnly && 'dry-run-only'].filter(Boolean).join(', ') || 'none'}`,
     `ip: ${k.ip ? k.ip.join(', ') : 'any'}`,
     `created ${k.createdAt}, expires ${k.expiresAt}, rotation due ${k.rotation.dueAt} (${k.rotation.state})`,
-    k.lastUsed ? `last used ${k.lastUsed.at} from ${k.lastUsed.ip} by ${k.lastUsed.client}` : 'never used',
+    k.lastUsed ? lastUsedText(k.lastUsed) : 'never used',
   ].join('\n');
+}
+
+function lastUsedText(used: NonNullable<KeyView['lastUsed']>): string {
+  return `last used ${used.at} from ${used.ip ?? 'an unknown address'} by ${used.client ?? 'an unnamed client'}`;
 }
