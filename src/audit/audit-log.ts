@@ -60,20 +60,14 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
     const batch = queue.slice(0, MAX_AUDIT_BATCH);
     queue = queue.slice(batch.length);
     try {
-      await store.transaction(async (repos) => {
-        for (const pending of batch) await repos.audit.insert(pending.event);
+      const results = await store.appendAudit(batch.map((pending) => pending.event));
+      batch.forEach((pending, i) => {
+        const error = results[i];
+        if (error) pending.reject(error);
+        else pending.resolve(pending.event);
       });
-      for (const pending of batch) pending.resolve(pending.event);
-    } catch {
-      // One bad event must not fail its neighbours: retry each alone; only real failures reject.
-      for (const pending of batch) {
-        try {
-          await store.transaction((repos) => repos.audit.insert(pending.event));
-          pending.resolve(pending.event);
-        } catch (error) {
-          pending.reject(error);
-        }
-      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
     }
     if (queue.length) setImmediate(() => void flush());
     else scheduled = false;

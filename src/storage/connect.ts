@@ -26,10 +26,12 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   readonly kind: DatabaseKind;
   readonly db: Kysely<Database>;
+  /** The SQLite file, when the database is one (not `:memory:`). */
+  readonly sqliteFile?: string;
   close(): Promise<void>;
 }
 
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function databaseKind(url: string): DatabaseKind {
@@ -52,7 +54,7 @@ function openSqlite(file: string): DatabaseHandle {
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
   });
-  return { kind: 'sqlite', db, close: () => db.destroy() };
+  return { kind: 'sqlite', db, ...(file !== ':memory:' && { sqliteFile: file }), close: () => db.destroy() };
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {

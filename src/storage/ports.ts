@@ -185,6 +185,12 @@ export interface Store extends Repositories {
   readonly kind: 'sqlite' | 'postgres';
   /** Runs `work` in one database transaction; it commits only if `work` resolves. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Group commit for audit events that record no change of their own: one transaction for
+   * the batch (on SQLite, off the event loop), each failed row retried alone. One entry per
+   * event: `null` once it is durable, else why it is not.
+   */
+  appendAudit(events: readonly AuditEvent[]): Promise<(Error | null)[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,30 +1,39 @@
 /**
- * Group-committed audit records on both stores: concurrent appends share a transaction, each
- * resolves only once durable, and one event that cannot be written fails alone.
+ * Group-committed audit records on both stores (SQLite through its writer thread):
+ * concurrent appends share a transaction, each resolves only once durable, and one event
+ * that cannot be written fails alone.
  */
 import { expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, cryptoRandom } from '../../src/core/index.js';
-import type { Repositories, Store } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/storage/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 const clock = createManualClock(new Date('2026-11-27T10:00:00.000Z'));
 const ids = createIdGenerator(clock, cryptoRandom);
 
-/** A real store whose audit insert fails for events marked `poison`: a fault, not a mock. */
-function poisoned(store: Store): Store {
-  const wrap = (repos: Repositories): Repositories => ({
-    ...repos,
-    audit: {
-      ...repos.audit,
-      insert: async (event) => {
-        if ((event.detail as { poison?: boolean } | null)?.poison) throw new Error('disk full (injected)');
-        return repos.audit.insert(event);
-      },
-    },
-  });
-  return { ...store, transaction: (work) => store.transaction((repos) => work(wrap(repos))) };
-}
+const event = (i: number, id = ids('auditEvent')): AuditEvent => ({
+  id,
+  workspaceId: null,
+  occurredAt: clock.now().toISOString(),
+  action: 'mcp.request',
+  tool: null,
+  outcome: 'ok',
+  errorCode: null,
+  memberId: null,
+  credentialId: null,
+  credentialName: null,
+  environment: null,
+  params: null,
+  result: null,
+  ip: null,
+  userAgent: null,
+  clientName: null,
+  clientVersion: null,
+  requestId: null,
+  durationMs: null,
+  detail: { i },
+});
 
 describeEachStore('audit group commit', (current) => {
   it('writes every concurrent append and resolves each with its event', async () => {
@@ -39,19 +48,16 @@ describeEachStore('audit group commit', (current) => {
   });
 
   it('fails only the event that cannot be written, not its neighbours in the batch', async () => {
-    const audit = createAuditLog({ store: poisoned(current()), clock, ids });
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) =>
-        audit.append({ action: 'mcp.request', outcome: 'ok', detail: { i, poison: i === 4 } }),
-      ),
-    );
-    expect(results.map((r) => r.status)).toEqual([
-      ...Array(4).fill('fulfilled'),
-      'rejected',
-      ...Array(5).fill('fulfilled'),
+    const batch = Array.from({ length: 10 }, (_, i) => event(i));
+    // A duplicate primary key: a real constraint failure for exactly one row.
+    batch[4] = event(4, batch[3]!.id);
+    const results = await current().appendAudit(batch);
+    expect(results.map((r) => (r === null ? 'ok' : 'failed'))).toEqual([
+      ...Array(4).fill('ok'),
+      'failed',
+      ...Array(5).fill('ok'),
     ]);
     const stored = await current().audit.list(null, { limit: 100 });
-    expect(stored).toHaveLength(9);
-    expect(stored.some((e) => (e.detail as { i: number }).i === 4)).toBe(false);
+    expect(stored.map((e) => (e.detail as { i: number }).i).sort()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
   });
 });

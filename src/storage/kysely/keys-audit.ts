@@ -189,34 +189,34 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
   };
 }
 
+/** The stored form of an audit event; shared with the SQLite audit writer thread. */
+export const toAuditRow = (e: AuditEvent): AuditEventTable => ({
+  id: e.id,
+  workspace_id: e.workspaceId,
+  occurred_at: e.occurredAt,
+  action: e.action,
+  tool: e.tool,
+  outcome: e.outcome,
+  error_code: e.errorCode,
+  member_id: e.memberId,
+  credential_id: e.credentialId,
+  credential_name: e.credentialName,
+  environment: e.environment,
+  params: json(e.params),
+  result: json(e.result),
+  ip: e.ip,
+  user_agent: e.userAgent,
+  client_name: e.clientName,
+  client_version: e.clientVersion,
+  request_id: e.requestId,
+  duration_ms: e.durationMs,
+  detail: json(e.detail),
+});
+
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {
   return {
     async insert(e) {
-      await db
-        .insertInto('audit_events')
-        .values({
-          id: e.id,
-          workspace_id: e.workspaceId,
-          occurred_at: e.occurredAt,
-          action: e.action,
-          tool: e.tool,
-          outcome: e.outcome,
-          error_code: e.errorCode,
-          member_id: e.memberId,
-          credential_id: e.credentialId,
-          credential_name: e.credentialName,
-          environment: e.environment,
-          params: json(e.params),
-          result: json(e.result),
-          ip: e.ip,
-          user_agent: e.userAgent,
-          client_name: e.clientName,
-          client_version: e.clientVersion,
-          request_id: e.requestId,
-          duration_ms: e.durationMs,
-          detail: json(e.detail),
-        })
-        .execute();
+      await db.insertInto('audit_events').values(toAuditRow(e)).execute();
     },
     async list(workspaceId, query) {
       let q = db.selectFrom('audit_events').selectAll();

@@ -1,10 +1,12 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
-import type { DatabaseHandle } from '../connect.js';
+import { type DatabaseHandle, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import type { Repositories, Store } from '../ports.js';
+import type { AuditEvent } from '../records.js';
 import type { Database } from '../schema.js';
+import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
-import { createApiKeyRepository, createAuditRepository } from './keys-audit.js';
+import { createApiKeyRepository, createAuditRepository, toAuditRow } from './keys-audit.js';
 import { createProjectRepository } from './projects.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -24,13 +26,43 @@ function createRepositories(db: Kysely<Database>): Repositories {
 
 export function createKyselyStore(handle: DatabaseHandle): Store {
   const { db } = handle;
+  const transaction: Store['transaction'] = (work) =>
+    db.transaction().execute((trx) => work(createRepositories(trx)));
+  const writer = handle.sqliteFile
+    ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
+    : undefined;
+
+  async function appendInTransactions(events: readonly AuditEvent[]): Promise<(Error | null)[]> {
+    try {
+      await transaction(async (repos) => {
+        for (const event of events) await repos.audit.insert(event);
+      });
+      return events.map(() => null);
+    } catch {
+      const results: (Error | null)[] = [];
+      for (const event of events) {
+        try {
+          await transaction((repos) => repos.audit.insert(event));
+          results.push(null);
+        } catch (error) {
+          results.push(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      return results;
+    }
+  }
+
   return {
     kind: handle.kind,
     ...createRepositories(db),
-    transaction: (work) => db.transaction().execute((trx) => work(createRepositories(trx))),
+    transaction,
+    appendAudit: (events) => (writer ? writer.append(events) : appendInTransactions(events)),
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close: () => handle.close(),
+    async close() {
+      await writer?.close();
+      await handle.close();
+    },
   };
 }
