@@ -23,7 +23,7 @@ import {
   resolveCidrs,
   resolveScopes,
 } from './key-input.js';
-import { type KeyView, keyStatus, toKeyView } from './key-view.js';
+import { DAY_MS, type KeyView, keyStatus, toKeyView } from './key-view.js';
 import { beyondRole, expandScopes } from './scopes.js';
 
 export interface KeyServiceDeps {
@@ -34,7 +34,6 @@ export interface KeyServiceDeps {
   readonly audit: AuditLog;
 }
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 export const DEFAULT_GRACE_HOURS = 24;
 const MAX_GRACE_HOURS = 7 * 24;

@@ -6,7 +6,7 @@
  */
 import type { ApiKeyRecord, Member, Project, Workspace } from '../storage/index.js';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const ROTATION_WARNING_DAYS = 7;
 
 export type KeyStatus = 'active' | 'grace' | 'rotated' | 'expired' | 'revoked';

@@ -50,6 +50,10 @@ export const timeEntryOut = z.object({
 
 export const memberOut = z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.string() });
 
+export const dateIn = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('YYYY-MM-DD');
 export const cursorIn = z.string().max(200).optional().describe('nextCursor from the previous page');
 export const limitIn = z.number().int().min(1).max(100).optional().describe('page size, 1-100 (default 25)');
 export const nextCursorOut = z.string().nullable();

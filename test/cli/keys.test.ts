@@ -65,10 +65,10 @@ describe('keys create', () => {
       'create',
       '--workspace',
       'acme',
-      '--name',
-      'My Cursor',
       '--env',
       'production',
+      '--name',
+      'My Cursor',
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('try "my-cursor"');
@@ -126,13 +126,7 @@ describe('keys rotate and revoke', () => {
   it('refuses a malformed grace period', async () => {
     await create();
     const result = await sandbox.run(
-      'keys',
-      'rotate',
-      'cursor-work-laptop',
-      '--workspace',
-      'acme',
-      '--grace',
-      'forever',
+      ...'keys rotate cursor-work-laptop --workspace acme --grace forever'.split(' '),
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('grace: must be a duration');

@@ -4,6 +4,7 @@ import { defineTool, READ_ONLY } from '../define-tool.js';
 import {
   commentOut,
   cursorIn,
+  dateIn,
   limitIn,
   memberOut,
   nextCursorOut,
@@ -12,11 +13,6 @@ import {
   toMemberOut,
   toTimeEntryOut,
 } from '../schemas.js';
-
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .describe('YYYY-MM-DD');
 
 export const listComments = defineTool({
   name: 'list_comments',
@@ -57,8 +53,8 @@ export const listTimeEntries = defineTool({
     .object({
       task: z.string().min(1).max(64).optional(),
       member: z.string().min(1).max(254).optional(),
-      from: date.optional(),
-      to: date.optional(),
+      from: dateIn.optional(),
+      to: dateIn.optional(),
       cursor: cursorIn,
       limit: limitIn,
     })

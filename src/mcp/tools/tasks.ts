@@ -3,19 +3,15 @@ import { z } from 'zod';
 import type { Page, TaskView } from '../../domain/index.js';
 import { TASK_STATUSES } from '../../storage/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
-import { cursorIn, limitIn, nextCursorOut, taskLine, taskOut, toTaskOut } from '../schemas.js';
+import { cursorIn, dateIn, limitIn, nextCursorOut, taskLine, taskOut, toTaskOut } from '../schemas.js';
 
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .describe('YYYY-MM-DD');
 const taskRef = z.string().min(1).max(64).describe('task key (e.g. APO-12) or id');
 const filters = {
   project: z.string().min(1).max(64).optional().describe('project key or id'),
   status: z.array(z.enum(TASK_STATUSES)).max(5).optional(),
   assignee: z.string().min(1).max(254).optional().describe('member id or email'),
-  dueBefore: date.optional(),
-  dueAfter: date.optional(),
+  dueBefore: dateIn.optional(),
+  dueAfter: dateIn.optional(),
   label: z.string().min(1).max(32).optional(),
   cursor: cursorIn,
   limit: limitIn,
