@@ -12,15 +12,22 @@ import {
   type Clock,
   createCryptoRandom,
   createIdGenerator,
+  deriveKey,
   type IdGenerator,
   type Random,
   systemClock,
 } from './core/index.js';
 import { createAuthenticator, createKeyService, type KeyService } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
-import { createToolRunner } from './guard/index.js';
+import {
+  createActionService,
+  createToolRunner,
+  createWritePipeline,
+  type PolicySource,
+  type WritePolicy,
+} from './guard/index.js';
 import { createHttpApp } from './http/index.js';
-import { createMcpEndpoint } from './mcp/index.js';
+import { createMcpEndpoint, createWriteSpecs } from './mcp/index.js';
 import { openStore, type Store } from './storage/index.js';
 
 export const VERSION: string = (
@@ -61,7 +68,38 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const audit = createAuditLog({ store, clock, ids });
   const keys = createKeyService({ store, clock, random, ids, audit });
   const runTool = createToolRunner({ audit, clock, logger });
-  const endpoint = createMcpEndpoint({ domain, runTool, version: VERSION });
+  // Without a configured secret (tests, one-off commands) the keys live as long as the process.
+  const secret = config.secretKey ?? Buffer.from(random.bytes(32)).toString('base64url');
+  const policyFor = createPolicySource();
+  const pipeline = createWritePipeline({
+    store,
+    audit,
+    clock,
+    ids,
+    logger,
+    policyFor,
+    tokenKey: deriveKey(secret, 'confirmation-token'),
+    publicUrl: config.publicUrl,
+  });
+  const specs = createWriteSpecs(domain);
+  const actions = createActionService({
+    store,
+    audit,
+    clock,
+    tokenKey: deriveKey(secret, 'confirmation-token'),
+    pipeline,
+    specs,
+  });
+  const endpoint = createMcpEndpoint({
+    domain,
+    runTool,
+    version: VERSION,
+    pipeline,
+    actions,
+    specs,
+    policyFor,
+    requestStateKey: deriveKey(secret, 'mcp-request-state'),
+  });
   const authenticate = createAuthenticator({ store, clock });
   const http = createHttpApp({
     database: store,
@@ -103,5 +141,22 @@ export function listen(app: App): Promise<RunningServer> {
       },
     );
     server.once('error', onError);
+  });
+}
+
+/** Temporary: environment defaults only, until the workspace policy store lands. */
+function createPolicySource(): PolicySource {
+  const defaults: Record<string, WritePolicy['tiers']> = {
+    production: { create: 'elicit', update: 'elicit', delete: 'approve', bulk: 'approve' },
+    staging: { create: 'none', update: 'none', delete: 'token', bulk: 'token' },
+    development: { create: 'none', update: 'none', delete: 'none', bulk: 'none' },
+  };
+  return async (workspace) => ({
+    tiers: defaults[workspace.environment]!,
+    requireReason: false,
+    requireReadFirst: false,
+    approver: 'member',
+    budget: { writes: 60, deletes: 10, windowMinutes: 10 },
+    freeze: { frozen: false, since: null, until: null, reason: null },
   });
 }

@@ -54,6 +54,10 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
     requestId: draft.requestId ?? null,
     durationMs: draft.durationMs ?? null,
     detail: draft.detail === undefined ? null : sanitizeForAudit(draft.detail),
+    // Kept whole (not truncated): a revert needs the exact before state.
+    changes: draft.changes ?? null,
+    reason: draft.reason ? (sanitizeForAudit(draft.reason) as string) : null,
+    confirmation: draft.confirmation ?? null,
   });
 
   async function flush(): Promise<void> {

@@ -17,6 +17,8 @@ export const ID_PREFIXES = {
   apiKey: 'key',
   auditEvent: 'evt',
   request: 'req',
+  action: 'act',
+  writeUsage: 'wru',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

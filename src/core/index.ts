@@ -1,5 +1,7 @@
-/** Core: errors, ids, clock, randomness and result types. Imports nothing from the project. */
+/** Core: errors, ids, clock, randomness, canonical JSON, key derivation and result types. Imports nothing from the project. */
+export * from './canonical-json.js';
 export * from './clock.js';
+export * from './derive-key.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './random.js';

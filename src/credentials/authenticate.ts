@@ -86,52 +86,59 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
       return fail('unknown');
     }
     const { key, workspace, member } = owned;
-    const now = clock.now().getTime();
-    if (key.revokedAt !== null) return fail('revoked', key);
-    if (key.replacedBy !== null && (key.graceUntil === null || now >= Date.parse(key.graceUntil))) {
-      return err({
-        reason: 'rotated',
-        message: `this API key was rotated and its grace period ended at ${key.graceUntil}; use its replacement`,
-        key,
-      });
-    }
-    if (now >= Date.parse(key.expiresAt)) {
-      return err({
-        reason: 'expired',
-        message: `this API key expired at ${key.expiresAt}; create a new one`,
-        key,
-      });
-    }
-    if (workspace.environment !== key.environment) {
-      return err({
-        reason: 'wrong_environment',
-        message: `this is a ${key.environment} key, but workspace ${workspace.slug} is now ${workspace.environment}`,
-        key,
-      });
-    }
+    const refusal = keyRefusal(key, workspace, clock.now().getTime());
+    if (refusal) return err(refusal);
     if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
       return fail('ip_not_allowed', key);
-    return ok({
-      workspace,
-      member,
-      credential: {
-        kind: 'api_key',
-        id: key.id,
-        name: key.name,
-        environment: key.environment,
-        scopes: effectiveScopes(key.scopes as Scope[], member.role, key.readOnly),
-        grantedScopes: key.scopes,
-        projectIds: key.projectIds,
-        readOnly: key.readOnly,
-        dryRunOnly: key.dryRunOnly,
-        expiresAt: key.expiresAt,
-        graceUntil: key.graceUntil,
-        lastUsedAt: key.lastUsedAt,
-        lastUsedIp: key.lastUsedIp,
-        lastUsedClient: key.lastUsedClient,
-      },
-    });
+    return ok(principalOf(key, workspace, member));
   };
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/** Why a stored key may not act now (revoked, rotated out, expired, moved environment), or null. */
+export function keyRefusal(key: ApiKeyRecord, workspace: Workspace, now: number): AuthFailure | null {
+  if (key.revokedAt !== null) return { reason: 'revoked', message: MESSAGES.revoked, key };
+  if (key.replacedBy !== null && (key.graceUntil === null || now >= Date.parse(key.graceUntil))) {
+    return {
+      reason: 'rotated',
+      message: `this API key was rotated and its grace period ended at ${key.graceUntil}; use its replacement`,
+      key,
+    };
+  }
+  if (now >= Date.parse(key.expiresAt)) {
+    return { reason: 'expired', message: `this API key expired at ${key.expiresAt}; create a new one`, key };
+  }
+  if (workspace.environment !== key.environment) {
+    return {
+      reason: 'wrong_environment',
+      message: `this is a ${key.environment} key, but workspace ${workspace.slug} is now ${workspace.environment}`,
+      key,
+    };
+  }
+  return null;
+}
+
+/** What a usable key may do: its member, workspace and effective rights. */
+export function principalOf(key: ApiKeyRecord, workspace: Workspace, member: Member): Principal {
+  return {
+    workspace,
+    member,
+    credential: {
+      kind: 'api_key',
+      id: key.id,
+      name: key.name,
+      environment: key.environment,
+      scopes: effectiveScopes(key.scopes as Scope[], member.role, key.readOnly),
+      grantedScopes: key.scopes,
+      projectIds: key.projectIds,
+      readOnly: key.readOnly,
+      dryRunOnly: key.dryRunOnly,
+      expiresAt: key.expiresAt,
+      graceUntil: key.graceUntil,
+      lastUsedAt: key.lastUsedAt,
+      lastUsedIp: key.lastUsedIp,
+      lastUsedClient: key.lastUsedClient,
+    },
+  };
+}

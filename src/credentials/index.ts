@@ -6,7 +6,9 @@ export {
   type AuthFailureReason,
   type AuthRequest,
   createAuthenticator,
+  keyRefusal,
   type Principal,
+  principalOf,
 } from './authenticate.js';
 export {
   type ClientConfigInput,

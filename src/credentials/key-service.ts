@@ -187,6 +187,8 @@ export function createKeyService(deps: KeyServiceDeps) {
             lastUsedAt: null,
             lastUsedIp: null,
             lastUsedClient: null,
+            flaggedAt: null,
+            flaggedReason: null,
           },
           days,
         );
@@ -231,7 +233,16 @@ export function createKeyService(deps: KeyServiceDeps) {
         const lifetimeDays = Math.round((Date.parse(old.expiresAt) - Date.parse(old.createdAt)) / DAY_MS);
         const { secret, record } = mint(
           workspace,
-          { ...old, replaces: old.id, lastUsedAt: null, lastUsedIp: null, lastUsedClient: null },
+          {
+            ...old,
+            replaces: old.id,
+            lastUsedAt: null,
+            lastUsedIp: null,
+            lastUsedClient: null,
+            // The replacement starts clean; the old key keeps its flag for the record.
+            flaggedAt: null,
+            flaggedReason: null,
+          },
           Math.min(Math.max(lifetimeDays, 1), workspace.keyRotationDays),
         );
         const now = clock.now();

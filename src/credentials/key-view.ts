@@ -39,6 +39,8 @@ export interface KeyView {
   } | null;
   readonly replaces: string | null;
   readonly replacedBy: string | null;
+  /** Set when the key went over its write budget: review what it did. */
+  readonly flagged: { readonly at: string; readonly reason: string } | null;
 }
 
 export function keyStatus(key: ApiKeyRecord, now: Date): KeyStatus {
@@ -93,5 +95,6 @@ export function toKeyView(
       key.lastUsedAt === null ? null : { at: key.lastUsedAt, ip: key.lastUsedIp, client: key.lastUsedClient },
     replaces: key.replaces,
     replacedBy: key.replacedBy,
+    flagged: key.flaggedAt === null ? null : { at: key.flaggedAt, reason: key.flaggedReason ?? 'flagged' },
   };
 }

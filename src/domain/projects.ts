@@ -144,7 +144,7 @@ export function createProjectService(deps: ProjectDeps) {
       });
     },
 
-    get: (actor: Actor, ref: string) => findReadableProject(store, actor, ref),
+    get: (actor: Actor, ref: string, tx?: Repositories) => findReadableProject(tx ?? store, actor, ref),
 
     list: (actor: Actor, options: { includeArchived?: boolean } = {}): Promise<Project[]> =>
       visibleProjects(store, actor, options.includeArchived ?? false),

@@ -212,9 +212,21 @@ export function createTaskService(deps: TaskDeps) {
       });
     },
 
-    async get(actor: Actor, ref: string): Promise<TaskView> {
-      const { task, project } = await findTask(store, actor, ref);
+    /** A task the actor may read; `includeTrashed` also finds it in the trash. */
+    async get(
+      actor: Actor,
+      ref: string,
+      options: { includeTrashed?: boolean } = {},
+      tx?: Repositories,
+    ): Promise<TaskView> {
+      const deleted = options.includeTrashed ? 'include' : 'exclude';
+      const { task, project } = await findTask(tx ?? store, actor, ref, { deleted });
       return toTaskView(task, project.key);
+    },
+
+    /** How many comments and time entries hang on a task (what goes with it to the trash). */
+    async dependents(actor: Actor, taskId: string, tx?: Repositories) {
+      return (tx ?? store).tasks.countDependents(actor.workspaceId, taskId);
     },
 
     async update(actor: Actor, ref: string, input: UpdateTaskInput, tx?: Repositories): Promise<TaskView> {

@@ -24,23 +24,45 @@ export interface GuardDeps {
 
 export type ToolOutcome<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
+/** The audit fields every event about a call carries: who, with which key, from where. */
+export function callFields(ctx: CallContext) {
+  const { principal } = ctx;
+  return {
+    workspaceId: principal.workspace.id,
+    memberId: principal.member.id,
+    credentialId: principal.credential.id,
+    credentialName: principal.credential.name,
+    environment: principal.credential.environment,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    clientName: ctx.clientName,
+    clientVersion: ctx.clientVersion,
+    requestId: ctx.requestId,
+  };
+}
+
+export const outcomeOf = (error: AppError) =>
+  error.code === 'forbidden' || error.code === 'not_found' || error.code === 'rate_limited'
+    ? 'denied'
+    : 'error';
+
+export function authorize(ctx: CallContext, tool: GuardedTool): void {
+  const missing = missingScopes(ctx.principal.credential.scopes, tool.scopes);
+  if (missing.length) {
+    throw new AppError(
+      'forbidden',
+      `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${ctx.principal.credential.name} has ${ctx.principal.credential.scopes.join(' ') || 'none'}`,
+      { detail: { requiredScopes: tool.scopes, missingScopes: missing } },
+    );
+  }
+}
+
 export function missingScopes(granted: readonly Scope[], required: readonly Scope[]): Scope[] {
   return required.filter((scope) => !granted.includes(scope));
 }
 
 export function createToolRunner(deps: GuardDeps) {
   const { audit, clock, logger } = deps;
-
-  function authorize(ctx: CallContext, tool: GuardedTool): void {
-    const missing = missingScopes(ctx.principal.credential.scopes, tool.scopes);
-    if (missing.length) {
-      throw new AppError(
-        'forbidden',
-        `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${ctx.principal.credential.name} has ${ctx.principal.credential.scopes.join(' ') || 'none'}`,
-        { detail: { requiredScopes: tool.scopes, missingScopes: missing } },
-      );
-    }
-  }
 
   return async function runTool<T>(
     ctx: CallContext,
@@ -61,29 +83,15 @@ export function createToolRunner(deps: GuardDeps) {
       if (appError.code === 'internal') logger.error({ err: error, tool: tool.name }, 'tool failed');
       outcome = { ok: false, error: appError };
     }
-    const { principal } = ctx;
     try {
       await audit.append({
+        ...callFields(ctx),
         action: 'mcp.tool_called',
         tool: tool.name,
-        outcome: outcome.ok
-          ? 'ok'
-          : outcome.error.code === 'forbidden' || outcome.error.code === 'not_found'
-            ? 'denied'
-            : 'error',
+        outcome: outcome.ok ? 'ok' : outcomeOf(outcome.error),
         errorCode: outcome.ok ? null : outcome.error.code,
-        workspaceId: principal.workspace.id,
-        memberId: principal.member.id,
-        credentialId: principal.credential.id,
-        credentialName: principal.credential.name,
-        environment: principal.credential.environment,
         params: args,
         result: summary,
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        clientName: ctx.clientName,
-        clientVersion: ctx.clientVersion,
-        requestId: ctx.requestId,
         durationMs: clock.now().getTime() - started,
       });
     } catch (error) {

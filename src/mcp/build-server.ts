@@ -4,24 +4,55 @@
  * calling arrives with every request in `authInfo.extra.call`, so one built server can be
  * reused for any request of the same role.
  */
-import { McpServer } from '@modelcontextprotocol/server';
+import { createRequestStateCodec, McpServer, type RequestStateCodec } from '@modelcontextprotocol/server';
 import { roleCeiling } from '../credentials/index.js';
 import type { Domain } from '../domain/index.js';
-import { type CallContext, type ToolRunner, toActor } from '../guard/index.js';
+import {
+  type ActionService,
+  type CallContext,
+  type PolicySource,
+  type ToolRunner,
+  toActor,
+  type WritePipeline,
+  type WriteSpec,
+} from '../guard/index.js';
 import type { Role } from '../storage/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import type { ToolDefinition } from './define-tool.js';
+import { toWriteSpec, type WriteToolDefinition } from './define-write-tool.js';
 import { toToolError } from './to-tool-error.js';
-import { TOOLS } from './tools/index.js';
+import { TOOLS, WRITE_TOOLS } from './tools/index.js';
+import { type ElicitationState, registerActionTools, registerWriteTools } from './write-handler.js';
 
 export interface ServerDeps {
   readonly domain: Domain;
   readonly runTool: ToolRunner;
   readonly version: string;
+  readonly pipeline: WritePipeline;
+  readonly actions: ActionService;
+  readonly specs: ReadonlyMap<string, WriteSpec>;
+  readonly policyFor: PolicySource;
+  /** Key for the multi-round-trip state of an elicitation (HMAC, bound to the credential). */
+  readonly requestStateKey: Uint8Array;
 }
 
 interface BuildDeps extends ServerDeps {
   readonly schemas: SchemaCache;
+  readonly requestState: RequestStateCodec<ElicitationState>;
+}
+
+/** The write tools as the guard sees them, bound to the domain. */
+export function createWriteSpecs(domain: Domain): ReadonlyMap<string, WriteSpec> {
+  return new Map(WRITE_TOOLS.map((tool) => [tool.name, toWriteSpec(tool, domain)]));
+}
+
+export function createElicitationStateCodec(key: Uint8Array): RequestStateCodec<ElicitationState> {
+  return createRequestStateCodec<ElicitationState>({
+    key,
+    ttlSeconds: 600,
+    // SECURITY: state minted for one credential and method is refused for any other.
+    bind: (ctx) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? ''}`,
+  });
 }
 
 const INSTRUCTIONS = [
@@ -30,12 +61,12 @@ const INSTRUCTIONS = [
   'Tasks are named by key (APO-12); read a task before changing it and pass its version back.',
 ].join(' ');
 
-export function toolsForRole(
+export function toolsForRole<T extends { readonly scopes: readonly string[] }>(
   role: Role,
-  tools: readonly ToolDefinition[] = TOOLS,
-): readonly ToolDefinition[] {
+  tools: readonly T[] = TOOLS as unknown as readonly T[],
+): readonly T[] {
   const ceiling = new Set(roleCeiling(role));
-  return tools.filter((tool) => tool.scopes.every((scope) => ceiling.has(scope)));
+  return tools.filter((tool) => tool.scopes.every((scope) => ceiling.has(scope as never)));
 }
 
 export function callContextOf(extra: Record<string, unknown> | undefined): CallContext {
@@ -49,9 +80,22 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
   const server = new McpServer(
     { name: 'taskgate', title: 'Taskgate', version: deps.version },
     // Stateless: there is no stream on which a list-changed notification could ever be sent.
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: INSTRUCTIONS,
+      requestState: { verify: deps.requestState.verify },
+      // Stateless: a 2025-era request has no stream back for a server-side elicitation round.
+      inputRequired: { legacyShim: false },
+    },
   );
-  for (const tool of toolsForRole(role)) {
+  const contextOf = (ctx: { http?: { authInfo?: { extra?: Record<string, unknown> } } }) =>
+    callContextOf(ctx.http?.authInfo?.extra);
+  const writes = toolsForRole<WriteToolDefinition>(role, WRITE_TOOLS);
+  if (writes.length) {
+    registerWriteTools(server, writes, deps, contextOf);
+    registerActionTools(server, deps, contextOf);
+  }
+  for (const tool of toolsForRole<ToolDefinition>(role)) {
     server.registerTool(
       tool.name,
       {
@@ -65,7 +109,12 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
         const call = callContextOf(ctx.http?.authInfo?.extra);
         const outcome = await deps.runTool(call, tool, args, async () => {
           const result = await tool.run(
-            { principal: call.principal, actor: toActor(call.principal), domain: deps.domain },
+            {
+              principal: call.principal,
+              actor: toActor(call.principal),
+              domain: deps.domain,
+              policy: () => deps.policyFor(call.principal.workspace),
+            },
             args as never,
           );
           return { value: result, summary: result.summary };

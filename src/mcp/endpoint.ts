@@ -18,7 +18,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallContext } from '../guard/index.js';
 import type { Role } from '../storage/index.js';
-import { buildServer, callContextOf, type ServerDeps } from './build-server.js';
+import { buildServer, callContextOf, createElicitationStateCodec, type ServerDeps } from './build-server.js';
 import { createSchemaCache } from './cached-json-schema.js';
 
 const POOL_SIZE_PER_ROLE = 32;
@@ -29,7 +29,11 @@ export interface McpEndpoint {
 }
 
 export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
-  const deps = { ...serverDeps, schemas: createSchemaCache() };
+  const deps = {
+    ...serverDeps,
+    schemas: createSchemaCache(),
+    requestState: createElicitationStateCodec(serverDeps.requestStateKey),
+  };
   const pools = new Map<Role, McpServer[]>();
   const acquire = (role: Role) => pools.get(role)?.pop() ?? buildServer(deps, role);
   const release = (role: Role, server: McpServer) => {

@@ -5,10 +5,12 @@
  * and held to one contract suite.
  */
 import type {
+  ActionStatus,
   ApiKeyRecord,
   AuditEvent,
   Comment,
   Member,
+  PendingAction,
   Project,
   Role,
   Task,
@@ -18,6 +20,7 @@ import type {
   TimeEntry,
   Via,
   Workspace,
+  WriteUsage,
 } from './records.js';
 
 export interface WorkspaceRepository {
@@ -155,6 +158,8 @@ export interface ApiKeyRepository {
   /** Revokes the key if it is not revoked yet; returns whether it did. */
   revoke(workspaceId: string, id: string, at: string): Promise<boolean>;
   recordUse(id: string, usage: KeyUsage): Promise<void>;
+  /** Marks the key for review (it went over its write budget); keeps the first flag. */
+  flag(workspaceId: string, id: string, flag: { at: string; reason: string }): Promise<void>;
   /** Distinct environments of the workspaces this database serves. */
   servedEnvironments(): Promise<string[]>;
 }
@@ -170,6 +175,32 @@ export interface AuditRepository {
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
 }
 
+export interface ActionDecision {
+  readonly status: ActionStatus;
+  readonly at: string;
+  readonly by: string | null;
+  readonly result?: unknown;
+}
+
+export interface PendingActionRepository {
+  insert(action: PendingAction): Promise<void>;
+  findById(workspaceId: string, id: string): Promise<PendingAction | undefined>;
+  /**
+   * Moves the action from `from` to the decision's status only if it is still in `from`;
+   * returns whether this call moved it. The one way an action is ever used, so that of
+   * many concurrent confirmations exactly one wins.
+   */
+  transition(workspaceId: string, id: string, from: ActionStatus, decision: ActionDecision): Promise<boolean>;
+  /** Pending actions of the workspace not yet expired at `now`, oldest first. */
+  listPending(workspaceId: string, now: string): Promise<PendingAction[]>;
+}
+
+export interface WriteUsageRepository {
+  insert(usage: WriteUsage): Promise<void>;
+  /** Objects written and deleted by the credential since `since`. */
+  sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
+}
+
 export interface Repositories {
   readonly workspaces: WorkspaceRepository;
   readonly members: MemberRepository;
@@ -179,6 +210,8 @@ export interface Repositories {
   readonly timeEntries: TimeEntryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
+  readonly pendingActions: PendingActionRepository;
+  readonly writeUsage: WriteUsageRepository;
 }
 
 export interface Store extends Repositories {

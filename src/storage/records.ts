@@ -147,6 +147,9 @@ export interface ApiKeyRecord {
   readonly lastUsedAt: string | null;
   readonly lastUsedIp: string | null;
   readonly lastUsedClient: string | null;
+  /** Set when the key went over its write budget: someone should look at what it did. */
+  readonly flaggedAt: string | null;
+  readonly flaggedReason: string | null;
 }
 
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'error', 'dry_run', 'pending'] as const;
@@ -174,4 +177,70 @@ export interface AuditEvent {
   readonly requestId: string | null;
   readonly durationMs: number | null;
   readonly detail: unknown;
+  /** What a write changed: each object with its before/after state and versions. */
+  readonly changes: readonly ObjectChange[] | null;
+  readonly reason: string | null;
+  /** The pending action (`act_…`) a confirmed write executed. */
+  readonly confirmation: string | null;
+}
+
+export const OBJECT_KINDS = ['task', 'project', 'comment', 'time_entry'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+
+/** One object a write creates, changes, trashes or restores, as the plan and the audit log show it. */
+export interface ObjectChange {
+  readonly kind: ObjectKind;
+  readonly op: 'create' | 'update' | 'delete' | 'restore';
+  /** `null` for an object a plan would create (its id is only known once it is). */
+  readonly id: string | null;
+  /** Human reference: `APO-12`, the project key, or the task a comment belongs to. */
+  readonly ref: string;
+  readonly before: Readonly<Record<string, unknown>> | null;
+  readonly after: Readonly<Record<string, unknown>> | null;
+  /** The version (tasks) or last-update time (projects) the change was planned against. */
+  readonly beforeVersion: number | string | null;
+  readonly afterVersion: number | string | null;
+  /** What goes with a trashed task. */
+  readonly dependents?: { readonly comments: number; readonly timeEntries: number };
+}
+
+export const ACTION_STATUSES = [
+  'pending',
+  'executed',
+  'declined',
+  'expired',
+  'cancelled',
+  'superseded',
+] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+/** A planned write waiting for a human: by token, by elicitation or in the browser. */
+export interface PendingAction {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly credentialId: string;
+  readonly memberId: string;
+  readonly tool: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly digest: string;
+  readonly risk: string;
+  readonly tier: 'token' | 'elicit' | 'approve';
+  /** The plan as the human saw it: what the approval page and the status show. */
+  readonly plan: unknown;
+  readonly status: ActionStatus;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly decidedAt: string | null;
+  /** Member id of the human who approved or declined it, or `null` (token, expiry). */
+  readonly decidedBy: string | null;
+  readonly result: unknown;
+}
+
+export interface WriteUsage {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly credentialId: string;
+  readonly writes: number;
+  readonly deletes: number;
+  readonly at: string;
 }

@@ -125,6 +125,8 @@ export interface ApiKeyTable {
   last_used_at: string | null;
   last_used_ip: string | null;
   last_used_client: string | null;
+  flagged_at: string | null;
+  flagged_reason: string | null;
 }
 
 export interface AuditEventTable {
@@ -148,6 +150,37 @@ export interface AuditEventTable {
   request_id: string | null;
   duration_ms: number | null;
   detail: string | null;
+  changes: string | null;
+  reason: string | null;
+  confirmation: string | null;
+}
+
+export interface PendingActionTable {
+  id: string;
+  workspace_id: string;
+  credential_id: string;
+  member_id: string;
+  tool: string;
+  args: string;
+  digest: string;
+  risk: string;
+  tier: string;
+  plan: string;
+  status: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  result: string | null;
+}
+
+export interface WriteUsageTable {
+  id: string;
+  workspace_id: string;
+  credential_id: string;
+  writes: number;
+  deletes: number;
+  at: string;
 }
 
 export interface Database {
@@ -161,4 +194,6 @@ export interface Database {
   time_entries: TimeEntryTable;
   api_keys: ApiKeyTable;
   audit_events: AuditEventTable;
+  pending_actions: PendingActionTable;
+  write_usage: WriteUsageTable;
 }

@@ -182,7 +182,8 @@ function keyLine(k: KeyView): string {
     ? ` (${Math.round(k.grace.remainingSeconds / 60)} min left${k.grace.stillInUse ? ', STILL IN USE by a client' : ''})`
     : '';
   const used = k.lastUsed ? ` ${lastUsedText(k.lastUsed)}` : ' never used';
-  return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${used}`;
+  const flagged = k.flagged ? ` FLAGGED (${k.flagged.reason} at ${k.flagged.at})` : '';
+  return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${flagged}${used}`;
 }
 
 function keyDetail(k: KeyView): string {
@@ -195,6 +196,7 @@ function keyDetail(k: KeyView): string {
     `ip: ${k.ip ? k.ip.join(', ') : 'any'}`,
     `created ${k.createdAt}, expires ${k.expiresAt}, rotation due ${k.rotation.dueAt} (${k.rotation.state})`,
     k.lastUsed ? lastUsedText(k.lastUsed) : 'never used',
+    ...(k.flagged ? [`FLAGGED for review: ${k.flagged.reason} at ${k.flagged.at}`] : []),
   ].join('\n');
 }
 

@@ -25,9 +25,19 @@ export const whoami = defineTool({
     }),
     member: z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.string() }),
     workspace: z.object({ slug: z.string(), name: z.string(), environment: z.string() }),
-    writePolicy: z.object({ create: z.string(), update: z.string(), delete: z.string(), bulk: z.string() }),
+    writePolicy: z.object({
+      create: z.string(),
+      update: z.string(),
+      delete: z.string(),
+      bulk: z.string(),
+      requireReason: z.boolean(),
+      requireReadFirst: z.boolean(),
+      budget: z.object({ writes: z.number(), deletes: z.number(), windowMinutes: z.number() }),
+      frozen: z.boolean(),
+      frozenUntil: z.string().nullable(),
+    }),
   }),
-  async run({ principal, actor, domain }) {
+  async run({ principal, actor, domain, policy: loadPolicy }) {
     const { credential: c, member, workspace } = principal;
     const projects =
       c.projectIds === null
@@ -35,7 +45,18 @@ export const whoami = defineTool({
         : (await domain.projects.list(actor, { includeArchived: true })).map((p) => p.key);
     // A key's lifetime is the workspace rotation period, so it is due for rotation when it expires.
     const rotationDueAt = c.expiresAt;
-    const writePolicy = WRITE_POLICY_DEFAULTS[workspace.environment];
+    const policy = await loadPolicy();
+    const writePolicy = {
+      ...policy.tiers,
+      requireReason: policy.requireReason,
+      requireReadFirst: policy.requireReadFirst,
+      budget: { ...policy.budget },
+      frozen: policy.freeze.frozen,
+      frozenUntil: policy.freeze.until,
+    };
+    const frozen = policy.freeze.frozen
+      ? `FROZEN since ${policy.freeze.since} (${policy.freeze.until ? `until ${policy.freeze.until}` : 'until unfrozen'}): every write is refused, reads go on.`
+      : null;
     const structured = {
       credential: {
         kind: c.kind,
@@ -57,15 +78,9 @@ export const whoami = defineTool({
       `Key ${c.name} (${c.environment}) acts for ${member.email} (${member.role}) in workspace ${workspace.slug}.`,
       `Scopes: ${c.scopes.join(' ') || 'none'}${c.readOnly ? ' (read-only)' : ''}${c.dryRunOnly ? ' (dry-run only)' : ''}.`,
       `Projects: ${projects ? projects.join(', ') : 'all the member can see'}.`,
-      `Expires ${c.expiresAt}. Writes: create ${writePolicy.create}, update ${writePolicy.update}, delete ${writePolicy.delete}, bulk ${writePolicy.bulk}.`,
+      `Expires ${c.expiresAt}. Writes: create ${writePolicy.create}, update ${writePolicy.update}, delete ${writePolicy.delete}, bulk ${writePolicy.bulk}${policy.requireReason ? '; a reason is required' : ''}${policy.requireReadFirst ? '; pass the version you read' : ''}; budget ${policy.budget.writes} writes and ${policy.budget.deletes} deletes per ${policy.budget.windowMinutes} min.`,
+      ...(frozen ? [frozen] : []),
     ].join('\n');
     return { structured, text, summary: null };
   },
 });
-
-/** The confirmation tier per risk class by environment (DESIGN.md §3); issue 4 makes it per workspace. */
-const WRITE_POLICY_DEFAULTS = {
-  development: { create: 'none', update: 'none', delete: 'none', bulk: 'none' },
-  staging: { create: 'none', update: 'none', delete: 'token', bulk: 'token' },
-  production: { create: 'elicit', update: 'elicit', delete: 'approve', bulk: 'approve' },
-} as const;

@@ -35,6 +35,8 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   lastUsedAt: row.last_used_at,
   lastUsedIp: row.last_used_ip,
   lastUsedClient: row.last_used_client,
+  flaggedAt: row.flagged_at,
+  flaggedReason: row.flagged_reason,
 });
 
 const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
@@ -58,6 +60,9 @@ const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
   requestId: row.request_id,
   durationMs: row.duration_ms,
   detail: parse(row.detail),
+  changes: parse(row.changes),
+  reason: row.reason,
+  confirmation: row.confirmation,
 });
 
 export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
@@ -93,6 +98,8 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
           last_used_at: k.lastUsedAt,
           last_used_ip: k.lastUsedIp,
           last_used_client: k.lastUsedClient,
+          flagged_at: k.flaggedAt,
+          flagged_reason: k.flaggedReason,
         })
         .execute();
     },
@@ -175,6 +182,15 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
+    async flag(workspaceId, id, flag) {
+      await db
+        .updateTable('api_keys')
+        .set({ flagged_at: flag.at, flagged_reason: flag.reason })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('flagged_at', 'is', null)
+        .execute();
+    },
     async recordUse(id, usage) {
       await db
         .updateTable('api_keys')
@@ -211,6 +227,9 @@ export const toAuditRow = (e: AuditEvent): AuditEventTable => ({
   request_id: e.requestId,
   duration_ms: e.durationMs,
   detail: json(e.detail),
+  changes: json(e.changes),
+  reason: e.reason,
+  confirmation: e.confirmation,
 });
 
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {

@@ -1,0 +1,293 @@
+/**
+ * What happens to a pending action after the call that planned it: confirmed by its
+ * token (`confirm_action`), accepted or declined in a form elicitation, approved or
+ * declined by a signed-in member in the browser, cancelled, or left to expire. Each path
+ * re-plans against the current state and executes only if the digest still matches; each
+ * decision is an audit event. Only the credential that asked can confirm, cancel or ask
+ * about an action over MCP; only a human session can approve one of the `approve` tier.
+ */
+import type { AuditLog } from '../audit/index.js';
+import { AppError, type Clock } from '../core/index.js';
+import { keyRefusal, principalOf } from '../credentials/index.js';
+import type { ActionStatus, Member, PendingAction, Store, Workspace } from '../storage/index.js';
+import { type CallContext, toActor } from './call-context.js';
+import { actionIdOf, tokenMatches } from './confirmation-token.js';
+import type { Plan } from './plan.js';
+import { authorize, callFields } from './run-tool.js';
+import type { ClientAbilities, WritePipeline } from './write-pipeline.js';
+import { PlanDrift } from './write-pipeline.js';
+import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
+
+export interface ActionDeps {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly tokenKey: Buffer;
+  readonly pipeline: WritePipeline;
+  readonly specs: ReadonlyMap<string, WriteSpec>;
+}
+
+export type PublicStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'superseded';
+const PUBLIC_STATUS: Record<ActionStatus, PublicStatus> = {
+  pending: 'pending',
+  executed: 'approved',
+  declined: 'declined',
+  expired: 'expired',
+  cancelled: 'cancelled',
+  superseded: 'superseded',
+};
+
+export type ConfirmResult =
+  | { readonly kind: 'done'; readonly applied: Applied; readonly action: PendingAction }
+  /** The state moved on since the plan: nothing was done; here is the new plan (and token). */
+  | {
+      readonly kind: 'drift';
+      readonly plan: Plan;
+      readonly next: Awaited<ReturnType<WritePipeline['createPending']>> | null;
+    };
+
+const unknownAction = () => new AppError('not_found', 'no such pending action for this credential');
+
+export function createActionService(deps: ActionDeps) {
+  const { store, audit, clock, pipeline } = deps;
+  const now = () => clock.now().toISOString();
+
+  const specOf = (action: PendingAction) => {
+    const spec = deps.specs.get(action.tool);
+    if (!spec) throw new AppError('internal', `no write tool ${action.tool}`);
+    return spec;
+  };
+
+  /** Marks a pending action expired once its time is up (lazily, when anyone looks). */
+  async function settle(action: PendingAction): Promise<PendingAction> {
+    if (action.status !== 'pending' || Date.parse(action.expiresAt) > clock.now().getTime()) return action;
+    const at = now();
+    await store.transaction(async (repos) => {
+      if (
+        !(await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+          status: 'expired',
+          at,
+          by: null,
+        }))
+      )
+        return;
+      await audit.record(repos, {
+        workspaceId: action.workspaceId,
+        memberId: action.memberId,
+        credentialId: action.credentialId,
+        action: 'confirmation.expired',
+        tool: action.tool,
+        outcome: 'denied',
+        confirmation: action.id,
+      });
+    });
+    return (await store.pendingActions.findById(action.workspaceId, action.id))!;
+  }
+
+  async function ownAction(call: CallContext, id: string): Promise<PendingAction> {
+    const action = await store.pendingActions.findById(call.principal.workspace.id, id);
+    if (!action || action.credentialId !== call.principal.credential.id) throw unknownAction();
+    return settle(action);
+  }
+
+  function assertOpen(action: PendingAction) {
+    if (action.status === 'pending') return;
+    throw new AppError(
+      'conflict',
+      `action ${action.id} is ${PUBLIC_STATUS[action.status]}; it can no longer be confirmed`,
+      {
+        detail: { status: PUBLIC_STATUS[action.status] },
+      },
+    );
+  }
+
+  async function byToken(call: CallContext, token: string): Promise<PendingAction> {
+    const id = actionIdOf(token);
+    if (!id)
+      throw new AppError('invalid_input', 'token: is not a confirmation token (tgc_…)', {
+        detail: { fields: [{ field: 'token', message: 'is not a confirmation token' }] },
+      });
+    const action = await ownAction(call, id);
+    // SECURITY: the MAC binds credential, tool, digest and expiry; only token-tier actions have one.
+    if (action.tier !== 'token' || !tokenMatches(deps.tokenKey, token, action)) throw unknownAction();
+    return action;
+  }
+
+  /** Re-plans and executes the action as `call`'s credential, or reports the drift. */
+  async function executeAction(
+    call: CallContext,
+    action: PendingAction,
+    event: { action: string; tool: string; params?: unknown },
+    approvedBy: { id: string; email: string } | null,
+  ): Promise<ConfirmResult> {
+    const spec = specOf(action);
+    // Rights are checked again: the member's role may have shrunk since the plan.
+    authorize(call, spec);
+    const policy = await pipeline.loadPolicy(call);
+    const exec = { call, actor: toActor(call.principal), action, approvedBy, event };
+    try {
+      return {
+        kind: 'done',
+        applied: await pipeline.execute(exec, spec, action.args as WriteArgs, policy),
+        action,
+      };
+    } catch (error) {
+      if (!(error instanceof PlanDrift)) throw error;
+      await store.transaction(async (repos) => {
+        await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+          status: 'superseded',
+          at: now(),
+          by: null,
+        });
+        await audit.record(repos, {
+          ...callFields(call),
+          action: 'confirmation.superseded',
+          tool: action.tool,
+          outcome: 'denied',
+          errorCode: 'conflict',
+          confirmation: action.id,
+          detail: { plannedDigest: action.digest, currentDigest: error.plan.digest },
+        });
+      });
+      const next =
+        action.tier === 'approve'
+          ? null
+          : await pipeline.createPending(call, error.plan, 'token', clock.now().getTime());
+      return { kind: 'drift', plan: error.plan, next };
+    }
+  }
+
+  async function decide(
+    action: PendingAction,
+    status: 'declined' | 'cancelled',
+    by: { memberId: string | null; call?: CallContext },
+  ): Promise<void> {
+    await store.transaction(async (repos) => {
+      const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+        status,
+        at: now(),
+        by: by.memberId,
+      });
+      if (!moved) throw new AppError('conflict', `action ${action.id} was already decided`);
+      await audit.record(repos, {
+        ...(by.call
+          ? callFields(by.call)
+          : { workspaceId: action.workspaceId, credentialId: action.credentialId }),
+        memberId: by.memberId ?? action.memberId,
+        action: `confirmation.${status}`,
+        tool: action.tool,
+        outcome: 'ok',
+        confirmation: action.id,
+      });
+    });
+  }
+
+  return {
+    /** `confirm_action`: the token's action, re-planned and executed if nothing drifted. */
+    async confirm(call: CallContext, token: string): Promise<ConfirmResult> {
+      const action = await byToken(call, token);
+      assertOpen(action);
+      return executeAction(
+        call,
+        action,
+        { action: 'mcp.tool_called', tool: 'confirm_action', params: { token } },
+        null,
+      );
+    },
+
+    async cancel(call: CallContext, token: string): Promise<PendingAction> {
+      const action = await byToken(call, token);
+      assertOpen(action);
+      await decide(action, 'cancelled', { memberId: call.principal.member.id, call });
+      return (await store.pendingActions.findById(action.workspaceId, action.id))!;
+    },
+
+    /** The answer to a form elicitation, carried back by the client's retry. */
+    async answerElicitation(
+      call: CallContext,
+      id: string,
+      accepted: boolean,
+      toolName: string,
+    ): Promise<ConfirmResult | { kind: 'declined' }> {
+      const action = await ownAction(call, id);
+      if (action.tier !== 'elicit' || action.tool !== toolName) throw unknownAction();
+      assertOpen(action);
+      if (!accepted) {
+        await decide(action, 'declined', { memberId: call.principal.member.id, call });
+        return { kind: 'declined' };
+      }
+      return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null);
+    },
+
+    async status(call: CallContext, id: string) {
+      const action = await ownAction(call, id);
+      return { action, status: PUBLIC_STATUS[action.status] };
+    },
+
+    /** Pending approvals a signed-in member may decide. */
+    async pendingFor(member: Member, mayApproveOthers: boolean): Promise<PendingAction[]> {
+      const all = await store.pendingActions.listPending(member.workspaceId, now());
+      return all.filter((a) => a.tier === 'approve' && (a.memberId === member.id || mayApproveOthers));
+    },
+
+    /** An action as a signed-in member may see it, or not_found. */
+    async forApprover(member: Member, id: string, mayApproveOthers: boolean): Promise<PendingAction> {
+      const action = await store.pendingActions.findById(member.workspaceId, id);
+      if (action?.tier !== 'approve' || !(action.memberId === member.id || mayApproveOthers)) {
+        throw new AppError('not_found', 'no such action awaiting your approval');
+      }
+      return settle(action);
+    },
+
+    /**
+     * Browser approval: executes as the credential that asked, if that key may still act,
+     * and only if the plan still matches what the approver saw.
+     */
+    async approve(
+      approver: Member,
+      workspace: Workspace,
+      action: PendingAction,
+      seenDigest: string,
+    ): Promise<ConfirmResult> {
+      assertOpen(action);
+      if (seenDigest !== action.digest) throw new AppError('conflict', 'this page is out of date; reload it');
+      const key = await store.apiKeys.findById(action.workspaceId, action.credentialId);
+      const member = key && (await store.members.findById(action.workspaceId, key.memberId));
+      const refusal =
+        key && member ? keyRefusal(key, workspace, clock.now().getTime()) : { message: 'the key is gone' };
+      if (!key || !member || refusal) {
+        throw new AppError(
+          'forbidden',
+          `the key that asked can no longer act (${refusal?.message}); nothing was done`,
+        );
+      }
+      const plan = action.plan as {
+        requestedBy?: { client?: string | null; clientVersion?: string | null; ip?: string | null };
+      };
+      const call: CallContext = {
+        principal: principalOf(key, workspace, member),
+        requestId: action.id,
+        ip: plan.requestedBy?.ip ?? null,
+        userAgent: null,
+        clientName: plan.requestedBy?.client ?? null,
+        clientVersion: plan.requestedBy?.clientVersion ?? null,
+        auditFailed: false,
+        toolCallsAudited: 0,
+      };
+      return executeAction(
+        call,
+        action,
+        { action: 'confirmation.approved', tool: action.tool },
+        { id: approver.id, email: approver.email },
+      );
+    },
+
+    async decline(approver: Member, action: PendingAction): Promise<void> {
+      assertOpen(action);
+      await decide(action, 'declined', { memberId: approver.id });
+    },
+  };
+}
+
+export type ActionService = ReturnType<typeof createActionService>;
+export type { ClientAbilities };

@@ -1,0 +1,318 @@
+/**
+ * Registers the write tools and the confirmation tools on an McpServer, and turns the
+ * guard's outcomes into MCP results: a done write, a dry run, a preview with a
+ * confirmation token, a form elicitation (2026-07-28 multi-round-trip `input_required`,
+ * its state HMAC-sealed and bound to the credential), or an approval URL.
+ */
+import {
+  type ElicitResult,
+  type InputRequiredResult,
+  inputRequired,
+  type McpServer,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { toAppError } from '../core/index.js';
+import type {
+  ActionService,
+  CallContext,
+  ClientAbilities,
+  ConfirmResult,
+  WritePipeline,
+  WriteResult,
+  WriteSpec,
+} from '../guard/index.js';
+import type { SchemaCache } from './cached-json-schema.js';
+import { READ_ONLY } from './define-tool.js';
+import { WRITE, type WriteToolDefinition } from './define-write-tool.js';
+import { toToolError } from './to-tool-error.js';
+
+export interface WriteHandlerDeps {
+  readonly pipeline: WritePipeline;
+  readonly actions: ActionService;
+  readonly specs: ReadonlyMap<string, WriteSpec>;
+  readonly requestState: RequestStateCodec<ElicitationState>;
+  readonly schemas: SchemaCache;
+}
+
+export interface ElicitationState {
+  readonly actionId: string;
+  readonly kind: 'confirm' | 'approve';
+}
+
+type ToolReturn = {
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+};
+
+const CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
+
+export function clientAbilities(ctx: ServerContext): ClientAbilities {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const caps = envelope?.[CAPABILITIES_KEY] as { elicitation?: { form?: object; url?: object } } | undefined;
+  const elicitation = caps?.elicitation;
+  // A bare `elicitation: {}` means form support (the rule from before modes existed).
+  const bare = elicitation !== undefined && !elicitation.form && !elicitation.url;
+  return { formElicitation: Boolean(elicitation?.form) || bare, urlElicitation: Boolean(elicitation?.url) };
+}
+
+const text = (body: string, structured: Record<string, unknown>, isError = false): ToolReturn => ({
+  content: [{ type: 'text', text: body }],
+  structuredContent: structured,
+  ...(isError && { isError: true }),
+});
+
+const planOut = (plan: { digest: string; preview: string; changes: readonly unknown[] }) => ({
+  digest: plan.digest,
+  preview: plan.preview,
+  changes: plan.changes,
+});
+
+function confirmResultToTool(result: ConfirmResult): ToolReturn {
+  if (result.kind === 'done') {
+    return text(result.applied.text, {
+      status: 'done',
+      action: result.action.id,
+      result: result.applied.result,
+      changes: result.applied.changes,
+    });
+  }
+  const next = result.next;
+  const retry = next?.token
+    ? `\nIf the user still wants it, show them this new preview and, once they confirm, call confirm_action with token "${next.token}" (valid until ${next.action.expiresAt}).`
+    : '\nNothing was done. Plan the change again from the current state.';
+  return text(
+    `conflict: the data changed since the preview, so nothing was done. The change would now be:\n${result.plan.preview}${retry}`,
+    {
+      status: 'drifted',
+      plan: planOut(result.plan),
+      ...(next?.token && { token: next.token, expiresAt: next.action.expiresAt }),
+    },
+    true,
+  );
+}
+
+export function registerWriteTools(
+  server: McpServer,
+  tools: readonly WriteToolDefinition[],
+  deps: WriteHandlerDeps,
+  call: (ctx: ServerContext) => CallContext,
+) {
+  for (const tool of tools) {
+    const spec = deps.specs.get(tool.name)!;
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: deps.schemas(tool.input),
+        annotations: tool.annotations,
+      },
+      async (args: unknown, ctx) => {
+        const context = call(ctx);
+        const state = ctx.mcpReq.requestState<ElicitationState>();
+        if (!state) {
+          try {
+            // The pipeline records every outcome, refusals included.
+            const outcome = await deps.pipeline.run(context, spec, args as never, clientAbilities(ctx));
+            return await toToolReturn(outcome, context, ctx, deps);
+          } catch (error) {
+            return toToolError(toAppError(error));
+          }
+        }
+        const started = Date.now();
+        try {
+          return await resume(context, tool.name, state, ctx, deps);
+        } catch (error) {
+          if (context.auditFailed) return toToolError(toAppError(error));
+          return toToolError(await deps.pipeline.recordRefusal(context, tool.name, args, error, started));
+        }
+      },
+    );
+  }
+}
+
+async function resume(
+  call: CallContext,
+  tool: string,
+  state: ElicitationState,
+  ctx: ServerContext,
+  deps: WriteHandlerDeps,
+): Promise<ToolReturn> {
+  if (state.kind === 'approve') {
+    const { status, action } = await deps.actions.status(call, state.actionId);
+    return text(
+      status === 'approved'
+        ? `Approved in the browser and done: ${tool}.`
+        : `The change is ${status}${status === 'pending' ? `; it waits for approval at the link given. Call get_action_status with action_id "${action.id}" to follow it.` : '.'}`,
+      { status, action: action.id },
+    );
+  }
+  const answer = ctx.mcpReq.inputResponses?.confirm as ElicitResult | undefined;
+  const accepted =
+    answer?.action === 'accept' && (answer.content as { confirm?: unknown } | undefined)?.confirm === true;
+  const result = await deps.actions.answerElicitation(call, state.actionId, accepted, tool);
+  if (result.kind === 'declined') {
+    return text('The user declined: nothing was changed.', { status: 'declined', action: state.actionId });
+  }
+  return confirmResultToTool(result);
+}
+
+const CONFIRM_SCHEMA = z.object({
+  confirm: z.boolean().describe('Yes, make this change'),
+});
+
+async function toToolReturn(
+  outcome: WriteResult,
+  call: CallContext,
+  ctx: ServerContext,
+  deps: WriteHandlerDeps,
+): Promise<ToolReturn | InputRequiredResult> {
+  switch (outcome.kind) {
+    case 'done':
+      return text(outcome.applied.text, {
+        status: 'done',
+        result: outcome.applied.result,
+        changes: outcome.applied.changes,
+      });
+    case 'dry_run':
+      return text(`DRY RUN: nothing was changed. This call would:\n${outcome.plan.preview}`, {
+        status: 'dry_run',
+        plan: planOut(outcome.plan),
+      });
+    case 'pending': {
+      const { plan, action } = outcome;
+      const reversible =
+        plan.risk === 'delete'
+          ? 'It can be undone with restore_task.'
+          : plan.risk === 'create'
+            ? ''
+            : 'It overwrites the current values.';
+      if (outcome.tier === 'token') {
+        return text(
+          `CONFIRMATION NEEDED: nothing has changed yet. Show the user this preview and ask them to confirm:\n${plan.preview}\n${reversible}\nOnly if they confirm, call confirm_action with token "${outcome.token}" (valid until ${action.expiresAt}, once); otherwise call cancel_action with it.`,
+          {
+            status: 'confirmation_required',
+            token: outcome.token,
+            expiresAt: action.expiresAt,
+            plan: planOut(plan),
+          },
+        );
+      }
+      const abilities = clientAbilities(ctx);
+      if (outcome.tier === 'elicit') {
+        return inputRequired({
+          inputRequests: {
+            confirm: inputRequired.elicit({
+              message:
+                `${plan.tool.replace(/_/g, ' ')} in workspace ${call.principal.workspace.slug} (${call.principal.workspace.environment}), ${plan.changes.length} object(s):\n${plan.preview}\n${reversible}`.trim(),
+              requestedSchema: CONFIRM_SCHEMA,
+            }),
+          },
+          requestState: await deps.requestState.mint({ actionId: action.id, kind: 'confirm' }, ctx),
+        });
+      }
+      if (abilities.urlElicitation) {
+        return inputRequired({
+          inputRequests: {
+            approve: inputRequired.elicitUrl({
+              message: `Approve this change in Taskgate (${plan.changes.length} object(s)): ${plan.tool}`,
+              url: outcome.approvalUrl!,
+            }),
+          },
+          requestState: await deps.requestState.mint({ actionId: action.id, kind: 'approve' }, ctx),
+        });
+      }
+      return text(
+        `APPROVAL NEEDED: nothing has changed yet. A person must approve this in Taskgate at ${outcome.approvalUrl} (signed in; valid until ${action.expiresAt}):\n${plan.preview}\nGive the user that link. Call get_action_status with action_id "${action.id}" to learn when it is approved, declined or expired.`,
+        {
+          status: 'approval_required',
+          action: action.id,
+          approvalUrl: outcome.approvalUrl,
+          expiresAt: action.expiresAt,
+          plan: planOut(plan),
+        },
+      );
+    }
+  }
+}
+
+export function registerActionTools(
+  server: McpServer,
+  deps: WriteHandlerDeps,
+  contextOf: (ctx: ServerContext) => CallContext,
+) {
+  const tokenIn = z
+    .object({ token: z.string().min(1).max(200).describe('the confirmation token from the preview') })
+    .strict();
+  const guarded =
+    (name: string, work: (context: CallContext, args: Record<string, string>) => Promise<ToolReturn>) =>
+    async (args: unknown, ctx: ServerContext) => {
+      const context = contextOf(ctx);
+      const started = Date.now();
+      try {
+        return await work(context, args as Record<string, string>);
+      } catch (error) {
+        if (context.auditFailed) return toToolError(toAppError(error));
+        return toToolError(await deps.pipeline.recordRefusal(context, name, args, error, started));
+      }
+    };
+
+  server.registerTool(
+    'confirm_action',
+    {
+      title: 'Confirm a previewed change',
+      description:
+        'Carry out a change the user confirmed, with the token from its preview. Refused if anything changed since the preview.',
+      inputSchema: deps.schemas(tokenIn),
+      annotations: { ...WRITE, title: 'Confirm a change', destructiveHint: true, idempotentHint: false },
+    },
+    guarded('confirm_action', async (context, { token }) =>
+      confirmResultToTool(await deps.actions.confirm(context, token!)),
+    ),
+  );
+  server.registerTool(
+    'cancel_action',
+    {
+      title: 'Cancel a previewed change',
+      description: 'Discard a previewed change the user did not confirm.',
+      inputSchema: deps.schemas(tokenIn),
+      annotations: { ...WRITE, title: 'Cancel a change', destructiveHint: false, idempotentHint: true },
+    },
+    guarded('cancel_action', async (context, { token }) => {
+      const action = await deps.actions.cancel(context, token!);
+      return text(`Cancelled: nothing was changed (${action.tool}).`, {
+        status: 'cancelled',
+        action: action.id,
+      });
+    }),
+  );
+  const statusIn = z
+    .object({ action_id: z.string().min(1).max(64).describe('the action id from the approval request') })
+    .strict();
+  server.registerTool(
+    'get_action_status',
+    {
+      title: 'Status of a change waiting for approval',
+      description:
+        'Whether a change waiting for a person is pending, approved (and done), declined or expired.',
+      inputSchema: deps.schemas(statusIn),
+      annotations: { ...READ_ONLY, title: 'Action status' },
+    },
+    guarded('get_action_status', async (context, { action_id: id }) => {
+      const { status, action } = await deps.actions.status(context, id!);
+      return text(
+        `${action.tool} (${action.id}) is ${status}${status === 'pending' ? ` until ${action.expiresAt}` : ''}.`,
+        {
+          status,
+          action: action.id,
+          tool: action.tool,
+          expiresAt: action.expiresAt,
+          decidedAt: action.decidedAt,
+        },
+      );
+    }),
+  );
+}

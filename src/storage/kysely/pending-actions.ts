@@ -1,0 +1,117 @@
+/** Pending actions and the write ledger: the state behind confirmations and write budgets. */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { PendingActionRepository, WriteUsageRepository } from '../ports.js';
+import type { ActionStatus, PendingAction } from '../records.js';
+import type { Database, PendingActionTable } from '../schema.js';
+
+const toAction = (row: Selectable<PendingActionTable>): PendingAction => ({
+  id: row.id,
+  workspaceId: row.workspace_id,
+  credentialId: row.credential_id,
+  memberId: row.member_id,
+  tool: row.tool,
+  args: JSON.parse(row.args) as Record<string, unknown>,
+  digest: row.digest,
+  risk: row.risk,
+  tier: row.tier as PendingAction['tier'],
+  plan: JSON.parse(row.plan) as unknown,
+  status: row.status as ActionStatus,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  decidedAt: row.decided_at,
+  decidedBy: row.decided_by,
+  result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+});
+
+export function createPendingActionRepository(db: Kysely<Database>): PendingActionRepository {
+  return {
+    async insert(a) {
+      await db
+        .insertInto('pending_actions')
+        .values({
+          id: a.id,
+          workspace_id: a.workspaceId,
+          credential_id: a.credentialId,
+          member_id: a.memberId,
+          tool: a.tool,
+          args: JSON.stringify(a.args),
+          digest: a.digest,
+          risk: a.risk,
+          tier: a.tier,
+          plan: JSON.stringify(a.plan),
+          status: a.status,
+          created_at: a.createdAt,
+          expires_at: a.expiresAt,
+          decided_at: a.decidedAt,
+          decided_by: a.decidedBy,
+          result: a.result === null || a.result === undefined ? null : JSON.stringify(a.result),
+        })
+        .execute();
+    },
+    async findById(workspaceId, id) {
+      const row = await db
+        .selectFrom('pending_actions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toAction(row);
+    },
+    async transition(workspaceId, id, from, decision) {
+      const result = await db
+        .updateTable('pending_actions')
+        .set({
+          status: decision.status,
+          decided_at: decision.at,
+          decided_by: decision.by,
+          ...(decision.result !== undefined && { result: JSON.stringify(decision.result) }),
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listPending(workspaceId, now) {
+      const rows = await db
+        .selectFrom('pending_actions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .orderBy('id')
+        .execute();
+      return rows.map(toAction);
+    },
+  };
+}
+
+export function createWriteUsageRepository(db: Kysely<Database>): WriteUsageRepository {
+  return {
+    async insert(u) {
+      await db
+        .insertInto('write_usage')
+        .values({
+          id: u.id,
+          workspace_id: u.workspaceId,
+          credential_id: u.credentialId,
+          writes: u.writes,
+          deletes: u.deletes,
+          at: u.at,
+        })
+        .execute();
+    },
+    async sumSince(credentialId, since) {
+      const row = await db
+        .selectFrom('write_usage')
+        .select([
+          sql<number>`coalesce(sum(writes), 0)`.as('writes'),
+          sql<number>`coalesce(sum(deletes), 0)`.as('deletes'),
+        ])
+        .where('credential_id', '=', credentialId)
+        .where('at', '>', since)
+        .executeTakeFirstOrThrow();
+      return { writes: Number(row.writes), deletes: Number(row.deletes) };
+    },
+  };
+}
