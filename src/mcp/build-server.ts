@@ -90,11 +90,6 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
   );
   const contextOf = (ctx: { http?: { authInfo?: { extra?: Record<string, unknown> } } }) =>
     callContextOf(ctx.http?.authInfo?.extra);
-  const writes = toolsForRole<WriteToolDefinition>(role, WRITE_TOOLS);
-  if (writes.length) {
-    registerWriteTools(server, writes, deps, contextOf);
-    registerActionTools(server, deps, contextOf);
-  }
   for (const tool of toolsForRole<ToolDefinition>(role)) {
     server.registerTool(
       tool.name,
@@ -126,6 +121,12 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
         };
       },
     );
+  }
+  // Writes after reads: clients list tools in this order.
+  const writes = toolsForRole<WriteToolDefinition>(role, WRITE_TOOLS);
+  if (writes.length) {
+    registerWriteTools(server, writes, deps, contextOf);
+    registerActionTools(server, deps, contextOf);
   }
   return server;
 }

@@ -16,13 +16,15 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 
 describe('read tools over the v1 SDK client (protocol 2025-11-25)', () => {
-  it('negotiates 2025-11-25 and lists every read tool with accurate annotations and schemas', async () => {
+  it('negotiates 2025-11-25 and lists every read tool, then the write tools, with accurate annotations', async () => {
     const { client, protocolVersion } = await connectV1(server, key);
     try {
       expect(protocolVersion()).toBe('2025-11-25');
       expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
       expect(client.getInstructions()).toContain('whoami');
-      const { tools } = await client.listTools();
+      const { tools: all } = await client.listTools();
+      const tools = all.filter((t) => t.annotations?.readOnlyHint);
+      expect(all.slice(0, tools.length - 1).every((t) => t.annotations?.readOnlyHint)).toBe(true);
       expect(tools.map((t) => t.name)).toEqual([
         'whoami',
         'list_projects',
@@ -33,8 +35,22 @@ describe('read tools over the v1 SDK client (protocol 2025-11-25)', () => {
         'list_comments',
         'list_time_entries',
         'list_members',
+        'get_action_status',
       ]);
-      for (const tool of tools) {
+      expect(all.filter((t) => !t.annotations?.readOnlyHint).map((t) => t.name)).toEqual([
+        'create_task',
+        'update_task',
+        'delete_task',
+        'restore_task',
+        'bulk_update_tasks',
+        'add_comment',
+        'log_time',
+        'create_project',
+        'update_project',
+        'confirm_action',
+        'cancel_action',
+      ]);
+      for (const tool of tools.filter((t) => t.name !== 'get_action_status')) {
         expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
         expect(tool.outputSchema?.type).toBe('object');
         expect(tool.inputSchema.type).toBe('object');
@@ -132,7 +148,7 @@ describe('read tools over the v2 client', () => {
     const client = await connectV2(server, key, 'legacy');
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-      expect((await client.listTools()).tools).toHaveLength(9);
+      expect((await client.listTools()).tools).toHaveLength(21);
     } finally {
       await client.close();
     }

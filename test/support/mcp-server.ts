@@ -6,6 +6,8 @@
 import { createServer } from 'node:net';
 import {
   Client as ClientV2,
+  type ElicitRequest,
+  type ElicitResult,
   StreamableHTTPClientTransport as TransportV2,
 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
@@ -90,8 +92,20 @@ export async function connectV1(server: TestServer, key: string, name = 'vitest-
 }
 
 /** The v2 client (`@modelcontextprotocol/client`); `auto` negotiates 2026-07-28 when offered. */
-export async function connectV2(server: TestServer, key: string, mode: 'auto' | 'legacy' = 'auto') {
-  const client = new ClientV2({ name: 'vitest-v2', version: '2.0.0' }, { versionNegotiation: { mode } });
+export async function connectV2(
+  server: TestServer,
+  key: string,
+  mode: 'auto' | 'legacy' = 'auto',
+  options: { onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult> } = {},
+) {
+  const client = new ClientV2(
+    { name: 'vitest-v2', version: '2.0.0' },
+    {
+      versionNegotiation: { mode },
+      ...(options.onElicit && { capabilities: { elicitation: { form: {}, url: {} } } }),
+    },
+  );
+  if (options.onElicit) client.setRequestHandler('elicitation/create', (request) => options.onElicit!(request));
   const transport = new TransportV2(new URL(server.mcpUrl), {
     requestInit: { headers: { Authorization: `Bearer ${key}` } },
   });
