@@ -18,7 +18,13 @@ import {
 } from './core/index.js';
 import { createAuthenticator, createKeyService, type KeyService } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
-import { createToolRunner } from './guard/index.js';
+import {
+  createPolicyService,
+  createToolRunner,
+  createTrashPurge,
+  type PolicyService,
+  type TrashPurge,
+} from './guard/index.js';
 import { createHttpApp } from './http/index.js';
 import { createMcpEndpoint } from './mcp/index.js';
 import { openStore, type Store } from './storage/index.js';
@@ -44,6 +50,8 @@ export interface App {
   readonly random: Random;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  readonly policy: PolicyService;
+  readonly purgeTrash: TrashPurge;
   close(): Promise<void>;
 }
 
@@ -60,6 +68,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const domain = createDomain({ store, clock, ids });
   const audit = createAuditLog({ store, clock, ids });
   const keys = createKeyService({ store, clock, random, ids, audit });
+  const policy = createPolicyService({ store, audit, clock });
+  const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
   const endpoint = createMcpEndpoint({ domain, runTool, version: VERSION });
   const authenticate = createAuthenticator({ store, clock });
@@ -74,7 +84,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await endpoint.close();
     await store.close();
   };
-  return { config, store, domain, keys, audit, http, clock, random, ids, logger, close };
+  return { config, store, domain, keys, audit, http, clock, random, ids, logger, policy, purgeTrash, close };
 }
 
 export interface RunningServer {

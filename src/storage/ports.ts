@@ -18,6 +18,7 @@ import type {
   TimeEntry,
   Via,
   Workspace,
+  WorkspacePolicyRecord,
 } from './records.js';
 
 export interface WorkspaceRepository {
@@ -110,6 +111,8 @@ export interface TaskRepository {
   countDependents(workspaceId: string, taskId: string): Promise<{ comments: number; timeEntries: number }>;
   /** Permanently removes trashed tasks deleted before `before`, with their comments, time and history. */
   purgeDeletedBefore(workspaceId: string, before: string): Promise<number>;
+  /** How many trashed tasks `purgeDeletedBefore` would remove. */
+  countDeletedBefore(workspaceId: string, before: string): Promise<number>;
 }
 
 export interface CommentRepository {
@@ -170,6 +173,12 @@ export interface AuditRepository {
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
 }
 
+export interface PolicyRepository {
+  find(workspaceId: string): Promise<WorkspacePolicyRecord | undefined>;
+  /** Inserts the workspace's policy or replaces every field of the stored one. */
+  upsert(record: WorkspacePolicyRecord): Promise<void>;
+}
+
 export interface Repositories {
   readonly workspaces: WorkspaceRepository;
   readonly members: MemberRepository;
@@ -179,6 +188,7 @@ export interface Repositories {
   readonly timeEntries: TimeEntryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
+  readonly policies: PolicyRepository;
 }
 
 export interface Store extends Repositories {

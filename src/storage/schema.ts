@@ -150,6 +150,26 @@ export interface AuditEventTable {
   detail: string | null;
 }
 
+export interface WorkspacePolicyTable {
+  workspace_id: string;
+  create_tier: string | null;
+  update_tier: string | null;
+  delete_tier: string | null;
+  bulk_tier: string | null;
+  require_reason: number;
+  require_read_first: number;
+  approver: string;
+  write_budget: number;
+  delete_budget: number;
+  budget_window_minutes: number;
+  frozen_at: string | null;
+  frozen_until: string | null;
+  frozen_by: string | null;
+  frozen_reason: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -161,4 +181,5 @@ export interface Database {
   time_entries: TimeEntryTable;
   api_keys: ApiKeyTable;
   audit_events: AuditEventTable;
+  workspace_policies: WorkspacePolicyTable;
 }

@@ -7,6 +7,7 @@ import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository, createAuditRepository, toAuditRow } from './keys-audit.js';
+import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -21,6 +22,7 @@ function createRepositories(db: Kysely<Database>): Repositories {
     timeEntries: createTimeEntryRepository(db),
     apiKeys: createApiKeyRepository(db),
     audit: createAuditRepository(db),
+    policies: createPolicyRepository(db),
   };
 }
 
