@@ -21,14 +21,16 @@ import { createAuthenticator, createKeyService, type KeyService } from './creden
 import { createDomain, type Domain } from './domain/index.js';
 import {
   createActionService,
+  createPolicyService,
   createToolRunner,
+  createTrashPurge,
   createWritePipeline,
-  type PolicySource,
-  type WritePolicy,
+  type PolicyService,
+  type TrashPurge,
 } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
 import { createMcpEndpoint, createWriteSpecs } from './mcp/index.js';
-import { openStore, type Store } from './storage/index.js';
+import { openStore, type Store, type Workspace } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -51,6 +53,8 @@ export interface App {
   readonly random: Random;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  readonly policy: PolicyService;
+  readonly purgeTrash: TrashPurge;
   close(): Promise<void>;
 }
 
@@ -67,10 +71,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const domain = createDomain({ store, clock, ids });
   const audit = createAuditLog({ store, clock, ids });
   const keys = createKeyService({ store, clock, random, ids, audit });
+  const policy = createPolicyService({ store, audit, clock });
+  const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
+  const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   // Without a configured secret (tests, one-off commands) the keys live as long as the process.
   const secret = config.secretKey ?? Buffer.from(random.bytes(32)).toString('base64url');
-  const policyFor = createPolicySource();
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -112,7 +118,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await endpoint.close();
     await store.close();
   };
-  return { config, store, domain, keys, audit, http, clock, random, ids, logger, close };
+  return { config, store, domain, keys, audit, http, clock, random, ids, logger, policy, purgeTrash, close };
 }
 
 export interface RunningServer {
@@ -141,22 +147,5 @@ export function listen(app: App): Promise<RunningServer> {
       },
     );
     server.once('error', onError);
-  });
-}
-
-/** Temporary: environment defaults only, until the workspace policy store lands. */
-function createPolicySource(): PolicySource {
-  const defaults: Record<string, WritePolicy['tiers']> = {
-    production: { create: 'elicit', update: 'elicit', delete: 'approve', bulk: 'approve' },
-    staging: { create: 'none', update: 'none', delete: 'token', bulk: 'token' },
-    development: { create: 'none', update: 'none', delete: 'none', bulk: 'none' },
-  };
-  return async (workspace) => ({
-    tiers: defaults[workspace.environment]!,
-    requireReason: false,
-    requireReadFirst: false,
-    approver: 'member',
-    budget: { writes: 60, deletes: 10, windowMinutes: 10 },
-    freeze: { frozen: false, since: null, until: null, reason: null },
   });
 }

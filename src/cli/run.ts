@@ -9,8 +9,10 @@ import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
+import { registerTrash } from './commands/trash.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from './to-exit-code.js';
 
@@ -29,6 +31,8 @@ export function buildProgram(io: CliIo): Command {
   registerKeys(program, io);
   registerScan(program, io);
   registerConnect(program, io);
+  registerPolicy(program, io);
+  registerTrash(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

@@ -300,16 +300,26 @@ export function createTaskService(deps: TaskDeps) {
       return toPage(rows, data.limit, (task) => toTaskView(task, keys.get(task.projectId)!));
     },
 
-    /** Permanently removes trashed tasks older than `before`. Owners and admins only. */
-    async purgeTrash(actor: Actor, before: Date): Promise<number> {
+    /**
+     * Permanently removes trashed tasks older than `before`, or with `dryRun` only counts
+     * them. Owners and admins only.
+     */
+    async purgeTrash(
+      actor: Actor,
+      before: Date,
+      options: { dryRun?: boolean } = {},
+      tx?: Repositories,
+    ): Promise<number> {
       if (!canManageProjects(actor.role)) {
         throw new AppError(
           'forbidden',
           `your role (${actor.role}) cannot purge the trash; ask an owner or admin`,
         );
       }
-      return store.transaction((repos) =>
-        repos.tasks.purgeDeletedBefore(actor.workspaceId, before.toISOString()),
+      return inTransaction(store, tx, (repos) =>
+        options.dryRun
+          ? repos.tasks.countDeletedBefore(actor.workspaceId, before.toISOString())
+          : repos.tasks.purgeDeletedBefore(actor.workspaceId, before.toISOString()),
       );
     },
   };

@@ -5,7 +5,7 @@
  */
 import { AppError, type Clock } from '../core/index.js';
 import type { ObjectChange, Repositories } from '../storage/index.js';
-import type { WritePolicy } from './write-policy.js';
+import type { EffectivePolicy } from './policy.js';
 
 export interface WriteCount {
   readonly writes: number;
@@ -21,7 +21,7 @@ export async function assertWithinBudget(
   repos: Repositories,
   clock: Clock,
   credential: { id: string; name: string },
-  policy: WritePolicy,
+  policy: EffectivePolicy,
   planned: WriteCount,
 ): Promise<void> {
   const { writes, deletes, windowMinutes } = policy.budget;

@@ -9,6 +9,25 @@ export {
 } from './pending-actions.js';
 export { describeChanges, fieldDiff, type Plan } from './plan.js';
 export {
+  assertWritesAllowed,
+  DEFAULT_TIERS,
+  type EffectivePolicy,
+  effectivePolicy,
+  type FreezeState,
+  freezeState,
+  type TierSource,
+} from './policy.js';
+export {
+  createPolicyService,
+  type FreezeInput,
+  MAX_BUDGET,
+  MAX_BUDGET_WINDOW_MINUTES,
+  type PolicyField,
+  type PolicyPatch,
+  type PolicyService,
+  type PolicyServiceDeps,
+} from './policy-service.js';
+export {
   createToolRunner,
   type GuardDeps,
   type GuardedTool,
@@ -17,10 +36,16 @@ export {
   type ToolRunner,
 } from './run-tool.js';
 export {
+  createTrashPurge,
+  type TrashPurge,
+  type TrashPurgeDeps,
+  type TrashPurgeResult,
+} from './trash-purge.js';
+export {
   type ClientAbilities,
   createWritePipeline,
+  type PolicySource,
   type WritePipeline,
   type WriteResult,
 } from './write-pipeline.js';
-export { type PolicySource, TIERS, type Tier, type WritePolicy } from './write-policy.js';
-export { type Applied, RISK_CLASS_NAMES, type Risk, type WriteArgs, type WriteSpec } from './write-spec.js';
+export type { Applied, WriteArgs, WriteSpec } from './write-spec.js';

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
 import type { Actor } from '../domain/index.js';
-import type { ObjectChange, Store } from '../storage/index.js';
-import type { Applied, Risk, WriteArgs, WriteSpec } from './write-spec.js';
+import type { ObjectChange, RiskClass, Store } from '../storage/index.js';
+import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
 export interface Plan {
   readonly tool: string;
-  readonly risk: Risk;
+  readonly risk: RiskClass;
   readonly args: Readonly<Record<string, unknown>>;
   readonly digest: string;
   readonly changes: readonly ObjectChange[];

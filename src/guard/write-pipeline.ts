@@ -10,18 +10,28 @@
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type IdGenerator, invalidInput, toAppError } from '../core/index.js';
 import type { Actor } from '../domain/index.js';
-import type { ObjectChange, PendingAction, Repositories, Store } from '../storage/index.js';
+import type {
+  ConfirmationTier,
+  ObjectChange,
+  PendingAction,
+  Repositories,
+  Store,
+  Workspace,
+} from '../storage/index.js';
 import { assertWithinBudget, countWrites, isBudgetRefusal } from './budget.js';
 import type { CallContext } from './call-context.js';
 import { toActor } from './call-context.js';
 import { mintConfirmationToken } from './confirmation-token.js';
 import { type Plan, simulate, toPlan } from './plan.js';
+import { assertWritesAllowed, type EffectivePolicy } from './policy.js';
 import { authorize, callFields, outcomeOf } from './run-tool.js';
-import type { PolicySource, Tier, WritePolicy } from './write-policy.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
 export const TOKEN_TTL_MS = 10 * 60_000;
 export const APPROVAL_TTL_MS = 60 * 60_000;
+
+/** The workspace's policy, read on every call so that no instance acts on a stale copy. */
+export type PolicySource = (workspace: Workspace) => Promise<EffectivePolicy>;
 
 export interface WriteDeps {
   readonly store: Store;
@@ -45,7 +55,7 @@ export type WriteResult =
   | { readonly kind: 'dry_run'; readonly plan: Plan }
   | {
       readonly kind: 'pending';
-      readonly tier: Exclude<Tier, 'none'>;
+      readonly tier: Exclude<ConfirmationTier, 'none'>;
       readonly plan: Plan;
       readonly action: PendingAction;
       readonly token: string | null;
@@ -74,9 +84,9 @@ export function createWritePipeline(deps: WriteDeps) {
   const { store, audit, clock, ids } = deps;
   const now = () => clock.now().toISOString();
 
-  async function loadPolicy(call: CallContext): Promise<WritePolicy> {
+  async function loadPolicy(call: CallContext): Promise<EffectivePolicy> {
     const policy = await deps.policyFor(call.principal.workspace);
-    assertNotFrozen(policy, call.principal.workspace.slug);
+    assertWritesAllowed(policy);
     return policy;
   }
 
@@ -140,7 +150,7 @@ export function createWritePipeline(deps: WriteDeps) {
    * (exactly one of any number of concurrent confirmations wins) and refuses, rolling
    * everything back, if the plan's digest is no longer the confirmed one.
    */
-  async function execute(exec: Execution, spec: WriteSpec, args: WriteArgs, policy: WritePolicy) {
+  async function execute(exec: Execution, spec: WriteSpec, args: WriteArgs, policy: EffectivePolicy) {
     const started = clock.now().getTime();
     const { call, action } = exec;
     return withBudgetRefusal(call, () =>
@@ -188,7 +198,12 @@ export function createWritePipeline(deps: WriteDeps) {
     });
   }
 
-  async function createPending(call: CallContext, plan: Plan, tier: Exclude<Tier, 'none'>, started: number) {
+  async function createPending(
+    call: CallContext,
+    plan: Plan,
+    tier: Exclude<ConfirmationTier, 'none'>,
+    started: number,
+  ) {
     const createdAt = clock.now();
     const action: PendingAction = {
       id: ids('action'),
@@ -337,7 +352,7 @@ export function createWritePipeline(deps: WriteDeps) {
           ctxAudited(call);
           return { kind: 'dry_run', plan };
         }
-        let tier: Tier = plan.changes.length ? policy.tiers[plan.risk] : 'none';
+        let tier: ConfirmationTier = plan.changes.length ? policy.tiers[plan.risk] : 'none';
         if (tier === 'elicit' && !client.formElicitation) tier = 'approve';
         if (tier === 'none') {
           const exec: Execution = {
@@ -359,16 +374,6 @@ export function createWritePipeline(deps: WriteDeps) {
 }
 
 export type WritePipeline = ReturnType<typeof createWritePipeline>;
-
-export function assertNotFrozen(policy: WritePolicy, slug: string): void {
-  if (!policy.freeze.frozen) return;
-  const until = policy.freeze.until ? `until ${policy.freeze.until}` : 'until unfrozen';
-  throw new AppError(
-    'forbidden',
-    `workspace ${slug} is frozen since ${policy.freeze.since} (${until}): writes are stopped, reads go on`,
-    { detail: { reason: 'frozen', since: policy.freeze.since, until: policy.freeze.until } },
-  );
-}
 
 function ctxAudited(call: CallContext) {
   call.toolCallsAudited++;

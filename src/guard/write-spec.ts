@@ -7,10 +7,7 @@
  */
 import type { Scope } from '../credentials/index.js';
 import type { Actor } from '../domain/index.js';
-import type { ObjectChange, Repositories } from '../storage/index.js';
-
-export const RISK_CLASS_NAMES = ['create', 'update', 'delete', 'bulk'] as const;
-export type Risk = (typeof RISK_CLASS_NAMES)[number];
+import type { ObjectChange, Repositories, RiskClass } from '../storage/index.js';
 
 /** Every write tool takes these two, beside its own arguments. */
 export interface WriteArgs {
@@ -30,7 +27,7 @@ export interface Applied {
 export interface WriteSpec {
   readonly name: string;
   readonly scopes: readonly Scope[];
-  risk(args: WriteArgs): Risk;
+  risk(args: WriteArgs): RiskClass;
   /** Fields that should carry the version the assistant read but do not (read-first policy). */
   missingVersions?(args: WriteArgs): string[];
   apply(actor: Actor, args: WriteArgs, repos: Repositories): Promise<Applied>;

@@ -6,14 +6,14 @@
 import type { z } from 'zod';
 import type { Principal, Scope } from '../credentials/index.js';
 import type { Actor, Domain } from '../domain/index.js';
-import type { WritePolicy } from '../guard/index.js';
+import type { EffectivePolicy } from '../guard/index.js';
 
 export interface ToolContext {
   readonly principal: Principal;
   readonly actor: Actor;
   readonly domain: Domain;
   /** The workspace's write policy, read when asked (only whoami needs it). */
-  policy(): Promise<WritePolicy>;
+  policy(): Promise<EffectivePolicy>;
 }
 
 export interface ToolAnnotations {

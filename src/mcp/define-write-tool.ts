@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import type { Scope } from '../credentials/index.js';
 import type { Actor, Domain, TaskView } from '../domain/index.js';
-import type { Applied, Risk, WriteArgs, WriteSpec } from '../guard/index.js';
-import type { ObjectChange, Project, Repositories } from '../storage/index.js';
+import type { Applied, WriteArgs, WriteSpec } from '../guard/index.js';
+import type { ObjectChange, Project, Repositories, RiskClass } from '../storage/index.js';
 import type { ToolAnnotations } from './define-tool.js';
 
 export const writeArgs = {
@@ -30,7 +30,7 @@ export interface WriteToolDefinition<I extends AnyObject = AnyObject> {
   readonly scopes: readonly Scope[];
   readonly annotations: ToolAnnotations;
   readonly input: I;
-  readonly risk: Risk;
+  readonly risk: RiskClass;
   missingVersions?(args: z.output<I>): string[];
   apply(domain: Domain, actor: Actor, args: z.output<I>, repos: Repositories): Promise<Applied>;
 }

@@ -20,6 +20,7 @@ import type {
   TimeEntry,
   Via,
   Workspace,
+  WorkspacePolicyRecord,
   WriteUsage,
 } from './records.js';
 
@@ -113,6 +114,8 @@ export interface TaskRepository {
   countDependents(workspaceId: string, taskId: string): Promise<{ comments: number; timeEntries: number }>;
   /** Permanently removes trashed tasks deleted before `before`, with their comments, time and history. */
   purgeDeletedBefore(workspaceId: string, before: string): Promise<number>;
+  /** How many trashed tasks `purgeDeletedBefore` would remove. */
+  countDeletedBefore(workspaceId: string, before: string): Promise<number>;
 }
 
 export interface CommentRepository {
@@ -201,6 +204,12 @@ export interface WriteUsageRepository {
   sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
 }
 
+export interface PolicyRepository {
+  find(workspaceId: string): Promise<WorkspacePolicyRecord | undefined>;
+  /** Inserts the workspace's policy or replaces every field of the stored one. */
+  upsert(record: WorkspacePolicyRecord): Promise<void>;
+}
+
 export interface Repositories {
   readonly workspaces: WorkspaceRepository;
   readonly members: MemberRepository;
@@ -212,6 +221,7 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly pendingActions: PendingActionRepository;
   readonly writeUsage: WriteUsageRepository;
+  readonly policies: PolicyRepository;
 }
 
 export interface Store extends Repositories {

@@ -244,3 +244,40 @@ export interface WriteUsage {
   readonly deletes: number;
   readonly at: string;
 }
+
+/** How a write is confirmed, from none to a human approving it in the browser. */
+export const CONFIRMATION_TIERS = ['none', 'token', 'elicit', 'approve'] as const;
+export type ConfirmationTier = (typeof CONFIRMATION_TIERS)[number];
+
+/** The risk classes a workspace policy gives a tier each. */
+export const RISK_CLASSES = ['create', 'update', 'delete', 'bulk'] as const;
+export type RiskClass = (typeof RISK_CLASSES)[number];
+
+/** Who may approve a pending action: the member the credential acts for, or also owners/admins. */
+export const APPROVERS = ['member', 'member_or_admin'] as const;
+export type Approver = (typeof APPROVERS)[number];
+
+export const DEFAULT_WRITE_BUDGET = 60;
+export const DEFAULT_DELETE_BUDGET = 10;
+export const DEFAULT_BUDGET_WINDOW_MINUTES = 10;
+
+/** A workspace's safe-write policy as stored; a `null` tier means "the environment default". */
+export interface WorkspacePolicyRecord {
+  readonly workspaceId: string;
+  readonly tiers: Readonly<Record<RiskClass, ConfirmationTier | null>>;
+  readonly requireReason: boolean;
+  readonly requireReadFirst: boolean;
+  readonly approver: Approver;
+  readonly writeBudget: number;
+  readonly deleteBudget: number;
+  readonly budgetWindowMinutes: number;
+  readonly frozenAt: string | null;
+  /** `null` while frozen: until unfrozen. */
+  readonly frozenUntil: string | null;
+  /** The member who froze it; `null` for the command line. */
+  readonly frozenBy: string | null;
+  readonly frozenReason: string | null;
+  readonly updatedAt: string;
+  /** The member who last changed it; `null` for the command line. */
+  readonly updatedBy: string | null;
+}

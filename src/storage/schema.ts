@@ -183,6 +183,26 @@ export interface WriteUsageTable {
   at: string;
 }
 
+export interface WorkspacePolicyTable {
+  workspace_id: string;
+  create_tier: string | null;
+  update_tier: string | null;
+  delete_tier: string | null;
+  bulk_tier: string | null;
+  require_reason: number;
+  require_read_first: number;
+  approver: string;
+  write_budget: number;
+  delete_budget: number;
+  budget_window_minutes: number;
+  frozen_at: string | null;
+  frozen_until: string | null;
+  frozen_by: string | null;
+  frozen_reason: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -196,4 +216,5 @@ export interface Database {
   audit_events: AuditEventTable;
   pending_actions: PendingActionTable;
   write_usage: WriteUsageTable;
+  workspace_policies: WorkspacePolicyTable;
 }

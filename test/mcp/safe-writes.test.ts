@@ -13,7 +13,11 @@ let server: TestServer;
 let key: string;
 let client: Awaited<ReturnType<typeof connectV1>>['client'];
 
-type ToolResult = { isError?: boolean; content: { type: string; text: string }[]; structuredContent?: Record<string, unknown> };
+type ToolResult = {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+};
 
 const call = async (name: string, args: Record<string, unknown>) =>
   (await client.callTool({ name, arguments: args })) as ToolResult;
@@ -34,7 +38,7 @@ const resetPolicy = () =>
     deleteBudget: 10,
   });
 const events = async (action?: string) =>
-  (await server.app.store.audit.list(server.app.domain ? (await workspaceId()) : null, { limit: 500 })).filter(
+  (await server.app.store.audit.list(server.app.domain ? await workspaceId() : null, { limit: 500 })).filter(
     (e) => action === undefined || e.action === action,
   );
 let wsId: string;
@@ -57,13 +61,23 @@ beforeEach(async () => resetPolicy());
 
 describe('tier none (development default)', () => {
   it('writes at once, in one transaction with its audit event and an audit comment on the task', async () => {
-    const result = await call('create_task', { project: 'APO', title: 'Ship the beta', reason: 'planning call' });
+    const result = await call('create_task', {
+      project: 'APO',
+      title: 'Ship the beta',
+      reason: 'planning call',
+    });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent?.status).toBe('done');
     const ref = (result.structuredContent?.result as { task: string }).task;
     expect((await task(ref)).title).toBe('Ship the beta');
-    const [event] = (await events('mcp.tool_called')).filter((e) => e.tool === 'create_task' && e.outcome === 'ok');
-    expect(event).toMatchObject({ credentialName: 'cursor-work-laptop', reason: 'planning call', clientName: 'Cursor' });
+    const [event] = (await events('mcp.tool_called')).filter(
+      (e) => e.tool === 'create_task' && e.outcome === 'ok',
+    );
+    expect(event).toMatchObject({
+      credentialName: 'cursor-work-laptop',
+      reason: 'planning call',
+      clientName: 'Cursor',
+    });
     expect(event!.changes).toEqual([expect.objectContaining({ kind: 'task', op: 'create', ref })]);
     const comments = await server.app.domain.comments.list(owner(), { task: ref });
     expect(comments.items.map((c) => c.body)).toEqual([
@@ -77,12 +91,19 @@ describe('dry run', () => {
     await call('whoami', {});
     const before = await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events'] });
     const auditBefore = (await events()).length;
-    const result = await call('update_task', { task: 'APO-3', status: 'cancelled', title: 'Renamed', dry_run: true });
+    const result = await call('update_task', {
+      task: 'APO-3',
+      status: 'cancelled',
+      title: 'Renamed',
+      dry_run: true,
+    });
     expect(textOf(result)).toMatch(/^DRY RUN: nothing was changed/);
     expect(textOf(result)).toMatch(/status: "[a-z_]+" -> "cancelled"/);
     const deleted = await call('delete_task', { task: 'APO-4', dry_run: true });
     expect(textOf(deleted)).toMatch(/move to the trash task APO-4 with \d+ comment\(s\)/);
-    expect(await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events'] })).toEqual(before);
+    expect(await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events'] })).toEqual(
+      before,
+    );
     const added = (await events()).slice(0, (await events()).length - auditBefore);
     expect(added.map((e) => e.outcome)).toEqual(['dry_run', 'dry_run']);
   });
@@ -92,7 +113,10 @@ describe('dry run', () => {
     const { client: dry } = await connectV1(server, dryKey);
     try {
       const before = await task('APO-5');
-      const result = (await dry.callTool({ name: 'update_task', arguments: { task: 'APO-5', title: 'Nope' } })) as ToolResult;
+      const result = (await dry.callTool({
+        name: 'update_task',
+        arguments: { task: 'APO-5', title: 'Nope' },
+      })) as ToolResult;
       expect(result.structuredContent?.status).toBe('dry_run');
       expect(await task('APO-5')).toEqual(before);
     } finally {
@@ -162,7 +186,8 @@ describe('tier token', () => {
   it('50 concurrent confirm_action calls with one token execute exactly once', async () => {
     await setPolicy({ update: 'token' });
     const before = await task('APO-10');
-    const token = (await call('update_task', { task: 'APO-10', title: 'Once only' })).structuredContent?.token as string;
+    const token = (await call('update_task', { task: 'APO-10', title: 'Once only' })).structuredContent
+      ?.token as string;
     const results = await Promise.all(Array.from({ length: 50 }, () => call('confirm_action', { token })));
     expect(results.filter((r) => r.structuredContent?.status === 'done')).toHaveLength(1);
     expect(results.filter((r) => r.isError)).toHaveLength(49);
@@ -182,13 +207,21 @@ describe('tier elicit', () => {
       },
     });
     try {
-      const done = (await v2.callTool({ name: 'create_task', arguments: { project: 'WEB', title: 'Elicited' } })) as ToolResult;
+      const done = (await v2.callTool({
+        name: 'create_task',
+        arguments: { project: 'WEB', title: 'Elicited' },
+      })) as ToolResult;
       expect(done.structuredContent?.status).toBe('done');
       expect(asked[0]).toMatch(/create task in workspace demo \(development\), 1 object\(s\)/);
       answer = false;
-      const declined = (await v2.callTool({ name: 'create_task', arguments: { project: 'WEB', title: 'Refused' } })) as ToolResult;
+      const declined = (await v2.callTool({
+        name: 'create_task',
+        arguments: { project: 'WEB', title: 'Refused' },
+      })) as ToolResult;
       expect(declined.structuredContent?.status).toBe('declined');
-      const titles = (await server.app.domain.tasks.list(owner(), { project: 'WEB', limit: 100 })).items.map((t) => t.title);
+      const titles = (await server.app.domain.tasks.list(owner(), { project: 'WEB', limit: 100 })).items.map(
+        (t) => t.title,
+      );
       expect(titles).toContain('Elicited');
       expect(titles).not.toContain('Refused');
     } finally {
@@ -211,7 +244,9 @@ describe('tier approve', () => {
     const actionId = result.structuredContent?.action as string;
     expect(textOf(await call('get_action_status', { action_id: actionId }))).toMatch(/is pending/);
     // A confirmation token for an approve-tier action does not exist and cannot be made up.
-    expect(textOf(await call('confirm_action', { token: `tgc_${actionId}.${'A'.repeat(43)}` }))).toMatch(/^not_found/);
+    expect(textOf(await call('confirm_action', { token: `tgc_${actionId}.${'A'.repeat(43)}` }))).toMatch(
+      /^not_found/,
+    );
     expect((await task('APO-11')).deletedAt).toBeNull();
   });
 });
@@ -223,16 +258,30 @@ describe('guards', () => {
     try {
       await setPolicy({ writeBudget: 2 });
       for (const title of ['one', 'two']) {
-        const ok = (await c.callTool({ name: 'create_task', arguments: { project: 'ONB', title } })) as ToolResult;
+        const ok = (await c.callTool({
+          name: 'create_task',
+          arguments: { project: 'ONB', title },
+        })) as ToolResult;
         expect(ok.structuredContent?.status).toBe('done');
       }
-      const before = await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events', 'api_keys'] });
-      const refused = (await c.callTool({ name: 'create_task', arguments: { project: 'ONB', title: 'three' } })) as ToolResult;
-      expect(textOf(refused)).toMatch(/^rate_limited: write budget exceeded: key continue-budget has written 2/);
-      expect(await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events', 'api_keys'] })).toEqual(before);
+      const before = await fingerprintTables(server.app.config.databaseUrl, {
+        except: ['audit_events', 'api_keys'],
+      });
+      const refused = (await c.callTool({
+        name: 'create_task',
+        arguments: { project: 'ONB', title: 'three' },
+      })) as ToolResult;
+      expect(textOf(refused)).toMatch(
+        /^rate_limited: write budget exceeded: key continue-budget has written 2/,
+      );
+      expect(
+        await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events', 'api_keys'] }),
+      ).toEqual(before);
       const keys = await server.app.keys.list('demo');
       expect(keys.find((k) => k.name === 'continue-budget')?.flagged?.reason).toBe('write budget exceeded');
-      expect((await events('budget.exceeded')).some((e) => e.credentialName === 'continue-budget')).toBe(true);
+      expect((await events('budget.exceeded')).some((e) => e.credentialName === 'continue-budget')).toBe(
+        true,
+      );
     } finally {
       await c.close();
     }
@@ -243,23 +292,36 @@ describe('guards', () => {
     try {
       const before = await task('APO-12');
       const refused = await call('update_task', { task: 'APO-12', title: 'During the freeze' });
-      expect(textOf(refused)).toMatch(/^forbidden: workspace demo is frozen since .* \(until unfrozen\): writes are stopped/);
+      expect(textOf(refused)).toMatch(
+        /^forbidden: workspace demo is frozen since .* \(until unfrozen\): writes are stopped/,
+      );
       expect(await task('APO-12')).toEqual(before);
       expect((await call('get_task', { task: 'APO-12' })).isError).toBeFalsy();
       expect(textOf(await call('whoami', {}))).toMatch(/FROZEN since/);
     } finally {
       await server.app.policy.unfreeze('demo', null);
     }
-    expect((await call('update_task', { task: 'APO-12', title: 'After the freeze' })).structuredContent?.status).toBe('done');
+    expect(
+      (await call('update_task', { task: 'APO-12', title: 'After the freeze' })).structuredContent?.status,
+    ).toBe('done');
   });
 
   it('require-reason and require-read-first refuse writes that lack them; a stale version returns the current task', async () => {
     await setPolicy({ requireReason: true, requireReadFirst: true });
-    expect(textOf(await call('update_task', { task: 'APO-13', title: 'x', version: 1 }))).toMatch(/reason: is required/);
-    expect(textOf(await call('update_task', { task: 'APO-13', title: 'x', reason: 'r' }))).toMatch(/version: is required/);
+    expect(textOf(await call('update_task', { task: 'APO-13', title: 'x', version: 1 }))).toMatch(
+      /reason: is required/,
+    );
+    expect(textOf(await call('update_task', { task: 'APO-13', title: 'x', reason: 'r' }))).toMatch(
+      /version: is required/,
+    );
     const current = await task('APO-13');
     await server.app.domain.tasks.update(owner(), 'APO-13', { title: 'moved on' });
-    const stale = await call('update_task', { task: 'APO-13', title: 'x', reason: 'r', version: current.version });
+    const stale = await call('update_task', {
+      task: 'APO-13',
+      title: 'x',
+      reason: 'r',
+      version: current.version,
+    });
     expect(textOf(stale)).toMatch(/^conflict: task APO-13 is at version \d+, not \d+: title changed/);
     expect((await task('APO-13')).title).toBe('moved on');
   });
@@ -267,10 +329,14 @@ describe('guards', () => {
   it('bulk updates are all or nothing, at most 50, and listed exactly in the plan', async () => {
     await setPolicy({ bulk: 'token' });
     const refs = ['ONB-1', 'ONB-2', 'ONB-3'];
-    const tasks = await Promise.all(refs.map(async (ref) => ({ task: ref, version: (await task(ref)).version })));
+    const tasks = await Promise.all(
+      refs.map(async (ref) => ({ task: ref, version: (await task(ref)).version })),
+    );
     const preview = await call('bulk_update_tasks', { tasks, set: { priority: 'high' } });
     const plan = preview.structuredContent?.plan as { changes: { ref: string; dependents: object }[] };
-    expect(plan.changes.map((c) => c.ref).sort()).toEqual(refs.filter(async (r) => (await task(r)).priority !== 'high'));
+    expect(plan.changes.map((c) => c.ref).sort()).toEqual(
+      refs.filter(async (r) => (await task(r)).priority !== 'high'),
+    );
     expect(plan.changes.every((c) => c.dependents)).toBe(true);
     const tooMany = await call('bulk_update_tasks', {
       tasks: Array.from({ length: 51 }, (_, i) => ({ task: `APO-${i + 1}` })),

@@ -105,7 +105,8 @@ export async function connectV2(
       ...(options.onElicit && { capabilities: { elicitation: { form: {}, url: {} } } }),
     },
   );
-  if (options.onElicit) client.setRequestHandler('elicitation/create', (request) => options.onElicit!(request));
+  if (options.onElicit)
+    client.setRequestHandler('elicitation/create', (request) => options.onElicit!(request));
   const transport = new TransportV2(new URL(server.mcpUrl), {
     requestInit: { headers: { Authorization: `Bearer ${key}` } },
   });

@@ -17,14 +17,25 @@ export async function fingerprintTables(
   try {
     const tables =
       handle.kind === 'sqlite'
-        ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(handle.db)
-        : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() order by table_name`.execute(handle.db);
+        ? await sql<{
+            name: string;
+          }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(
+            handle.db,
+          )
+        : await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema() order by table_name`.execute(
+            handle.db,
+          );
     const result: TableFingerprints = {};
     for (const { name } of tables.rows) {
       if (options.except?.includes(name) || name.startsWith('kysely_')) continue;
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(handle.db);
       const lines = rows.rows.map((row) => JSON.stringify(row)).sort();
-      result[name] = { rows: lines.length, sha256: createHash('sha256').update(lines.join('\n')).digest('hex') };
+      result[name] = {
+        rows: lines.length,
+        sha256: createHash('sha256').update(lines.join('\n')).digest('hex'),
+      };
     }
     if (Object.keys(result).length < Object.keys(MIGRATIONS).length) throw new Error('no tables found');
     return result;

@@ -6,7 +6,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
-import { AppError } from '../../core/index.js';
 import {
   type ClientConfigSnippet,
   type CreateKeyInput,
@@ -16,6 +15,7 @@ import {
   type KeyView,
 } from '../../credentials/index.js';
 import { configFor, withApp } from '../context.js';
+import { durationFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
 interface CreateOptions extends CommonOptions {
@@ -155,12 +155,7 @@ function snippetText(snippet: ClientConfigSnippet): string {
 }
 
 function parseGrace(value: string): number {
-  const match = /^(\d{1,4})(h|m)$/.exec(value.trim());
-  if (!match)
-    throw new AppError('invalid_input', 'grace: must be a duration like 24h or 30m', {
-      detail: { fields: [{ field: 'grace', message: 'must be a duration like 24h or 30m' }] },
-    });
-  return match[2] === 'h' ? Number(match[1]) : Number(match[1]) / 60;
+  return durationFlag('grace', value, ['m', 'h']) / 3_600_000;
 }
 
 function issuedText(app: App, issued: IssuedKey, verb: string): string {

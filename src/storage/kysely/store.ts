@@ -8,6 +8,7 @@ import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository, createAuditRepository, toAuditRow } from './keys-audit.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
+import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -24,6 +25,7 @@ function createRepositories(db: Kysely<Database>): Repositories {
     audit: createAuditRepository(db),
     pendingActions: createPendingActionRepository(db),
     writeUsage: createWriteUsageRepository(db),
+    policies: createPolicyRepository(db),
   };
 }
 

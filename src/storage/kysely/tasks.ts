@@ -155,6 +155,16 @@ export function createTaskRepository(db: Kysely<Database>): TaskRepository {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async countDeletedBefore(workspaceId, before) {
+      const row = await db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is not', null)
+        .where('deleted_at', '<', before)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
   };
 }
 

@@ -7,12 +7,14 @@ import { AppError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { keysAndAudit } from './0002-keys-and-audit.js';
+import { workspacePolicy } from './0003-workspace-policy.js';
 import { pendingActions } from './0005-pending-actions.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-keys-and-audit': keysAndAudit,
   '0005-pending-actions': pendingActions,
+  '0003-workspace-policy': workspacePolicy,
 };
 
 export interface MigrationReport {
