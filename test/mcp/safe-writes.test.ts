@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyPatch } from '../../src/guard/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { fingerprintTables } from '../support/snapshot.js';
+import { storeKinds } from '../support/stores.js';
 
 let server: TestServer;
 let key: string;
@@ -68,7 +69,7 @@ describe('tier none (development default)', () => {
     });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent?.status).toBe('done');
-    const ref = (result.structuredContent?.result as { task: string }).task;
+    const ref = (result.structuredContent!.result as { task: string }).task;
     expect((await task(ref)).title).toBe('Ship the beta');
     const [event] = (await events('mcp.tool_called')).filter(
       (e) => e.tool === 'create_task' && e.outcome === 'ok',
@@ -326,22 +327,59 @@ describe('guards', () => {
     expect((await task('APO-13')).title).toBe('moved on');
   });
 
-  it('bulk updates are all or nothing, at most 50, and listed exactly in the plan', async () => {
+  it('bulk updates list every task in the plan, and are all or nothing: one stale version refuses them all', async () => {
     await setPolicy({ bulk: 'token' });
     const refs = ['ONB-1', 'ONB-2', 'ONB-3'];
-    const tasks = await Promise.all(
+    for (const ref of refs) await server.app.domain.tasks.update(owner(), ref, { priority: 'low' });
+    const items = await Promise.all(
       refs.map(async (ref) => ({ task: ref, version: (await task(ref)).version })),
     );
-    const preview = await call('bulk_update_tasks', { tasks, set: { priority: 'high' } });
+    const preview = await call('bulk_update_tasks', { tasks: items, set: { priority: 'high' } });
     const plan = preview.structuredContent?.plan as { changes: { ref: string; dependents: object }[] };
-    expect(plan.changes.map((c) => c.ref).sort()).toEqual(
-      refs.filter(async (r) => (await task(r)).priority !== 'high'),
-    );
+    expect(plan.changes.map((c) => c.ref)).toEqual(refs);
     expect(plan.changes.every((c) => c.dependents)).toBe(true);
+    expect(textOf(preview)).toContain('priority: "low" -> "high"');
+    expect(
+      (await call('confirm_action', { token: preview.structuredContent?.token })).structuredContent?.status,
+    ).toBe('done');
+    expect((await Promise.all(refs.map(task))).map((t) => t.priority)).toEqual(['high', 'high', 'high']);
+
+    await setPolicy({ bulk: 'none' });
+    const stale = [...items.slice(0, 2).map((i) => ({ ...i, version: i.version + 1 })), items[2]!];
+    const refused = await call('bulk_update_tasks', { tasks: stale, set: { priority: 'none' } });
+    expect(textOf(refused)).toMatch(/^conflict: task ONB-3 is at version/);
+    expect((await Promise.all(refs.map(task))).map((t) => t.priority)).toEqual(['high', 'high', 'high']);
+
     const tooMany = await call('bulk_update_tasks', {
       tasks: Array.from({ length: 51 }, (_, i) => ({ task: `APO-${i + 1}` })),
       set: { priority: 'low' },
     });
     expect(tooMany.isError).toBe(true);
+    expect(textOf(tooMany)).toMatch(/50/);
+  });
+});
+
+describe.skipIf(!storeKinds().includes('postgres'))('on PostgreSQL', () => {
+  it('50 concurrent confirm_action calls with one token execute exactly once', async () => {
+    const pgServer = await startTestServer({ kind: 'postgres' });
+    try {
+      await pgServer.app.policy.set(null, 'demo', { update: 'token' });
+      const { client: pg } = await connectV1(pgServer, await pgServer.issueKey({ name: 'cursor-pg' }));
+      const pgCall = async (name: string, args: Record<string, unknown>) =>
+        (await pg.callTool({ name, arguments: args })) as ToolResult;
+      const token = (await pgCall('update_task', { task: 'APO-1', title: 'Once on Postgres' }))
+        .structuredContent?.token as string;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => pgCall('confirm_action', { token })),
+      );
+      expect(results.filter((r) => r.structuredContent?.status === 'done')).toHaveLength(1);
+      expect(results.filter((r) => r.isError)).toHaveLength(49);
+      const workspace = (await pgServer.app.store.workspaces.findBySlug('demo'))!;
+      const events = await pgServer.app.store.audit.list(workspace.id, { limit: 500 });
+      expect(events.filter((e) => e.tool === 'confirm_action' && e.outcome === 'ok')).toHaveLength(1);
+      await pg.close();
+    } finally {
+      await pgServer.close();
+    }
   });
 });
