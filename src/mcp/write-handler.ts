@@ -23,6 +23,7 @@ import type {
   WriteResult,
   WriteSpec,
 } from '../guard/index.js';
+import type { RiskClass } from '../storage/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import { READ_ONLY } from './define-tool.js';
 import { WRITE, type WriteToolDefinition } from './define-write-tool.js';
@@ -160,6 +161,14 @@ async function resume(
   return confirmResultToTool(result);
 }
 
+/** What a person should know before saying yes: can this be taken back? */
+const REVERSIBLE: Record<RiskClass, string> = {
+  create: 'Reversible: what it creates can be moved to the trash.',
+  update: 'It overwrites the current values (the old ones stay in the task history).',
+  delete: 'Reversible: restore_task brings it back from the trash.',
+  bulk: 'It overwrites the current values of every task listed (the old ones stay in their history).',
+};
+
 const CONFIRM_SCHEMA = z.object({
   confirm: z.boolean().describe('Yes, make this change'),
 });
@@ -184,12 +193,7 @@ async function toToolReturn(
       });
     case 'pending': {
       const { plan, action } = outcome;
-      const reversible =
-        plan.risk === 'delete'
-          ? 'It can be undone with restore_task.'
-          : plan.risk === 'create'
-            ? ''
-            : 'It overwrites the current values.';
+      const reversible = REVERSIBLE[plan.risk];
       if (outcome.tier === 'token') {
         return text(
           `CONFIRMATION NEEDED: nothing has changed yet. Show the user this preview and ask them to confirm:\n${plan.preview}\n${reversible}\nOnly if they confirm, call confirm_action with token "${outcome.token}" (valid until ${action.expiresAt}, once); otherwise call cancel_action with it.`,
