@@ -230,6 +230,45 @@ describe('tier elicit', () => {
     }
   });
 
+  it('forged elicitation state: a tampered, replayed-by-another-key or declined retry writes nothing', async () => {
+    await setPolicy({ create: 'elicit' });
+    const accept = () => ({ action: 'accept' as const, content: { confirm: true } });
+    const manual = await connectV2(server, key, 'auto', { onElicit: accept, manual: true });
+    const otherKey = await server.issueKey({ name: 'vscode-thief' });
+    const thief = await connectV2(server, otherKey, 'auto', { onElicit: accept, manual: true });
+    const params = { name: 'create_task', arguments: { project: 'WEB', title: 'Forged state' } };
+    const retry = (client: typeof manual, state: string, confirm = true) =>
+      client.callTool(
+        {
+          ...params,
+          inputResponses: { confirm: { action: 'accept', content: { confirm } } },
+          requestState: state,
+        } as never,
+        { allowInputRequired: true } as never,
+      );
+    try {
+      const first = (await manual.callTool(params, { allowInputRequired: true } as never)) as unknown as {
+        resultType: string;
+        requestState: string;
+      };
+      expect(first.resultType).toBe('input_required');
+      const state = first.requestState;
+      const tampered = `${state.slice(0, -3)}${state.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+      await expect(retry(manual, tampered)).rejects.toThrow(/Invalid or expired requestState/);
+      await expect(retry(thief, state)).rejects.toThrow(/Invalid or expired requestState/);
+      expect(((await retry(manual, state, false)) as ToolResult).structuredContent?.status).toBe('declined');
+      const replay = (await retry(manual, state)) as ToolResult;
+      expect(textOf(replay)).toMatch(/^conflict: action act_\w+ is declined/);
+      const titles = (await server.app.domain.tasks.list(owner(), { project: 'WEB', limit: 100 })).items.map(
+        (t) => t.title,
+      );
+      expect(titles).not.toContain('Forged state');
+    } finally {
+      await manual.close();
+      await thief.close();
+    }
+  });
+
   it('falls back to approval in the browser when the client cannot elicit', async () => {
     await setPolicy({ create: 'elicit' });
     const result = await call('create_task', { project: 'WEB', title: 'Needs a human' });

@@ -96,13 +96,18 @@ export async function connectV2(
   server: TestServer,
   key: string,
   mode: 'auto' | 'legacy' = 'auto',
-  options: { onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult> } = {},
+  options: {
+    onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
+    /** Hand `input_required` results back instead of fulfilling them (to tamper with a retry). */
+    manual?: boolean;
+  } = {},
 ) {
   const client = new ClientV2(
     { name: 'vitest-v2', version: '2.0.0' },
     {
       versionNegotiation: { mode },
       ...(options.onElicit && { capabilities: { elicitation: { form: {}, url: {} } } }),
+      ...(options.manual && { inputRequired: { autoFulfill: false } }),
     },
   );
   if (options.onElicit)
