@@ -185,14 +185,18 @@ describe('tier token', () => {
   });
 
   it('50 concurrent confirm_action calls with one token execute exactly once', async () => {
-    await setPolicy({ update: 'token' });
-    const before = await task('APO-10');
-    const token = (await call('update_task', { task: 'APO-10', title: 'Once only' })).structuredContent
+    // A comment touches no versioned object, so only the single claim of the action, not
+    // drift detection, can stop a second execution.
+    await setPolicy({ create: 'token' });
+    const comments = async () => (await server.app.domain.comments.list(owner(), { task: 'APO-10' })).items;
+    const before = (await comments()).length;
+    const token = (await call('add_comment', { task: 'APO-10', body: 'Once only' })).structuredContent
       ?.token as string;
     const results = await Promise.all(Array.from({ length: 50 }, () => call('confirm_action', { token })));
     expect(results.filter((r) => r.structuredContent?.status === 'done')).toHaveLength(1);
     expect(results.filter((r) => r.isError)).toHaveLength(49);
-    expect((await task('APO-10')).version).toBe(before.version + 1);
+    expect((await comments()).filter((c) => c.body === 'Once only')).toHaveLength(1);
+    expect((await comments()).length).toBe(before + 1);
   });
 });
 
@@ -402,11 +406,11 @@ describe.skipIf(!storeKinds().includes('postgres'))('on PostgreSQL', () => {
   it('50 concurrent confirm_action calls with one token execute exactly once', async () => {
     const pgServer = await startTestServer({ kind: 'postgres' });
     try {
-      await pgServer.app.policy.set(null, 'demo', { update: 'token' });
+      await pgServer.app.policy.set(null, 'demo', { create: 'token' });
       const { client: pg } = await connectV1(pgServer, await pgServer.issueKey({ name: 'cursor-pg' }));
       const pgCall = async (name: string, args: Record<string, unknown>) =>
         (await pg.callTool({ name, arguments: args })) as ToolResult;
-      const token = (await pgCall('update_task', { task: 'APO-1', title: 'Once on Postgres' }))
+      const token = (await pgCall('add_comment', { task: 'APO-1', body: 'Once on Postgres' }))
         .structuredContent?.token as string;
       const results = await Promise.all(
         Array.from({ length: 50 }, () => pgCall('confirm_action', { token })),
@@ -416,6 +420,15 @@ describe.skipIf(!storeKinds().includes('postgres'))('on PostgreSQL', () => {
       const workspace = (await pgServer.app.store.workspaces.findBySlug('demo'))!;
       const events = await pgServer.app.store.audit.list(workspace.id, { limit: 500 });
       expect(events.filter((e) => e.tool === 'confirm_action' && e.outcome === 'ok')).toHaveLength(1);
+      const owner = (await pgServer.app.store.members.list(workspace.id)).find((m) => m.role === 'owner')!;
+      const actor = {
+        workspaceId: workspace.id,
+        memberId: owner.id,
+        role: 'owner' as const,
+        via: 'web' as const,
+      };
+      const comments = await pgServer.app.domain.comments.list(actor, { task: 'APO-1' });
+      expect(comments.items.filter((c) => c.body === 'Once on Postgres')).toHaveLength(1);
       await pg.close();
     } finally {
       await pgServer.close();
