@@ -293,6 +293,38 @@ describe('tier approve', () => {
     );
     expect((await task('APO-11')).deletedAt).toBeNull();
   });
+
+  it('offers the approval URL as URL-mode elicitation to clients that support it', async () => {
+    await setPolicy({ delete: 'approve' });
+    const shown: { mode?: string; url?: string }[] = [];
+    const v2 = await connectV2(server, key, 'auto', {
+      onElicit: (request) => {
+        shown.push(request.params as { mode?: string; url?: string });
+        return { action: 'accept' };
+      },
+    });
+    try {
+      const result = (await v2.callTool({
+        name: 'delete_task',
+        arguments: { task: 'APO-14' },
+      })) as ToolResult;
+      expect(shown[0]).toMatchObject({ mode: 'url', url: expect.stringMatching(/\/admin\/approvals\/act_/) });
+      expect(result.structuredContent?.status).toBe('pending');
+      expect(textOf(result)).toMatch(/waits for approval/);
+      expect((await task('APO-14')).deletedAt).toBeNull();
+    } finally {
+      await v2.close();
+    }
+  });
+
+  it('an action nobody decided expires: status says so, the audit log records it, it can no longer run', async () => {
+    await setPolicy({ delete: 'approve' });
+    const actionId = (await call('delete_task', { task: 'APO-15' })).structuredContent?.action as string;
+    server.clock.advance(61 * 60_000);
+    expect(textOf(await call('get_action_status', { action_id: actionId }))).toMatch(/is expired/);
+    expect((await events('confirmation.expired')).map((e) => e.confirmation)).toContain(actionId);
+    expect((await task('APO-15')).deletedAt).toBeNull();
+  });
 });
 
 describe('guards', () => {
