@@ -43,28 +43,33 @@ parentPort.on('message', ({ id, rows }) => {
 });
 `;
 
-const COLUMNS: readonly (keyof AuditEventTable)[] = [
-  'id',
-  'workspace_id',
-  'occurred_at',
-  'action',
-  'tool',
-  'outcome',
-  'error_code',
-  'member_id',
-  'credential_id',
-  'credential_name',
-  'environment',
-  'params',
-  'result',
-  'ip',
-  'user_agent',
-  'client_name',
-  'client_version',
-  'request_id',
-  'duration_ms',
-  'detail',
-];
+// Every column, checked by the compiler: a column added to the table cannot be left out here.
+const COLUMN_SET: Record<keyof AuditEventTable, true> = {
+  id: true,
+  workspace_id: true,
+  occurred_at: true,
+  action: true,
+  tool: true,
+  outcome: true,
+  error_code: true,
+  member_id: true,
+  credential_id: true,
+  credential_name: true,
+  environment: true,
+  params: true,
+  result: true,
+  ip: true,
+  user_agent: true,
+  client_name: true,
+  client_version: true,
+  request_id: true,
+  duration_ms: true,
+  detail: true,
+  changes: true,
+  reason: true,
+  confirmation: true,
+};
+const COLUMNS = Object.keys(COLUMN_SET);
 
 export function startSqliteAuditWriter(
   file: string,

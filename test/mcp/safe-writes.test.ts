@@ -107,6 +107,7 @@ describe('dry run', () => {
     );
     const added = (await events()).slice(0, (await events()).length - auditBefore);
     expect(added.map((e) => e.outcome)).toEqual(['dry_run', 'dry_run']);
+    expect(added.map((e) => e.changes?.[0]?.ref)).toEqual(['APO-4', 'APO-3']);
   });
 
   it('a dry-run-only key gets the plan for every write and never writes', async () => {
