@@ -169,12 +169,25 @@ export interface ApiKeyRepository {
 
 export interface AuditQuery {
   readonly credentialId?: string;
+  readonly credentialName?: string;
+  readonly memberId?: string;
+  readonly tool?: string;
+  readonly action?: string;
+  readonly outcome?: string;
+  readonly ip?: string;
+  /** Inclusive lower and exclusive upper bound on `occurredAt` (ISO-8601). */
+  readonly since?: string;
+  readonly until?: string;
+  /** Keyset paging: events whose id sorts before (newest first) or after (oldest first) this one. */
+  readonly cursor?: string;
+  /** `desc` (default): newest first. */
+  readonly order?: 'desc' | 'asc';
   readonly limit: number;
 }
 
 export interface AuditRepository {
   insert(event: AuditEvent): Promise<void>;
-  /** Newest first. */
+  /** Events of one workspace (or the workspace-less ones, `null`) matching every filter given. */
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
 }
 

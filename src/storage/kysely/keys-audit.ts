@@ -244,7 +244,17 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
           ? q.where('workspace_id', 'is', null)
           : q.where('workspace_id', '=', workspaceId);
       if (query.credentialId !== undefined) q = q.where('credential_id', '=', query.credentialId);
-      return (await q.orderBy('id', 'desc').limit(query.limit).execute()).map(toEvent);
+      if (query.credentialName !== undefined) q = q.where('credential_name', '=', query.credentialName);
+      if (query.memberId !== undefined) q = q.where('member_id', '=', query.memberId);
+      if (query.tool !== undefined) q = q.where('tool', '=', query.tool);
+      if (query.action !== undefined) q = q.where('action', '=', query.action);
+      if (query.outcome !== undefined) q = q.where('outcome', '=', query.outcome);
+      if (query.ip !== undefined) q = q.where('ip', '=', query.ip);
+      if (query.since !== undefined) q = q.where('occurred_at', '>=', query.since);
+      if (query.until !== undefined) q = q.where('occurred_at', '<', query.until);
+      const order = query.order ?? 'desc';
+      if (query.cursor !== undefined) q = q.where('id', order === 'desc' ? '<' : '>', query.cursor);
+      return (await q.orderBy('id', order).limit(query.limit).execute()).map(toEvent);
     },
   };
 }
