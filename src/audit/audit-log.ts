@@ -80,8 +80,8 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
   return {
     async record(repos, draft) {
       const event = build(draft);
-      await repos.audit.insert(event);
-      return event;
+      const { seq, hash } = await repos.audit.insert(event);
+      return { ...event, seq, hash };
     },
     append(draft) {
       return new Promise<AuditEvent>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
 
+export * from './audit-chain.js';
 export { type DatabaseHandle, type DatabaseKind, databaseKind, openDatabase } from './connect.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
@@ -23,7 +24,7 @@ export interface OpenStoreOptions {
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const handle: DatabaseHandle = await openDatabase(url);
   try {
-    if (options.migrate !== false) await migrateToLatest(handle.db);
+    if (options.migrate !== false) await migrateToLatest(handle.db, handle.schema);
   } catch (error) {
     await handle.close();
     throw error instanceof AppError

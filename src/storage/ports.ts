@@ -4,6 +4,8 @@
  * accident. Implemented once with kysely for SQLite and PostgreSQL (`kysely-store.ts`)
  * and held to one contract suite.
  */
+
+import type { ChainedRow } from './audit-chain.js';
 import type {
   ActionStatus,
   ApiKeyRecord,
@@ -185,10 +187,34 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
+export interface ChainHead {
+  readonly chain: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export interface AuditCheckpoint extends ChainHead {
+  readonly at: string;
+  readonly keyId: string;
+  readonly signature: string;
+}
+
 export interface AuditRepository {
-  insert(event: AuditEvent): Promise<void>;
+  /**
+   * Appends the event to its workspace's hash chain (locking the chain's head for the rest
+   * of the transaction) and returns where it landed. Call it inside a transaction.
+   */
+  insert(event: AuditEvent): Promise<ChainHead>;
   /** Events of one workspace (or the workspace-less ones, `null`) matching every filter given. */
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
+  /** The head of every chain (or of one). */
+  heads(chain?: string): Promise<ChainHead[]>;
+  /** Stored rows of a chain in `seq` order, after `afterSeq`: what a verifier recomputes. */
+  chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]>;
+  insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  checkpoints(chain?: string): Promise<AuditCheckpoint[]>;
+  /** Removes a chain's events up to and including `throughSeq` (retention); returns how many. */
+  prune(chain: string, throughSeq: number): Promise<number>;
 }
 
 export interface ActionDecision {

@@ -182,6 +182,10 @@ export interface AuditEvent {
   readonly reason: string | null;
   /** The pending action (`act_…`) a confirmed write executed. */
   readonly confirmation: string | null;
+  /** Place in its workspace's hash chain; null until stored. */
+  readonly seq?: number | null;
+  readonly prevHash?: string | null;
+  readonly hash?: string | null;
 }
 
 export const OBJECT_KINDS = ['task', 'project', 'comment', 'time_entry'] as const;

@@ -153,6 +153,25 @@ export interface AuditEventTable {
   changes: string | null;
   reason: string | null;
   confirmation: string | null;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The newest event of each chain: where the next one attaches (and what a lock is taken on). */
+export interface AuditHeadTable {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditCheckpointTable {
+  chain: string;
+  seq: number;
+  hash: string;
+  at: string;
+  key_id: string;
+  signature: string;
 }
 
 export interface PendingActionTable {
@@ -215,6 +234,8 @@ export interface Database {
   api_keys: ApiKeyTable;
   audit_events: AuditEventTable;
   pending_actions: PendingActionTable;
+  audit_heads: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
   write_usage: WriteUsageTable;
   workspace_policies: WorkspacePolicyTable;
 }

@@ -7,6 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { canonicalJson } from '../core/index.js';
+import { GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
 import type { AuditEvent } from './records.js';
 import type { AuditEventTable } from './schema.js';
 
@@ -19,7 +21,9 @@ export interface AuditAppender {
 // Plain CommonJS run by `new Worker(…, { eval: true })`: no separate file to build or resolve.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
 const Database = require(workerData.driverPath);
+const canonicalJson = (${canonicalJson.toString()});
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
@@ -27,7 +31,21 @@ let insertAll;
 const prepare = () => {
   const columns = workerData.columns;
   const insert = db.prepare('insert into audit_events (' + columns.join(', ') + ') values (' + columns.map((c) => '@' + c).join(', ') + ')');
-  insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
+  const ensureHead = db.prepare('insert into audit_heads (chain, seq, hash) values (?, 0, ?) on conflict (chain) do nothing');
+  const head = db.prepare('select seq, hash from audit_heads where chain = ?');
+  const moveHead = db.prepare('update audit_heads set seq = ?, hash = ? where chain = ?');
+  // The chain rule of src/storage/audit-chain.ts, inside the same write transaction.
+  insertAll = db.transaction((rows) => {
+    for (const row of rows) {
+      const chain = row.workspace_id === null ? workerData.globalChain : row.workspace_id;
+      ensureHead.run(chain, workerData.genesis);
+      const last = head.get(chain);
+      const placed = { ...row, seq: last.seq + 1, prev_hash: last.hash };
+      const hash = createHash('sha256').update(placed.prev_hash).update(canonicalJson(placed)).digest('hex');
+      insert.run({ ...placed, hash });
+      moveHead.run(placed.seq, hash, chain);
+    }
+  });
 };
 const write = (rows) => { if (!insertAll) prepare(); insertAll.immediate(rows); };
 parentPort.on('message', ({ id, rows }) => {
@@ -68,12 +86,15 @@ const COLUMN_SET: Record<keyof AuditEventTable, true> = {
   changes: true,
   reason: true,
   confirmation: true,
+  seq: true,
+  prev_hash: true,
+  hash: true,
 };
 const COLUMNS = Object.keys(COLUMN_SET);
 
 export function startSqliteAuditWriter(
   file: string,
-  toRow: (event: AuditEvent) => AuditEventTable,
+  toRow: (event: AuditEvent) => UnchainedRow,
   busyTimeoutMs: number,
 ): AuditAppender {
   const worker = new Worker(WORKER_SOURCE, {
@@ -82,6 +103,8 @@ export function startSqliteAuditWriter(
       file,
       busyTimeoutMs,
       columns: COLUMNS,
+      genesis: GENESIS_HASH,
+      globalChain: GLOBAL_CHAIN,
       driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
     },
   });

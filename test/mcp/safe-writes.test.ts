@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyPatch } from '../../src/guard/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
-import { fingerprintTables } from '../support/snapshot.js';
+import { AUDIT_TABLES, fingerprintTables } from '../support/snapshot.js';
 import { storeKinds } from '../support/stores.js';
 
 let server: TestServer;
@@ -90,7 +90,7 @@ describe('tier none (development default)', () => {
 describe('dry run', () => {
   it('changes nothing: every table has the same rows before and after, and one dry_run event is recorded', async () => {
     await call('whoami', {});
-    const before = await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events'] });
+    const before = await fingerprintTables(server.app.config.databaseUrl, { except: AUDIT_TABLES });
     const auditBefore = (await events()).length;
     const result = await call('update_task', {
       task: 'APO-3',
@@ -102,9 +102,7 @@ describe('dry run', () => {
     expect(textOf(result)).toMatch(/status: "[a-z_]+" -> "cancelled"/);
     const deleted = await call('delete_task', { task: 'APO-4', dry_run: true });
     expect(textOf(deleted)).toMatch(/move to the trash task APO-4 with \d+ comment\(s\)/);
-    expect(await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events'] })).toEqual(
-      before,
-    );
+    expect(await fingerprintTables(server.app.config.databaseUrl, { except: AUDIT_TABLES })).toEqual(before);
     const added = (await events()).slice(0, (await events()).length - auditBefore);
     expect(added.map((e) => e.outcome)).toEqual(['dry_run', 'dry_run']);
     expect(added.map((e) => e.changes?.[0]?.ref)).toEqual(['APO-4', 'APO-3']);
@@ -342,7 +340,7 @@ describe('guards', () => {
         expect(ok.structuredContent?.status).toBe('done');
       }
       const before = await fingerprintTables(server.app.config.databaseUrl, {
-        except: ['audit_events', 'api_keys'],
+        except: [...AUDIT_TABLES, 'api_keys'],
       });
       const refused = (await c.callTool({
         name: 'create_task',
@@ -352,7 +350,7 @@ describe('guards', () => {
         /^rate_limited: write budget exceeded: key continue-budget has written 2/,
       );
       expect(
-        await fingerprintTables(server.app.config.databaseUrl, { except: ['audit_events', 'api_keys'] }),
+        await fingerprintTables(server.app.config.databaseUrl, { except: [...AUDIT_TABLES, 'api_keys'] }),
       ).toEqual(before);
       const keys = await server.app.keys.list('demo');
       expect(keys.find((k) => k.name === 'continue-budget')?.flagged?.reason).toBe('write budget exceeded');

@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { MIGRATIONS, openDatabase } from '../../src/storage/index.js';
 
+/** The audit log's own tables: every call, a dry run included, adds to them. */
+export const AUDIT_TABLES = ['audit_events', 'audit_heads', 'audit_checkpoints'] as const;
+
 export type TableFingerprints = Record<string, { rows: number; sha256: string }>;
 
 export async function fingerprintTables(

@@ -1,9 +1,9 @@
-/** API keys and audit events. Audit rows are only ever inserted. */
+/** API keys. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Environment } from '../../config/index.js';
-import type { ApiKeyRepository, AuditRepository } from '../ports.js';
-import type { ApiKeyRecord, AuditEvent, AuditOutcome } from '../records.js';
-import type { ApiKeyTable, AuditEventTable, Database } from '../schema.js';
+import type { ApiKeyRepository } from '../ports.js';
+import type { ApiKeyRecord } from '../records.js';
+import type { ApiKeyTable, Database } from '../schema.js';
 import { toMember, toWorkspace } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -37,32 +37,6 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   lastUsedClient: row.last_used_client,
   flaggedAt: row.flagged_at,
   flaggedReason: row.flagged_reason,
-});
-
-const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
-  id: row.id,
-  workspaceId: row.workspace_id,
-  occurredAt: row.occurred_at,
-  action: row.action,
-  tool: row.tool,
-  outcome: row.outcome as AuditOutcome,
-  errorCode: row.error_code,
-  memberId: row.member_id,
-  credentialId: row.credential_id,
-  credentialName: row.credential_name,
-  environment: row.environment,
-  params: parse(row.params),
-  result: parse(row.result),
-  ip: row.ip,
-  userAgent: row.user_agent,
-  clientName: row.client_name,
-  clientVersion: row.client_version,
-  requestId: row.request_id,
-  durationMs: row.duration_ms,
-  detail: parse(row.detail),
-  changes: parse(row.changes),
-  reason: row.reason,
-  confirmation: row.confirmation,
 });
 
 export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
@@ -201,60 +175,6 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
     async servedEnvironments() {
       const rows = await db.selectFrom('workspaces').select('environment').distinct().execute();
       return rows.map((r) => r.environment).sort();
-    },
-  };
-}
-
-/** The stored form of an audit event; shared with the SQLite audit writer thread. */
-export const toAuditRow = (e: AuditEvent): AuditEventTable => ({
-  id: e.id,
-  workspace_id: e.workspaceId,
-  occurred_at: e.occurredAt,
-  action: e.action,
-  tool: e.tool,
-  outcome: e.outcome,
-  error_code: e.errorCode,
-  member_id: e.memberId,
-  credential_id: e.credentialId,
-  credential_name: e.credentialName,
-  environment: e.environment,
-  params: json(e.params),
-  result: json(e.result),
-  ip: e.ip,
-  user_agent: e.userAgent,
-  client_name: e.clientName,
-  client_version: e.clientVersion,
-  request_id: e.requestId,
-  duration_ms: e.durationMs,
-  detail: json(e.detail),
-  changes: json(e.changes),
-  reason: e.reason,
-  confirmation: e.confirmation,
-});
-
-export function createAuditRepository(db: Kysely<Database>): AuditRepository {
-  return {
-    async insert(e) {
-      await db.insertInto('audit_events').values(toAuditRow(e)).execute();
-    },
-    async list(workspaceId, query) {
-      let q = db.selectFrom('audit_events').selectAll();
-      q =
-        workspaceId === null
-          ? q.where('workspace_id', 'is', null)
-          : q.where('workspace_id', '=', workspaceId);
-      if (query.credentialId !== undefined) q = q.where('credential_id', '=', query.credentialId);
-      if (query.credentialName !== undefined) q = q.where('credential_name', '=', query.credentialName);
-      if (query.memberId !== undefined) q = q.where('member_id', '=', query.memberId);
-      if (query.tool !== undefined) q = q.where('tool', '=', query.tool);
-      if (query.action !== undefined) q = q.where('action', '=', query.action);
-      if (query.outcome !== undefined) q = q.where('outcome', '=', query.outcome);
-      if (query.ip !== undefined) q = q.where('ip', '=', query.ip);
-      if (query.since !== undefined) q = q.where('occurred_at', '>=', query.since);
-      if (query.until !== undefined) q = q.where('occurred_at', '<', query.until);
-      const order = query.order ?? 'desc';
-      if (query.cursor !== undefined) q = q.where('id', order === 'desc' ? '<' : '>', query.cursor);
-      return (await q.orderBy('id', order).limit(query.limit).execute()).map(toEvent);
     },
   };
 }

@@ -1,19 +1,20 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
-import { type DatabaseHandle, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
+import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import type { Repositories, Store } from '../ports.js';
 import type { AuditEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
+import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
-import { createApiKeyRepository, createAuditRepository, toAuditRow } from './keys-audit.js';
+import { createApiKeyRepository } from './keys-audit.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 
-function createRepositories(db: Kysely<Database>): Repositories {
+function createRepositories(db: Kysely<Database>, kind: DatabaseKind): Repositories {
   return {
     workspaces: createWorkspaceRepository(db),
     members: createMemberRepository(db),
@@ -22,7 +23,7 @@ function createRepositories(db: Kysely<Database>): Repositories {
     comments: createCommentRepository(db),
     timeEntries: createTimeEntryRepository(db),
     apiKeys: createApiKeyRepository(db),
-    audit: createAuditRepository(db),
+    audit: createAuditRepository(db, kind),
     pendingActions: createPendingActionRepository(db),
     writeUsage: createWriteUsageRepository(db),
     policies: createPolicyRepository(db),
@@ -32,7 +33,7 @@ function createRepositories(db: Kysely<Database>): Repositories {
 export function createKyselyStore(handle: DatabaseHandle): Store {
   const { db } = handle;
   const transaction: Store['transaction'] = (work) =>
-    db.transaction().execute((trx) => work(createRepositories(trx)));
+    db.transaction().execute((trx) => work(createRepositories(trx, handle.kind)));
   const writer = handle.sqliteFile
     ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
     : undefined;
@@ -59,7 +60,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
 
   return {
     kind: handle.kind,
-    ...createRepositories(db),
+    ...createRepositories(db, handle.kind),
     transaction,
     appendAudit: (events) => (writer ? writer.append(events) : appendInTransactions(events)),
     async ping() {

@@ -1,0 +1,159 @@
+/**
+ * Audit events: only ever inserted, each appended to its workspace's hash chain inside the
+ * caller's transaction. The chain's head row is the lock: on PostgreSQL `for update` makes
+ * concurrent writers of one workspace take turns; on SQLite the write transaction
+ * (BEGIN IMMEDIATE) already does. The SQLite writer thread does the same in its own code.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { type ChainedRow, chainOf, chainRow, GENESIS_HASH, type UnchainedRow } from '../audit-chain.js';
+import type { DatabaseKind } from '../connect.js';
+import type { AuditRepository, ChainHead } from '../ports.js';
+import type { AuditEvent, AuditOutcome } from '../records.js';
+import type { AuditEventTable, Database } from '../schema.js';
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+/** The stored form of an audit event before it is chained; shared with the SQLite writer thread. */
+export const toAuditRow = (e: AuditEvent): UnchainedRow => ({
+  id: e.id,
+  workspace_id: e.workspaceId,
+  occurred_at: e.occurredAt,
+  action: e.action,
+  tool: e.tool,
+  outcome: e.outcome,
+  error_code: e.errorCode,
+  member_id: e.memberId,
+  credential_id: e.credentialId,
+  credential_name: e.credentialName,
+  environment: e.environment,
+  params: json(e.params),
+  result: json(e.result),
+  ip: e.ip,
+  user_agent: e.userAgent,
+  client_name: e.clientName,
+  client_version: e.clientVersion,
+  request_id: e.requestId,
+  duration_ms: e.durationMs,
+  detail: json(e.detail),
+  changes: json(e.changes),
+  reason: e.reason,
+  confirmation: e.confirmation,
+});
+
+const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
+  id: row.id,
+  workspaceId: row.workspace_id,
+  occurredAt: row.occurred_at,
+  action: row.action,
+  tool: row.tool,
+  outcome: row.outcome as AuditOutcome,
+  errorCode: row.error_code,
+  memberId: row.member_id,
+  credentialId: row.credential_id,
+  credentialName: row.credential_name,
+  environment: row.environment,
+  params: parse(row.params),
+  result: parse(row.result),
+  ip: row.ip,
+  userAgent: row.user_agent,
+  clientName: row.client_name,
+  clientVersion: row.client_version,
+  requestId: row.request_id,
+  durationMs: row.duration_ms,
+  detail: parse(row.detail),
+  changes: parse(row.changes),
+  reason: row.reason,
+  confirmation: row.confirmation,
+  seq: row.seq,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+export function createAuditRepository(db: Kysely<Database>, kind: DatabaseKind): AuditRepository {
+  async function lockHead(chain: string): Promise<ChainHead> {
+    await db
+      .insertInto('audit_heads')
+      .values({ chain, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('chain').doNothing())
+      .execute();
+    const query = db.selectFrom('audit_heads').selectAll().where('chain', '=', chain);
+    return kind === 'postgres'
+      ? query.forUpdate().executeTakeFirstOrThrow()
+      : query.executeTakeFirstOrThrow();
+  }
+
+  return {
+    async insert(e) {
+      const chain = chainOf(e.workspaceId);
+      const row = chainRow(toAuditRow(e), await lockHead(chain));
+      await db.insertInto('audit_events').values(row).execute();
+      await db
+        .updateTable('audit_heads')
+        .set({ seq: row.seq, hash: row.hash })
+        .where('chain', '=', chain)
+        .execute();
+      return { chain, seq: row.seq, hash: row.hash };
+    },
+    async list(workspaceId, query) {
+      let q = db.selectFrom('audit_events').selectAll();
+      q =
+        workspaceId === null
+          ? q.where('workspace_id', 'is', null)
+          : q.where('workspace_id', '=', workspaceId);
+      if (query.credentialId !== undefined) q = q.where('credential_id', '=', query.credentialId);
+      if (query.credentialName !== undefined) q = q.where('credential_name', '=', query.credentialName);
+      if (query.memberId !== undefined) q = q.where('member_id', '=', query.memberId);
+      if (query.tool !== undefined) q = q.where('tool', '=', query.tool);
+      if (query.action !== undefined) q = q.where('action', '=', query.action);
+      if (query.outcome !== undefined) q = q.where('outcome', '=', query.outcome);
+      if (query.ip !== undefined) q = q.where('ip', '=', query.ip);
+      if (query.since !== undefined) q = q.where('occurred_at', '>=', query.since);
+      if (query.until !== undefined) q = q.where('occurred_at', '<', query.until);
+      const order = query.order ?? 'desc';
+      if (query.cursor !== undefined) q = q.where('id', order === 'desc' ? '<' : '>', query.cursor);
+      return (await q.orderBy('id', order).limit(query.limit).execute()).map(toEvent);
+    },
+    async heads(chain) {
+      let q = db.selectFrom('audit_heads').selectAll();
+      if (chain !== undefined) q = q.where('chain', '=', chain);
+      return q.orderBy('chain').execute();
+    },
+    async chainRows(chain, afterSeq, limit) {
+      let q = db.selectFrom('audit_events').selectAll();
+      q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);
+      return (await q.where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute()) as ChainedRow[];
+    },
+    async insertCheckpoint(cp) {
+      await db
+        .insertInto('audit_checkpoints')
+        .values({
+          chain: cp.chain,
+          seq: cp.seq,
+          hash: cp.hash,
+          at: cp.at,
+          key_id: cp.keyId,
+          signature: cp.signature,
+        })
+        .execute();
+    },
+    async checkpoints(chain) {
+      let q = db.selectFrom('audit_checkpoints').selectAll();
+      if (chain !== undefined) q = q.where('chain', '=', chain);
+      const rows = await q.orderBy('chain').orderBy('seq').execute();
+      return rows.map((r) => ({
+        chain: r.chain,
+        seq: r.seq,
+        hash: r.hash,
+        at: r.at,
+        keyId: r.key_id,
+        signature: r.signature,
+      }));
+    },
+    async prune(chain, throughSeq) {
+      let q = db.deleteFrom('audit_events').where('seq', '<=', throughSeq);
+      q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);
+      return Number((await q.executeTakeFirst()).numDeletedRows);
+    },
+  };
+}
