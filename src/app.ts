@@ -16,7 +16,16 @@ import {
   type Random,
   systemClock,
 } from './core/index.js';
-import { createAuthenticator, createKeyService, type KeyService } from './credentials/index.js';
+import {
+  createAuthenticator,
+  createKeyService,
+  createMemberAccounts,
+  createPasswordHasher,
+  createSignInService,
+  type KeyService,
+  type MemberAccounts,
+  type SignInService,
+} from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createToolRunner } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
@@ -44,6 +53,8 @@ export interface App {
   readonly random: Random;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  readonly signIn: SignInService;
+  readonly memberAccounts: MemberAccounts;
   close(): Promise<void>;
 }
 
@@ -63,18 +74,48 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const runTool = createToolRunner({ audit, clock, logger });
   const endpoint = createMcpEndpoint({ domain, runTool, version: VERSION });
   const authenticate = createAuthenticator({ store, clock });
+  const passwords = createPasswordHasher({ random });
+  const signIn = createSignInService({ store, clock, random, audit, passwords });
+  const memberAccounts = createMemberAccounts({
+    store,
+    clock,
+    audit,
+    passwords,
+    workspaces: domain.workspaces,
+  });
   const http = createHttpApp({
     database: store,
     version: VERSION,
     logger,
     publicUrl: config.publicUrl,
     mcp: { endpoint, authenticate, audit, store, clock, ids },
+    adminUi: {
+      signIn,
+      listWorkspaces: () => store.workspaces.list(),
+      // `serve` always has a secret (ensureSecretKey); one-shot commands serve no pages.
+      secretKey: config.secretKey ?? random.bytes(32),
+      random,
+    },
   });
   const close = async () => {
     await endpoint.close();
     await store.close();
   };
-  return { config, store, domain, keys, audit, http, clock, random, ids, logger, close };
+  return {
+    config,
+    store,
+    domain,
+    keys,
+    audit,
+    http,
+    clock,
+    random,
+    ids,
+    logger,
+    signIn,
+    memberAccounts,
+    close,
+  };
 }
 
 export interface RunningServer {

@@ -8,6 +8,7 @@ import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository, createAuditRepository, toAuditRow } from './keys-audit.js';
 import { createProjectRepository } from './projects.js';
+import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 
@@ -21,6 +22,8 @@ function createRepositories(db: Kysely<Database>): Repositories {
     timeEntries: createTimeEntryRepository(db),
     apiKeys: createApiKeyRepository(db),
     audit: createAuditRepository(db),
+    sessions: createSessionRepository(db),
+    signIn: createSignInRepository(db),
   };
 }
 

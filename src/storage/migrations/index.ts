@@ -7,10 +7,12 @@ import { AppError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { keysAndAudit } from './0002-keys-and-audit.js';
+import { memberSignIn } from './0004-member-sign-in.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-keys-and-audit': keysAndAudit,
+  '0004-member-sign-in': memberSignIn,
 };
 
 export interface MigrationReport {
