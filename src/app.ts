@@ -17,7 +17,16 @@ import {
   type Random,
   systemClock,
 } from './core/index.js';
-import { createAuthenticator, createKeyService, type KeyService } from './credentials/index.js';
+import {
+  createAuthenticator,
+  createKeyService,
+  createMemberAccounts,
+  createPasswordHasher,
+  createSignInService,
+  type KeyService,
+  type MemberAccounts,
+  type SignInService,
+} from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
 import {
   createActionService,
@@ -55,6 +64,8 @@ export interface App {
   readonly logger: Logger;
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
+  readonly signIn: SignInService;
+  readonly memberAccounts: MemberAccounts;
   close(): Promise<void>;
 }
 
@@ -107,18 +118,50 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     requestStateKey: deriveKey(secret, 'mcp-request-state'),
   });
   const authenticate = createAuthenticator({ store, clock });
+  const passwords = createPasswordHasher({ random });
+  const signIn = createSignInService({ store, clock, random, audit, passwords });
+  const memberAccounts = createMemberAccounts({
+    store,
+    clock,
+    audit,
+    passwords,
+    workspaces: domain.workspaces,
+  });
   const http = createHttpApp({
     database: store,
     version: VERSION,
     logger,
     publicUrl: config.publicUrl,
     mcp: { endpoint, authenticate, audit, store, clock, ids },
+    adminUi: {
+      signIn,
+      listWorkspaces: () => store.workspaces.list(),
+      secretKey: secret,
+      random,
+      approvals: { actions, policyFor },
+    },
   });
   const close = async () => {
     await endpoint.close();
     await store.close();
   };
-  return { config, store, domain, keys, audit, http, clock, random, ids, logger, policy, purgeTrash, close };
+  return {
+    config,
+    store,
+    domain,
+    keys,
+    audit,
+    http,
+    clock,
+    random,
+    ids,
+    logger,
+    policy,
+    purgeTrash,
+    signIn,
+    memberAccounts,
+    close,
+  };
 }
 
 export interface RunningServer {

@@ -15,4 +15,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stopSignal,
+  stdin: process.stdin,
 });

@@ -8,6 +8,11 @@ export interface Writable {
   write(chunk: string): unknown;
 }
 
+/** Standard input as a stream of chunks (process.stdin is one); `isTTY` when a person types. */
+export interface CliInput extends AsyncIterable<string | Uint8Array> {
+  readonly isTTY?: boolean;
+}
+
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: Writable;
@@ -16,6 +21,8 @@ export interface CliIo {
   readonly random?: Random;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `serve` waits on it. */
   readonly stopSignal?: Promise<void>;
+  /** Read only by commands that take a secret on stdin (`--password-stdin`). */
+  readonly stdin?: CliInput;
 }
 
 export interface CommonOptions {

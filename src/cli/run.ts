@@ -8,6 +8,7 @@ import { toAppError } from '../core/index.js';
 import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMembers } from './commands/members.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
   registerConnect(program, io);
   registerPolicy(program, io);
   registerTrash(program, io);
+  registerMembers(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

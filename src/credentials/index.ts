@@ -23,5 +23,44 @@ export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
 export { type CreateKeyInput, suggestKeyName } from './key-input.js';
 export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
 export type { KeyStatus, KeyView } from './key-view.js';
+export {
+  type IssuedLoginLink,
+  LOGIN_LINK_INVALID_MESSAGE,
+  LOGIN_LINK_PATH,
+  LOGIN_LINK_TTL_MS,
+  loginLinkUrl,
+} from './login-links.js';
+export {
+  type AddMemberAccountInput,
+  createMemberAccounts,
+  type MemberAccount,
+  type MemberAccounts,
+} from './member-accounts.js';
+export {
+  assertPasswordPolicy,
+  checkPasswordPolicy,
+  createPasswordHasher,
+  DEFAULT_SCRYPT_COST,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type PasswordHasher,
+  type ScryptCost,
+} from './password.js';
 export { findKeysInText, type KeyFinding } from './scan-text.js';
 export * from './scopes.js';
+export {
+  isSecretTokenShape,
+  type RequestOrigin,
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+  type SignedIn,
+} from './sessions.js';
+export {
+  DEFAULT_THROTTLE_LIMITS,
+  SIGN_IN_FAILED_MESSAGE,
+  SIGN_IN_THROTTLED_MESSAGE,
+  type SignInInput,
+  THROTTLE_WINDOW_MS,
+  type ThrottleLimits,
+} from './sign-in.js';
+export { createSignInService, type SignInService, type SignInServiceDeps } from './sign-in-service.js';

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { type AdminUiDeps, mountAdminUi } from '../admin-ui/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { toHttpError } from './to-http-error.js';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   readonly logger: Logger;
   readonly publicUrl: string;
   readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger'>;
+  /** The sign-in and admin pages; left out, only the machine endpoints are served. */
+  readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
@@ -46,6 +49,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   mountWellKnown(app, publicUrl);
   mountMcp(app, { ...deps.mcp, publicUrl, logger });
+  if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
 
   app.notFound((c) => {
     const { status, body } = toHttpError(

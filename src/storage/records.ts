@@ -285,3 +285,40 @@ export interface WorkspacePolicyRecord {
   /** The member who last changed it; `null` for the command line. */
   readonly updatedBy: string | null;
 }
+
+/** A signed-in browser session. `id` is the SHA-256 of the cookie's token, never the token. */
+export interface MemberSession {
+  readonly id: string;
+  readonly memberId: string;
+  readonly workspaceId: string;
+  /** Sent back in every form of this session and compared on every POST. */
+  readonly csrfToken: string;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  /** The absolute end of the session, however active it is. */
+  readonly expiresAt: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly revokedAt: string | null;
+}
+
+export const SIGN_IN_FAILURE_KINDS = ['account', 'ip'] as const;
+export type SignInFailureKind = (typeof SIGN_IN_FAILURE_KINDS)[number];
+
+export interface SignInFailure {
+  readonly id: string;
+  readonly kind: SignInFailureKind;
+  /** `<workspace>/<email>` for an account (known or not), the address for `ip`. */
+  readonly subject: string;
+  readonly at: string;
+}
+
+/** A one-time login link as stored: only the SHA-256 of its token. */
+export interface LoginLink {
+  readonly hash: string;
+  readonly workspaceId: string;
+  readonly memberId: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
+}

@@ -222,6 +222,46 @@ export interface WorkspacePolicyTable {
   updated_by: string | null;
 }
 
+/**
+ * `members.password_hash` (migration 0004). Kept out of MemberTable on purpose: only the
+ * sign-in repository sees it (through `withTables`), so no other member query carries it.
+ */
+export interface MemberPasswordColumns {
+  password_hash: string | null;
+}
+
+/** Server-side web sessions; `id` is the SHA-256 (hex) of the token in the cookie. */
+export interface MemberSessionTable {
+  id: string;
+  member_id: string;
+  workspace_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: string | null;
+}
+
+/** Failed sign-in attempts, counted per account and per address for throttling. */
+export interface SignInFailureTable {
+  id: string;
+  kind: string;
+  subject: string;
+  at: string;
+}
+
+/** One-time login links; `hash` is the SHA-256 (hex) of the token in the link. */
+export interface LoginLinkTable {
+  hash: string;
+  workspace_id: string;
+  member_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -238,4 +278,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointTable;
   write_usage: WriteUsageTable;
   workspace_policies: WorkspacePolicyTable;
+  member_sessions: MemberSessionTable;
+  sign_in_failures: SignInFailureTable;
+  login_links: LoginLinkTable;
 }

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli/index.js';
 
 export interface CliRun {
@@ -14,6 +15,8 @@ export interface CliSandbox {
   readonly dir: string;
   readonly databaseUrl: string;
   run(...argv: string[]): Promise<CliRun>;
+  /** Like run, with `input` piped to standard input (for `--password-stdin`). */
+  runWithStdin(input: string, ...argv: string[]): Promise<CliRun>;
   remove(): void;
 }
 
@@ -30,6 +33,17 @@ export function createCliSandbox(): CliSandbox {
         env: { TASKGATE_DATABASE_URL: databaseUrl, TASKGATE_DATA_DIR: join(dir, 'data') },
         stdout: { write: (chunk: string) => (stdout += chunk) },
         stderr: { write: (chunk: string) => (stderr += chunk) },
+      });
+      return { code, stdout, stderr };
+    },
+    async runWithStdin(input, ...argv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, {
+        env: { TASKGATE_DATABASE_URL: databaseUrl, TASKGATE_DATA_DIR: join(dir, 'data') },
+        stdout: { write: (chunk: string) => (stdout += chunk) },
+        stderr: { write: (chunk: string) => (stderr += chunk) },
+        stdin: Readable.from([Buffer.from(input)]),
       });
       return { code, stdout, stderr };
     },

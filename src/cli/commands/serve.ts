@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { type App, listen } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { createSeededRandom } from '../../core/index.js';
+import { loginLinkUrl } from '../../credentials/index.js';
 import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
@@ -21,7 +22,10 @@ interface ServeOptions extends CommonOptions {
 const DEMO_SEED = 20261127;
 const DEMO_KEY_NAME = 'demo-quickstart';
 
-type Seeded = DemoSummary & { readonly firstKey: { readonly name: string; readonly key: string } };
+type Seeded = DemoSummary & {
+  readonly firstKey: { readonly name: string; readonly key: string };
+  readonly loginLink: { readonly member: string; readonly url: string; readonly expiresAt: string };
+};
 
 export function registerServe(program: Command, io: CliIo): void {
   const withServerOptions = (command: Command) =>
@@ -51,7 +55,18 @@ export function registerServe(program: Command, io: CliIo): void {
         environment: 'development',
         preset: 'standard',
       });
-      return { ...summary, firstKey: { name: issued.key.name, key: issued.secret } };
+      // The owner has no password yet: a one-time link signs them in to the admin pages.
+      const owner = (await app.memberAccounts.list(DEMO_WORKSPACE)).find((m) => m.role === 'owner')!;
+      const link = await app.signIn.createLoginLink({ workspace: DEMO_WORKSPACE, email: owner.email });
+      return {
+        ...summary,
+        firstKey: { name: issued.key.name, key: issued.secret },
+        loginLink: {
+          member: owner.email,
+          url: loginLinkUrl(app.config.publicUrl, link.token),
+          expiresAt: link.expiresAt,
+        },
+      };
     });
   });
 }
@@ -112,6 +127,11 @@ function banner(url: string, config: Config, workspaces: string[], seeded: Seede
       `  ${seeded.firstKey.key}`,
       '',
       `MCP endpoint: ${config.publicUrl}/mcp  (header "Authorization: Bearer <key>")`,
+      '',
+      `Admin pages: sign in as ${seeded.loginLink.member} with this one-time link (15 minutes, works once):`,
+      '',
+      `  ${seeded.loginLink.url}`,
+      '',
     );
   }
   lines.push(
@@ -122,6 +142,7 @@ function banner(url: string, config: Config, workspaces: string[], seeded: Seede
     '  npx taskgate keys create --workspace demo --name cursor-work-laptop --env development --client cursor',
     '                                           one key per assistant and machine, with its client config',
     '  npx taskgate init --workspace acme --owner you@example.com   create your own workspace',
+    `  npx taskgate members login-link --workspace <slug> --email <email>   sign in to ${config.publicUrl}/login`,
     '  Press Ctrl+C to stop.',
   );
   return lines.join('\n');

@@ -11,6 +11,7 @@ import { createApiKeyRepository } from './keys-audit.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
+import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 
@@ -27,6 +28,8 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind): Repositor
     pendingActions: createPendingActionRepository(db),
     writeUsage: createWriteUsageRepository(db),
     policies: createPolicyRepository(db),
+    sessions: createSessionRepository(db),
+    signIn: createSignInRepository(db),
   };
 }
 

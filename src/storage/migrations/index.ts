@@ -8,6 +8,7 @@ import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { keysAndAudit } from './0002-keys-and-audit.js';
 import { workspacePolicy } from './0003-workspace-policy.js';
+import { memberSignIn } from './0004-member-sign-in.js';
 import { pendingActions } from './0005-pending-actions.js';
 import { auditChain } from './0006-audit-chain.js';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-workspace-policy': workspacePolicy,
   '0005-pending-actions': pendingActions,
   '0006-audit-chain': auditChain,
+  '0004-member-sign-in': memberSignIn,
 };
 
 export interface MigrationReport {

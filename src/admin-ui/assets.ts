@@ -1,0 +1,28 @@
+/** The one stylesheet, served from our origin so the CSP needs no 'unsafe-inline'. */
+export const STYLESHEET = `
+:root { color-scheme: light dark; --accent: #2f5fd0; --muted: #667; --error: #b3261e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; }
+header { display: flex; justify-content: space-between; align-items: center; gap: 1rem;
+  padding: .75rem 1.5rem; border-bottom: 1px solid #8884; }
+.brand { font-weight: 700; text-decoration: none; color: inherit; }
+.signout { display: flex; align-items: center; gap: .75rem; margin: 0; color: var(--muted); }
+main { max-width: 40rem; margin: 2rem auto; padding: 0 1.5rem; }
+h1 { font-size: 1.5rem; }
+form.stack { display: grid; gap: .9rem; }
+label { display: grid; gap: .25rem; font-weight: 600; }
+input { font: inherit; padding: .5rem .6rem; border: 1px solid #8888; border-radius: .35rem; }
+button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: .35rem;
+  background: var(--accent); color: #fff; cursor: pointer; }
+.error { color: var(--error); border: 1px solid currentColor; border-radius: .35rem; padding: .5rem .75rem; }
+.notice { color: var(--muted); }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dt { color: var(--muted); }
+dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #8884; vertical-align: top; }
+td.before { text-decoration: line-through; color: var(--muted); }
+.decide { display: flex; gap: 1rem; margin-top: 1.5rem; }
+button.decline { background: #8886; color: inherit; }
+pre { white-space: pre-wrap; }
+`.trimStart();

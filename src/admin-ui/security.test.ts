@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { cookieNames, loginFormToken, safeNextPath, sameOrigin } from './security.js';
+
+const ORIGIN = 'https://taskgate.example';
+
+describe('cookieNames', () => {
+  it('uses the __Host- prefix and Secure whenever the public URL is https', () => {
+    expect(cookieNames('https://taskgate.example/base')).toEqual({
+      session: '__Host-taskgate_session',
+      login: '__Host-taskgate_login',
+      secure: true,
+    });
+    expect(cookieNames('http://127.0.0.1:8787')).toEqual({
+      session: 'taskgate_session',
+      login: 'taskgate_login',
+      secure: false,
+    });
+  });
+});
+
+describe('safeNextPath', () => {
+  it('keeps a path on this site with its query', () => {
+    expect(safeNextPath('/admin/approvals/x?y=1', ORIGIN)).toBe('/admin/approvals/x?y=1');
+  });
+
+  it.each([
+    '//evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'https://evil.example',
+    'javascript:alert(1)',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    'admin',
+    '',
+    undefined,
+  ])('refuses %j (open redirect)', (next) => {
+    expect(safeNextPath(next, ORIGIN)).toBeUndefined();
+  });
+});
+
+describe('sameOrigin', () => {
+  const probe = async (headers: Record<string, string>) => {
+    const app = new Hono();
+    app.post('/', (c) => c.text(String(sameOrigin(c, ORIGIN))));
+    return (await app.request('/', { method: 'POST', headers })).text();
+  };
+
+  it('accepts our origin and refuses any other, including null', async () => {
+    expect(await probe({ origin: ORIGIN })).toBe('true');
+    expect(await probe({ origin: 'https://evil.example' })).toBe('false');
+    expect(await probe({ origin: 'null' })).toBe('false');
+    expect(await probe({ origin: 'null', 'sec-fetch-site': 'cross-site' })).toBe('false');
+    expect(await probe({ origin: 'https://taskgate.example.evil.example' })).toBe('false');
+  });
+
+  it('accepts Origin null only when the browser says same-origin (our forms under no-referrer)', async () => {
+    expect(await probe({ origin: 'null', 'sec-fetch-site': 'same-origin' })).toBe('true');
+  });
+
+  it('without Origin, refuses only what the browser marks cross-site', async () => {
+    expect(await probe({})).toBe('true');
+    expect(await probe({ 'sec-fetch-site': 'same-origin' })).toBe('true');
+    expect(await probe({ 'sec-fetch-site': 'cross-site' })).toBe('false');
+    expect(await probe({ 'sec-fetch-site': 'same-site' })).toBe('false');
+  });
+});
+
+describe('loginFormToken', () => {
+  it('depends on both the key and the nonce', () => {
+    const key = Buffer.alloc(32, 1);
+    expect(loginFormToken(key, 'a')).toBe(loginFormToken(key, 'a'));
+    expect(loginFormToken(key, 'a')).not.toBe(loginFormToken(key, 'b'));
+    expect(loginFormToken(Buffer.alloc(32, 2), 'a')).not.toBe(loginFormToken(key, 'a'));
+  });
+});

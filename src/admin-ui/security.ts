@@ -1,0 +1,81 @@
+/**
+ * SECURITY: the browser-facing defences of the admin pages. A strict CSP (no script at all,
+ * styles only from our origin, forms post only to us, never framed), cookie names that take
+ * the `__Host-` prefix whenever the public URL is https, the Origin check every POST passes,
+ * and the pre-session CSRF token of the login forms (an HMAC of a nonce cookie, so a cookie
+ * planted by a sibling site is useless without our key).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Headers every admin-ui response carries, set after the handler so nothing can drop them. */
+export function securityHeaders(): MiddlewareHandler {
+  return async function adminSecurityHeaders(c, next) {
+    await next();
+    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    c.header('Cross-Origin-Resource-Policy', 'same-origin');
+    c.header('X-Content-Type-Options', 'nosniff');
+  };
+}
+
+export interface CookieNames {
+  readonly session: string;
+  readonly login: string;
+  readonly secure: boolean;
+}
+
+/** `__Host-` (Secure, Path=/, no Domain) on https; browsers refuse Secure cookies on plain http. */
+export function cookieNames(publicUrl: string): CookieNames {
+  const secure = new URL(publicUrl).protocol === 'https:';
+  const prefix = secure ? '__Host-' : '';
+  return { session: `${prefix}taskgate_session`, login: `${prefix}taskgate_login`, secure };
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Whether a state-changing request comes from our own pages. A real Origin must be the public
+ * origin. Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even for our own
+ * forms, so `null` (or no Origin) is judged by `Sec-Fetch-Site`, which pages cannot forge:
+ * `null` needs same-origin; no Origin at all (non-browser clients, old browsers) is refused
+ * only when marked cross-site or same-site. The CSRF token is checked as well: two locks.
+ */
+export function sameOrigin(c: Context, publicOrigin: string): boolean {
+  const origin = c.req.header('origin');
+  const site = c.req.header('sec-fetch-site');
+  if (origin === 'null') return site === 'same-origin';
+  if (origin !== undefined) return origin === publicOrigin;
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+/** The login form's token for a nonce: HMAC-SHA256 under a key derived from the server secret. */
+export function loginFormToken(key: Buffer, nonce: string): string {
+  return createHmac('sha256', key).update(`login-form:${nonce}`).digest('base64url');
+}
+
+/** Derives the login-form key from the server's root secret (one purpose per derived key). */
+export function deriveLoginFormKey(rootSecret: string | Uint8Array): Buffer {
+  return createHmac('sha256', rootSecret).update('taskgate admin-ui login form v1').digest();
+}
+
+/** `next` when it is a path on this site (one leading `/`, no scheme, host or backslash). */
+export function safeNextPath(next: string | undefined, publicOrigin: string): string | undefined {
+  if (!next?.startsWith('/') || next.startsWith('//') || /[\\\s\p{Cc}]/u.test(next)) return undefined;
+  try {
+    const url = new URL(next, publicOrigin);
+    return url.origin === publicOrigin ? `${url.pathname}${url.search}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

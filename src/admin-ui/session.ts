@@ -1,0 +1,98 @@
+/**
+ * The signed-in member of an admin-ui request. `requireMember` reads the session cookie and
+ * resolves it in the database (the cookie is a bearer secret for the pages only; /mcp never
+ * reads it); `verifyCsrf` checks a form's token against that session in constant time, and
+ * the request's Origin against the public origin. Pages call both before changing anything.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Random } from '../core/index.js';
+import type { RequestOrigin, SignedIn, SignInService } from '../credentials/index.js';
+import type { Member, MemberSession, Workspace } from '../storage/index.js';
+import { type CookieNames, constantTimeEqual, sameOrigin } from './security.js';
+
+/** What every admin-ui handler can reach through `c.get('adminUi')`. */
+export interface AdminUiContext {
+  readonly signIn: SignInService;
+  readonly publicOrigin: string;
+  readonly cookies: CookieNames;
+  readonly loginFormKey: Buffer;
+  readonly random: Random;
+  readonly listWorkspaces: () => Promise<readonly Workspace[]>;
+}
+
+export interface SignedInMember {
+  readonly member: Member;
+  readonly workspace: Workspace;
+  readonly session: MemberSession;
+  /** Put it in a hidden `csrf` input of every form the page renders. */
+  readonly csrfToken: string;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    adminUi: AdminUiContext;
+    adminUiMember: SignedInMember;
+  }
+}
+
+export function adminUi(c: Context): AdminUiContext {
+  const context = c.get('adminUi');
+  // A route outside the admin-ui paths would have no session plumbing: fail closed.
+  if (!context) throw new Error('admin-ui route mounted outside /admin, /login or /logout');
+  return context;
+}
+
+export function requestOrigin(c: Context): RequestOrigin {
+  let ip: string | null = null;
+  try {
+    ip = getConnInfo(c).remote.address ?? null;
+  } catch {
+    ip = null;
+  }
+  return { ip, userAgent: c.req.header('user-agent') ?? null };
+}
+
+export function sessionToken(c: Context): string | undefined {
+  return getCookie(c, adminUi(c).cookies.session);
+}
+
+/**
+ * The signed-in member, or a redirect to `/login?next=<this page>` for the caller to return.
+ * The result is kept on the context for `verifyCsrf`.
+ */
+export async function requireMember(c: Context): Promise<SignedInMember | Response> {
+  const owned = await adminUi(c).signIn.resolveSession(sessionToken(c));
+  if (!owned) {
+    const here = new URL(c.req.url);
+    const next = c.req.method === 'GET' ? `?next=${encodeURIComponent(here.pathname + here.search)}` : '';
+    return c.redirect(`/login${next}`, 303);
+  }
+  const signedIn: SignedInMember = { ...owned, csrfToken: owned.session.csrfToken };
+  c.set('adminUiMember', signedIn);
+  return signedIn;
+}
+
+/** True only after `requireMember` succeeded, from our origin, with this session's token. */
+export function verifyCsrf(c: Context, formToken: unknown): boolean {
+  const signedIn = c.get('adminUiMember');
+  if (!signedIn || typeof formToken !== 'string') return false;
+  return sameOrigin(c, adminUi(c).publicOrigin) && constantTimeEqual(formToken, signedIn.csrfToken);
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, never a Domain; Secure on https. */
+export function setSessionCookie(c: Context, signedIn: SignedIn): void {
+  const { cookies } = adminUi(c);
+  setCookie(c, cookies.session, signedIn.token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: cookies.secure,
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  const { cookies } = adminUi(c);
+  deleteCookie(c, cookies.session, { path: '/', secure: cookies.secure, httpOnly: true, sameSite: 'Lax' });
+}
