@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Logger, pino } from 'pino';
-import { type AuditLog, createAuditLog } from './audit/index.js';
+import {
+  type AuditLog,
+  type AuditSigner,
+  CHECKPOINT_EVERY_MS,
+  type Checkpointer,
+  createAuditLog,
+  createAuditMasks,
+  createAuditSigner,
+  createCheckpointer,
+} from './audit/index.js';
 import type { Config } from './config/index.js';
 import {
   type Clock,
@@ -62,6 +71,8 @@ export interface App {
   readonly random: Random;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  readonly auditSigner: AuditSigner;
+  readonly checkpointer: Checkpointer;
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
   readonly signIn: SignInService;
@@ -80,14 +91,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const ids = createIdGenerator(clock, random);
   const store = await openStore(config.databaseUrl);
   const domain = createDomain({ store, clock, ids });
-  const audit = createAuditLog({ store, clock, ids });
+  // Without a configured secret (tests, one-off commands) the keys live as long as the process.
+  const secret = config.secretKey ?? Buffer.from(random.bytes(32)).toString('base64url');
+  const auditSigner = createAuditSigner(deriveKey(secret, 'audit-signing'));
+  const checkpointer = createCheckpointer({ store, signer: auditSigner, clock, logger });
+  const audit = createAuditLog({
+    store,
+    clock,
+    ids,
+    onWritten: (count) => checkpointer.noteEvents(count),
+    masks: createAuditMasks(secret),
+  });
   const keys = createKeyService({ store, clock, random, ids, audit });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
-  // Without a configured secret (tests, one-off commands) the keys live as long as the process.
-  const secret = config.secretKey ?? Buffer.from(random.bytes(32)).toString('base64url');
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -132,6 +151,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     version: VERSION,
     logger,
     publicUrl: config.publicUrl,
+    auditKeys: [auditSigner.publicKey],
     mcp: { endpoint, authenticate, audit, store, clock, ids },
     adminUi: {
       signIn,
@@ -160,6 +180,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     purgeTrash,
     signIn,
     memberAccounts,
+    auditSigner,
+    checkpointer,
     close,
   };
 }
@@ -178,17 +200,31 @@ export function listen(app: App): Promise<RunningServer> {
       (info) => {
         server.off('error', onError);
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        // A quiet server still signs its latest events within a minute.
+        const checkpoints = setInterval(() => void checkpointNow(app), CHECKPOINT_EVERY_MS);
+        checkpoints.unref();
         resolve({
           url: `http://${host}:${info.port}`,
-          close: () =>
-            new Promise<void>((done) => {
+          close: async () => {
+            clearInterval(checkpoints);
+            await new Promise<void>((done) => {
               server.close(() => done());
               // Idle keep-alive sockets would otherwise hold close() open for seconds.
               if ('closeAllConnections' in server) server.closeAllConnections();
-            }),
+            });
+            await checkpointNow(app);
+          },
         });
       },
     );
     server.once('error', onError);
   });
+}
+
+async function checkpointNow(app: App): Promise<void> {
+  try {
+    await app.checkpointer.checkpointAll();
+  } catch (error) {
+    app.logger.error({ err: error }, 'audit checkpoint failed');
+  }
 }

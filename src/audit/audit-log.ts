@@ -9,7 +9,7 @@
  */
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { AuditEvent, Repositories, Store } from '../storage/index.js';
-import { sanitizeForAudit } from './sanitize.js';
+import { type Mask, maskSecretShapes, redact, sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
   Pick<AuditEvent, 'action' | 'outcome'>;
@@ -28,37 +28,49 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenerator }): AuditLog {
+export function createAuditLog(deps: {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Told how many events were written (checkpoints follow the count). */
+  onWritten?: (count: number) => void;
+  /** What replaces a secret in a workspace's events (an HMAC); plain redaction without it. */
+  masks?: (workspaceId: string | null) => Mask;
+}): AuditLog {
   const { store } = deps;
   let queue: Pending[] = [];
   let scheduled = false;
 
-  const build = (draft: AuditDraft): AuditEvent => ({
-    id: deps.ids('auditEvent'),
-    occurredAt: deps.clock.now().toISOString(),
-    workspaceId: draft.workspaceId ?? null,
-    action: draft.action,
-    tool: draft.tool ?? null,
-    outcome: draft.outcome,
-    errorCode: draft.errorCode ?? null,
-    memberId: draft.memberId ?? null,
-    credentialId: draft.credentialId ?? null,
-    credentialName: draft.credentialName ?? null,
-    environment: draft.environment ?? null,
-    params: draft.params === undefined ? null : sanitizeForAudit(draft.params),
-    result: draft.result === undefined ? null : sanitizeForAudit(draft.result),
-    ip: draft.ip ?? null,
-    userAgent: draft.userAgent ? (sanitizeForAudit(draft.userAgent) as string) : null,
-    clientName: draft.clientName ?? null,
-    clientVersion: draft.clientVersion ?? null,
-    requestId: draft.requestId ?? null,
-    durationMs: draft.durationMs ?? null,
-    detail: draft.detail === undefined ? null : sanitizeForAudit(draft.detail),
-    // Kept whole (not truncated): a revert needs the exact before state.
-    changes: draft.changes ?? null,
-    reason: draft.reason ? (sanitizeForAudit(draft.reason) as string) : null,
-    confirmation: draft.confirmation ?? null,
-  });
+  const build = (draft: AuditDraft): AuditEvent => {
+    const mask = deps.masks?.(draft.workspaceId ?? null) ?? redact;
+    const clean = (value: unknown) => sanitizeForAudit(value, mask);
+    return {
+      id: deps.ids('auditEvent'),
+      occurredAt: deps.clock.now().toISOString(),
+      workspaceId: draft.workspaceId ?? null,
+      action: draft.action,
+      tool: draft.tool ?? null,
+      outcome: draft.outcome,
+      errorCode: draft.errorCode ?? null,
+      memberId: draft.memberId ?? null,
+      credentialId: draft.credentialId ?? null,
+      credentialName: draft.credentialName ?? null,
+      environment: draft.environment ?? null,
+      params: draft.params === undefined ? null : clean(draft.params),
+      result: draft.result === undefined ? null : clean(draft.result),
+      ip: draft.ip ?? null,
+      userAgent: draft.userAgent ? (clean(draft.userAgent) as string) : null,
+      clientName: draft.clientName ?? null,
+      clientVersion: draft.clientVersion ?? null,
+      requestId: draft.requestId ?? null,
+      durationMs: draft.durationMs ?? null,
+      detail: draft.detail === undefined ? null : clean(draft.detail),
+      // Not truncated: a revert needs the exact before state. Secrets are still masked.
+      changes: draft.changes ? maskSecretShapes(draft.changes, mask) : null,
+      reason: draft.reason ? (clean(draft.reason) as string) : null,
+      confirmation: draft.confirmation ?? null,
+    };
+  };
 
   async function flush(): Promise<void> {
     const batch = queue.slice(0, MAX_AUDIT_BATCH);
@@ -70,6 +82,7 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
         if (error) pending.reject(error);
         else pending.resolve(pending.event);
       });
+      deps.onWritten?.(results.filter((error) => error === null).length);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }
@@ -81,6 +94,7 @@ export function createAuditLog(deps: { store: Store; clock: Clock; ids: IdGenera
     async record(repos, draft) {
       const event = build(draft);
       const { seq, hash } = await repos.audit.insert(event);
+      deps.onWritten?.(1);
       return { ...event, seq, hash };
     },
     append(draft) {

@@ -1,3 +1,13 @@
 /** Audit: the event writer and the sanitizer that keeps secrets out of it. */
+
+export { createAuditMasks, HMAC_PREFIX } from './audit-hmac.js';
 export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
-export { REDACTED, redactText, sanitizeForAudit } from './sanitize.js';
+export {
+  CHECKPOINT_EVERY_EVENTS,
+  CHECKPOINT_EVERY_MS,
+  type Checkpointer,
+  createCheckpointer,
+} from './checkpoints.js';
+export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
+export { type AuditPublicKey, type AuditSigner, createAuditSigner } from './signer.js';
+export { type ChainProblem, DAMAGE_KINDS, type Damage, type VerifyReport, verifyAudit } from './verify.js';

@@ -2,9 +2,14 @@
 import { type App, createApp, createLogger } from '../app.js';
 import { type Config, type ConfigFlags, loadConfig } from '../config/index.js';
 import type { CliIo, CommonOptions } from './io.js';
+import { ensureSecretKey } from './secret-key.js';
 
+/**
+ * Every command runs with the instance secret (read or created in the data dir), so what a
+ * command writes to the audit log is masked and signed exactly as the server would.
+ */
 export function configFor(io: CliIo, options: CommonOptions, flags: ConfigFlags = {}): Config {
-  return loadConfig({ env: io.env, flags: { databaseUrl: options.db, ...flags } });
+  return ensureSecretKey(loadConfig({ env: io.env, flags: { databaseUrl: options.db, ...flags } }));
 }
 
 /** Opens the app (migrating the database), runs `work`, and always closes it. */

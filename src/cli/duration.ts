@@ -35,8 +35,17 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z
 
 /** `--until`: a duration from `now` (`2h`, `3d`) or an ISO-8601 time with an offset. */
 export function untilFlag(field: string, text: string, now: Date): Date {
+  return timeFlag(field, text, now, 1);
+}
+
+/** `--since`, `--before`: a duration ago (`2h` = two hours ago) or an ISO-8601 time. */
+export function agoFlag(field: string, text: string, now: Date): Date {
+  return timeFlag(field, text, now, -1);
+}
+
+function timeFlag(field: string, text: string, now: Date, direction: 1 | -1): Date {
   const duration = parseDuration(text);
-  if (duration.ok) return new Date(now.getTime() + duration.value);
+  if (duration.ok) return new Date(now.getTime() + direction * duration.value);
   const issue: FieldIssue = {
     field,
     message: 'must be a duration like 2h or 3d, or an ISO time like 2026-11-03T18:00:00Z',

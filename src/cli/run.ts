@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
+import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   registerKeys(program, io);
   registerScan(program, io);
   registerConnect(program, io);
+  registerAuditIntegrity(program, io);
   registerPolicy(program, io);
   registerTrash(program, io);
   registerMembers(program, io);

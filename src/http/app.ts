@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { type AdminUiDeps, mountAdminUi } from '../admin-ui/index.js';
+import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { toHttpError } from './to-http-error.js';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   readonly version: string;
   readonly logger: Logger;
   readonly publicUrl: string;
+  /** Public keys of the audit checkpoint signer, published under /.well-known. */
+  readonly auditKeys: readonly AuditPublicKey[];
   readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger'>;
   /** The sign-in and admin pages; left out, only the machine endpoints are served. */
   readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
@@ -47,7 +50,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }
   });
 
-  mountWellKnown(app, publicUrl);
+  mountWellKnown(app, publicUrl, deps.auditKeys);
   mountMcp(app, { ...deps.mcp, publicUrl, logger });
   if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
 

@@ -3,13 +3,14 @@
  * (§3.1) and the root fallback. `resource` is the public MCP URL exactly as clients use it.
  */
 import type { Hono } from 'hono';
+import type { AuditPublicKey } from '../audit/index.js';
 import { SCOPES } from '../credentials/index.js';
 
 export function protectedResourceMetadataUrl(publicUrl: string): string {
   return `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
 }
 
-export function mountWellKnown(app: Hono, publicUrl: string): void {
+export function mountWellKnown(app: Hono, publicUrl: string, auditKeys: readonly AuditPublicKey[]): void {
   const metadata = {
     resource: `${publicUrl}/mcp`,
     resource_name: 'Taskgate',
@@ -19,4 +20,6 @@ export function mountWellKnown(app: Hono, publicUrl: string): void {
   const serve = () => Response.json(metadata);
   app.get('/.well-known/oauth-protected-resource/mcp', serve);
   app.get('/.well-known/oauth-protected-resource', serve);
+  // The key that signs audit checkpoints, so anyone can check an exported log offline.
+  app.get('/.well-known/taskgate-audit-keys', () => Response.json({ keys: auditKeys }));
 }

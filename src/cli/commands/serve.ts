@@ -10,7 +10,6 @@ import { loginLinkUrl } from '../../credentials/index.js';
 import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
-import { ensureSecretKey } from '../secret-key.js';
 
 interface ServeOptions extends CommonOptions {
   readonly port?: string;
@@ -72,9 +71,7 @@ export function registerServe(program: Command, io: CliIo): void {
 }
 
 function serverConfig(io: CliIo, options: ServeOptions): Config {
-  return ensureSecretKey(
-    configFor(io, options, { port: options.port, host: options.host, publicUrl: options.publicUrl }),
-  );
+  return configFor(io, options, { port: options.port, host: options.host, publicUrl: options.publicUrl });
 }
 
 async function runServer(

@@ -1,0 +1,65 @@
+/**
+ * The Ed25519 key that signs audit checkpoints, derived from the instance secret (so every
+ * instance signs with the same key and no key file has to be shared). The public half is
+ * published as a JWK at /.well-known/taskgate-audit-keys and by `taskgate audit keys`.
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { canonicalJson } from '../core/index.js';
+import type { ChainHead } from '../storage/index.js';
+
+// PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410).
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+export interface AuditPublicKey {
+  readonly kty: 'OKP';
+  readonly crv: 'Ed25519';
+  readonly x: string;
+  readonly kid: string;
+  readonly alg: 'EdDSA';
+  readonly use: 'sig';
+}
+
+export interface CheckpointClaim extends ChainHead {
+  readonly at: string;
+}
+
+export interface AuditSigner {
+  readonly keyId: string;
+  readonly publicKey: AuditPublicKey;
+  sign(claim: CheckpointClaim): string;
+  verify(claim: CheckpointClaim, keyId: string, signature: string): boolean;
+}
+
+/** What a checkpoint signature covers: chain, sequence, hash, time and the signing key. */
+export const checkpointPayload = (claim: CheckpointClaim, keyId: string) =>
+  Buffer.from(canonicalJson({ chain: claim.chain, seq: claim.seq, hash: claim.hash, at: claim.at, keyId }));
+
+export function createAuditSigner(seed: Buffer): AuditSigner {
+  if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
+  const privateKey: KeyObject = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const publicKey = createPublicKey(privateKey);
+  const x = publicKey.export({ format: 'jwk' }).x as string;
+  const keyId = createHash('sha256').update(Buffer.from(x, 'base64url')).digest('hex').slice(0, 16);
+  return {
+    keyId,
+    publicKey: { kty: 'OKP', crv: 'Ed25519', x, kid: keyId, alg: 'EdDSA', use: 'sig' },
+    sign: (claim) => sign(null, checkpointPayload(claim, keyId), privateKey).toString('base64url'),
+    verify(claim, signedBy, signature) {
+      if (signedBy !== keyId) return false;
+      try {
+        return verify(
+          null,
+          checkpointPayload(claim, signedBy),
+          publicKey,
+          Buffer.from(signature, 'base64url'),
+        );
+      } catch {
+        return false;
+      }
+    },
+  };
+}

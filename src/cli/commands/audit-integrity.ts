@@ -1,0 +1,143 @@
+/**
+ * `taskgate audit verify|keys|hash|prune`: the tamper evidence of the audit log from the
+ * command line. `verify` exits 1 naming the first bad sequence number of each damaged chain
+ * and the kind of damage; `prune` removes old events only up to a signed checkpoint, so what
+ * remains still verifies.
+ */
+import type { Command } from 'commander';
+import type { App } from '../../app.js';
+import { createAuditMasks, type VerifyReport, verifyAudit } from '../../audit/index.js';
+import { AppError } from '../../core/index.js';
+import { chainOf, GLOBAL_CHAIN, type Workspace } from '../../storage/index.js';
+import { configFor, withApp } from '../context.js';
+import { agoFlag } from '../duration.js';
+import { type CliIo, type CommonOptions, printResult } from '../io.js';
+
+interface WorkspaceOption extends CommonOptions {
+  readonly workspace?: string;
+}
+
+async function findWorkspace(app: App, slug: string): Promise<Workspace> {
+  const workspace = await app.store.workspaces.findBySlug(slug);
+  if (!workspace) throw new AppError('invalid_input', `workspace: ${slug} not found`);
+  return workspace;
+}
+
+/** The given workspace, or the only one there is. */
+async function oneWorkspace(app: App, slug: string | undefined): Promise<Workspace> {
+  if (slug) return findWorkspace(app, slug);
+  const all = await app.store.workspaces.list();
+  if (all.length !== 1) throw new AppError('invalid_input', 'workspace: name one with --workspace');
+  return all[0]!;
+}
+
+function verifySummary(report: VerifyReport, names: Map<string, string>): string {
+  const counts = `${report.events} events, ${report.checkpoints} checkpoints`;
+  if (report.ok) return `${counts}, chain intact`;
+  const lines = report.problems.map(
+    (p) => `chain ${names.get(p.chain) ?? p.chain}: first bad event ${p.seq}: ${p.kind} (${p.detail})`,
+  );
+  return [`${counts}, chain BROKEN`, ...lines].join('\n');
+}
+
+export function registerAuditIntegrity(program: Command, io: CliIo): void {
+  const audit =
+    program.commands.find((command) => command.name() === 'audit') ??
+    program.command('audit').description('the audit log: verify, query, export');
+  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
+    withApp(io, configFor(io, options), work);
+
+  audit
+    .command('verify')
+    .description('recompute every hash chain and check every signed checkpoint')
+    .option('--workspace <slug>', 'only this workspace')
+    .action((options: WorkspaceOption) =>
+      run(options, async (app) => {
+        const workspaces = await app.store.workspaces.list();
+        const names = new Map<string, string>([
+          [GLOBAL_CHAIN, '(no workspace)'],
+          ...workspaces.map((w) => [w.id, w.slug] as [string, string]),
+        ]);
+        const chain = options.workspace
+          ? chainOf((await findWorkspace(app, options.workspace)).id)
+          : undefined;
+        const report = await verifyAudit(app.store, app.auditSigner, chain ? { chain } : {});
+        const problems = report.problems.map((p) => ({ ...p, workspace: names.get(p.chain) ?? null }));
+        printResult(io, options, { ...report, problems }, verifySummary(report, names));
+        if (!report.ok) {
+          throw new AppError('conflict', 'the audit log does not verify', { detail: { reported: true } });
+        }
+      }),
+    );
+
+  audit
+    .command('keys')
+    .description('print the public key that signs audit checkpoints (JWK)')
+    .action((options: CommonOptions) =>
+      run(options, async (app) => {
+        const key = app.auditSigner.publicKey;
+        printResult(io, options, { keys: [key] }, `${key.kid} Ed25519 ${key.x}`);
+      }),
+    );
+
+  audit
+    .command('hash <value>')
+    .description('the HMAC that stands for <value> in the audit log, to search for it')
+    .option('--workspace <slug>', 'the workspace whose audit key to use')
+    .action((value: string, options: WorkspaceOption) =>
+      run(options, async (app) => {
+        const workspace = await oneWorkspace(app, options.workspace);
+        const hmac = createAuditMasks(app.config.secretKey!)(workspace.id)(value);
+        printResult(io, options, { workspace: workspace.slug, hmac }, hmac);
+      }),
+    );
+
+  audit
+    .command('prune')
+    .description('delete events older than a time, up to the last signed checkpoint before it')
+    .requiredOption('--before <time>', 'ISO time, or a duration ago like 365d')
+    .option('--workspace <slug>', 'only this workspace')
+    .action((options: WorkspaceOption & { before: string }) =>
+      run(options, async (app) => {
+        const before = agoFlag('before', options.before, app.clock.now()).toISOString();
+        // Pin the current heads first: the oldest kept event must sit right after a checkpoint.
+        await app.checkpointer.checkpointAll();
+        const only = options.workspace
+          ? chainOf((await findWorkspace(app, options.workspace)).id)
+          : undefined;
+        const pruned: { chain: string; throughSeq: number; count: number }[] = [];
+        for (const head of await app.store.audit.heads(only)) {
+          const throughSeq = await lastCheckpointBefore(app, head.chain, before);
+          if (throughSeq === 0) continue;
+          const count = await app.store.transaction(async (repos) => {
+            const removed = await repos.audit.prune(head.chain, throughSeq);
+            await app.audit.record(repos, {
+              action: 'audit.pruned',
+              outcome: 'ok',
+              workspaceId: head.chain === GLOBAL_CHAIN ? null : head.chain,
+              detail: { before, throughSeq, removed },
+            });
+            return removed;
+          });
+          pruned.push({ chain: head.chain, throughSeq, count });
+        }
+        const total = pruned.reduce((sum, p) => sum + p.count, 0);
+        printResult(
+          io,
+          options,
+          { before, pruned },
+          `Pruned ${total} event(s) older than ${before}; checkpoints kept.`,
+        );
+      }),
+    );
+}
+
+/** The newest checkpoint whose event happened before `before` (0 when there is none). */
+async function lastCheckpointBefore(app: App, chain: string, before: string): Promise<number> {
+  const checkpoints = (await app.store.audit.checkpoints(chain)).sort((a, b) => b.seq - a.seq);
+  for (const cp of checkpoints) {
+    const [event] = await app.store.audit.chainRows(chain, cp.seq - 1, 1);
+    if (event && event.seq === cp.seq && event.occurred_at < before) return cp.seq;
+  }
+  return 0;
+}
