@@ -1,3 +1,28 @@
 /** Audit: the event writer and the sanitizer that keeps secrets out of it. */
 export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
+export {
+  changesOf,
+  INCIDENT_CONTAINED,
+  INCIDENT_REVERTED,
+  type IncidentScope,
+  type KeyChange,
+  listKeyEvents,
+  snapshotDiff,
+} from './incident-events.js';
+export {
+  createIncidentReporter,
+  type IncidentReport,
+  type IncidentReporter,
+  keysNamed,
+  summarizeIncident,
+} from './incident-report.js';
+export {
+  createIncidentRevert,
+  type IncidentRevert,
+  type IncidentRevertDeps,
+  type RevertRun,
+  type RevertStep,
+  type StepStatus,
+} from './incident-revert.js';
+export type { RevertAction } from './revert-chain.js';
 export { REDACTED, redactText, sanitizeForAudit } from './sanitize.js';

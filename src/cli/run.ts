@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
 import { registerConnect } from './commands/connect.js';
+import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
   registerConnect(program, io);
   registerPolicy(program, io);
   registerTrash(program, io);
+  registerIncident(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);
