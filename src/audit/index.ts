@@ -8,6 +8,31 @@ export {
   type Checkpointer,
   createCheckpointer,
 } from './checkpoints.js';
+export {
+  changesOf,
+  INCIDENT_CONTAINED,
+  INCIDENT_REVERTED,
+  type IncidentScope,
+  type KeyChange,
+  listKeyEvents,
+  snapshotDiff,
+} from './incident-events.js';
+export {
+  createIncidentReporter,
+  type IncidentReport,
+  type IncidentReporter,
+  keysNamed,
+  summarizeIncident,
+} from './incident-report.js';
+export {
+  createIncidentRevert,
+  type IncidentRevert,
+  type IncidentRevertDeps,
+  type RevertRun,
+  type RevertStep,
+  type StepStatus,
+} from './incident-revert.js';
+export type { RevertAction } from './revert-chain.js';
 export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
 export { type AuditPublicKey, type AuditSigner, createAuditSigner } from './signer.js';
 export { type ChainProblem, DAMAGE_KINDS, type Damage, type VerifyReport, verifyAudit } from './verify.js';

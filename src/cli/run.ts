@@ -7,6 +7,7 @@ import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerConnect } from './commands/connect.js';
+import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMembers } from './commands/members.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerPolicy(program, io);
   registerTrash(program, io);
   registerMembers(program, io);
+  registerIncident(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

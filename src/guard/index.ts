@@ -2,6 +2,14 @@
 export { type CallContext, toActor } from './call-context.js';
 export { TOKEN_PREFIX } from './confirmation-token.js';
 export {
+  type ContainedKey,
+  type ContainResult,
+  createIncidentContain,
+  type IncidentContain,
+  type IncidentContainDeps,
+  keysToRevoke,
+} from './incident-contain.js';
+export {
   type ActionService,
   type ConfirmResult,
   createActionService,

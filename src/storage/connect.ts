@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DatabaseIntrospector,
   type Driver,
   Kysely,
   PostgresDialect,
@@ -71,7 +72,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     else await sql`select 1`.execute(db);
@@ -126,4 +127,37 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+/**
+ * kysely's migrator asks the introspector for every table of the database to see whether
+ * its own tables exist. Postgres's introspector reads all schemas, and fails outright when
+ * another schema is dropped while it reads (another deployment or test run in the same
+ * database). Ours lists only the tables of the connection's own schema, which is all the
+ * migrator needs.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  // biome-ignore lint/suspicious/noExplicitAny: the dialect interface's own signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return {
+      async getSchemas() {
+        const rows = await sql<{ name: string }>`select current_schema() as name`.execute(db);
+        return rows.rows;
+      },
+      async getTables() {
+        const rows = await sql<{ name: string; schema: string; type: string }>`
+          select table_name as name, table_schema as schema, table_type as type
+          from information_schema.tables where table_schema = current_schema()`.execute(db);
+        return rows.rows.map((r) => ({
+          name: r.name,
+          schema: r.schema,
+          isView: r.type === 'VIEW',
+          columns: [],
+        }));
+      },
+      async getMetadata() {
+        return { tables: await this.getTables() };
+      },
+    };
+  }
 }

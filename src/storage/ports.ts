@@ -171,6 +171,8 @@ export interface ApiKeyRepository {
   flag(workspaceId: string, id: string, flag: { at: string; reason: string }): Promise<void>;
   /** Distinct environments of the workspaces this database serves. */
   servedEnvironments(): Promise<string[]>;
+  /** Makes the key dry-run-only (incident containment) if it is not yet; returns whether it did. */
+  restrictToDryRun(workspaceId: string, id: string): Promise<boolean>;
 }
 
 export interface AuditQuery {

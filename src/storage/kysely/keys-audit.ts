@@ -176,5 +176,15 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
       const rows = await db.selectFrom('workspaces').select('environment').distinct().execute();
       return rows.map((r) => r.environment).sort();
     },
+    async restrictToDryRun(workspaceId, id) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ dry_run_only: 1 })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('dry_run_only', '=', 0)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
   };
 }

@@ -1,0 +1,192 @@
+/**
+ * `incident contain`: stops a leaked key and limits what its member's other credentials can
+ * still change, in one transaction with its audit events:
+ * 1. every key that carries the name (its rotation predecessor in grace and its successor
+ *    included, and anything linked to them by rotation) is revoked — dead on the next request;
+ * 2. the member's other live keys become dry-run-only and are flagged for review: they still
+ *    read, their writes only preview, until an owner replaces them with fresh keys;
+ * 3. pending confirmations asked by any of those keys are cancelled, so nobody approves a
+ *    queued write of the attacker's afterwards.
+ * SECURITY: a workspace freeze would also stop every other member; this stops only the one
+ * whose credential leaked. Running it twice changes nothing more.
+ */
+
+import type { AuditLog } from '../audit/index.js';
+import { INCIDENT_CONTAINED } from '../audit/index.js';
+import { AppError, type Clock } from '../core/index.js';
+import type { ApiKeyRecord, Repositories, Store, Workspace } from '../storage/index.js';
+
+export interface IncidentContainDeps {
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+export interface ContainedKey {
+  readonly id: string;
+  readonly name: string;
+  readonly display: string;
+  readonly memberId: string;
+}
+
+export interface ContainResult {
+  readonly keyName: string;
+  /** Keys revoked by this run. */
+  readonly revoked: readonly ContainedKey[];
+  /** Keys of the name that were revoked already. */
+  readonly alreadyRevoked: readonly ContainedKey[];
+  /** The member's other keys, made dry-run-only by this run. */
+  readonly restricted: readonly ContainedKey[];
+  /** The member's other keys that were dry-run-only already. */
+  readonly alreadyRestricted: readonly ContainedKey[];
+  readonly cancelledActions: readonly {
+    readonly id: string;
+    readonly tool: string;
+    readonly credentialId: string;
+  }[];
+  readonly members: readonly { readonly id: string; readonly email: string }[];
+}
+
+const view = (k: ApiKeyRecord): ContainedKey => ({
+  id: k.id,
+  name: k.name,
+  display: `${k.prefix}…${k.last4}`,
+  memberId: k.memberId,
+});
+
+/** The keys of the name plus every key linked to one of them by rotation, transitively. */
+export function keysToRevoke(all: readonly ApiKeyRecord[], name: string): ApiKeyRecord[] {
+  const ids = new Set(all.filter((k) => k.name === name).map((k) => k.id));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const k of all) {
+      const links = [k.replaces, k.replacedBy].filter((id): id is string => id !== null);
+      const group = [k.id, ...links];
+      if (group.some((id) => ids.has(id)) && group.some((id) => !ids.has(id))) {
+        for (const id of group) ids.add(id);
+        grew = true;
+      }
+    }
+  }
+  return all.filter((k) => ids.has(k.id));
+}
+
+/** A key that could still authenticate at `at`: not revoked, not expired, not rotated out. */
+function alive(k: ApiKeyRecord, at: string): boolean {
+  if (k.revokedAt !== null || k.expiresAt <= at) return false;
+  return k.replacedBy === null || (k.graceUntil !== null && k.graceUntil > at);
+}
+
+export function createIncidentContain(deps: IncidentContainDeps) {
+  const { store, audit, clock } = deps;
+
+  const keyEvent = (
+    repos: Repositories,
+    workspace: Workspace,
+    key: ApiKeyRecord,
+    action: string,
+    detail: unknown,
+  ) =>
+    audit.record(repos, {
+      action,
+      outcome: 'ok',
+      workspaceId: workspace.id,
+      credentialId: key.id,
+      credentialName: key.name,
+      environment: key.environment,
+      detail,
+    });
+
+  async function cancelPending(
+    repos: Repositories,
+    workspace: Workspace,
+    keys: ReadonlyMap<string, ApiKeyRecord>,
+    at: string,
+  ) {
+    const cancelled: { id: string; tool: string; credentialId: string }[] = [];
+    for (const action of await repos.pendingActions.listPending(workspace.id, at)) {
+      const key = keys.get(action.credentialId);
+      if (!key) continue;
+      const moved = await repos.pendingActions.transition(workspace.id, action.id, 'pending', {
+        status: 'cancelled',
+        at,
+        by: null,
+      });
+      if (!moved) continue;
+      await audit.record(repos, {
+        action: 'confirmation.cancelled',
+        outcome: 'ok',
+        workspaceId: workspace.id,
+        memberId: action.memberId,
+        credentialId: key.id,
+        credentialName: key.name,
+        environment: key.environment,
+        tool: action.tool,
+        confirmation: action.id,
+        detail: { reason: 'incident containment' },
+      });
+      cancelled.push({ id: action.id, tool: action.tool, credentialId: key.id });
+    }
+    return cancelled;
+  }
+
+  return async function contain(workspace: Workspace, keyName: string): Promise<ContainResult> {
+    return store.transaction(async (repos) => {
+      const at = clock.now().toISOString();
+      const all = await repos.apiKeys.list(workspace.id);
+      const named = keysToRevoke(all, keyName);
+      if (named.length === 0)
+        throw new AppError('not_found', `no key named ${keyName} in workspace ${workspace.slug}`);
+      const reason = `incident containment of ${keyName}`;
+      const revoked: ApiKeyRecord[] = [];
+      for (const key of named) {
+        if (!(await repos.apiKeys.revoke(workspace.id, key.id, at))) continue;
+        await keyEvent(repos, workspace, key, 'key.revoked', { by: INCIDENT_CONTAINED });
+        revoked.push(key);
+      }
+      const memberIds = new Set(named.map((k) => k.memberId));
+      const namedIds = new Set(named.map((k) => k.id));
+      const others = all.filter((k) => memberIds.has(k.memberId) && !namedIds.has(k.id) && alive(k, at));
+      const restricted: ApiKeyRecord[] = [];
+      for (const key of others) {
+        await repos.apiKeys.flag(workspace.id, key.id, { at, reason });
+        if (!(await repos.apiKeys.restrictToDryRun(workspace.id, key.id))) continue;
+        await keyEvent(repos, workspace, key, 'key.restricted', { dryRunOnly: true, reason });
+        restricted.push(key);
+      }
+      const watched = new Map([...named, ...others].map((k) => [k.id, k]));
+      const cancelledActions = await cancelPending(repos, workspace, watched, at);
+      const members = [];
+      for (const id of memberIds) {
+        const member = await repos.members.findById(workspace.id, id);
+        members.push({ id, email: member?.email ?? id });
+      }
+      const result: ContainResult = {
+        keyName,
+        revoked: revoked.map(view),
+        alreadyRevoked: named.filter((k) => !revoked.includes(k)).map(view),
+        restricted: restricted.map(view),
+        alreadyRestricted: others.filter((k) => !restricted.includes(k)).map(view),
+        cancelledActions,
+        members,
+      };
+      await audit.record(repos, {
+        action: INCIDENT_CONTAINED,
+        outcome: 'ok',
+        workspaceId: workspace.id,
+        credentialId: named.at(-1)!.id,
+        credentialName: keyName,
+        environment: workspace.environment,
+        detail: {
+          revoked: result.revoked.map((k) => k.id),
+          restricted: result.restricted.map((k) => k.id),
+          cancelledActions: cancelledActions.map((a) => a.id),
+          members: result.members.map((m) => m.email),
+        },
+      });
+      return result;
+    });
+  };
+}
+
+export type IncidentContain = ReturnType<typeof createIncidentContain>;
