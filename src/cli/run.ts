@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
+import { registerAuditRead } from './commands/audit-read.js';
 import { registerConnect } from './commands/connect.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
@@ -33,6 +34,8 @@ export function buildProgram(io: CliIo): Command {
   registerConnect(program, io);
   registerPolicy(program, io);
   registerTrash(program, io);
+  // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
+  registerAuditRead(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

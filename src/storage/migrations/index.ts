@@ -2,19 +2,21 @@
  * Versioned migrations, kept in code (not read from a folder) so that the built `dist/`
  * carries them. Names sort in order of application; never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, PostgresAdapter, sql } from 'kysely';
 import { AppError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
 import { keysAndAudit } from './0002-keys-and-audit.js';
 import { workspacePolicy } from './0003-workspace-policy.js';
 import { pendingActions } from './0005-pending-actions.js';
+import { auditIndexes } from './0007-audit-indexes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-keys-and-audit': keysAndAudit,
   '0005-pending-actions': pendingActions,
   '0003-workspace-policy': workspacePolicy,
+  '0007-audit-indexes': auditIndexes,
 };
 
 export interface MigrationReport {
@@ -22,7 +24,11 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
+    ...(await migrationSchema(db)),
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -31,4 +37,15 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   return {
     applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
   };
+}
+
+/**
+ * On PostgreSQL, kysely looks for its migration tables in every schema it can see unless it
+ * is told which one: with a second Taskgate schema in the database (`?schema=`, parallel
+ * tests) it would find that one's tables, skip creating its own and fail. Pin the current one.
+ */
+async function migrationSchema(db: Kysely<Database>): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {};
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ? { migrationTableSchema: rows[0].schema } : {};
 }
