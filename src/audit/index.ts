@@ -3,11 +3,30 @@
 export { createAuditMasks, HMAC_PREFIX } from './audit-hmac.js';
 export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
 export {
+  AUDIT_EXPORT_PAGE_SIZE,
+  AUDIT_QUERY_DEFAULT_LIMIT,
+  AUDIT_QUERY_MAX_LIMIT,
+  type AuditExport,
+  type AuditFilterInput,
+  type AuditPage,
+  type AuditPageInput,
+  type AuditReader,
+  createAuditReader,
+} from './audit-reader.js';
+export {
   CHECKPOINT_EVERY_EVENTS,
   CHECKPOINT_EVERY_MS,
   type Checkpointer,
   createCheckpointer,
 } from './checkpoints.js';
+export { csvCell, csvRow, defuseFormula } from './csv.js';
+export {
+  AUDIT_EXPORT_FORMATS,
+  type AuditEncoder,
+  type AuditExportFormat,
+  CSV_COLUMNS,
+  createAuditEncoder,
+} from './export-format.js';
 export {
   changesOf,
   INCIDENT_CONTAINED,
@@ -32,6 +51,14 @@ export {
   type RevertStep,
   type StepStatus,
 } from './incident-revert.js';
+export {
+  OCSF_SCHEMA_VERSION,
+  type OcsfContext,
+  type OcsfEvent,
+  ocsfActivityOf,
+  ocsfClassOf,
+  toOcsf,
+} from './ocsf.js';
 export type { RevertAction } from './revert-chain.js';
 export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
 export { type AuditPublicKey, type AuditSigner, createAuditSigner } from './signer.js';

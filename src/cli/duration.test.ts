@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/index.js';
-import { durationFlag, parseDuration, untilFlag } from './duration.js';
+import { durationFlag, parseDuration, pastTimeFlag, untilFlag } from './duration.js';
 
 const NOW = new Date('2026-11-02T09:00:00.000Z');
 
@@ -50,5 +50,19 @@ describe('untilFlag', () => {
     expect(() => untilFlag('until', '2026-13-45', NOW)).toThrow(/until: must be a duration/);
     expect(() => untilFlag('until', '2026-02-30T10:00:00Z', NOW)).toThrow(/until: must be a duration/);
     expect(() => untilFlag('until', 'tomorrow', NOW)).toThrow(/until: must be a duration/);
+  });
+});
+
+describe('pastTimeFlag', () => {
+  it('reads a duration as that long ago and an ISO time as written', () => {
+    expect(pastTimeFlag('since', '2h', NOW).toISOString()).toBe('2026-11-02T07:00:00.000Z');
+    expect(pastTimeFlag('since', '7d', NOW).toISOString()).toBe('2026-10-26T09:00:00.000Z');
+    expect(pastTimeFlag('since', '2026-11-01T10:00:00-02:00', NOW).toISOString()).toBe(
+      '2026-11-01T12:00:00.000Z',
+    );
+  });
+
+  it('names the flag when the time is neither', () => {
+    expect(() => pastTimeFlag('since', 'last week', NOW)).toThrow(/since: must be a duration/);
   });
 });

@@ -59,3 +59,13 @@ function timeFlag(field: string, text: string, now: Date, direction: 1 | -1): Da
   if (day.toISOString().slice(0, 10) !== trimmed.slice(0, 10)) throw invalidInput([issue]);
   return at;
 }
+
+/**
+ * `--since`/`--until` of a look back (audit queries): a duration means that long before
+ * `now` (`7d` = a week ago); an ISO-8601 time with an offset is taken as written.
+ */
+export function pastTimeFlag(field: string, text: string, now: Date): Date {
+  const duration = parseDuration(text);
+  if (duration.ok) return new Date(now.getTime() - duration.value);
+  return untilFlag(field, text, now);
+}

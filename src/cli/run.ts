@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
+import { registerAuditRead } from './commands/audit-read.js';
 import { registerConnect } from './commands/connect.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
@@ -39,6 +40,8 @@ export function buildProgram(io: CliIo): Command {
   registerTrash(program, io);
   registerMembers(program, io);
   registerIncident(program, io);
+  // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
+  registerAuditRead(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

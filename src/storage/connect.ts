@@ -29,8 +29,6 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   /** The SQLite file, when the database is one (not `:memory:`). */
   readonly sqliteFile?: string;
-  /** The PostgreSQL schema from `?schema=`, when one was given. */
-  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -80,7 +78,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     await db.destroy();
     throw new AppError('unavailable', `database: cannot connect to PostgreSQL at ${parsed.host}`, { cause });
   }
-  return { kind: 'postgres', db, ...(schema && { schema }), close: () => db.destroy() };
+  return { kind: 'postgres', db, close: () => db.destroy() };
 }
 
 /**

@@ -24,7 +24,7 @@ export interface OpenStoreOptions {
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const handle: DatabaseHandle = await openDatabase(url);
   try {
-    if (options.migrate !== false) await migrateToLatest(handle.db, handle.schema);
+    if (options.migrate !== false) await migrateToLatest(handle.db);
   } catch (error) {
     await handle.close();
     throw error instanceof AppError

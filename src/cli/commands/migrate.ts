@@ -12,7 +12,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
       const config = configFor(io, options);
       const handle = await openDatabase(config.databaseUrl);
       try {
-        const report = await migrateToLatest(handle.db, handle.schema);
+        const report = await migrateToLatest(handle.db);
         const human = report.applied.length
           ? `Applied ${report.applied.length} migration(s): ${report.applied.join(', ')}.`
           : 'Database is up to date.';

@@ -2,7 +2,7 @@
  * Versioned migrations, kept in code (not read from a folder) so that the built `dist/`
  * carries them. Names sort in order of application; never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, PostgresAdapter, sql } from 'kysely';
 import { AppError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { initial } from './0001-initial.js';
@@ -11,30 +11,27 @@ import { workspacePolicy } from './0003-workspace-policy.js';
 import { memberSignIn } from './0004-member-sign-in.js';
 import { pendingActions } from './0005-pending-actions.js';
 import { auditChain } from './0006-audit-chain.js';
+import { auditIndexes } from './0007-audit-indexes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-keys-and-audit': keysAndAudit,
   '0003-workspace-policy': workspacePolicy,
+  '0004-member-sign-in': memberSignIn,
   '0005-pending-actions': pendingActions,
   '0006-audit-chain': auditChain,
-  '0004-member-sign-in': memberSignIn,
+  '0007-audit-indexes': auditIndexes,
 };
 
 export interface MigrationReport {
   readonly applied: readonly string[];
 }
 
-/**
- * `schema`: on PostgreSQL, where the migration bookkeeping lives. Without it kysely looks
- * for its tables in every schema of the database, so a second deployment (or test) in
- * another schema of the same database would be taken as already migrated.
- */
-export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<MigrationReport> {
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
-    ...(schema && { migrationTableSchema: schema }),
+    ...(await migrationSchema(db)),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
@@ -44,4 +41,15 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   return {
     applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
   };
+}
+
+/**
+ * On PostgreSQL, kysely looks for its migration tables in every schema it can see unless it
+ * is told which one: with a second Taskgate schema in the database (`?schema=`, parallel
+ * tests) it would find that one's tables, skip creating its own and fail. Pin the current one.
+ */
+async function migrationSchema(db: Kysely<Database>): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {};
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ? { migrationTableSchema: rows[0].schema } : {};
 }
