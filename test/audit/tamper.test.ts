@@ -3,8 +3,10 @@
  * write access to the tables would: each kind of damage is found, at the right sequence
  * number, on SQLite and on PostgreSQL.
  */
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.js';
+import { canonicalJson } from '../../src/core/index.js';
 import { type DatabaseHandle, eventHash, openDatabase } from '../../src/storage/index.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
@@ -61,6 +63,22 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(report).toMatchObject({ ok: true, problems: [] });
       expect(report.events).toBe((await head()).seq);
       expect(report.checkpoints).toBeGreaterThanOrEqual(1);
+    });
+
+    it('publishes the checkpoint key, and a checkpoint verifies with it offline', async () => {
+      const { keys } = (await (await fetch(`${server.url}/.well-known/taskgate-audit-keys`)).json()) as {
+        keys: { kid: string; x: string }[];
+      };
+      expect(keys).toEqual([server.app.auditSigner.publicKey]);
+      const [cp] = await server.app.store.audit.checkpoints(chain);
+      const publicKey = createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: keys[0]!.x },
+        format: 'jwk',
+      });
+      const payload = Buffer.from(
+        canonicalJson({ chain: cp!.chain, seq: cp!.seq, hash: cp!.hash, at: cp!.at, keyId: keys[0]!.kid }),
+      );
+      expect(verifySignature(null, payload, publicKey, Buffer.from(cp!.signature, 'base64url'))).toBe(true);
     });
 
     it('finds one changed byte in one row: modified, at that row', async () => {
