@@ -72,7 +72,10 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   });
   const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   try {
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    // Only create what is missing: a runtime role without CREATE on the database may connect.
+    const exists =
+      schema && (await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db)).rows.length > 0;
+    if (schema && !exists) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     else await sql`select 1`.execute(db);
   } catch (cause) {
     await db.destroy();
