@@ -6,37 +6,14 @@
 import { expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, cryptoRandom } from '../../src/core/index.js';
-import type { AuditEvent } from '../../src/storage/index.js';
+import { auditEvent } from '../support/audit-events.js';
 import { describeEachStore } from '../support/stores.js';
 
 const clock = createManualClock(new Date('2026-11-27T10:00:00.000Z'));
 const ids = createIdGenerator(clock, cryptoRandom);
 
-const event = (i: number, id = ids('auditEvent')): AuditEvent => ({
-  id,
-  workspaceId: null,
-  occurredAt: clock.now().toISOString(),
-  action: 'mcp.request',
-  tool: null,
-  outcome: 'ok',
-  errorCode: null,
-  memberId: null,
-  credentialId: null,
-  credentialName: null,
-  environment: null,
-  params: null,
-  result: null,
-  ip: null,
-  userAgent: null,
-  clientName: null,
-  clientVersion: null,
-  changes: null,
-  reason: null,
-  confirmation: null,
-  requestId: null,
-  durationMs: null,
-  detail: { i },
-});
+const event = (i: number, id = ids('auditEvent')) =>
+  auditEvent({ id, occurredAt: clock.now().toISOString(), action: 'mcp.request', detail: { i } });
 
 describeEachStore('audit group commit', (current) => {
   it('writes every concurrent append and resolves each with its event', async () => {

@@ -6,35 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type AuditEvent, openStore } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/index.js';
+import { auditEvent } from '../support/audit-events.js';
 import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, storeKinds } from '../support/stores.js';
-
-const event = (id: string): AuditEvent => ({
-  id,
-  workspaceId: null,
-  occurredAt: new Date().toISOString(),
-  action: 'test.event',
-  tool: null,
-  outcome: 'ok',
-  errorCode: null,
-  memberId: null,
-  credentialId: null,
-  credentialName: null,
-  environment: null,
-  params: null,
-  result: null,
-  ip: null,
-  userAgent: null,
-  clientName: null,
-  clientVersion: null,
-  requestId: null,
-  durationMs: null,
-  detail: null,
-  changes: null,
-  reason: null,
-  confirmation: null,
-});
 
 describe.skipIf(!storeKinds().includes('postgres'))('the runtime role of docs/audit-format.md', () => {
   it('appends to the audit log but cannot update, delete or truncate it', async () => {
@@ -58,8 +33,12 @@ describe.skipIf(!storeKinds().includes('postgres'))('the runtime role of docs/au
       url.username = role;
       const store = await openStore(url.toString());
       try {
-        await store.transaction((repos) => repos.audit.insert(event('evt_01KBV5Z7Q0000000000000000A')));
-        await store.transaction((repos) => repos.audit.insert(event('evt_01KBV5Z7Q0000000000000000B')));
+        await store.transaction((repos) =>
+          repos.audit.insert(auditEvent({ id: 'evt_01KBV5Z7Q0000000000000000A' })),
+        );
+        await store.transaction((repos) =>
+          repos.audit.insert(auditEvent({ id: 'evt_01KBV5Z7Q0000000000000000B' })),
+        );
         expect((await store.audit.heads()).map((h) => h.seq)).toEqual([2]);
         await expect(store.transaction((repos) => repos.audit.prune('*', 2))).rejects.toThrow(
           /permission denied/,
