@@ -136,7 +136,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policyFor,
     requestStateKey: deriveKey(secret, 'mcp-request-state'),
   });
-  const authenticate = createAuthenticator({ store, clock });
+  const authenticate = createAuthenticator({ store, clock, audit });
   const passwords = createPasswordHasher({ random });
   const signIn = createSignInService({ store, clock, random, audit, passwords });
   const memberAccounts = createMemberAccounts({

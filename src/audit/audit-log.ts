@@ -9,7 +9,7 @@
  */
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { AuditEvent, Repositories, Store } from '../storage/index.js';
-import { type Mask, maskSecretShapes, redact, sanitizeForAudit } from './sanitize.js';
+import { type Mask, maskSecretShapes, redact, redactText, sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
   Pick<AuditEvent, 'action' | 'outcome'>;
@@ -44,12 +44,14 @@ export function createAuditLog(deps: {
   const build = (draft: AuditDraft): AuditEvent => {
     const mask = deps.masks?.(draft.workspaceId ?? null) ?? redact;
     const clean = (value: unknown) => sanitizeForAudit(value, mask);
+    // Client-supplied text (a tool name asked for, the client's name) can carry a secret too.
+    const text = (value: string | null | undefined) => (value ? redactText(value, mask) : null);
     return {
       id: deps.ids('auditEvent'),
       occurredAt: deps.clock.now().toISOString(),
       workspaceId: draft.workspaceId ?? null,
       action: draft.action,
-      tool: draft.tool ?? null,
+      tool: text(draft.tool),
       outcome: draft.outcome,
       errorCode: draft.errorCode ?? null,
       memberId: draft.memberId ?? null,
@@ -60,8 +62,8 @@ export function createAuditLog(deps: {
       result: draft.result === undefined ? null : clean(draft.result),
       ip: draft.ip ?? null,
       userAgent: draft.userAgent ? (clean(draft.userAgent) as string) : null,
-      clientName: draft.clientName ?? null,
-      clientVersion: draft.clientVersion ?? null,
+      clientName: text(draft.clientName),
+      clientVersion: text(draft.clientVersion),
       requestId: draft.requestId ?? null,
       durationMs: draft.durationMs ?? null,
       detail: draft.detail === undefined ? null : clean(draft.detail),

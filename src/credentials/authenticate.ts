@@ -2,13 +2,16 @@
  * SECURITY: turns a bearer token into a Principal, or a tagged reason it cannot. Order:
  * format and checksum (no database), lookup by SHA-256, revoked, rotated out, expired,
  * environment, IP allow-list, member. Each reason has one precise public message that
- * speaks only of the key presented, never of other keys.
+ * speaks only of the key presented, never of other keys. Given the audit log, the first use
+ * of a key after its expiry also records `key.expired` (once per key).
  */
+import type { AuditLog } from '../audit/index.js';
 import type { Clock, Result } from '../core/index.js';
 import { err, ok } from '../core/index.js';
 import type { ApiKeyRecord, Member, Store, Workspace } from '../storage/index.js';
 import { hashApiKey as hashOf, parseApiKey } from './api-key-format.js';
 import { ipAllowed, normalizeIp } from './ip-allow.js';
+import { recordKeyExpiry } from './key-expiry.js';
 import { effectiveScopes, type Scope } from './scopes.js';
 
 export type AuthFailureReason =
@@ -68,7 +71,7 @@ const MESSAGES: Record<Exclude<AuthFailureReason, 'wrong_environment' | 'expired
 const fail = (reason: keyof typeof MESSAGES, key?: ApiKeyRecord): Result<never, AuthFailure> =>
   err({ reason, message: MESSAGES[reason], ...(key && { key }) });
 
-export function createAuthenticator(deps: { store: Store; clock: Clock }) {
+export function createAuthenticator(deps: { store: Store; clock: Clock; audit?: AuditLog }) {
   const { store, clock } = deps;
   return async function authenticate(request: AuthRequest): Promise<Result<Principal, AuthFailure>> {
     if (!request.token) return fail('missing');
@@ -87,6 +90,10 @@ export function createAuthenticator(deps: { store: Store; clock: Clock }) {
     }
     const { key, workspace, member } = owned;
     const refusal = keyRefusal(key, workspace, clock.now().getTime());
+    if (refusal?.reason === 'expired' && deps.audit) {
+      // SECURITY: if this record cannot be written the call throws: the caller fails closed.
+      await recordKeyExpiry({ store, audit: deps.audit }, key, request.ip);
+    }
     if (refusal) return err(refusal);
     if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
       return fail('ip_not_allowed', key);

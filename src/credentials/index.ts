@@ -20,6 +20,7 @@ export {
   type KnownClient,
 } from './client-config.js';
 export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
+export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.js';
 export { type CreateKeyInput, suggestKeyName } from './key-input.js';
 export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
 export type { KeyStatus, KeyView } from './key-view.js';

@@ -5,7 +5,7 @@
  * Every new sign-in gets a new session (and revokes the one the browser held): no fixation.
  */
 import { createHash } from 'node:crypto';
-import type { AuditLog } from '../audit/index.js';
+import { type AuditLog, redactText } from '../audit/index.js';
 import type { Clock, Random } from '../core/index.js';
 import type {
   Member,
@@ -101,7 +101,8 @@ export function createSessions(deps: SessionDeps) {
         lastSeenAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + SESSION_MAX_MS).toISOString(),
         ip: origin.ip,
-        userAgent: origin.userAgent,
+        // A User-Agent is attacker-chosen text: no credential-shaped part is kept with the session.
+        userAgent: origin.userAgent === null ? null : redactText(origin.userAgent),
         revokedAt: null,
       };
       if (replacesToken && isSecretTokenShape(replacesToken)) {

@@ -90,9 +90,16 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
   const base = { ip, userAgent, requestId };
 
   const bearer = bearerFrom(request);
-  const auth = bearer.ok
-    ? await deps.authenticate({ token: bearer.token, ip })
-    : ({ ok: false, error: { reason: 'malformed', message: bearer.message } } as const);
+  let auth: Awaited<ReturnType<Authenticator>>;
+  try {
+    auth = bearer.ok
+      ? await deps.authenticate({ token: bearer.token, ip })
+      : ({ ok: false, error: { reason: 'malformed', message: bearer.message } } as const);
+  } catch (error) {
+    // Authentication records too (`key.expired`); if it cannot, nothing is served (fail closed).
+    deps.logger.error({ err: error }, 'authentication failed');
+    return unavailable();
+  }
   if (!auth.ok) {
     const recorded = await record(deps, () =>
       deps.audit.append({

@@ -12,7 +12,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type App, createApp, listen, type RunningServer } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
@@ -27,6 +27,7 @@ export interface TestServer {
   readonly clock: ManualClock;
   readonly url: string;
   readonly mcpUrl: string;
+  readonly database: TestDatabase;
   issueKey(input?: Partial<CreateKeyInput>): Promise<string>;
   close(): Promise<void>;
 }
@@ -44,7 +45,15 @@ async function freePort(): Promise<number> {
 
 let keyCounter = 0;
 
-export async function startTestServer(options: { kind?: StoreKind } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  readonly kind?: StoreKind;
+  /** The app's logger (default: silent), e.g. one writing to a buffer the test reads. */
+  readonly logger?: Logger;
+  /** Leave the database in place on close, for a test that inspects its files afterwards. */
+  readonly keepDatabase?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite');
   const port = await freePort();
   const config = loadConfig({
@@ -55,7 +64,7 @@ export async function startTestServer(options: { kind?: StoreKind } = {}): Promi
     },
   });
   const clock = createManualClock(T0);
-  const app = await createApp(config, { clock, logger: pino({ level: 'silent' }) });
+  const app = await createApp(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
   await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
   const server: RunningServer = await listen(app);
   return {
@@ -63,6 +72,7 @@ export async function startTestServer(options: { kind?: StoreKind } = {}): Promi
     clock,
     url: server.url,
     mcpUrl: `${server.url}/mcp`,
+    database,
     async issueKey(input = {}) {
       const issued = await app.keys.create({
         workspace: 'demo',
@@ -76,7 +86,7 @@ export async function startTestServer(options: { kind?: StoreKind } = {}): Promi
     async close() {
       await server.close();
       await app.close();
-      await database.drop();
+      if (!options.keepDatabase) await database.drop();
     },
   };
 }
