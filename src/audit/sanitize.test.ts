@@ -6,8 +6,10 @@ describe('sanitizeForAudit', () => {
     // Key-shaped, assembled at run time: redaction goes by shape, and no key literal is committed.
     const key = `tg_prod_${'Ab3'.repeat(10)}_${'Zz9xY1'}`;
     const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiIxMjM0In0'}.c2lnbmF0dXJlLXZhbHVl`;
+    const confirmation = `tgc_act_${'0123456789ABCDEFGHJKMNPQRS'}.${'x'.repeat(43)}`;
     const sanitized = sanitizeForAudit({
       title: `call me, key is ${key}`,
+      note: `confirm with ${confirmation} please`,
       password: 'hunter2-canary',
       nested: { apiKey: 'x', list: [jwt, 'plain'] },
       [key]: 'a key used as an object key',
@@ -16,6 +18,7 @@ describe('sanitizeForAudit', () => {
     expect(text).not.toContain(key);
     expect(text).not.toContain('hunter2-canary');
     expect(text).not.toContain(jwt);
+    expect(text).not.toContain(confirmation);
     expect(sanitized).toMatchObject({
       password: REDACTED,
       nested: { apiKey: REDACTED, list: [REDACTED, 'plain'] },

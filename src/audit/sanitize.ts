@@ -12,6 +12,8 @@ const SECRET_VALUE = [
   /\b(sk|pk|rk)_(live|test)_[0-9A-Za-z]{16,}\b/g,
   /\bgh[pousr]_[0-9A-Za-z]{30,}\b/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
+  // Our confirmation tokens: single use, but a live one must not sit in the log.
+  /\btgc_act_[0-9A-Z]{26}\.[0-9A-Za-z_-]{43}/g,
 ];
 export const MAX_TEXT_LENGTH = 500;
 const MAX_DEPTH = 6;
