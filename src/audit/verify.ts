@@ -7,11 +7,15 @@
  * - `truncated`: rows after a checkpoint (or after the recorded head) are gone;
  * - `bad_signature`: a checkpoint's signature does not verify with the audit key.
  * Pruned chains start right after a checkpoint, which anchors their first row.
+ * An intact chain is confirmed in bulk by storage (`summarizeChain`: on SQLite in SQL and
+ * worker threads); only a chain that is not gets read row by row here to name the damage.
  */
 import {
   type AuditCheckpoint,
-  type ChainedRow,
-  createFastEventHash,
+  CHAIN_HASH,
+  CHAIN_PREV_HASH,
+  CHAIN_SEQ,
+  chainValuesHash,
   GENESIS_HASH,
   type Store,
 } from '../storage/index.js';
@@ -71,11 +75,11 @@ async function verifyChain(
   checkpoints: readonly AuditCheckpoint[],
   headSeq: number,
 ): Promise<{ events: number; problem: ChainProblem | null }> {
-  const hashOf = createFastEventHash();
   const found: ChainProblem[] = [];
   const problem = (seq: number, kind: Damage, detail: string) => found.push({ chain, seq, kind, detail });
   const pinned = new Map(checkpoints.map((c) => [c.seq, c]));
-  const storedAt = new Map<number, string>();
+  // The bulk check runs (in worker threads on SQLite) while the signatures are checked here.
+  const regular = regularRows(store, chain, pinned);
 
   for (const cp of checkpoints) {
     if (!signer.verify(cp, cp.keyId, cp.signature)) {
@@ -83,49 +87,7 @@ async function verifyChain(
     }
   }
 
-  let events = 0;
-  let expectedSeq: number | null = null;
-  let prevHash = GENESIS_HASH;
-  let lastSeq = 0;
-  let after = 0;
-  for (;;) {
-    const rows: ChainedRow[] = await store.audit.chainRows(chain, after, PAGE);
-    if (!rows.length) break;
-    const storedHashes = new Set(rows.map((r) => r.hash));
-    for (const row of rows) {
-      events++;
-      if (expectedSeq === null) {
-        // A pruned chain starts after a checkpoint whose hash is its first row's prev_hash.
-        const anchor = pinned.get(row.seq - 1);
-        expectedSeq = anchor ? row.seq : 1;
-        prevHash = anchor ? anchor.hash : GENESIS_HASH;
-      }
-      if (row.seq > expectedSeq) {
-        problem(expectedSeq, 'missing', `events ${expectedSeq}…${row.seq - 1} are missing`);
-        expectedSeq = row.seq;
-        prevHash = row.prev_hash;
-      }
-      const { hash, ...content } = row;
-      const intact = hashOf(content) === hash;
-      if (row.prev_hash !== prevHash) {
-        const swapped = storedHashes.has(row.prev_hash);
-        problem(
-          row.seq,
-          swapped ? 'reordered' : intact ? 'missing' : 'modified',
-          swapped
-            ? `event ${row.seq} links to an event that is not its predecessor`
-            : `event ${row.seq} does not link to event ${row.seq - 1}`,
-        );
-      } else if (!intact) {
-        problem(row.seq, 'modified', `event ${row.seq} does not match its hash`);
-      }
-      if (pinned.has(row.seq)) storedAt.set(row.seq, hash);
-      prevHash = hash;
-      lastSeq = row.seq;
-      expectedSeq = row.seq + 1;
-    }
-    after = rows[rows.length - 1]!.seq;
-  }
+  const { events, lastSeq, storedAt } = (await regular) ?? (await checkRows(store, chain, pinned, problem));
 
   const lastPinned = Math.max(0, ...checkpoints.map((c) => c.seq));
   if (lastPinned > lastSeq) {
@@ -145,4 +107,85 @@ async function verifyChain(
   }
   found.sort((a, b) => a.seq - b.seq);
   return { events, problem: found[0] ?? null };
+}
+
+interface RowsSeen {
+  readonly events: number;
+  readonly lastSeq: number;
+  /** The stored hash of each row a checkpoint pins. */
+  readonly storedAt: ReadonlyMap<number, string>;
+}
+
+/**
+ * The fast answer for an intact chain: storage checks every link and hash in bulk. Null when
+ * anything is off (then `checkRows` finds what and where), so it never has to name damage.
+ */
+async function regularRows(
+  store: Store,
+  chain: string,
+  pinned: ReadonlyMap<number, AuditCheckpoint>,
+): Promise<RowsSeen | null> {
+  const summary = await store.audit.summarizeChain(chain, 0, [...pinned.keys()]);
+  if (!summary) return null;
+  if (!summary.first || !summary.last) return { events: 0, lastSeq: 0, storedAt: new Map() };
+  // Where `checkRows` would start: after an anchoring checkpoint (pruned), else at 1 from genesis.
+  const anchor = pinned.get(summary.first.seq - 1);
+  const starts = anchor
+    ? summary.first.prevHash === anchor.hash
+    : summary.first.seq === 1 && summary.first.prevHash === GENESIS_HASH;
+  return starts ? { events: summary.count, lastSeq: summary.last.seq, storedAt: summary.hashesAt } : null;
+}
+
+/** Row by row: names the first bad sequence number and the kind of damage. */
+async function checkRows(
+  store: Store,
+  chain: string,
+  pinned: ReadonlyMap<number, AuditCheckpoint>,
+  problem: (seq: number, kind: Damage, detail: string) => void,
+): Promise<RowsSeen> {
+  const storedAt = new Map<number, string>();
+  let events = 0;
+  let expectedSeq: number | null = null;
+  let prevHash = GENESIS_HASH;
+  let lastSeq = 0;
+  await store.audit.scanChain(chain, 0, PAGE, (rows) => {
+    // Which hashes a page holds is asked only when a link is broken: never on an intact chain.
+    let storedHashes: Set<unknown> | undefined;
+    for (const row of rows) {
+      const seq = row[CHAIN_SEQ] as number;
+      const rowPrev = row[CHAIN_PREV_HASH] as string;
+      const hash = row[CHAIN_HASH] as string;
+      events++;
+      if (expectedSeq === null) {
+        // A pruned chain starts after a checkpoint whose hash is its first row's prev_hash.
+        const anchor = pinned.get(seq - 1);
+        expectedSeq = anchor ? seq : 1;
+        prevHash = anchor ? anchor.hash : GENESIS_HASH;
+      }
+      if (seq > expectedSeq) {
+        problem(expectedSeq, 'missing', `events ${expectedSeq}…${seq - 1} are missing`);
+        expectedSeq = seq;
+        prevHash = rowPrev;
+      }
+      const intact = chainValuesHash(row) === hash;
+      if (rowPrev !== prevHash) {
+        storedHashes ??= new Set(rows.map((r) => r[CHAIN_HASH]));
+        const swapped = storedHashes.has(rowPrev);
+        problem(
+          seq,
+          swapped ? 'reordered' : intact ? 'missing' : 'modified',
+          swapped
+            ? `event ${seq} links to an event that is not its predecessor`
+            : `event ${seq} does not link to event ${seq - 1}`,
+        );
+      } else if (!intact) {
+        problem(seq, 'modified', `event ${seq} does not match its hash`);
+      }
+      if (pinned.has(seq)) storedAt.set(seq, hash);
+      prevHash = hash;
+      lastSeq = seq;
+      expectedSeq = seq + 1;
+    }
+  });
+  return { events, lastSeq, storedAt };
 }

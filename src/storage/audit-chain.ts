@@ -5,7 +5,7 @@
  * row is the stored one — column names, JSON columns as their stored text — so a verifier
  * needs nothing but the table. docs/audit-format.md has test vectors.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as sha256Once } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
 import type { AuditEventTable } from './schema.js';
 
@@ -42,6 +42,69 @@ export function createFastEventHash(): (row: Omit<ChainedRow, 'hash'>) => string
     }
     return createHash('sha256').update(row.prev_hash).update(`${text}}`).digest('hex');
   };
+}
+
+/** A stored row as plain values, in CHAIN_SCAN_COLUMNS order: what chain scans deliver. */
+export type ChainValues = readonly (string | number | null)[];
+
+// Every column, checked by the compiler: a column added to the table cannot be left out here.
+const CHAIN_COLUMN_SET: Record<keyof ChainedRow, true> = {
+  id: true,
+  workspace_id: true,
+  occurred_at: true,
+  action: true,
+  tool: true,
+  outcome: true,
+  error_code: true,
+  member_id: true,
+  credential_id: true,
+  credential_name: true,
+  environment: true,
+  params: true,
+  result: true,
+  ip: true,
+  user_agent: true,
+  client_name: true,
+  client_version: true,
+  request_id: true,
+  duration_ms: true,
+  detail: true,
+  changes: true,
+  reason: true,
+  confirmation: true,
+  seq: true,
+  prev_hash: true,
+  hash: true,
+};
+
+/**
+ * The columns a chain scan reads, in this order: the hashed ones sorted as canonical JSON
+ * sorts keys (so a row's canonical text is written front to back without a lookup), then
+ * `hash`.
+ */
+export const CHAIN_SCAN_COLUMNS: readonly (keyof ChainedRow)[] = [
+  ...(Object.keys(CHAIN_COLUMN_SET) as (keyof ChainedRow)[]).filter((c) => c !== 'hash').sort(),
+  'hash',
+];
+export const CHAIN_SEQ = CHAIN_SCAN_COLUMNS.indexOf('seq');
+export const CHAIN_PREV_HASH = CHAIN_SCAN_COLUMNS.indexOf('prev_hash');
+export const CHAIN_HASH = CHAIN_SCAN_COLUMNS.length - 1;
+
+const CHAIN_HEADS = CHAIN_SCAN_COLUMNS.slice(0, CHAIN_HASH).map(
+  (key, i) => `${i ? ',' : '{'}${JSON.stringify(key)}:`,
+);
+
+/**
+ * `eventHash` of a scanned row (its stored `hash` is not hashed): the same canonical JSON as
+ * `createFastEventHash`, one string and one one-shot digest per row.
+ */
+export function chainValuesHash(values: ChainValues): string {
+  let text = values[CHAIN_PREV_HASH] as string;
+  for (let i = 0; i < CHAIN_HASH; i++) {
+    const value = values[i];
+    text += CHAIN_HEADS[i]! + (value === null ? 'null' : JSON.stringify(value));
+  }
+  return sha256Once('sha256', `${text}}`, 'hex');
 }
 
 /** The row as it is stored: placed after `head` in its chain. */

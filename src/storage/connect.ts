@@ -29,6 +29,11 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   /** The SQLite file, when the database is one (not `:memory:`). */
   readonly sqliteFile?: string;
+  /**
+   * The SQLite connection under `db`, for the few bulk reads where kysely's object per row
+   * costs more than the work on it (audit chain scans). Never for writes.
+   */
+  readonly rawSqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -55,7 +60,13 @@ function openSqlite(file: string): DatabaseHandle {
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
   });
-  return { kind: 'sqlite', db, ...(file !== ':memory:' && { sqliteFile: file }), close: () => db.destroy() };
+  return {
+    kind: 'sqlite',
+    db,
+    ...(file !== ':memory:' && { sqliteFile: file }),
+    rawSqlite: connection,
+    close: () => db.destroy(),
+  };
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {

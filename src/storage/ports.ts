@@ -5,7 +5,7 @@
  * and held to one contract suite.
  */
 
-import type { ChainedRow } from './audit-chain.js';
+import type { ChainedRow, ChainValues } from './audit-chain.js';
 import type {
   ActionStatus,
   ApiKeyRecord,
@@ -205,6 +205,16 @@ export interface AuditCheckpoint extends ChainHead {
   readonly signature: string;
 }
 
+/** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
+export interface ChainSummary {
+  /** How many rows; 0 when there are none (then `first` and `last` are null). */
+  readonly count: number;
+  readonly first: { readonly seq: number; readonly prevHash: string } | null;
+  readonly last: { readonly seq: number; readonly hash: string } | null;
+  /** The stored hash of each asked-for seq that has a row. */
+  readonly hashesAt: ReadonlyMap<number, string>;
+}
+
 export interface AuditRepository {
   /**
    * Appends the event to its workspace's hash chain (locking the chain's head for the rest
@@ -221,6 +231,27 @@ export interface AuditRepository {
   checkpoints(chain?: string): Promise<AuditCheckpoint[]>;
   /** Removes a chain's events up to and including `throughSeq` (retention); returns how many. */
   prune(chain: string, throughSeq: number): Promise<number>;
+  /**
+   * The stored rows of a chain after `afterSeq` in `seq` order, handed to `onPage` `pageSize`
+   * at a time (the pages `chainRows` would return), each row as its values in
+   * CHAIN_SCAN_COLUMNS order: what a verifier recomputes over millions of rows, without an
+   * object per row. `onPage` returning (or resolving to) false stops the scan.
+   */
+  scanChain(
+    chain: string,
+    afterSeq: number,
+    pageSize: number,
+    onPage: (rows: readonly ChainValues[]) => unknown,
+  ): Promise<void>;
+  /**
+   * Checks a chain's rows after `afterSeq` in bulk, as a verifier would one by one: each row's
+   * seq is one more than its predecessor's, its prev_hash is its predecessor's hash, and its
+   * hash is its content's (`eventHash`). Returns the count, the first and last link and the
+   * stored hashes at the `pinned` seqs — or null as soon as any row breaks that pattern, and
+   * the caller reads the chain row by row (`scanChain`) to say where and how. On SQLite files
+   * the work is spread over worker threads.
+   */
+  summarizeChain(chain: string, afterSeq: number, pinned: readonly number[]): Promise<ChainSummary | null>;
 }
 
 export interface ActionDecision {

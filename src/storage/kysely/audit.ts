@@ -4,12 +4,27 @@
  * concurrent writers of one workspace take turns; on SQLite the write transaction
  * (BEGIN IMMEDIATE) already does. The SQLite writer thread does the same in its own code.
  */
-import type { Kysely, Selectable } from 'kysely';
-import { type ChainedRow, chainOf, chainRow, GENESIS_HASH, type UnchainedRow } from '../audit-chain.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import {
+  CHAIN_HASH,
+  CHAIN_PREV_HASH,
+  CHAIN_SCAN_COLUMNS,
+  CHAIN_SEQ,
+  type ChainedRow,
+  type ChainValues,
+  chainOf,
+  chainRow,
+  chainValuesHash,
+  GENESIS_HASH,
+  GLOBAL_CHAIN,
+  type UnchainedRow,
+} from '../audit-chain.js';
+import { checkChunk, createChainJoin } from '../chain-check.js';
 import type { DatabaseKind } from '../connect.js';
 import type { AuditRepository, ChainHead } from '../ports.js';
 import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
+import { type RawSqlite, sqliteChainPages, summarizeSqliteChain } from '../sqlite-chain-check.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -70,7 +85,23 @@ const toEvent = (row: Selectable<AuditEventTable>): AuditEvent => ({
   hash: row.hash,
 });
 
-export function createAuditRepository(db: Kysely<Database>, kind: DatabaseKind): AuditRepository {
+/**
+ * The key of the unique index `audit_events_chain_seq_uq` (migration 0006): a chain's rows
+ * in `seq` order are one walk of that index, where `workspace_id` alone leaves a sort of the
+ * whole workspace per page. Written exactly as the index is, so both databases match it.
+ */
+const CHAIN_KEY = sql<string>`coalesce(workspace_id, ${sql.lit(GLOBAL_CHAIN)})`;
+
+// Pages of the row-by-row check where SQLite's own is not at hand (PostgreSQL).
+const CHAIN_CHECK_PAGE = 5000;
+const SCAN_CHECK_COLUMNS = { seq: CHAIN_SEQ, prevHash: CHAIN_PREV_HASH, hash: CHAIN_HASH };
+const valuesIntact = (row: readonly unknown[]) => chainValuesHash(row as ChainValues) === row[CHAIN_HASH];
+
+export function createAuditRepository(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  sqlite?: RawSqlite,
+): AuditRepository {
   async function lockHead(chain: string): Promise<ChainHead> {
     await db
       .insertInto('audit_heads')
@@ -82,6 +113,26 @@ export function createAuditRepository(db: Kysely<Database>, kind: DatabaseKind):
       ? query.forUpdate().executeTakeFirstOrThrow()
       : query.executeTakeFirstOrThrow();
   }
+
+  async function chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]> {
+    let q = db.selectFrom('audit_events').selectAll().where(CHAIN_KEY, '=', chain);
+    q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);
+    return (await q.where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute()) as ChainedRow[];
+  }
+
+  const scanChain: AuditRepository['scanChain'] = async (chain, afterSeq, pageSize, onPage) => {
+    const page = sqlite
+      ? sqliteChainPages(sqlite, chain, pageSize)
+      : async (after: number): Promise<ChainValues[]> =>
+          (await chainRows(chain, after, pageSize)).map((row) =>
+            CHAIN_SCAN_COLUMNS.map((column) => row[column]),
+          );
+    for (let after = afterSeq; ; ) {
+      const rows = await page(after);
+      if (!rows.length || (await onPage(rows)) === false) return;
+      after = rows[rows.length - 1]![CHAIN_SEQ] as number;
+    }
+  };
 
   return {
     async insert(e) {
@@ -119,10 +170,16 @@ export function createAuditRepository(db: Kysely<Database>, kind: DatabaseKind):
       if (chain !== undefined) q = q.where('chain', '=', chain);
       return q.orderBy('chain').execute();
     },
-    async chainRows(chain, afterSeq, limit) {
-      let q = db.selectFrom('audit_events').selectAll();
-      q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);
-      return (await q.where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute()) as ChainedRow[];
+    chainRows,
+    scanChain,
+    async summarizeChain(chain, afterSeq, pinned) {
+      if (sqlite) return summarizeSqliteChain(sqlite, { chain, afterSeq, pinned });
+      const join = createChainJoin();
+      const pinnedSeqs = new Set(pinned);
+      await scanChain(chain, afterSeq, CHAIN_CHECK_PAGE, (rows) =>
+        join.add(checkChunk(rows, SCAN_CHECK_COLUMNS, pinnedSeqs, valuesIntact)),
+      );
+      return join.result();
     },
     async insertCheckpoint(cp) {
       await db

@@ -5,6 +5,7 @@ import type { Repositories, Store } from '../ports.js';
 import type { AuditEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
+import type { RawSqlite } from '../sqlite-chain-check.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
@@ -15,7 +16,7 @@ import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createTaskRepository } from './tasks.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 
-function createRepositories(db: Kysely<Database>, kind: DatabaseKind): Repositories {
+function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
   return {
     workspaces: createWorkspaceRepository(db),
     members: createMemberRepository(db),
@@ -24,7 +25,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind): Repositor
     comments: createCommentRepository(db),
     timeEntries: createTimeEntryRepository(db),
     apiKeys: createApiKeyRepository(db),
-    audit: createAuditRepository(db, kind),
+    audit: createAuditRepository(db, kind, sqlite),
     pendingActions: createPendingActionRepository(db),
     writeUsage: createWriteUsageRepository(db),
     policies: createPolicyRepository(db),
@@ -35,8 +36,15 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind): Repositor
 
 export function createKyselyStore(handle: DatabaseHandle): Store {
   const { db } = handle;
+  // Raw reads take kysely's connection in turn; inside a transaction it is already ours.
+  const sqlite: RawSqlite | undefined = handle.rawSqlite && {
+    connection: handle.rawSqlite,
+    file: handle.sqliteFile,
+    exclusive: (read) => db.connection().execute(async () => read()),
+  };
+  const inTransaction = sqlite && { ...sqlite, exclusive: async <T>(read: () => T) => read() };
   const transaction: Store['transaction'] = (work) =>
-    db.transaction().execute((trx) => work(createRepositories(trx, handle.kind)));
+    db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
   const writer = handle.sqliteFile
     ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
     : undefined;
@@ -63,7 +71,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
 
   return {
     kind: handle.kind,
-    ...createRepositories(db, handle.kind),
+    ...createRepositories(db, handle.kind, sqlite),
     transaction,
     appendAudit: (events) => (writer ? writer.append(events) : appendInTransactions(events)),
     async ping() {

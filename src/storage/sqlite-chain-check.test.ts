@@ -1,0 +1,244 @@
+/**
+ * The SQLite bulk chain check may only ever agree with the JavaScript rule: SQLite's
+ * canonical text of a row must be exactly the text `eventHash` hashes — over every code
+ * point, control characters, NUL, invalid UTF-8 — or no text at all (reals, blobs, integers
+ * past 2^53), and the worker threads must reach the same summary as one thread and as the
+ * row-by-row JavaScript check.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  CHAIN_PREV_HASH,
+  CHAIN_SCAN_COLUMNS,
+  type ChainedRow,
+  chainRow,
+  chainValuesHash,
+  GENESIS_HASH,
+  type UnchainedRow,
+} from './audit-chain.js';
+import { type DatabaseHandle, openDatabase } from './connect.js';
+import { createAuditRepository } from './kysely/audit.js';
+import { migrateToLatest } from './migrations/index.js';
+import { chainCheckSql, summarizeSqliteChain } from './sqlite-chain-check.js';
+
+// Counts the stretches worker threads checked: the worker path must really run, not fall back.
+const workerReplies = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:worker_threads', async (original) => {
+  const threads = await original<typeof import('node:worker_threads')>();
+  class CountingWorker extends threads.Worker {
+    constructor(...args: ConstructorParameters<typeof threads.Worker>) {
+      super(...args);
+      this.on('message', (message: { result?: unknown }) => {
+        if (message.result) workerReplies.count++;
+      });
+    }
+  }
+  return { ...threads, Worker: CountingWorker };
+});
+
+const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';
+const OTHER = 'wsp_01JZZZZZZZZZZZZZZZZZZZZZZZ';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+let dir: string;
+let handle: DatabaseHandle;
+let file: string;
+const raw = () => handle.rawSqlite!;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'taskgate-chain-check-'));
+  file = join(dir, 'taskgate.db');
+  handle = await openDatabase(`sqlite:${file}`);
+  await migrateToLatest(handle.db);
+});
+afterEach(async () => {
+  await handle.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function event(i: number, overrides: Partial<UnchainedRow> = {}): UnchainedRow {
+  return {
+    id: `evt_${String(i).padStart(26, '0')}`,
+    workspace_id: WS,
+    occurred_at: new Date(Date.UTC(2026, 10, 20, 8, 0, i)).toISOString(),
+    action: 'mcp.tool_called',
+    tool: i % 3 ? 'update_task' : null,
+    outcome: 'ok',
+    error_code: null,
+    member_id: 'mbr_1',
+    credential_id: 'key_1',
+    credential_name: 'cursor-laptop',
+    environment: 'development',
+    params: JSON.stringify({ task: `APO-${i}`, title: 'Überprüfung "x"\n\t💶' }),
+    result: null,
+    ip: '203.0.113.7',
+    user_agent: 'cursor/1.2.0',
+    client_name: 'cursor',
+    client_version: '1.2.0',
+    request_id: `req_${i}`,
+    duration_ms: i,
+    detail: null,
+    changes: null,
+    reason: i % 4 ? null : 'because',
+    confirmation: null,
+    ...overrides,
+  };
+}
+
+function insert(rows: readonly ChainedRow[]): void {
+  const statement = raw().prepare(
+    `insert into audit_events (${CHAIN_SCAN_COLUMNS.join(', ')}) values (${CHAIN_SCAN_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  );
+  raw().transaction(() => {
+    for (const row of rows) statement.run(row);
+  })();
+}
+
+/** A valid chain of `count` events in WS. */
+function chain(count: number, overrides: (i: number) => Partial<UnchainedRow> = () => ({})): ChainedRow[] {
+  const rows: ChainedRow[] = [];
+  let head = { seq: 0, hash: GENESIS_HASH };
+  for (let i = 0; i < count; i++) {
+    const row = chainRow(event(i, overrides(i)), head);
+    rows.push(row);
+    head = row;
+  }
+  return rows;
+}
+
+/** Strings over every code point (surrogates only as the lone halves JavaScript can hold). */
+function codePointSweep(): string[] {
+  const texts: string[] = [];
+  for (let start = 0; start <= 0x10ffff; start += 0x2000) {
+    let text = '';
+    for (let cp = start; cp < Math.min(start + 0x2000, 0x110000); cp++) text += String.fromCodePoint(cp);
+    texts.push(text);
+  }
+  return texts;
+}
+
+describe('SQLite canonical text', () => {
+  it('is the text eventHash hashes, for every code point, control character and invalid UTF-8', () => {
+    const texts = [
+      ...codePointSweep(),
+      '',
+      'nul\u0000inside',
+      '\u0001\u001f\u007f\u0080\u2028\u2029',
+      '\\"/',
+    ];
+    insert(
+      chain(texts.length, (i) => ({
+        params: texts[i]!,
+        reason: texts[texts.length - 1 - i]!,
+        detail: JSON.stringify({ text: texts[i] }),
+        duration_ms: [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1)][i % 4]!,
+      })),
+    );
+    // Bytes JavaScript can never write: each row's stored text is not valid UTF-8.
+    const invalid = ['80', 'c3', 'c328', 'eda080', 'edbfbf', 'f4908080', 'fffe', 'e282', 'f09f98', 'c0af'];
+    invalid.forEach((hex, i) => {
+      raw()
+        .prepare(`update audit_events set reason = cast(x'41${hex}42' as text) where seq = ?`)
+        .run(i + 1);
+    });
+
+    const checked = raw().prepare(chainCheckSql(raw())).raw().all(WS, WS, 0, 1e9) as unknown[][];
+    const read = raw()
+      .prepare(
+        `select ${CHAIN_SCAN_COLUMNS.join(', ')} from audit_events where workspace_id = ? order by seq`,
+      )
+      .raw()
+      .all(WS) as (string | number | null)[][];
+    expect(checked).toHaveLength(texts.length);
+    read.forEach((values, i) => {
+      const text = checked[i]![3];
+      expect(typeof text).toBe('string');
+      expect(sha256(text as string)).toBe(chainValuesHash(values));
+      expect((text as string).startsWith(values[CHAIN_PREV_HASH] as string)).toBe(true);
+    });
+  });
+
+  it('is absent for a real, a blob or an integer JavaScript would round', () => {
+    insert(chain(8));
+    const set = (seq: number, assignment: string) =>
+      raw().prepare(`update audit_events set ${assignment} where seq = ?`).run(seq);
+    set(1, 'duration_ms = 2.5');
+    set(2, 'duration_ms = 9007199254740993');
+    set(3, 'duration_ms = -9223372036854775808');
+    set(4, `reason = jsonb('"because"')`);
+    set(5, `params = x'00'`);
+    set(6, `detail = cast('{}' as blob)`);
+    const texts = (raw().prepare(chainCheckSql(raw())).raw().all(WS, WS, 0, 1e9) as unknown[][]).map(
+      (r) => r[3],
+    );
+    expect(texts.map((t) => t === null)).toEqual([true, true, true, true, true, true, false, false]);
+  });
+});
+
+describe('summarizeSqliteChain', () => {
+  const pinned = [10, 20, 60, 61];
+  const direct = () => ({ connection: raw(), file, exclusive: async <T>(read: () => T) => read() });
+  const generic = () => createAuditRepository(handle.db, 'sqlite').summarizeChain(WS, 0, pinned);
+  const summaries = async () => [
+    await summarizeSqliteChain(direct(), { chain: WS, afterSeq: 0, pinned }, { workers: 2, chunkSeqs: 7 }),
+    await summarizeSqliteChain(direct(), { chain: WS, afterSeq: 0, pinned }, { workers: 1, chunkSeqs: 7 }),
+    await generic(),
+  ];
+
+  it('sums up an intact chain the same in workers, in this thread and in JavaScript', async () => {
+    const rows = chain(60);
+    insert(rows);
+    insert([chainRow(event(99, { workspace_id: OTHER }), { seq: 0, hash: GENESIS_HASH })]);
+    workerReplies.count = 0;
+    const all = await summaries();
+    expect(workerReplies.count).toBe(Math.ceil(60 / 7));
+    for (const summary of all) {
+      expect(summary).toEqual({
+        count: 60,
+        first: { seq: 1, prevHash: GENESIS_HASH },
+        last: { seq: 60, hash: rows[59]!.hash },
+        hashesAt: new Map([
+          [10, rows[9]!.hash],
+          [20, rows[19]!.hash],
+          [60, rows[59]!.hash],
+        ]),
+      });
+    }
+  });
+
+  it('starts where a pruned chain starts', async () => {
+    const rows = chain(60);
+    insert(rows.slice(20));
+    for (const summary of await summaries()) {
+      expect(summary).toMatchObject({ count: 40, first: { seq: 21, prevHash: rows[19]!.hash } });
+    }
+  });
+
+  it('is null for a changed row, a missing row, a swapped pair, a broken link or a seq that is no integer', async () => {
+    const damage = [
+      `update audit_events set detail = '{"i":8}' where seq = 33`,
+      'delete from audit_events where seq = 15',
+      'delete from audit_events where seq = 14', // at a chunk boundary (7 per chunk)
+      'update audit_events set seq = -1 where seq = 40; update audit_events set seq = 40 where seq = 41; update audit_events set seq = 41 where seq = -1',
+      `update audit_events set prev_hash = '${GENESIS_HASH}' where seq = 50`,
+      `update audit_events set hash = null where seq = 59`,
+      `update audit_events set seq = 'x' where seq = 60`,
+      'update audit_events set seq = 2.5 where seq = 3',
+    ];
+    for (const sql of damage) {
+      raw().exec('delete from audit_events');
+      insert(chain(60));
+      raw().exec(sql);
+      expect(await summaries()).toEqual([null, null, null]);
+    }
+  });
+
+  it('gives an empty chain as no rows', async () => {
+    expect(await summaries()).toEqual(
+      Array(3).fill({ count: 0, first: null, last: null, hashesAt: new Map() }),
+    );
+  });
+});
