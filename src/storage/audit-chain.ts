@@ -77,13 +77,16 @@ const CHAIN_COLUMN_SET: Record<keyof ChainedRow, true> = {
   hash: true,
 };
 
+/** Every column of `audit_events`, in table order. */
+export const AUDIT_COLUMNS = Object.keys(CHAIN_COLUMN_SET) as (keyof ChainedRow)[];
+
 /**
  * The columns a chain scan reads, in this order: the hashed ones sorted as canonical JSON
  * sorts keys (so a row's canonical text is written front to back without a lookup), then
  * `hash`.
  */
 export const CHAIN_SCAN_COLUMNS: readonly (keyof ChainedRow)[] = [
-  ...(Object.keys(CHAIN_COLUMN_SET) as (keyof ChainedRow)[]).filter((c) => c !== 'hash').sort(),
+  ...AUDIT_COLUMNS.filter((c) => c !== 'hash').sort(),
   'hash',
 ];
 export const CHAIN_SEQ = CHAIN_SCAN_COLUMNS.indexOf('seq');

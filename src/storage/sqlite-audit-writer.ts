@@ -8,9 +8,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { canonicalJson } from '../core/index.js';
-import { GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
+import { AUDIT_COLUMNS, GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
 import type { AuditEvent } from './records.js';
-import type { AuditEventTable } from './schema.js';
 
 export interface AuditAppender {
   /** One entry per event: `null` when it is durable, else the error that kept it out. */
@@ -61,37 +60,6 @@ parentPort.on('message', ({ id, rows }) => {
 });
 `;
 
-// Every column, checked by the compiler: a column added to the table cannot be left out here.
-const COLUMN_SET: Record<keyof AuditEventTable, true> = {
-  id: true,
-  workspace_id: true,
-  occurred_at: true,
-  action: true,
-  tool: true,
-  outcome: true,
-  error_code: true,
-  member_id: true,
-  credential_id: true,
-  credential_name: true,
-  environment: true,
-  params: true,
-  result: true,
-  ip: true,
-  user_agent: true,
-  client_name: true,
-  client_version: true,
-  request_id: true,
-  duration_ms: true,
-  detail: true,
-  changes: true,
-  reason: true,
-  confirmation: true,
-  seq: true,
-  prev_hash: true,
-  hash: true,
-};
-const COLUMNS = Object.keys(COLUMN_SET);
-
 export function startSqliteAuditWriter(
   file: string,
   toRow: (event: AuditEvent) => UnchainedRow,
@@ -102,7 +70,7 @@ export function startSqliteAuditWriter(
     workerData: {
       file,
       busyTimeoutMs,
-      columns: COLUMNS,
+      columns: AUDIT_COLUMNS,
       genesis: GENESIS_HASH,
       globalChain: GLOBAL_CHAIN,
       driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
