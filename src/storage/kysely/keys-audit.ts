@@ -4,7 +4,7 @@ import type { Environment } from '../../config/index.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyRecord } from '../records.js';
 import type { ApiKeyTable, Database } from '../schema.js';
-import { toMember, toWorkspace } from './rows.js';
+import { OWNER_COLUMNS, toOwner } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -89,38 +89,13 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
           join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
         )
         .selectAll('k')
-        .select([
-          'w.slug as w_slug',
-          'w.name as w_name',
-          'w.environment as w_environment',
-          'w.key_rotation_days as w_key_rotation_days',
-          'w.created_at as w_created_at',
-          'm.email as m_email',
-          'm.name as m_name',
-          'm.role as m_role',
-          'm.created_at as m_created_at',
-        ])
+        .select(OWNER_COLUMNS)
         .where('k.hash', '=', hash)
         .executeTakeFirst();
       if (!row) return undefined;
       return {
         key: toKey(row),
-        workspace: toWorkspace({
-          id: row.workspace_id,
-          slug: row.w_slug,
-          name: row.w_name,
-          environment: row.w_environment,
-          key_rotation_days: row.w_key_rotation_days,
-          created_at: row.w_created_at,
-        }),
-        member: toMember({
-          id: row.member_id,
-          workspace_id: row.workspace_id,
-          email: row.m_email,
-          name: row.m_name,
-          role: row.m_role,
-          created_at: row.m_created_at,
-        }),
+        ...toOwner(row),
       };
     },
     async findById(workspaceId, id) {

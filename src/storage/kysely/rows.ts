@@ -132,3 +132,52 @@ export const toTimeEntry = (row: Selectable<TimeEntryTable>): TimeEntry => ({
   via: row.via as Via,
   createdAt: row.created_at,
 });
+
+/**
+ * The workspace (`w`) and member (`m`) a credential or session belongs to, selected beside
+ * it in one joined query: the columns to select, and how to read them back.
+ */
+export const OWNER_COLUMNS = [
+  'w.slug as w_slug',
+  'w.name as w_name',
+  'w.environment as w_environment',
+  'w.key_rotation_days as w_key_rotation_days',
+  'w.created_at as w_created_at',
+  'm.email as m_email',
+  'm.name as m_name',
+  'm.role as m_role',
+  'm.created_at as m_created_at',
+] as const;
+
+export interface OwnerRow {
+  readonly workspace_id: string;
+  readonly member_id: string;
+  readonly w_slug: string;
+  readonly w_name: string;
+  readonly w_environment: string;
+  readonly w_key_rotation_days: number;
+  readonly w_created_at: string;
+  readonly m_email: string;
+  readonly m_name: string;
+  readonly m_role: string;
+  readonly m_created_at: string;
+}
+
+export const toOwner = (row: OwnerRow): { workspace: Workspace; member: Member } => ({
+  workspace: toWorkspace({
+    id: row.workspace_id,
+    slug: row.w_slug,
+    name: row.w_name,
+    environment: row.w_environment,
+    key_rotation_days: row.w_key_rotation_days,
+    created_at: row.w_created_at,
+  }),
+  member: toMember({
+    id: row.member_id,
+    workspace_id: row.workspace_id,
+    email: row.m_email,
+    name: row.m_name,
+    role: row.m_role,
+    created_at: row.m_created_at,
+  }),
+});

@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SessionRepository, SignInRepository } from '../ports.js';
 import type { LoginLink, MemberSession } from '../records.js';
 import type { Database, LoginLinkTable, MemberPasswordColumns, MemberSessionTable } from '../schema.js';
-import { toMember, toWorkspace } from './rows.js';
+import { OWNER_COLUMNS, toMember, toOwner } from './rows.js';
 
 const toSession = (row: Selectable<MemberSessionTable>): MemberSession => ({
   id: row.id,
@@ -57,38 +57,13 @@ export function createSessionRepository(db: Kysely<Database>): SessionRepository
           join.onRef('m.id', '=', 's.member_id').onRef('m.workspace_id', '=', 's.workspace_id'),
         )
         .selectAll('s')
-        .select([
-          'w.slug as w_slug',
-          'w.name as w_name',
-          'w.environment as w_environment',
-          'w.key_rotation_days as w_key_rotation_days',
-          'w.created_at as w_created_at',
-          'm.email as m_email',
-          'm.name as m_name',
-          'm.role as m_role',
-          'm.created_at as m_created_at',
-        ])
+        .select(OWNER_COLUMNS)
         .where('s.id', '=', id)
         .executeTakeFirst();
       if (!row) return undefined;
       return {
         session: toSession(row),
-        workspace: toWorkspace({
-          id: row.workspace_id,
-          slug: row.w_slug,
-          name: row.w_name,
-          environment: row.w_environment,
-          key_rotation_days: row.w_key_rotation_days,
-          created_at: row.w_created_at,
-        }),
-        member: toMember({
-          id: row.member_id,
-          workspace_id: row.workspace_id,
-          email: row.m_email,
-          name: row.m_name,
-          role: row.m_role,
-          created_at: row.m_created_at,
-        }),
+        ...toOwner(row),
       };
     },
     async touch(id, lastSeenAt) {
