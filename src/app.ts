@@ -22,12 +22,16 @@ import {
   createCryptoRandom,
   createIdGenerator,
   deriveKey,
+  ed25519FromSeed,
   type IdGenerator,
   type Random,
   systemClock,
 } from './core/index.js';
 import {
+  type ConnectionService,
+  createAccessTokenVerifier,
   createAuthenticator,
+  createConnectionService,
   createKeyService,
   createMemberAccounts,
   createPasswordHasher,
@@ -47,7 +51,9 @@ import {
   type TrashPurge,
 } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
-import { createMcpEndpoint, createWriteSpecs } from './mcp/index.js';
+import { CONSENT_PATH } from './admin-ui/index.js';
+import { createMcpEndpoint, createWriteSpecs, TOOLS, WRITE_TOOLS } from './mcp/index.js';
+import { type AuthorizationServer, createAuthorizationServer, createOidcAdapter } from './oauth/index.js';
 import { openStore, type Store, type Workspace } from './storage/index.js';
 
 export const VERSION: string = (
@@ -77,6 +83,8 @@ export interface App {
   readonly purgeTrash: TrashPurge;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
+  readonly connections: ConnectionService;
+  readonly oauth: AuthorizationServer;
   close(): Promise<void>;
 }
 
@@ -136,7 +144,40 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policyFor,
     requestStateKey: deriveKey(secret, 'mcp-request-state'),
   });
-  const authenticate = createAuthenticator({ store, clock, audit });
+  const mcpUrl = `${config.publicUrl}/mcp`;
+  const oauthSigningKey = ed25519FromSeed(deriveKey(secret, 'oauth-token-signing'));
+  const connections = createConnectionService({ store, clock, ids, random, audit });
+  const oauth = createAuthorizationServer({
+    publicUrl: config.publicUrl,
+    mcpUrl,
+    consentPath: CONSENT_PATH,
+    signingKey: oauthSigningKey,
+    cookieKey: deriveKey(secret, 'oauth-cookies').toString('base64url'),
+    adapter: createOidcAdapter({ store, clock }),
+    store,
+    audit,
+    clock,
+    ids,
+    random,
+    connections,
+    fetch: createSafeFetch({ testHosts: config.oauthCimdTestHosts, testCaFile: config.oauthCimdTestCaFile }),
+    logger,
+  });
+  const authenticate = createAuthenticator({
+    store,
+    clock,
+    audit,
+    accessTokens: createAccessTokenVerifier({
+      issuer: config.publicUrl,
+      audience: mcpUrl,
+      publicKey: oauthSigningKey.publicKey,
+      clock,
+    }),
+    requiresOauth: async (workspace) => (await policy.forWorkspace(workspace)).requireOauth,
+  });
+  const toolScopes = new Map<string, readonly string[]>(
+    [...TOOLS, ...WRITE_TOOLS].map((tool) => [tool.name, tool.scopes]),
+  );
   const passwords = createPasswordHasher({ random });
   const signIn = createSignInService({ store, clock, random, audit, passwords });
   const memberAccounts = createMemberAccounts({
@@ -152,13 +193,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     publicUrl: config.publicUrl,
     auditKeys: [auditSigner.publicKey],
-    mcp: { endpoint, authenticate, audit, store, clock, ids },
+    mcp: { endpoint, authenticate, audit, store, clock, ids, toolScopes: (name) => toolScopes.get(name) },
+    oauth,
     adminUi: {
       signIn,
       listWorkspaces: () => store.workspaces.list(),
       secretKey: secret,
       random,
       approvals: { actions, policyFor },
+      consent: {
+        consent: oauth.consent,
+        projectsFor: (member) =>
+          domain.projects.list({ workspaceId: member.workspaceId, memberId: member.id, role: member.role, via: 'web' }),
+      },
     },
   });
   const close = async () => {
@@ -180,6 +227,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     purgeTrash,
     signIn,
     memberAccounts,
+    connections,
+    oauth,
     auditSigner,
     checkpointer,
     close,

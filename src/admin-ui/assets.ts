@@ -25,4 +25,7 @@ td.before { text-decoration: line-through; color: var(--muted); }
 .decide { display: flex; gap: 1rem; margin-top: 1.5rem; }
 button.decline { background: #8886; color: inherit; }
 pre { white-space: pre-wrap; }
+fieldset { border: 1px solid #8884; border-radius: .35rem; }
+ul.plain { list-style: none; padding-left: 0; margin: .25rem 0; }
+label.check { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; }
 `.trimStart();

@@ -1,6 +1,6 @@
 /**
  * Admin UI entry layer: server-rendered pages under /login, /logout and /admin, mounted by
- * the HTTP app. For pages added in this folder (approvals, consent): `requireMember(c)` gives
+ * the HTTP app (and the OAuth consent page under /oauth/consent). For pages added in this folder (approvals, consent): `requireMember(c)` gives
  * the signed-in member or a redirect to return; `verifyCsrf(c, form.csrf)` must hold before
  * any change; render with `html`/`layout` (put `csrfToken` in every form as `csrf`). Routes
  * under `/admin/` get the security headers and the session plumbing automatically.
@@ -11,12 +11,14 @@ import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../storage/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
+import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { mountHome } from './home.js';
 import { mountLogin } from './login.js';
 import { STYLESHEET_PATH } from './page.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
 import type { AdminUiContext } from './session.js';
 
+export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export { HOME_PATH } from './login.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml } from './page.js';
 export {
@@ -44,11 +46,13 @@ export interface AdminUiDeps {
   readonly random: Random;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** The OAuth consent page; left out when no authorization server runs. */
+  readonly consent?: ConsentDeps;
 }
 
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
 // '/x/*' also matches '/x' itself in Hono.
-export const ADMIN_UI_PATHS = ['/admin/*', '/login/*', '/logout'] as const;
+export const ADMIN_UI_PATHS = ['/admin/*', '/login/*', '/logout', `${CONSENT_PATH}/*`] as const;
 
 export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   const publicOrigin = new URL(deps.publicUrl).origin;
@@ -71,4 +75,5 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountLogin(app);
   mountHome(app);
   mountApprovals(app, deps.approvals);
+  if (deps.consent) mountConsent(app, deps.consent);
 }

@@ -11,11 +11,21 @@ import type { Context, MiddlewareHandler } from 'hono';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Headers every admin-ui response carries, set after the handler so nothing can drop them. */
+/**
+ * Headers every admin-ui response carries, set after the handler so nothing can drop them.
+ * A page whose form ends in a redirect to one other origin (consent → the OAuth client)
+ * names it in `adminUiFormAction`: browsers hold form submissions' redirects to form-action.
+ */
 export function securityHeaders(): MiddlewareHandler {
   return async function adminSecurityHeaders(c, next) {
     await next();
-    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    const extra = c.get('adminUiFormAction');
+    c.header(
+      'Content-Security-Policy',
+      extra && /^https?:\/\/[^\s;,']+$/.test(extra)
+        ? CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${extra}`)
+        : CONTENT_SECURITY_POLICY,
+    );
     c.header('X-Frame-Options', 'DENY');
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');

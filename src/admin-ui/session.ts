@@ -34,6 +34,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     adminUi: AdminUiContext;
     adminUiMember: SignedInMember;
+    /** One more origin the page's forms may end up at (see `securityHeaders`). */
+    adminUiFormAction: string;
   }
 }
 

@@ -12,7 +12,18 @@ import type { AuditEvent, Repositories, Store } from '../storage/index.js';
 import { type Mask, maskSecretShapes, redact, redactText, sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
-  Pick<AuditEvent, 'action' | 'outcome'>;
+  Pick<AuditEvent, 'action' | 'outcome'> & {
+    /** The OAuth client a connection acts for; kept in `detail.oauth_client`. */
+    readonly oauthClient?: { readonly id: string; readonly name: string } | null;
+  };
+
+/** `detail` with the OAuth client folded in (a detail that is no object is kept under `value`). */
+function withOauthClient(draft: AuditDraft): unknown {
+  if (!draft.oauthClient) return draft.detail;
+  const detail = draft.detail ?? {};
+  const base = typeof detail === 'object' && !Array.isArray(detail) ? detail : { value: detail };
+  return { ...base, oauth_client: { id: draft.oauthClient.id, name: draft.oauthClient.name } };
+}
 
 export interface AuditLog {
   record(repos: Repositories, draft: AuditDraft): Promise<AuditEvent>;
@@ -66,7 +77,7 @@ export function createAuditLog(deps: {
       clientVersion: text(draft.clientVersion),
       requestId: draft.requestId ?? null,
       durationMs: draft.durationMs ?? null,
-      detail: draft.detail === undefined ? null : clean(draft.detail),
+      detail: draft.detail === undefined && !draft.oauthClient ? null : clean(withOauthClient(draft)),
       // Not truncated: a revert needs the exact before state. Secrets are still masked.
       changes: draft.changes ? maskSecretShapes(draft.changes, mask) : null,
       reason: draft.reason ? (clean(draft.reason) as string) : null,

@@ -3,12 +3,9 @@
  * instance signs with the same key and no key file has to be shared). The public half is
  * published as a JWK at /.well-known/taskgate-audit-keys and by `taskgate audit keys`.
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { canonicalJson } from '../core/index.js';
+import { sign, verify } from 'node:crypto';
+import { canonicalJson, ed25519FromSeed } from '../core/index.js';
 import type { ChainHead } from '../storage/index.js';
-
-// PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410).
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export interface AuditPublicKey {
   readonly kty: 'OKP';
@@ -35,15 +32,7 @@ export const checkpointPayload = (claim: CheckpointClaim, keyId: string) =>
   Buffer.from(canonicalJson({ chain: claim.chain, seq: claim.seq, hash: claim.hash, at: claim.at, keyId }));
 
 export function createAuditSigner(seed: Buffer): AuditSigner {
-  if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
-  const privateKey: KeyObject = createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const publicKey = createPublicKey(privateKey);
-  const x = publicKey.export({ format: 'jwk' }).x as string;
-  const keyId = createHash('sha256').update(Buffer.from(x, 'base64url')).digest('hex').slice(0, 16);
+  const { privateKey, publicKey, x, keyId } = ed25519FromSeed(seed);
   return {
     keyId,
     publicKey: { kty: 'OKP', crv: 'Ed25519', x, kid: keyId, alg: 'EdDSA', use: 'sig' },

@@ -13,6 +13,7 @@ import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMembers } from './commands/members.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerOAuth } from './commands/oauth.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerTrash(program, io);
   registerMembers(program, io);
   registerIncident(program, io);
+  registerOAuth(program, io);
   // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
   registerAuditRead(program, io);
   const addCommon = (command: Command): void => {

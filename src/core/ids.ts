@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   timeEntry: 'tme',
   taskChange: 'chg',
   apiKey: 'key',
+  connection: 'con',
   auditEvent: 'evt',
   request: 'req',
   action: 'act',

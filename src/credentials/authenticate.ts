@@ -8,7 +8,8 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, Result } from '../core/index.js';
 import { err, ok } from '../core/index.js';
-import type { ApiKeyRecord, Member, Store, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, CredentialKind, Member, Store, Workspace } from '../storage/index.js';
+import { type AccessTokenVerifier, looksLikeJwt } from './access-token.js';
 import { hashApiKey as hashOf, parseApiKey } from './api-key-format.js';
 import { ipAllowed, normalizeIp } from './ip-allow.js';
 import { recordKeyExpiry } from './key-expiry.js';
@@ -23,7 +24,9 @@ export type AuthFailureReason =
   | 'rotated'
   | 'expired'
   | 'wrong_environment'
-  | 'ip_not_allowed';
+  | 'ip_not_allowed'
+  | 'invalid_token'
+  | 'oauth_required';
 
 export interface AuthFailure {
   readonly reason: AuthFailureReason;
@@ -36,11 +39,13 @@ export interface Principal {
   readonly workspace: Workspace;
   readonly member: Member;
   readonly credential: {
-    readonly kind: 'api_key';
+    readonly kind: CredentialKind;
+    /** For an OAuth connection: the client it was granted to. */
+    readonly oauthClient: { readonly id: string; readonly name: string } | null;
     readonly id: string;
     readonly name: string;
     readonly environment: string;
-    /** Effective: granted ∩ role ceiling, minus writes when read-only. */
+    /** Effective: granted (∩ the access token's scopes) ∩ role ceiling, minus writes when read-only. */
     readonly scopes: readonly Scope[];
     readonly grantedScopes: readonly string[];
     readonly projectIds: readonly string[] | null;
@@ -66,15 +71,30 @@ const MESSAGES: Record<Exclude<AuthFailureReason, 'wrong_environment' | 'expired
   unknown: 'unknown API key',
   revoked: 'this API key was revoked; ask for a new one',
   ip_not_allowed: 'this API key may not be used from this address',
+  invalid_token: 'invalid or expired access token: authorize again',
+  oauth_required: 'this workspace accepts OAuth access tokens only: connect with OAuth instead of an API key',
 };
 
 const fail = (reason: keyof typeof MESSAGES, key?: ApiKeyRecord): Result<never, AuthFailure> =>
   err({ reason, message: MESSAGES[reason], ...(key && { key }) });
 
-export function createAuthenticator(deps: { store: Store; clock: Clock; audit?: AuditLog }) {
+export interface AuthenticatorDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit?: AuditLog;
+  /** Verifies OAuth access tokens; without it only API keys are accepted. */
+  readonly accessTokens?: AccessTokenVerifier;
+  /** Whether a workspace refuses API keys (its policy asks for OAuth connections only). */
+  readonly requiresOauth?: (workspace: Workspace) => Promise<boolean>;
+}
+
+export function createAuthenticator(deps: AuthenticatorDeps) {
   const { store, clock } = deps;
   return async function authenticate(request: AuthRequest): Promise<Result<Principal, AuthFailure>> {
     if (!request.token) return fail('missing');
+    if (deps.accessTokens && looksLikeJwt(request.token)) {
+      return authenticateAccessToken({ ...deps, accessTokens: deps.accessTokens }, request.token);
+    }
     const parsed = parseApiKey(request.token);
     if (!parsed.ok) return fail(parsed.error);
     const owned = await store.apiKeys.findOwnedByHash(hashOf(request.token));
@@ -97,8 +117,35 @@ export function createAuthenticator(deps: { store: Store; clock: Clock; audit?: 
     if (refusal) return err(refusal);
     if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
       return fail('ip_not_allowed', key);
+    if (key.kind !== 'api_key') return fail('unknown');
+    if (await deps.requiresOauth?.(workspace)) return fail('oauth_required', key);
     return ok(principalOf(key, workspace, member));
   };
+}
+
+/**
+ * A verified access token acts for its connection, and only while that connection is live
+ * and still holds the token's grant: a revoked connection or a revoked grant (code replay,
+ * refresh-token reuse, client logout) refuses the token at once.
+ */
+async function authenticateAccessToken(
+  deps: AuthenticatorDeps & { accessTokens: AccessTokenVerifier },
+  token: string,
+): Promise<Result<Principal, AuthFailure>> {
+  const verified = await deps.accessTokens(token);
+  if (!verified.ok) return fail('invalid_token');
+  const claims = verified.value;
+  const owned = await deps.store.apiKeys.findOwnedById(claims.connectionId);
+  if (!owned || owned.key.kind !== 'oauth' || owned.key.oauthClientId !== claims.clientId) {
+    return fail('invalid_token');
+  }
+  const { key, workspace, member } = owned;
+  const refusal = keyRefusal(key, workspace, deps.clock.now().getTime());
+  if (refusal) return err({ ...refusal, message: refusal.message.replace('API key', 'OAuth connection') });
+  if (key.oauthGrantId !== claims.grantId) {
+    return err({ reason: 'invalid_token', message: 'this access token was revoked or replaced: authorize again', key });
+  }
+  return ok(principalOf(key, workspace, member, claims.scopes));
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
@@ -126,17 +173,30 @@ export function keyRefusal(key: ApiKeyRecord, workspace: Workspace, now: number)
   return null;
 }
 
-/** What a usable key may do: its member, workspace and effective rights. */
-export function principalOf(key: ApiKeyRecord, workspace: Workspace, member: Member): Principal {
+/**
+ * What a usable credential may do: its member, workspace and effective rights. An OAuth
+ * access token narrows its connection further to the scopes the token was issued with.
+ */
+export function principalOf(
+  key: ApiKeyRecord,
+  workspace: Workspace,
+  member: Member,
+  tokenScopes?: readonly string[],
+): Principal {
+  const granted = tokenScopes ? key.scopes.filter((s) => tokenScopes.includes(s)) : key.scopes;
   return {
     workspace,
     member,
     credential: {
-      kind: 'api_key',
+      kind: key.kind,
+      oauthClient:
+        key.kind === 'oauth' && key.oauthClientId
+          ? { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId }
+          : null,
       id: key.id,
       name: key.name,
       environment: key.environment,
-      scopes: effectiveScopes(key.scopes as Scope[], member.role, key.readOnly),
+      scopes: effectiveScopes(granted as Scope[], member.role, key.readOnly),
       grantedScopes: key.scopes,
       projectIds: key.projectIds,
       readOnly: key.readOnly,

@@ -65,3 +65,17 @@ export {
   type ThrottleLimits,
 } from './sign-in.js';
 export { createSignInService, type SignInService, type SignInServiceDeps } from './sign-in-service.js';
+export {
+  type AccessTokenClaims,
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  looksLikeJwt,
+} from './access-token.js';
+export {
+  type ConnectionService,
+  type ConsentDecision,
+  type ConsentGrant,
+  type ConsentRequest,
+  createConnectionService,
+  type GrantedConnection,
+} from './connections.js';

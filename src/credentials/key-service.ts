@@ -189,6 +189,10 @@ export function createKeyService(deps: KeyServiceDeps) {
             lastUsedClient: null,
             flaggedAt: null,
             flaggedReason: null,
+            kind: 'api_key',
+            oauthClientId: null,
+            oauthClientName: null,
+            oauthGrantId: null,
           },
           days,
         );
@@ -242,6 +246,10 @@ export function createKeyService(deps: KeyServiceDeps) {
             // The replacement starts clean; the old key keeps its flag for the record.
             flaggedAt: null,
             flaggedReason: null,
+            kind: 'api_key',
+            oauthClientId: null,
+            oauthClientName: null,
+            oauthGrantId: null,
           },
           Math.min(Math.max(lifetimeDays, 1), workspace.keyRotationDays),
         );

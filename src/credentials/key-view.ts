@@ -13,6 +13,9 @@ export type KeyStatus = 'active' | 'grace' | 'rotated' | 'expired' | 'revoked';
 
 export interface KeyView {
   readonly id: string;
+  /** `oauth` for a connection an OAuth client got by a member's consent. */
+  readonly kind: 'api_key' | 'oauth';
+  readonly oauthClient: { readonly id: string; readonly name: string } | null;
   readonly name: string;
   readonly environment: string;
   readonly member: { readonly id: string; readonly email: string; readonly role: string };
@@ -76,6 +79,9 @@ export function toKeyView(
       : null;
   return {
     id: key.id,
+    kind: key.kind,
+    oauthClient:
+      key.oauthClientId === null ? null : { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId },
     name: key.name,
     environment: key.environment,
     member: { id: member.id, email: member.email, role: member.role },

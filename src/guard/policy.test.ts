@@ -18,6 +18,7 @@ function record(extra: Partial<WorkspacePolicyRecord> = {}): WorkspacePolicyReco
     tiers: { create: null, update: null, delete: null, bulk: null },
     requireReason: false,
     requireReadFirst: false,
+    requireOauth: false,
     approver: 'member',
     writeBudget: 60,
     deleteBudget: 10,

@@ -52,6 +52,8 @@ export interface EffectivePolicy {
   readonly tierSource: Readonly<Record<RiskClass, TierSource>>;
   readonly requireReason: boolean;
   readonly requireReadFirst: boolean;
+  /** API keys are refused in this workspace; OAuth connections only. */
+  readonly requireOauth: boolean;
   readonly approver: Approver;
   /** Per credential: at most `writes` writes, of which `deletes` deletes, per `windowMinutes`. */
   readonly budget: { readonly writes: number; readonly deletes: number; readonly windowMinutes: number };
@@ -101,6 +103,7 @@ export function effectivePolicy(
     tierSource: Object.freeze(tierSource),
     requireReason: record?.requireReason ?? false,
     requireReadFirst: record?.requireReadFirst ?? false,
+    requireOauth: record?.requireOauth ?? false,
     approver: record?.approver ?? 'member',
     budget: Object.freeze({
       writes: record?.writeBudget ?? DEFAULT_WRITE_BUDGET,

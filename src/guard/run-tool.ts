@@ -32,6 +32,7 @@ export function callFields(ctx: CallContext) {
     memberId: principal.member.id,
     credentialId: principal.credential.id,
     credentialName: principal.credential.name,
+    oauthClient: principal.credential.oauthClient,
     environment: principal.credential.environment,
     ip: ctx.ip,
     userAgent: ctx.userAgent,

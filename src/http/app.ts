@@ -2,6 +2,8 @@
  * The HTTP application: one Hono app on one origin. Today it serves health; the MCP,
  * OAuth and admin surfaces mount here later. Every error leaves through `toHttpError`.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { type AdminUiDeps, mountAdminUi } from '../admin-ui/index.js';
@@ -27,6 +29,29 @@ export interface HttpDeps {
   readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger'>;
   /** The sign-in and admin pages; left out, only the machine endpoints are served. */
   readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
+  /** The embedded OAuth authorization server; left out, /mcp takes API keys only. */
+  readonly oauth?: OAuthEndpoints;
+}
+
+/** The authorization server's endpoints: a Node handler and the paths it owns (`…/` = prefix). */
+export interface OAuthEndpoints {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  readonly paths: readonly string[];
+}
+
+/**
+ * oidc-provider is a Koa app: it gets the raw Node request (its body unread) and writes the
+ * response itself. Only through the Node server (`listen`), which every deployment uses.
+ */
+function mountOAuth(app: Hono, oauth: OAuthEndpoints): void {
+  for (const path of oauth.paths) {
+    app.all(path.endsWith('/') ? `${path}*` : path, async (c) => {
+      const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+      if (!env?.incoming || !env.outgoing) throw new Error('the OAuth endpoints need the Node server');
+      await oauth.handle(env.incoming, env.outgoing);
+      return RESPONSE_ALREADY_SENT;
+    });
+  }
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
@@ -50,7 +75,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }
   });
 
-  mountWellKnown(app, publicUrl, deps.auditKeys);
+  mountWellKnown(app, publicUrl, deps.auditKeys, deps.oauth !== undefined);
+  if (deps.oauth) mountOAuth(app, deps.oauth);
   mountMcp(app, { ...deps.mcp, publicUrl, logger });
   if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
 

@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { Authenticator, AuthFailure, Principal } from '../credentials/index.js';
+import { type Authenticator, type AuthFailure, type Principal, roleCeiling } from '../credentials/index.js';
 import type { CallContext } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
@@ -21,8 +21,13 @@ export const MCP_MAX_BODY_BYTES = 256 * 1024;
 /** Last-used is written at most this often per key, unless the address or client changes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** What the 401 challenge asks for first: enough to look around (MCP authorization, scope selection). */
+export const MINIMAL_READ_SCOPES = ['projects:read', 'tasks:read'] as const;
+
 export interface McpRouteDeps {
   readonly publicUrl: string;
+  /** The scopes a tool needs; undefined for an unknown tool. */
+  readonly toolScopes: (tool: string) => readonly string[] | undefined;
   readonly endpoint: McpEndpoint;
   readonly authenticate: Authenticator;
   readonly audit: AuditLog;
@@ -34,7 +39,8 @@ export interface McpRouteDeps {
 
 export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const hostnames = allowedHostnames(deps.publicUrl);
-  const challenge = `Bearer resource_metadata="${protectedResourceMetadataUrl(deps.publicUrl)}"`;
+  const metadataUrl = protectedResourceMetadataUrl(deps.publicUrl);
+  const challenge = `Bearer resource_metadata="${metadataUrl}", scope="${MINIMAL_READ_SCOPES.join(' ')}"`;
 
   // Refusals before authentication are recorded too (workspace unknown): probes leave a trace.
   const refuse = async (c: Context, response: Response, reason: string) =>
@@ -77,11 +83,16 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
           'body_too_large',
         ),
     }),
-    (c) => handleMcp(c, deps, challenge),
+    (c) => handleMcp(c, deps, challenge, metadataUrl),
   );
 }
 
-async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Promise<Response> {
+async function handleMcp(
+  c: Context,
+  deps: McpRouteDeps,
+  challenge: string,
+  metadataUrl: string,
+): Promise<Response> {
   const started = deps.clock.now().getTime();
   const request = c.req.raw;
   const ip = remoteAddress(c);
@@ -139,6 +150,29 @@ async function handleMcp(c: Context, deps: McpRouteDeps, challenge: string): Pro
     return failed ?? parseError();
   }
 
+  const stepUp = insufficientScope(deps, principal, summary.tools);
+  if (stepUp) {
+    const failed = await record(deps, () =>
+      deps.audit.append({
+        ...base,
+        action: 'oauth.step_up_required',
+        outcome: 'denied',
+        errorCode: 'forbidden',
+        workspaceId: principal.workspace.id,
+        memberId: principal.member.id,
+        credentialId: principal.credential.id,
+        credentialName: principal.credential.name,
+        oauthClient: principal.credential.oauthClient,
+        environment: principal.credential.environment,
+        clientName: client.name,
+        clientVersion: client.version,
+        tool: summary.tools[0] ?? null,
+        detail: { needed: stepUp.needed, scope: stepUp.scope },
+      }),
+    );
+    return failed ?? stepUpChallenge(stepUp, metadataUrl);
+  }
+
   // The body is consumed; the SDK takes the parsed body and never reads it again.
   const response = await deps.endpoint.handle(request, call, body);
   if (call.auditFailed) return unavailable();
@@ -182,6 +216,7 @@ function recordRequest(
       memberId: principal.member.id,
       credentialId: principal.credential.id,
       credentialName: principal.credential.name,
+      oauthClient: principal.credential.oauthClient,
       environment: principal.credential.environment,
       ip: call.ip,
       userAgent: call.userAgent,
@@ -233,6 +268,43 @@ async function hasJsonRpcError(response: Response): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+interface StepUp {
+  readonly needed: readonly string[];
+  /** Everything the client should ask for: what the token has and what the call needs. */
+  readonly scope: string;
+}
+
+/**
+ * SECURITY: an OAuth token lacking a scope a called tool needs gets HTTP 403
+ * `insufficient_scope` before anything runs, naming the scopes to ask for, so the client can
+ * step up through a new consent. Only scopes the member's role could ever grant are named;
+ * a call the role forbids goes on to the tool's own `forbidden`. API keys keep the tool
+ * error: nobody can re-consent a key.
+ */
+function insufficientScope(deps: McpRouteDeps, principal: Principal, tools: readonly string[]): StepUp | undefined {
+  if (principal.credential.kind !== 'oauth') return undefined;
+  const held = new Set<string>(principal.credential.scopes);
+  const ceiling = new Set<string>(roleCeiling(principal.member.role));
+  const needed = [
+    ...new Set(tools.flatMap((tool) => deps.toolScopes(tool) ?? []).filter((s) => !held.has(s) && ceiling.has(s))),
+  ];
+  if (needed.length === 0) return undefined;
+  return { needed, scope: [...new Set([...principal.credential.scopes, ...needed])].join(' ') };
+}
+
+function stepUpChallenge(stepUp: StepUp, metadataUrl: string): Response {
+  const description = `this call needs ${stepUp.needed.join(', ')}; authorize again with these scopes`;
+  return Response.json(
+    { error: { code: 'forbidden', reason: 'insufficient_scope', message: description, scope: stepUp.scope } },
+    {
+      status: 403,
+      headers: {
+        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${stepUp.scope}", resource_metadata="${metadataUrl}", error_description="${description}"`,
+      },
+    },
+  );
 }
 
 function authFailure(failure: AuthFailure, challenge: string): Response {

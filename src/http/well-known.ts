@@ -10,10 +10,21 @@ export function protectedResourceMetadataUrl(publicUrl: string): string {
   return `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
 }
 
-export function mountWellKnown(app: Hono, publicUrl: string, auditKeys: readonly AuditPublicKey[]): void {
+/**
+ * `authorization_servers` names our embedded one when it runs (issuer = the public URL).
+ * `offline_access` is not a scope of this resource: it is only in the authorization
+ * server's metadata.
+ */
+export function mountWellKnown(
+  app: Hono,
+  publicUrl: string,
+  auditKeys: readonly AuditPublicKey[],
+  oauth: boolean,
+): void {
   const metadata = {
     resource: `${publicUrl}/mcp`,
     resource_name: 'Taskgate',
+    ...(oauth && { authorization_servers: [publicUrl] }),
     scopes_supported: [...SCOPES],
     bearer_methods_supported: ['header'],
   };

@@ -173,6 +173,23 @@ export interface ApiKeyRepository {
   servedEnvironments(): Promise<string[]>;
   /** Makes the key dry-run-only (incident containment) if it is not yet; returns whether it did. */
   restrictToDryRun(workspaceId: string, id: string): Promise<boolean>;
+  /** A credential by id alone with its workspace and member: how an OAuth access token is resolved. */
+  findOwnedById(id: string): Promise<{ key: ApiKeyRecord; workspace: Workspace; member: Member } | undefined>;
+  /** The member's live (not revoked) connection for an OAuth client, if any. */
+  findConnection(workspaceId: string, memberId: string, clientId: string): Promise<ApiKeyRecord | undefined>;
+  /** A new consent on an existing connection: its rights and the grant it now accepts. */
+  updateConnection(workspaceId: string, id: string, change: ConnectionChange): Promise<void>;
+  /** Revokes the live connection holding `grantId`; returns it when there was one. */
+  revokeByGrant(grantId: string, at: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export interface ConnectionChange {
+  readonly scopes: readonly string[];
+  readonly projectIds: readonly string[] | null;
+  readonly readOnly: boolean;
+  readonly grantId: string;
+  readonly clientName: string;
+  readonly expiresAt: string;
 }
 
 export interface AuditQuery {

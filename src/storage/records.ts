@@ -150,7 +150,16 @@ export interface ApiKeyRecord {
   /** Set when the key went over its write budget: someone should look at what it did. */
   readonly flaggedAt: string | null;
   readonly flaggedReason: string | null;
+  /** `api_key`, or `oauth` for an OAuth connection (which has no key to present). */
+  readonly kind: CredentialKind;
+  /** For a connection: the OAuth client it was granted to, and the grant it accepts tokens of. */
+  readonly oauthClientId: string | null;
+  readonly oauthClientName: string | null;
+  readonly oauthGrantId: string | null;
 }
+
+export const CREDENTIAL_KINDS = ['api_key', 'oauth'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'error', 'dry_run', 'pending'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -271,6 +280,8 @@ export interface WorkspacePolicyRecord {
   readonly tiers: Readonly<Record<RiskClass, ConfirmationTier | null>>;
   readonly requireReason: boolean;
   readonly requireReadFirst: boolean;
+  /** API keys are refused: only OAuth connections may act (each consented to in the browser). */
+  readonly requireOauth: boolean;
   readonly approver: Approver;
   readonly writeBudget: number;
   readonly deleteBudget: number;

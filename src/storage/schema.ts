@@ -127,6 +127,10 @@ export interface ApiKeyTable {
   last_used_client: string | null;
   flagged_at: string | null;
   flagged_reason: string | null;
+  kind: Generated<string>;
+  oauth_client_id: string | null;
+  oauth_client_name: string | null;
+  oauth_grant_id: string | null;
 }
 
 export interface AuditEventTable {
@@ -210,6 +214,7 @@ export interface WorkspacePolicyTable {
   bulk_tier: string | null;
   require_reason: number;
   require_read_first: number;
+  require_oauth: number;
   approver: string;
   write_budget: number;
   delete_budget: number;

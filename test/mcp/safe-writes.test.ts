@@ -35,6 +35,7 @@ const resetPolicy = () =>
     bulk: 'default',
     requireReason: false,
     requireReadFirst: false,
+    requireOauth: false,
     writeBudget: 60,
     deleteBudget: 10,
   });

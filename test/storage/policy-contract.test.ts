@@ -32,6 +32,7 @@ const policyOf = (
   tiers: { create: 'none', update: null, delete: 'approve', bulk: null },
   requireReason: true,
   requireReadFirst: false,
+  requireOauth: false,
   approver: 'member_or_admin',
   writeBudget: 60,
   deleteBudget: 10,

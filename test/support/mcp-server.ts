@@ -51,6 +51,8 @@ export interface TestServerOptions {
   readonly logger?: Logger;
   /** Leave the database in place on close, for a test that inspects its files afterwards. */
   readonly keepDatabase?: boolean;
+  /** More settings, as environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -61,6 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       TASKGATE_DATABASE_URL: database.url,
       TASKGATE_PORT: String(port),
       TASKGATE_SECRET_KEY: 'k'.repeat(40),
+      ...options.env,
     },
   });
   const clock = createManualClock(T0);

@@ -178,6 +178,11 @@ function keyLine(k: KeyView): string {
     : '';
   const used = k.lastUsed ? ` ${lastUsedText(k.lastUsed)}` : ' never used';
   const flagged = k.flagged ? ` FLAGGED (${k.flagged.reason} at ${k.flagged.at})` : '';
+  if (k.oauthClient) {
+    // A connection has no key to show: who granted what to which client.
+    const rights = `${k.scopes.join(' ')}${k.readOnly ? ' read-only' : ''}`;
+    return `${k.name.padEnd(32)} OAuth ${k.oauthClient.name} for ${k.member.email} ${k.status}${flagged} [${rights}]${used}`;
+  }
   return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${flagged}${used}`;
 }
 

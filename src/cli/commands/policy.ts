@@ -23,6 +23,7 @@ interface SetOptions extends WorkspaceOptions {
   readonly bulk?: string;
   readonly requireReason?: boolean;
   readonly requireReadFirst?: boolean;
+  readonly requireOauth?: boolean;
   readonly approver?: string;
   readonly writeBudget?: string;
   readonly deleteBudget?: string;
@@ -42,6 +43,7 @@ const FLAG: Record<PolicyField, string> = {
   bulk: 'bulk',
   requireReason: 'require-reason',
   requireReadFirst: 'require-read-first',
+  requireOauth: 'require-oauth',
   approver: 'approver',
   writeBudget: 'write-budget',
   deleteBudget: 'delete-budget',
@@ -82,6 +84,8 @@ export function registerPolicy(program: Command, io: CliIo): void {
     .option('--no-require-reason', 'accept writes without a reason')
     .option('--require-read-first', 'refuse updates and deletes that do not name the version read')
     .option('--no-require-read-first', 'accept updates and deletes without a version')
+    .option('--require-oauth', 'refuse API keys: only OAuth connections (consented in the browser) may act')
+    .option('--no-require-oauth', 'accept API keys again')
     .option('--approver <who>', 'who approves in the browser: member or member-or-admin')
     .option('--write-budget <n>', 'writes per credential per window (1-10000, default 60)')
     .option('--delete-budget <n>', 'deletes per credential per window (1-10000, default 10)')
@@ -164,6 +168,7 @@ function toPatch(options: SetOptions): PolicyPatch {
     ...(options.bulk !== undefined && { bulk: options.bulk as PolicyPatch['bulk'] }),
     ...(options.requireReason !== undefined && { requireReason: options.requireReason }),
     ...(options.requireReadFirst !== undefined && { requireReadFirst: options.requireReadFirst }),
+    ...(options.requireOauth !== undefined && { requireOauth: options.requireOauth }),
     ...(approver !== undefined && { approver }),
     writeBudget: count('writeBudget', options.writeBudget),
     deleteBudget: count('deleteBudget', options.deleteBudget),
@@ -202,6 +207,7 @@ export function policyText(p: EffectivePolicy): string {
     ...tiers,
     `require reason:      ${yesNo(p.requireReason)}`,
     `require read first:  ${yesNo(p.requireReadFirst)}`,
+    `require OAuth:       ${yesNo(p.requireOauth)}${p.requireOauth ? ' (API keys are refused)' : ''}`,
     `approver:            ${p.approver === 'member' ? 'member (the member the credential acts for)' : 'member-or-admin (that member, or an owner or admin)'}`,
     `write budget:        ${p.budget.writes} writes and ${p.budget.deletes} deletes per credential per ${p.budget.windowMinutes} min`,
     `freeze:              ${freeze}`,

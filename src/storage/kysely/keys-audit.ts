@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Environment } from '../../config/index.js';
 import type { ApiKeyRepository } from '../ports.js';
-import type { ApiKeyRecord } from '../records.js';
+import type { ApiKeyRecord, CredentialKind } from '../records.js';
 import type { ApiKeyTable, Database } from '../schema.js';
 import { OWNER_COLUMNS, toOwner } from './rows.js';
 
@@ -37,11 +37,25 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   lastUsedClient: row.last_used_client,
   flaggedAt: row.flagged_at,
   flaggedReason: row.flagged_reason,
+  kind: row.kind as CredentialKind,
+  oauthClientId: row.oauth_client_id,
+  oauthClientName: row.oauth_client_name,
+  oauthGrantId: row.oauth_grant_id,
 });
 
 export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
   const one = (workspaceId: string) =>
     db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
+  // The key with its workspace and member in one query: the hot path of every request.
+  const owned = () =>
+    db
+      .selectFrom('api_keys as k')
+      .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
+      .innerJoin('members as m', (join) =>
+        join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
+      )
+      .selectAll('k')
+      .select(OWNER_COLUMNS);
   return {
     async insert(k) {
       await db
@@ -74,6 +88,10 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
           last_used_client: k.lastUsedClient,
           flagged_at: k.flaggedAt,
           flagged_reason: k.flaggedReason,
+          kind: k.kind,
+          oauth_client_id: k.oauthClientId,
+          oauth_client_name: k.oauthClientName,
+          oauth_grant_id: k.oauthGrantId,
         })
         .execute();
     },
@@ -82,21 +100,54 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
       return row && toKey(row);
     },
     async findOwnedByHash(hash) {
+      const row = await owned().where('k.hash', '=', hash).executeTakeFirst();
+      return row && { key: toKey(row), ...toOwner(row) };
+    },
+    async findOwnedById(id) {
+      const row = await owned().where('k.id', '=', id).executeTakeFirst();
+      return row && { key: toKey(row), ...toOwner(row) };
+    },
+    async findConnection(workspaceId, memberId, clientId) {
+      const row = await one(workspaceId)
+        .where('member_id', '=', memberId)
+        .where('kind', '=', 'oauth')
+        .where('oauth_client_id', '=', clientId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+      return row && toKey(row);
+    },
+    async updateConnection(workspaceId, id, change) {
+      await db
+        .updateTable('api_keys')
+        .set({
+          scopes: JSON.stringify(change.scopes),
+          project_ids: json(change.projectIds),
+          read_only: change.readOnly ? 1 : 0,
+          oauth_grant_id: change.grantId,
+          oauth_client_name: change.clientName,
+          expires_at: change.expiresAt,
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('kind', '=', 'oauth')
+        .execute();
+    },
+    async revokeByGrant(grantId, at) {
       const row = await db
-        .selectFrom('api_keys as k')
-        .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
-        .innerJoin('members as m', (join) =>
-          join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
-        )
-        .selectAll('k')
-        .select(OWNER_COLUMNS)
-        .where('k.hash', '=', hash)
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('oauth_grant_id', '=', grantId)
+        .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return undefined;
-      return {
-        key: toKey(row),
-        ...toOwner(row),
-      };
+      const result = await db
+        .updateTable('api_keys')
+        .set({ revoked_at: at })
+        .where('id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0 ? toKey({ ...row, revoked_at: at }) : undefined;
     },
     async findById(workspaceId, id) {
       const row = await one(workspaceId).where('id', '=', id).executeTakeFirst();

@@ -1,0 +1,180 @@
+/**
+ * The authorization server as the rest of Taskgate sees it: a Node request handler for the
+ * OAuth endpoints and metadata, the consent backend for our pages, client administration,
+ * and connection revocation. Around oidc-provider it adds what is ours: every token issued,
+ * refused or revoked and every client registered is an audit event written before the
+ * response leaves (if it cannot be written the client gets 503 and no token: fail closed);
+ * Dynamic Client Registration is rate-limited per address in the database (shared by all
+ * instances); and a grant oidc-provider revokes (code replay, refresh-token reuse, token
+ * revocation) takes its connection with it, so the grant's access tokens die at once too.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Adapter, KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditLog } from '../audit/index.js';
+import type { Clock, Ed25519KeyPair, IdGenerator, Random } from '../core/index.js';
+import type { ConnectionService } from '../credentials/index.js';
+import type { Store } from '../storage/index.js';
+import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
+import { type ConsentBackend, createConsentBackend } from './consent.js';
+import { type AdapterFactory, createProvider, type MetadataFetch, OAUTH_ROUTES, providerHandler } from './provider.js';
+
+export interface RegistrationLimit {
+  readonly perIp: number;
+  readonly windowMs: number;
+}
+export const DEFAULT_REGISTRATION_LIMIT: RegistrationLimit = { perIp: 10, windowMs: 3_600_000 };
+
+export interface AuthorizationServerDeps {
+  readonly publicUrl: string;
+  readonly mcpUrl: string;
+  /** Where oidc-provider sends the browser to sign in and consent (our page). */
+  readonly consentPath: string;
+  readonly signingKey: Ed25519KeyPair;
+  readonly cookieKey: string;
+  readonly adapter: AdapterFactory;
+  readonly store: Store;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly random: Random;
+  readonly connections: ConnectionService;
+  readonly fetch: MetadataFetch;
+  readonly registrationLimit?: RegistrationLimit;
+  readonly logger: { error(obj: unknown, msg: string): void };
+}
+
+export interface AuthorizationServer {
+  /** Serves the OAuth endpoints and the authorization-server metadata. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Paths `handle` serves: exact ones, and prefixes (ending in `/`). */
+  readonly paths: readonly string[];
+  readonly consent: ConsentBackend;
+  readonly clients: ClientAdmin;
+  /** Revokes a connection (by id or name) and every token of its grant. */
+  revokeConnection(workspaceId: string, ref: string): Promise<void>;
+}
+
+export function createAuthorizationServer(deps: AuthorizationServerDeps): AuthorizationServer {
+  const { store, audit, connections } = deps;
+  const newId = (prefix: string) => `${prefix}${Buffer.from(deps.random.bytes(16)).toString('hex')}`;
+  const limit = deps.registrationLimit ?? DEFAULT_REGISTRATION_LIMIT;
+
+  // A grant oidc-provider revokes takes its connection with it. `revoke` calls every token
+  // model's adapter; the access-token one is always among them.
+  const adapter: AdapterFactory = (model) => {
+    const base: Adapter = deps.adapter(model);
+    if (model !== 'AccessToken') return base;
+    return Object.assign(Object.create(base) as Adapter, {
+      async revokeByGrantId(grantId: string) {
+        await base.revokeByGrantId(grantId);
+        await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
+      },
+    });
+  };
+  const provider = createProvider({ ...deps, adapter, newId });
+
+  provider.use(async (ctx, next) => {
+    const route = ctx.oidc?.route;
+    if (route === 'registration' && ctx.method === 'POST' && !(await registrationAllowed(ctx))) return;
+    await next();
+    if (route !== 'token' && route !== 'registration' && route !== 'revocation') return;
+    try {
+      await recordOutcome(ctx as KoaContextWithOIDC, route);
+    } catch (error) {
+      deps.logger.error({ err: error }, 'audit write failed: OAuth response withheld');
+      ctx.status = 503;
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'audit log unavailable; nothing was issued' };
+    }
+  });
+
+  async function registrationAllowed(ctx: { ip: string; status: number; body: unknown; set(h: string, v: string): void }) {
+    const now = deps.clock.now();
+    const admitted = await store.oauthRegistrations.admit(
+      { id: deps.ids('oauthRegistration'), ip: ctx.ip || null, at: now.toISOString() },
+      { since: new Date(now.getTime() - limit.windowMs).toISOString(), limit: limit.perIp },
+    );
+    if (admitted) return true;
+    await audit.append({ action: 'oauth.registration_refused', outcome: 'denied', errorCode: 'rate_limited', ip: ctx.ip });
+    ctx.status = 429;
+    ctx.set('Retry-After', String(Math.ceil(limit.windowMs / 1000)));
+    ctx.body = {
+      error: 'invalid_request',
+      error_description: `too many client registrations from this address (at most ${limit.perIp} per hour); try again later`,
+    };
+    return false;
+  }
+
+  async function recordOutcome(ctx: KoaContextWithOIDC, route: 'token' | 'registration' | 'revocation') {
+    const body = (ctx.body ?? {}) as Record<string, unknown>;
+    const ok = ctx.status < 400;
+    const client = ctx.oidc.entities.Client;
+    const clientRef = client ? { id: client.clientId, name: client.clientName ?? client.clientId } : null;
+    const accountId =
+      ctx.oidc.entities.Account?.accountId ??
+      ctx.oidc.entities.RefreshToken?.accountId ??
+      ctx.oidc.entities.AuthorizationCode?.accountId;
+    const owned = accountId ? await store.apiKeys.findOwnedById(accountId) : undefined;
+    const principal = owned && {
+      workspaceId: owned.workspace.id,
+      memberId: owned.member.id,
+      credentialId: owned.key.id,
+      credentialName: owned.key.name,
+      environment: owned.key.environment,
+    };
+    const params = ctx.oidc.params ?? {};
+    const action =
+      route === 'registration'
+        ? 'oauth.client_registered'
+        : route === 'revocation'
+          ? 'oauth.token_revoked'
+          : ok
+            ? params.grant_type === 'refresh_token'
+              ? 'oauth.token_refreshed'
+              : 'oauth.token_issued'
+            : 'oauth.token_refused';
+    const registered = route === 'registration' && ok ? (body as { client_id?: string; client_name?: string }) : null;
+    await audit.append({
+      action,
+      outcome: ok ? 'ok' : 'denied',
+      errorCode: ok ? null : typeof body.error === 'string' ? body.error : 'invalid_request',
+      ...principal,
+      oauthClient: registered?.client_id
+        ? { id: registered.client_id, name: registered.client_name ?? registered.client_id }
+        : clientRef,
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent') || null,
+      detail: {
+        grantType: params.grant_type ?? null,
+        scope: typeof body.scope === 'string' ? body.scope : null,
+        error: ok ? null : (body.error_description ?? null),
+      },
+    });
+  }
+
+  const handle = providerHandler(provider);
+  return {
+    handle,
+    paths: [
+      ...Object.values(OAUTH_ROUTES),
+      `${OAUTH_ROUTES.authorization}/`,
+      `${OAUTH_ROUTES.registration}/`,
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+    ],
+    consent: createConsentBackend({
+      provider,
+      mcpUrl: deps.mcpUrl,
+      connections,
+      store,
+      audit,
+      newConnectionId: () => deps.ids('connection'),
+    }),
+    clients: createClientAdmin({ provider, store, audit, connections, newId, now: () => deps.clock.now() }),
+    async revokeConnection(workspaceId, ref) {
+      const revoked = await connections.revoke(workspaceId, ref);
+      if (revoked.oauthGrantId) await store.oauthModels.revokeByGrantId(revoked.oauthGrantId);
+    },
+  };
+}
+
+export { DCR_PREFIX };

@@ -1,0 +1,136 @@
+/**
+ * SECURITY: the consent step of an authorization. oidc-provider holds the pending request
+ * (client, redirect URI, requested scopes, PKCE) behind its interaction cookie; the member
+ * signed in on our pages decides. What the member grants — possibly fewer scopes, chosen
+ * projects, read-only — becomes a connection (our credential) and an oidc-provider grant
+ * holding exactly those scopes for the MCP resource, whose id the connection records.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { AuditLog } from '../audit/index.js';
+import { AppError } from '../core/index.js';
+import {
+  type ConnectionService,
+  type ConsentDecision,
+  type ConsentRequest,
+  isScope,
+} from '../credentials/index.js';
+import type { Member, Store, Workspace } from '../storage/index.js';
+import { clientKind } from './clients.js';
+
+export interface ConsentBackend {
+  /** The pending authorization behind this browser's interaction cookie. */
+  load(req: IncomingMessage, res: ServerResponse, uid: string): Promise<ConsentRequest>;
+  /** Grants; returns where to send the browser (back into the authorization). */
+  approve(req: IncomingMessage, res: ServerResponse, uid: string, decision: ConsentDecision): Promise<string>;
+  decline(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    who: { workspace: Workspace; member: Member; ip: string | null },
+  ): Promise<string>;
+}
+
+export function createConsentBackend(deps: {
+  provider: Provider;
+  mcpUrl: string;
+  connections: ConnectionService;
+  store: Store;
+  audit: AuditLog;
+  newConnectionId: () => string;
+}): ConsentBackend {
+  const { provider } = deps;
+
+  async function pending(req: IncomingMessage, res: ServerResponse, uid: string) {
+    let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      throw new AppError('not_found', 'this authorization request expired or was already answered; start again from your assistant');
+    }
+    if (details.uid !== uid) throw new AppError('not_found', 'this authorization request belongs to another window');
+    const clientId = String(details.params.client_id);
+    const client = await provider.Client.find(clientId);
+    if (!client) throw new AppError('not_found', 'the client of this request is no longer registered');
+    return { details, client };
+  }
+
+  async function load(req: IncomingMessage, res: ServerResponse, uid: string): Promise<ConsentRequest> {
+    const { details, client } = await pending(req, res, uid);
+    const asked = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const kind = clientKind(client.clientId);
+    return {
+      uid,
+      client: {
+        id: client.clientId,
+        name: client.clientName ?? client.clientId,
+        kind,
+        verified: kind !== 'dynamic',
+        redirectUri: String(details.params.redirect_uri),
+      },
+      scopes: asked.filter(isScope),
+      offline: asked.includes('offline_access'),
+    };
+  }
+
+  return {
+    load,
+
+    async approve(req, res, uid, decision) {
+      const request = await load(req, res, uid);
+      const extra = decision.scopes.filter((s) => !(request.scopes as readonly string[]).includes(s));
+      if (extra.length > 0) throw new AppError('invalid_input', `not asked for: ${extra.join(', ')}`);
+      const existing = await deps.store.apiKeys.findConnection(
+        decision.workspace.id,
+        decision.member.id,
+        request.client.id,
+      );
+      const accountId = existing?.id ?? deps.newConnectionId();
+      const grant = new provider.Grant({ accountId, clientId: request.client.id });
+      grant.addResourceScope(deps.mcpUrl, decision.scopes.join(' '));
+      if (request.offline) grant.addOIDCScope('offline_access');
+      const grantId = await grant.save();
+      let granted: Awaited<ReturnType<ConnectionService['grant']>>;
+      try {
+        granted = await deps.connections.grant({
+          ...decision,
+          connectionId: accountId,
+          client: { id: request.client.id, name: request.client.name, verified: request.client.verified },
+          grantId,
+        });
+      } catch (error) {
+        await grant.destroy();
+        throw error;
+      }
+      // Step-up or reconnection: the old grant's refresh tokens die; its access tokens are
+      // already refused (they name a grant the connection no longer holds).
+      if (granted.replacedGrantId) await deps.store.oauthModels.revokeByGrantId(granted.replacedGrantId);
+      return provider.interactionResult(
+        req,
+        res,
+        { login: { accountId }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
+    },
+
+    async decline(req, res, uid, who) {
+      const request = await load(req, res, uid);
+      await deps.audit.append({
+        action: 'oauth.consent_declined',
+        outcome: 'denied',
+        workspaceId: who.workspace.id,
+        memberId: who.member.id,
+        environment: who.workspace.environment,
+        oauthClient: { id: request.client.id, name: request.client.name },
+        ip: who.ip,
+        detail: { scopes: request.scopes },
+      });
+      return provider.interactionResult(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'the member declined the request' },
+        { mergeWithLastSubmission: false },
+      );
+    },
+  };
+}

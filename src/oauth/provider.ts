@@ -1,0 +1,163 @@
+/**
+ * SECURITY: the authorization server is `oidc-provider` (OpenID-certified), embedded on our
+ * origin; this file is its configuration and the places where our rules go beyond its
+ * defaults. Authorization code + PKCE S256 only; the access token's audience is the MCP URL
+ * (RFC 8707: another resource is `invalid_target`, none means the MCP URL); access tokens
+ * are 10-minute JWTs signed with an Ed25519 key derived from the instance secret, so every
+ * instance issues and checks the same; refresh tokens rotate on every use and oidc-provider
+ * revokes the whole grant when a used one comes back. The subject of every token is an
+ * OAuth connection (our credential), so a revoked connection stops refresh at once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Ed25519KeyPair } from '../core/index.js';
+import { SCOPES } from '../credentials/index.js';
+import type { Store } from '../storage/index.js';
+import { DCR_PREFIX } from './clients.js';
+import { checkRedirectUris } from './redirect-uris.js';
+
+/** Lifetimes in seconds. */
+export const ACCESS_TOKEN_TTL_S = 600;
+const CODE_TTL_S = 60;
+const INTERACTION_TTL_S = 600;
+const REFRESH_TOKEN_TTL_S = 30 * 86_400;
+const GRANT_TTL_S = 90 * 86_400;
+
+export const OAUTH_ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  registration: '/oauth/register',
+  revocation: '/oauth/revoke',
+  jwks: '/oauth/jwks',
+} as const;
+
+export type AdapterFactory = (model: string) => Adapter;
+export type MetadataFetch = (url: string | URL, options: RequestInit) => Promise<Response>;
+
+export interface ProviderDeps {
+  readonly publicUrl: string;
+  readonly mcpUrl: string;
+  readonly consentPath: string;
+  readonly signingKey: Ed25519KeyPair;
+  readonly cookieKey: string;
+  readonly adapter: AdapterFactory;
+  readonly store: Store;
+  /** The SSRF-safe fetcher for client ID metadata documents (and any other fetch). */
+  readonly fetch: MetadataFetch;
+  readonly newId: (prefix: string) => string;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { mcpUrl } = deps;
+  const resourceServer = {
+    scope: SCOPES.join(' '),
+    audience: mcpUrl,
+    accessTokenTTL: ACCESS_TOKEN_TTL_S,
+    accessTokenFormat: 'jwt' as const,
+    jwt: { sign: { alg: 'EdDSA' as const } },
+  };
+  const jwk = {
+    ...deps.signingKey.privateKey.export({ format: 'jwk' }),
+    kid: deps.signingKey.keyId,
+    alg: 'EdDSA',
+    use: 'sig',
+  };
+
+  const configuration: Configuration = {
+    adapter: deps.adapter as unknown as Configuration['adapter'],
+    jwks: { keys: [jwk] },
+    cookies: { keys: [deps.cookieKey] },
+    routes: { ...OAUTH_ROUTES },
+    scopes: ['offline_access', ...SCOPES],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: 'EdDSA',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['EdDSA'] },
+    // Our rule for redirect URIs (https, or http on a loopback address), applied to every
+    // client however it arrived: DCR, a metadata document, or `taskgate oauth clients add`.
+    extraClientMetadata: {
+      properties: ['taskgate_checked'],
+      validator(_ctx, key, _value, metadata) {
+        if (key !== 'taskgate_checked') return;
+        const problem = checkRedirectUris(metadata.redirect_uris ?? []);
+        if (problem.error) throw new errors.InvalidRedirectUri(problem.error);
+        // RFC 8252 §7.3: a loopback redirect may come back on any port. oidc-provider allows
+        // that for native clients only, so a client with one is native.
+        if (problem.loopback) metadata.application_type = 'native';
+        metadata.taskgate_checked = undefined;
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: false },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      revocation: { enabled: true },
+      registration: {
+        enabled: true,
+        initialAccessToken: false,
+        idFactory: () => deps.newId(DCR_PREFIX),
+      },
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => mcpUrl,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, resource) {
+          if (resource !== mcpUrl) throw new errors.InvalidTarget(`unknown resource; the only one is ${mcpUrl}`);
+          return resourceServer;
+        },
+      },
+    },
+    // Every authorization shows our consent page: a human sees each new client and each step-up.
+    loadExistingGrant: () => undefined,
+    interactions: { url: (_ctx, interaction) => `${deps.consentPath}/${interaction.uid}` },
+    async findAccount(_ctx, sub) {
+      const owned = await deps.store.apiKeys.findOwnedById(sub);
+      if (!owned || owned.key.kind !== 'oauth' || owned.key.revokedAt !== null) return undefined;
+      return { accountId: sub, claims: () => ({ sub }) };
+    },
+    // The grant a token came from: /mcp refuses a token whose connection moved to another grant.
+    extraTokenClaims: (_ctx, token) => ({ gid: 'grantId' in token ? token.grantId : undefined }),
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL_S,
+      AuthorizationCode: CODE_TTL_S,
+      Interaction: INTERACTION_TTL_S,
+      Session: INTERACTION_TTL_S,
+      RefreshToken: REFRESH_TOKEN_TTL_S,
+      Grant: GRANT_TTL_S,
+    },
+    fetch: deps.fetch as Configuration['fetch'],
+    renderError(ctx: KoaContextWithOIDC, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage(out.error, out.error_description);
+    },
+  };
+  const provider = new Provider(deps.publicUrl, configuration);
+  // A TLS-terminating proxy in front: the public URL says https, the socket does not.
+  provider.proxy = deps.publicUrl.startsWith('https:');
+  return provider;
+}
+
+/** oidc-provider as a Node request handler (it is a Koa app). */
+export function providerHandler(provider: Provider) {
+  const callback = provider.callback();
+  return (req: IncomingMessage, res: ServerResponse) => callback(req, res) as Promise<void>;
+}
+
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function errorPage(error: string, description: string | undefined): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed</title></head>
+<body><h1>Authorization failed</h1><p><code>${escape(error)}</code></p><p>${escape(description ?? '')}</p>
+<p>Nothing was granted. Close this window and try connecting again from your assistant.</p></body></html>`;
+}
