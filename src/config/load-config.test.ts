@@ -16,6 +16,8 @@ describe('parseConfig', () => {
         dataDir: './data',
         secretKey: undefined,
         logLevel: 'info',
+        oauthCimdTestHosts: [],
+        oauthCimdTestCaFile: undefined,
       },
     });
   });
@@ -93,6 +95,58 @@ describe('parseConfig', () => {
   it('refuses a secret key shorter than 32 characters', () => {
     const result = parseConfig({ env: { TASKGATE_SECRET_KEY: 'short' } });
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('CIMD test escape hatches', () => {
+  it('reads the test hosts as canonical host:port pairs when they are listed', () => {
+    const config = loadConfig({
+      env: {
+        TASKGATE_OAUTH_CIMD_TEST_HOSTS: ' 127.1:8443, [0::1]:9443 ,',
+        TASKGATE_OAUTH_CIMD_TEST_CA_FILE: '/tmp/ca.pem',
+      },
+    });
+    expect(config.oauthCimdTestHosts).toEqual(['127.0.0.1:8443', '[::1]:9443']);
+    expect(config.oauthCimdTestCaFile).toBe('/tmp/ca.pem');
+  });
+
+  it('refuses a test host without a port or with a path', () => {
+    const result = parseConfig({
+      env: { TASKGATE_OAUTH_CIMD_TEST_HOSTS: 'localhost,127.0.0.1:8443/x,ok:1' },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toEqual([
+      {
+        field: 'oauthCimdTestHosts (TASKGATE_OAUTH_CIMD_TEST_HOSTS)',
+        message:
+          'must be a comma-separated list of host:port (e.g. 127.0.0.1:8443); not: localhost, 127.0.0.1:8443/x',
+      },
+    ]);
+  });
+
+  it('refuses to start in production when the SSRF escape hatches are set', () => {
+    const result = parseConfig({
+      env: {
+        TASKGATE_ENVIRONMENT: 'production',
+        TASKGATE_OAUTH_CIMD_TEST_HOSTS: '127.0.0.1:8443',
+        TASKGATE_OAUTH_CIMD_TEST_CA_FILE: '/tmp/ca.pem',
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const message = 'is test-only and must not be set when environment is production';
+    expect(result.error).toEqual([
+      { field: 'oauthCimdTestHosts (TASKGATE_OAUTH_CIMD_TEST_HOSTS)', message },
+      { field: 'oauthCimdTestCaFile (TASKGATE_OAUTH_CIMD_TEST_CA_FILE)', message },
+    ]);
+  });
+
+  it('starts in production when the escape hatches are empty', () => {
+    const config = loadConfig({
+      env: { TASKGATE_ENVIRONMENT: 'production', TASKGATE_OAUTH_CIMD_TEST_HOSTS: '' },
+    });
+    expect(config.oauthCimdTestHosts).toEqual([]);
   });
 });
 

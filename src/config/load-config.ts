@@ -14,6 +14,10 @@ export interface Config {
   readonly dataDir: string;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
+  readonly oauthCimdTestHosts: readonly string[];
+  /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */
+  readonly oauthCimdTestCaFile: string | undefined;
 }
 
 export type ConfigFlags = Partial<Record<SettingName, string | number | undefined>>;
@@ -47,7 +51,16 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
   const value = parsed.data;
   const publicUrl = value.publicUrl ?? `http://${hostForUrl(value.host)}:${value.port}`;
   const databaseUrl = value.databaseUrl ?? `sqlite:${value.dataDir.replace(/\/+$/, '')}/taskgate.db`;
-  return ok(Object.freeze({ ...value, databaseUrl, publicUrl, secretKey: value.secretKey }));
+  return ok(
+    Object.freeze({
+      ...value,
+      databaseUrl,
+      publicUrl,
+      secretKey: value.secretKey,
+      oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
+      oauthCimdTestCaFile: value.oauthCimdTestCaFile,
+    }),
+  );
 }
 
 /** Like parseConfig, but throws one `invalid_input` AppError that lists every problem. */

@@ -45,6 +45,30 @@ const secretKey = z
   .trim()
   .min(32, 'must be at least 32 characters (e.g. 32 random bytes in base64url)');
 
+// `host:port` in WHATWG canonical form (`127.1:8443` -> `127.0.0.1:8443`, `[::1]:8443`).
+function toHostPort(entry: string): string | undefined {
+  if (!/:\d{1,5}$/.test(entry)) return undefined;
+  const url = URL.parse(`https://${entry}/`);
+  if (url === null || url.pathname !== '/' || url.username !== '' || url.password !== '') return undefined;
+  return `${url.hostname}:${url.port || '443'}`;
+}
+
+const hostPortList = z.string().transform((value, context) => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const bad = entries.filter((entry) => toHostPort(entry) === undefined);
+  if (bad.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be a comma-separated list of host:port (e.g. 127.0.0.1:8443); not: ${bad.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return entries.map((entry) => toHostPort(entry)!);
+});
+
 export interface SettingDoc {
   readonly env: string;
   readonly flag?: string;
@@ -107,6 +131,18 @@ export const SETTINGS = {
     doc: 'Minimum level of the JSON log written to stderr.',
     defaultText: '`info`',
   },
+  oauthCimdTestHosts: {
+    schema: hostPortList.default([]),
+    env: 'TASKGATE_OAUTH_CIMD_TEST_HOSTS',
+    doc: 'Test only, refused in production: comma-separated `host:port` pairs whose Client ID Metadata Documents are fetched even though they resolve to a private or loopback address (the end-to-end tests serve one on 127.0.0.1).',
+    defaultText: 'none',
+  },
+  oauthCimdTestCaFile: {
+    schema: z.string().trim().min(1, 'must not be empty').optional(),
+    env: 'TASKGATE_OAUTH_CIMD_TEST_CA_FILE',
+    doc: 'Test only, refused in production: PEM file of a CA trusted, instead of the system CAs, for the `oauthCimdTestHosts` only.',
+    defaultText: 'none',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -117,4 +153,14 @@ export const configSchema = z
       [K in SettingName]: (typeof SETTINGS)[K]['schema'];
     },
   )
-  .strict();
+  .strict()
+  .superRefine((value, context) => {
+    // SECURITY: the CIMD test escape hatches switch off SSRF checks; never in production.
+    if (value.environment !== 'production') return;
+    const message = 'is test-only and must not be set when environment is production';
+    if (value.oauthCimdTestHosts.length > 0)
+      context.addIssue({ code: 'custom', path: ['oauthCimdTestHosts'], message });
+    if (value.oauthCimdTestCaFile !== undefined) {
+      context.addIssue({ code: 'custom', path: ['oauthCimdTestCaFile'], message });
+    }
+  });

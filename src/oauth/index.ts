@@ -6,7 +6,17 @@ export {
   DEFAULT_REGISTRATION_LIMIT,
   type RegistrationLimit,
 } from './authorization-server.js';
-export { type AddClientInput, type ClientAdmin, type OAuthClientKind, type OAuthClientView } from './clients.js';
+export { blockedRange } from './blocked-addresses.js';
+export type { AddClientInput, ClientAdmin, OAuthClientKind, OAuthClientView } from './clients.js';
 export type { ConsentBackend } from './consent.js';
+export { type FetchRefusal, FetchRefusedError } from './fetch-refused.js';
 export { ACCESS_TOKEN_TTL_S } from './provider.js';
 export { checkRedirectUris } from './redirect-uris.js';
+export {
+  CIMD_FETCH_TIMEOUT_MS,
+  CIMD_MAX_BODY_BYTES,
+  createSafeFetch,
+  type Resolver,
+  type SafeFetch,
+  type SafeFetchOptions,
+} from './safe-fetch.js';
