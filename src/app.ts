@@ -53,7 +53,12 @@ import {
 import { createHttpApp } from './http/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import { createMcpEndpoint, createWriteSpecs, TOOLS, WRITE_TOOLS } from './mcp/index.js';
-import { type AuthorizationServer, createAuthorizationServer, createOidcAdapter } from './oauth/index.js';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createOidcAdapter,
+  createSafeFetch,
+} from './oauth/index.js';
 import { openStore, type Store, type Workspace } from './storage/index.js';
 
 export const VERSION: string = (

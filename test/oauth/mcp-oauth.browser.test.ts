@@ -19,7 +19,12 @@ import {
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newContext } from '../support/browser.js';
-import { type HttpsTestServer, startHttpsJsonServer } from '../support/https-server.js';
+import {
+  createTestCertificate,
+  type HttpsTestServer,
+  startHttpsServer,
+  type TestCertificate,
+} from '../support/https-server.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { givePassword } from '../support/sign-in.js';
 
@@ -91,6 +96,7 @@ class TestProvider implements OAuthClientProvider {
 let browser: Browser;
 let server: TestServer;
 let cimd: HttpsTestServer | undefined;
+let certificate: TestCertificate | undefined;
 let context: BrowserContext;
 let page: Page;
 let callback: Callback;
@@ -105,6 +111,8 @@ afterEach(async () => {
   await server?.close();
   await cimd?.close();
   cimd = undefined;
+  certificate?.remove();
+  certificate = undefined;
   await new Promise((resolve) => callback?.server.close(resolve));
   (callback as Callback | undefined) = undefined;
 });
@@ -128,7 +136,7 @@ async function consent(url: URL, options: { expectScopes?: string[] } = {}) {
     await page.waitForURL(/\/oauth\/consent\//);
   }
   const offered = await page.locator('input[name="scope"]').evaluateAll((inputs) =>
-    inputs.map((i) => (i as HTMLInputElement).value),
+    inputs.map((i) => (i as unknown as { value: string }).value),
   );
   if (options.expectScopes) expect(offered).toEqual(expect.arrayContaining(options.expectScopes));
   await page.getByRole('button', { name: 'Allow' }).click();
@@ -153,9 +161,13 @@ async function connect(provider: TestProvider) {
 
 type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: { text: string }[] };
 
-async function auditActions() {
-  const events = await server.app.store.audit.list({ limit: 500 });
-  return events.map((e) => e.action);
+/** Events of the demo workspace and the workspace-less ones (client registrations). */
+async function auditEvents() {
+  const demo = await server.app.store.workspaces.findBySlug('demo');
+  return [
+    ...(await server.app.store.audit.list(demo!.id, { limit: 500 })),
+    ...(await server.app.store.audit.list(null, { limit: 500 })),
+  ];
 }
 
 describe('MCP client connects by OAuth', () => {
@@ -201,7 +213,8 @@ describe('MCP client connects by OAuth', () => {
     expect(provider.saved?.refresh_token).toBeTruthy();
     expect(provider.saved?.refresh_token).not.toBe(oldRefresh);
 
-    const actions = await auditActions();
+    const events = await auditEvents();
+    const actions = events.map((e) => e.action);
     for (const action of [
       'connection.created',
       'oauth.token_issued',
@@ -212,7 +225,7 @@ describe('MCP client connects by OAuth', () => {
     ]) {
       expect(actions).toContain(action);
     }
-    const call = (await server.app.store.audit.list({ limit: 500 })).find((e) => e.tool === 'create_task');
+    const call = events.find((e) => e.tool === 'create_task' && e.outcome === 'ok');
     expect((call?.detail as { oauth_client?: { name: string } }).oauth_client?.name).toBe('Vitest Assistant');
     await writer.close();
     await client.close();
@@ -220,9 +233,10 @@ describe('MCP client connects by OAuth', () => {
 
   it('with a Client ID Metadata Document served over https', async () => {
     callback = await startCallback();
-    cimd = await startHttpsJsonServer();
-    const clientId = `${cimd.url}/client.json`;
-    cimd.serve('/client.json', {
+    certificate = createTestCertificate();
+    cimd = await startHttpsServer(certificate);
+    const clientId = cimd.url('/client.json');
+    cimd.serveJson('/client.json', {
       client_id: clientId,
       client_name: 'Vitest Assistant (CIMD)',
       redirect_uris: [callback.url],
@@ -230,7 +244,10 @@ describe('MCP client connects by OAuth', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     });
-    await setUp({ TASKGATE_OAUTH_CIMD_TEST_HOSTS: cimd.host, TASKGATE_OAUTH_CIMD_TEST_CA_FILE: cimd.caFile });
+    await setUp({
+      TASKGATE_OAUTH_CIMD_TEST_HOSTS: cimd.hostPort,
+      TASKGATE_OAUTH_CIMD_TEST_CA_FILE: certificate.certFile,
+    });
     const provider = new TestProvider(callback.url, clientId);
     const { client } = await connect(provider);
     expect(provider.info?.client_id).toBe(clientId);
