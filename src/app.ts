@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Logger, pino } from 'pino';
+import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
   type AuditSigner,
@@ -51,7 +52,6 @@ import {
   type TrashPurge,
 } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
-import { CONSENT_PATH } from './admin-ui/index.js';
 import { createMcpEndpoint, createWriteSpecs, TOOLS, WRITE_TOOLS } from './mcp/index.js';
 import {
   type AuthorizationServer,
@@ -152,13 +152,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const mcpUrl = `${config.publicUrl}/mcp`;
   const oauthSigningKey = ed25519FromSeed(deriveKey(secret, 'oauth-token-signing'));
   const connections = createConnectionService({ store, clock, ids, random, audit });
+  const OidcAdapter = createOidcAdapter({ store, clock });
   const oauth = createAuthorizationServer({
     publicUrl: config.publicUrl,
     mcpUrl,
     consentPath: CONSENT_PATH,
     signingKey: oauthSigningKey,
     cookieKey: deriveKey(secret, 'oauth-cookies').toString('base64url'),
-    adapter: createOidcAdapter({ store, clock }),
+    adapter: (model) => new OidcAdapter(model),
     store,
     audit,
     clock,
@@ -209,7 +210,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>
-          domain.projects.list({ workspaceId: member.workspaceId, memberId: member.id, role: member.role, via: 'web' }),
+          domain.projects.list({
+            workspaceId: member.workspaceId,
+            memberId: member.id,
+            role: member.role,
+            via: 'web',
+          }),
       },
     },
   });

@@ -60,13 +60,18 @@ function page(c: Context, signedIn: SignedInMember, request: ConsentRequest, pro
       : html`<li class="notice">${SCOPE_DESCRIPTIONS[scope]} <code>${scope}</code> — your role (${member.role}) cannot grant this</li>`,
   );
   const projectChoices = projects.map(
-    (p) => html`<li><label class="check"><input type="checkbox" name="project" value="${p.id}"> ${p.key} · ${p.name}</label></li>`,
+    (p) =>
+      html`<li><label class="check"><input type="checkbox" name="project" value="${p.id}"> ${p.key} · ${p.name}</label></li>`,
   );
   const body = html`<p><strong>${client.name}</strong>${
-    client.verified ? '' : html` <span class="error">unverified: this client registered itself and chose its own name</span>`
+    client.verified
+      ? ''
+      : html` <span class="error">unverified: this client registered itself and chose its own name</span>`
   } wants to act as you in workspace <strong>${workspace.name}</strong> (${workspace.slug}, <strong>${workspace.environment}</strong>).</p>
 <p>After you decide, your browser goes to <code>${redirect.host}</code>${
-    client.kind === 'metadata-document' ? html` (the client is published at <code>${new URL(client.id).host}</code>)` : ''
+    client.kind === 'metadata-document'
+      ? html` (the client is published at <code>${new URL(client.id).host}</code>)`
+      : ''
   }.</p>
 <form class="stack" method="post" action="${CONSENT_PATH}/${request.uid}">
   <input type="hidden" name="csrf" value="${csrfToken}">
@@ -95,13 +100,16 @@ function failure(c: Context, signedIn: SignedInMember, error: unknown) {
   if (!status) throw error;
   const { member, workspace, csrfToken } = signedIn;
   return c.html(
-    layout('Nothing was granted', html`<p>${appError.publicMessage}</p>`, { member, workspace, csrfToken }).value,
+    layout('Nothing was granted', html`<p>${appError.publicMessage}</p>`, { member, workspace, csrfToken })
+      .value,
     status,
   );
 }
 
 const list = (value: unknown): string[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+    (v): v is string => typeof v === 'string',
+  );
 
 export function mountConsent(app: Hono, deps: ConsentDeps): void {
   app.get(`${CONSENT_PATH}/:uid`, async (c) => {
@@ -122,7 +130,10 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
     const form = await c.req.parseBody({ all: true });
     try {
       if (!verifyCsrf(c, form.csrf)) {
-        throw new AppError('forbidden', 'this form has expired or did not come from Taskgate; reload the page');
+        throw new AppError(
+          'forbidden',
+          'this form has expired or did not come from Taskgate; reload the page',
+        );
       }
       const { req, res } = node(c);
       const uid = c.req.param('uid');
@@ -133,7 +144,8 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
       }
       const chosen = form.projects === 'chosen';
       const projectIds = chosen ? list(form.project) : null;
-      if (chosen && projectIds?.length === 0) throw new AppError('invalid_input', 'choose at least one project, or every project');
+      if (chosen && projectIds?.length === 0)
+        throw new AppError('invalid_input', 'choose at least one project, or every project');
       const visible = new Set((await deps.projectsFor(member)).map((p) => p.id));
       if (projectIds?.some((id) => !visible.has(id))) throw new AppError('not_found', 'no such project');
       const scopes = list(form.scope);

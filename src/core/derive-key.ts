@@ -26,7 +26,11 @@ export interface Ed25519KeyPair {
 /** The Ed25519 key pair of a 32-byte seed (from `deriveKey`): every instance derives the same. */
 export function ed25519FromSeed(seed: Buffer): Ed25519KeyPair {
   if (seed.length !== 32) throw new Error('an Ed25519 seed is 32 bytes');
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const publicKey = createPublicKey(privateKey);
   const x = publicKey.export({ format: 'jwk' }).x as string;
   const keyId = createHash('sha256').update(Buffer.from(x, 'base64url')).digest('hex').slice(0, 16);

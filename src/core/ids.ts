@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   request: 'req',
   action: 'act',
   writeUsage: 'wru',
+  oauthRegistration: 'dcr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -136,14 +136,18 @@ async function authenticateAccessToken(
   if (!verified.ok) return fail('invalid_token');
   const claims = verified.value;
   const owned = await deps.store.apiKeys.findOwnedById(claims.connectionId);
-  if (!owned || owned.key.kind !== 'oauth' || owned.key.oauthClientId !== claims.clientId) {
+  if (owned?.key.kind !== 'oauth' || owned.key.oauthClientId !== claims.clientId) {
     return fail('invalid_token');
   }
   const { key, workspace, member } = owned;
   const refusal = keyRefusal(key, workspace, deps.clock.now().getTime());
   if (refusal) return err({ ...refusal, message: refusal.message.replace('API key', 'OAuth connection') });
   if (key.oauthGrantId !== claims.grantId) {
-    return err({ reason: 'invalid_token', message: 'this access token was revoked or replaced: authorize again', key });
+    return err({
+      reason: 'invalid_token',
+      message: 'this access token was revoked or replaced: authorize again',
+      key,
+    });
   }
   return ok(principalOf(key, workspace, member, claims.scopes));
 }

@@ -117,7 +117,12 @@ export function createConnectionService(deps: {
       return store.transaction(async (repos) => {
         const existing = await repos.apiKeys.findConnection(workspace.id, member.id, client.id);
         const context = { memberId: member.id, ip: input.ip, userAgent: input.userAgent };
-        const rights = { scopes, projects: input.projectIds, readOnly: input.readOnly, verified: client.verified };
+        const rights = {
+          scopes,
+          projects: input.projectIds,
+          readOnly: input.readOnly,
+          verified: client.verified,
+        };
         if (existing) {
           const before = existing.scopes as Scope[];
           await repos.apiKeys.updateConnection(workspace.id, existing.id, {
@@ -130,10 +135,15 @@ export function createConnectionService(deps: {
           });
           const connection = (await repos.apiKeys.findById(workspace.id, existing.id))!;
           const added = scopes.filter((s) => !before.includes(s));
-          await auditConnection(repos, added.length > 0 ? 'oauth.step_up' : 'connection.updated', connection, {
-            ...context,
-            detail: { ...rights, before: before, added },
-          });
+          await auditConnection(
+            repos,
+            added.length > 0 ? 'oauth.step_up' : 'connection.updated',
+            connection,
+            {
+              ...context,
+              detail: { ...rights, before: before, added },
+            },
+          );
           return { connection, replacedGrantId: existing.oauthGrantId, added };
         }
         const connection: ApiKeyRecord = {

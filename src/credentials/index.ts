@@ -1,4 +1,11 @@
 /** Credentials: the API key format, scopes, the key lifecycle and bearer authentication. */
+
+export {
+  type AccessTokenClaims,
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  looksLikeJwt,
+} from './access-token.js';
 export * from './api-key-format.js';
 export {
   type Authenticator,
@@ -19,6 +26,14 @@ export {
   KNOWN_CLIENTS,
   type KnownClient,
 } from './client-config.js';
+export {
+  type ConnectionService,
+  type ConsentDecision,
+  type ConsentGrant,
+  type ConsentRequest,
+  createConnectionService,
+  type GrantedConnection,
+} from './connections.js';
 export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
 export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.js';
 export { type CreateKeyInput, suggestKeyName } from './key-input.js';
@@ -65,17 +80,3 @@ export {
   type ThrottleLimits,
 } from './sign-in.js';
 export { createSignInService, type SignInService, type SignInServiceDeps } from './sign-in-service.js';
-export {
-  type AccessTokenClaims,
-  type AccessTokenVerifier,
-  createAccessTokenVerifier,
-  looksLikeJwt,
-} from './access-token.js';
-export {
-  type ConnectionService,
-  type ConsentDecision,
-  type ConsentGrant,
-  type ConsentRequest,
-  createConnectionService,
-  type GrantedConnection,
-} from './connections.js';

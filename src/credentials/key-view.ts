@@ -81,7 +81,9 @@ export function toKeyView(
     id: key.id,
     kind: key.kind,
     oauthClient:
-      key.oauthClientId === null ? null : { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId },
+      key.oauthClientId === null
+        ? null
+        : { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId },
     name: key.name,
     environment: key.environment,
     member: { id: member.id, email: member.email, role: member.role },

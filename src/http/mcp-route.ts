@@ -283,12 +283,18 @@ interface StepUp {
  * a call the role forbids goes on to the tool's own `forbidden`. API keys keep the tool
  * error: nobody can re-consent a key.
  */
-function insufficientScope(deps: McpRouteDeps, principal: Principal, tools: readonly string[]): StepUp | undefined {
+function insufficientScope(
+  deps: McpRouteDeps,
+  principal: Principal,
+  tools: readonly string[],
+): StepUp | undefined {
   if (principal.credential.kind !== 'oauth') return undefined;
   const held = new Set<string>(principal.credential.scopes);
   const ceiling = new Set<string>(roleCeiling(principal.member.role));
   const needed = [
-    ...new Set(tools.flatMap((tool) => deps.toolScopes(tool) ?? []).filter((s) => !held.has(s) && ceiling.has(s))),
+    ...new Set(
+      tools.flatMap((tool) => deps.toolScopes(tool) ?? []).filter((s) => !held.has(s) && ceiling.has(s)),
+    ),
   ];
   if (needed.length === 0) return undefined;
   return { needed, scope: [...new Set([...principal.credential.scopes, ...needed])].join(' ') };

@@ -16,7 +16,13 @@ import type { ConnectionService } from '../credentials/index.js';
 import type { Store } from '../storage/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
-import { type AdapterFactory, createProvider, type MetadataFetch, OAUTH_ROUTES, providerHandler } from './provider.js';
+import {
+  type AdapterFactory,
+  createProvider,
+  type MetadataFetch,
+  OAUTH_ROUTES,
+  providerHandler,
+} from './provider.js';
 
 export interface RegistrationLimit {
   readonly perIp: number;
@@ -83,18 +89,31 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     } catch (error) {
       deps.logger.error({ err: error }, 'audit write failed: OAuth response withheld');
       ctx.status = 503;
-      ctx.body = { error: 'temporarily_unavailable', error_description: 'audit log unavailable; nothing was issued' };
+      ctx.body = {
+        error: 'temporarily_unavailable',
+        error_description: 'audit log unavailable; nothing was issued',
+      };
     }
   });
 
-  async function registrationAllowed(ctx: { ip: string; status: number; body: unknown; set(h: string, v: string): void }) {
+  async function registrationAllowed(ctx: {
+    ip: string;
+    status: number;
+    body: unknown;
+    set(h: string, v: string): void;
+  }) {
     const now = deps.clock.now();
     const admitted = await store.oauthRegistrations.admit(
       { id: deps.ids('oauthRegistration'), ip: ctx.ip || null, at: now.toISOString() },
       { since: new Date(now.getTime() - limit.windowMs).toISOString(), limit: limit.perIp },
     );
     if (admitted) return true;
-    await audit.append({ action: 'oauth.registration_refused', outcome: 'denied', errorCode: 'rate_limited', ip: ctx.ip });
+    await audit.append({
+      action: 'oauth.registration_refused',
+      outcome: 'denied',
+      errorCode: 'rate_limited',
+      ip: ctx.ip,
+    });
     ctx.status = 429;
     ctx.set('Retry-After', String(Math.ceil(limit.windowMs / 1000)));
     ctx.body = {
@@ -132,7 +151,8 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
               ? 'oauth.token_refreshed'
               : 'oauth.token_issued'
             : 'oauth.token_refused';
-    const registered = route === 'registration' && ok ? (body as { client_id?: string; client_name?: string }) : null;
+    const registered =
+      route === 'registration' && ok ? (body as { client_id?: string; client_name?: string }) : null;
     await audit.append({
       action,
       outcome: ok ? 'ok' : 'denied',

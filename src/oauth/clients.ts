@@ -66,7 +66,8 @@ export function createClientAdmin(deps: {
     async add(input: AddClientInput): Promise<OAuthClientView> {
       const issues: FieldIssue[] = [];
       const name = input.name.trim();
-      if (name.length < 1 || name.length > 100) issues.push({ field: 'name', message: 'must be 1-100 characters' });
+      if (name.length < 1 || name.length > 100)
+        issues.push({ field: 'name', message: 'must be 1-100 characters' });
       if (input.redirectUris.length === 0) {
         issues.push({ field: 'redirect-uri', message: 'give at least one redirect URI' });
       }
@@ -100,7 +101,7 @@ export function createClientAdmin(deps: {
     },
 
     async list(): Promise<OAuthClientView[]> {
-      const payloads = await store.oauthModels.list(CLIENT_MODEL);
+      const payloads = await store.oauthModels.list(CLIENT_MODEL, deps.now().toISOString());
       return payloads.map((p) => view(p)).sort((a, b) => a.name.localeCompare(b.name));
     },
 

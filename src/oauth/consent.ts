@@ -46,9 +46,13 @@ export function createConsentBackend(deps: {
     try {
       details = await provider.interactionDetails(req, res);
     } catch {
-      throw new AppError('not_found', 'this authorization request expired or was already answered; start again from your assistant');
+      throw new AppError(
+        'not_found',
+        'this authorization request expired or was already answered; start again from your assistant',
+      );
     }
-    if (details.uid !== uid) throw new AppError('not_found', 'this authorization request belongs to another window');
+    if (details.uid !== uid)
+      throw new AppError('not_found', 'this authorization request belongs to another window');
     const clientId = String(details.params.client_id);
     const client = await provider.Client.find(clientId);
     if (!client) throw new AppError('not_found', 'the client of this request is no longer registered');
@@ -57,7 +61,9 @@ export function createConsentBackend(deps: {
 
   async function load(req: IncomingMessage, res: ServerResponse, uid: string): Promise<ConsentRequest> {
     const { details, client } = await pending(req, res, uid);
-    const asked = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const asked = String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     const kind = clientKind(client.clientId);
     return {
       uid,

@@ -1,4 +1,7 @@
 /** OAuth entry layer: the embedded authorization server (oidc-provider) and what it needs of ours. */
+
+/** The OAuth 2.1 authorization server (oidc-provider embedded) and its persistence. */
+export { createOidcAdapter, type OidcAdapterDeps } from './adapter.js';
 export {
   type AuthorizationServer,
   type AuthorizationServerDeps,

@@ -109,7 +109,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         defaultResource: () => mcpUrl,
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx, resource) {
-          if (resource !== mcpUrl) throw new errors.InvalidTarget(`unknown resource; the only one is ${mcpUrl}`);
+          if (resource !== mcpUrl)
+            throw new errors.InvalidTarget(`unknown resource; the only one is ${mcpUrl}`);
           return resourceServer;
         },
       },
@@ -119,7 +120,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     interactions: { url: (_ctx, interaction) => `${deps.consentPath}/${interaction.uid}` },
     async findAccount(_ctx, sub) {
       const owned = await deps.store.apiKeys.findOwnedById(sub);
-      if (!owned || owned.key.kind !== 'oauth' || owned.key.revokedAt !== null) return undefined;
+      if (owned?.key.kind !== 'oauth' || owned.key.revokedAt !== null) return undefined;
       return { accountId: sub, claims: () => ({ sub }) };
     },
     // The grant a token came from: /mcp refuses a token whose connection moved to another grant.
@@ -153,11 +154,10 @@ export function providerHandler(provider: Provider) {
   return (req: IncomingMessage, res: ServerResponse) => callback(req, res) as Promise<void>;
 }
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function errorPage(error: string, description: string | undefined): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed</title></head>
-<body><h1>Authorization failed</h1><p><code>${escape(error)}</code></p><p>${escape(description ?? '')}</p>
+<body><h1>Authorization failed</h1><p><code>${escapeText(error)}</code></p><p>${escapeText(description ?? '')}</p>
 <p>Nothing was granted. Close this window and try connecting again from your assistant.</p></body></html>`;
 }

@@ -12,6 +12,7 @@ export * from './audit-chain.js';
 export { type DatabaseHandle, type DatabaseKind, databaseKind, openDatabase } from './connect.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
+export type * from './oauth-ports.js';
 export type * from './ports.js';
 export * from './records.js';
 

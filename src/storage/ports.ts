@@ -6,6 +6,7 @@
  */
 
 import type { ChainedRow, ChainValues } from './audit-chain.js';
+import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type {
   ActionStatus,
   ApiKeyRecord,
@@ -359,6 +360,8 @@ export interface Repositories {
   readonly policies: PolicyRepository;
   readonly sessions: SessionRepository;
   readonly signIn: SignInRepository;
+  readonly oauthModels: OAuthModelRepository;
+  readonly oauthRegistrations: OAuthRegistrationRepository;
 }
 
 export interface Store extends Repositories {

@@ -333,3 +333,18 @@ export interface LoginLink {
   readonly expiresAt: string;
   readonly usedAt: string | null;
 }
+
+/**
+ * An object oidc-provider persists (a client, grant, code, token, session…) as the storage
+ * holds it: its own JSON payload, opaque here apart from the `grantId`, `userCode` and `uid`
+ * it is looked up by. Read back with `consumed` (epoch seconds) once it has been consumed.
+ */
+export type OAuthModelPayload = Readonly<Record<string, unknown>>;
+
+/** One dynamic client registration, counted against its address's rate limit. */
+export interface OAuthRegistration {
+  readonly id: string;
+  /** The registering address; null when unknown (all such registrations share one budget). */
+  readonly ip: string | null;
+  readonly at: string;
+}

@@ -267,6 +267,29 @@ export interface LoginLinkTable {
   used_at: string | null;
 }
 
+/**
+ * Everything oidc-provider persists (migration 0008), one row per (model, id): `payload` is
+ * its JSON; `grant_id`, `user_code` and `uid` are copied out of it for lookups; `consumed_at`
+ * is set once, by a conditional update, and is what makes codes and refresh tokens single-use.
+ */
+export interface OAuthModelTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: string | null;
+  consumed_at: string | null;
+}
+
+/** Dynamic client registrations, counted per address for the registration rate limit. */
+export interface OAuthRegistrationTable {
+  id: string;
+  ip: string | null;
+  at: string;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -286,4 +309,6 @@ export interface Database {
   member_sessions: MemberSessionTable;
   sign_in_failures: SignInFailureTable;
   login_links: LoginLinkTable;
+  oauth_models: OAuthModelTable;
+  oauth_registrations: OAuthRegistrationTable;
 }

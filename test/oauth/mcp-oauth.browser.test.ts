@@ -135,9 +135,9 @@ async function consent(url: URL, options: { expectScopes?: string[] } = {}) {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/oauth\/consent\//);
   }
-  const offered = await page.locator('input[name="scope"]').evaluateAll((inputs) =>
-    inputs.map((i) => (i as unknown as { value: string }).value),
-  );
+  const offered = await page
+    .locator('input[name="scope"]')
+    .evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
   if (options.expectScopes) expect(offered).toEqual(expect.arrayContaining(options.expectScopes));
   await page.getByRole('button', { name: 'Allow' }).click();
   const params = await arrived;
@@ -147,19 +147,26 @@ async function consent(url: URL, options: { expectScopes?: string[] } = {}) {
 
 /** 401 → discovery → registration → consent in the browser → token: a connected client. */
 async function connect(provider: TestProvider) {
-  const transport = () => new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+  const transport = () =>
+    new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
   const first = new Client({ name: 'vitest-oauth', version: '1.0.0' });
   const pending = transport();
   await expect(first.connect(pending)).rejects.toBeInstanceOf(UnauthorizedError);
   expect(provider.authorizationUrl?.pathname).toBe('/oauth/authorize');
-  await pending.finishAuth(await consent(provider.authorizationUrl!, { expectScopes: ['projects:read', 'tasks:read'] }));
+  await pending.finishAuth(
+    await consent(provider.authorizationUrl!, { expectScopes: ['projects:read', 'tasks:read'] }),
+  );
   const client = new Client({ name: 'vitest-oauth', version: '1.0.0' });
   const live = transport();
   await client.connect(live);
   return { client, transport: live };
 }
 
-type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content: { text: string }[] };
+type ToolResult = {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content: { text: string }[];
+};
 
 /** Events of the demo workspace and the workspace-less ones (client registrations). */
 async function auditEvents() {
@@ -226,7 +233,9 @@ describe('MCP client connects by OAuth', () => {
       expect(actions).toContain(action);
     }
     const call = events.find((e) => e.tool === 'create_task' && e.outcome === 'ok');
-    expect((call?.detail as { oauth_client?: { name: string } }).oauth_client?.name).toBe('Vitest Assistant');
+    expect((call?.detail as { oauth_client?: { name: string } } | undefined)?.oauth_client?.name).toBe(
+      'Vitest Assistant',
+    );
     await writer.close();
     await client.close();
   });
@@ -255,7 +264,9 @@ describe('MCP client connects by OAuth', () => {
     expect(whoami.isError).toBeFalsy();
     const listed = await server.app.oauth.clients.list();
     expect(listed.some((c) => c.clientId === clientId)).toBe(false); // fetched per use, never stored
-    const connections = await server.app.connections.list((await server.app.store.workspaces.findBySlug('demo'))!.id);
+    const connections = await server.app.connections.list(
+      (await server.app.store.workspaces.findBySlug('demo'))!.id,
+    );
     expect(connections.map((c) => c.oauthClientId)).toContain(clientId);
     await client.close();
   });

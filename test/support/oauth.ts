@@ -106,7 +106,9 @@ export async function authorize(
   grant?: readonly string[],
 ): Promise<Authorized> {
   const get = async (url: string) =>
-    jar.take(await fetch(new URL(url, server.url), { redirect: 'manual', headers: { cookie: jar.header() } }));
+    jar.take(
+      await fetch(new URL(url, server.url), { redirect: 'manual', headers: { cookie: jar.header() } }),
+    );
   let response = await get(authorizeUrl(server, params));
   const consentPath = response.headers.get('location');
   if (response.status !== 303 || !consentPath?.startsWith('/oauth/consent/')) {
@@ -122,7 +124,11 @@ export async function authorize(
     await fetch(new URL(consentPath, server.url), {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie: jar.header() },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.url,
+        cookie: jar.header(),
+      },
       body: form.toString(),
     }),
   );

@@ -35,7 +35,11 @@ export function registerOAuth(program: Command, io: CliIo): void {
     .command('add')
     .description('register a public client (PKCE, no secret); prints its client_id')
     .requiredOption('--name <name>', 'the name members see on the consent page')
-    .requiredOption('--redirect-uri <uri>', 'https, or http on a loopback address; repeat for several', collect)
+    .requiredOption(
+      '--redirect-uri <uri>',
+      'https, or http on a loopback address; repeat for several',
+      collect,
+    )
     .action((options: AddOptions) =>
       run(options, async (app) => {
         const client = await app.oauth.clients.add({ name: options.name, redirectUris: options.redirectUri });
@@ -49,7 +53,12 @@ export function registerOAuth(program: Command, io: CliIo): void {
       run(options, async (app) => {
         const list = await app.oauth.clients.list();
         const lines = list.map((c) => `${c.clientId}  ${c.name}  (${c.kind})  ${c.redirectUris.join(' ')}`);
-        printResult(io, options, { clients: list }, lines.length ? lines.join('\n') : 'No OAuth clients yet.');
+        printResult(
+          io,
+          options,
+          { clients: list },
+          lines.length ? lines.join('\n') : 'No OAuth clients yet.',
+        );
       }),
     );
   clients
@@ -79,11 +88,19 @@ export function registerOAuth(program: Command, io: CliIo): void {
         const workspace = await workspaceOf(app, options.workspace);
         const list = await app.connections.list(workspace.id);
         const members = new Map((await app.store.members.list(workspace.id)).map((m) => [m.id, m.email]));
-        const lines = list.map((c) => connectionLine(c, members.get(c.memberId) ?? c.memberId, app.clock.now()));
+        const lines = list.map((c) =>
+          connectionLine(c, members.get(c.memberId) ?? c.memberId, app.clock.now()),
+        );
         printResult(
           io,
           options,
-          { connections: list.map((c) => ({ ...c, hash: undefined, member: members.get(c.memberId) ?? null })) },
+          {
+            connections: list.map((c) => ({
+              ...c,
+              hash: undefined,
+              member: members.get(c.memberId) ?? null,
+            })),
+          },
           lines.length ? lines.join('\n') : 'No OAuth connections yet.',
         );
       }),
@@ -96,7 +113,12 @@ export function registerOAuth(program: Command, io: CliIo): void {
       run(options, async (app) => {
         const workspace = await workspaceOf(app, options.workspace);
         await app.oauth.revokeConnection(workspace.id, ref);
-        printResult(io, options, { revoked: ref }, `Revoked ${ref}: its access and refresh tokens are refused from now on.`);
+        printResult(
+          io,
+          options,
+          { revoked: ref },
+          `Revoked ${ref}: its access and refresh tokens are refused from now on.`,
+        );
       }),
     );
 }
@@ -110,7 +132,9 @@ async function workspaceOf(app: App, slug: string): Promise<Workspace> {
 
 function connectionLine(c: ApiKeyRecord, member: string, now: Date): string {
   const status = c.revokedAt ? 'revoked' : now.getTime() >= Date.parse(c.expiresAt) ? 'expired' : 'active';
-  const used = c.lastUsedAt ? `last used ${c.lastUsedAt} from ${c.lastUsedIp ?? 'an unknown address'}` : 'never used';
+  const used = c.lastUsedAt
+    ? `last used ${c.lastUsedAt} from ${c.lastUsedIp ?? 'an unknown address'}`
+    : 'never used';
   const rights = `${c.scopes.join(' ')}${c.readOnly ? ' read-only' : ''}${c.projectIds ? ` projects ${c.projectIds.length}` : ''}`;
   return `${c.name.padEnd(32)} ${c.oauthClientName ?? c.oauthClientId} for ${member} ${status} [${rights}] ${used}`;
 }

@@ -9,6 +9,7 @@ import type { RawSqlite } from '../sqlite-chain-check.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
+import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
@@ -31,6 +32,8 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     policies: createPolicyRepository(db),
     sessions: createSessionRepository(db),
     signIn: createSignInRepository(db),
+    oauthModels: createOAuthModelRepository(db),
+    oauthRegistrations: createOAuthRegistrationRepository(db, kind),
   };
 }
 

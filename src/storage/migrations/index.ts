@@ -12,6 +12,7 @@ import { memberSignIn } from './0004-member-sign-in.js';
 import { pendingActions } from './0005-pending-actions.js';
 import { auditChain } from './0006-audit-chain.js';
 import { auditIndexes } from './0007-audit-indexes.js';
+import { oauthModels } from './0008-oauth-models.js';
 import { oauthConnections } from './0009-oauth-connections.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-pending-actions': pendingActions,
   '0006-audit-chain': auditChain,
   '0007-audit-indexes': auditIndexes,
+  '0008-oauth-models': oauthModels,
   '0009-oauth-connections': oauthConnections,
 };
 
