@@ -24,6 +24,12 @@ import {
   providerHandler,
 } from './provider.js';
 
+const ROUTE_OF = new Map<string, 'token' | 'registration' | 'revocation'>([
+  [OAUTH_ROUTES.token, 'token'],
+  [OAUTH_ROUTES.registration, 'registration'],
+  [OAUTH_ROUTES.revocation, 'revocation'],
+]);
+
 export interface RegistrationLimit {
   readonly perIp: number;
   readonly windowMs: number;
@@ -80,10 +86,12 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
   const provider = createProvider({ ...deps, adapter, newId });
 
   provider.use(async (ctx, next) => {
-    const route = ctx.oidc?.route;
+    // ctx.oidc only exists once the router ran: tell the endpoints by path.
+    const route = ROUTE_OF.get(ctx.path);
     if (route === 'registration' && ctx.method === 'POST' && !(await registrationAllowed(ctx))) return;
     await next();
-    if (route !== 'token' && route !== 'registration' && route !== 'revocation') return;
+
+    if (!route || !ctx.oidc) return;
     try {
       await recordOutcome(ctx as KoaContextWithOIDC, route);
     } catch (error) {

@@ -93,8 +93,16 @@ export function createConsentBackend(deps: {
       );
       const accountId = existing?.id ?? deps.newConnectionId();
       const grant = new provider.Grant({ accountId, clientId: request.client.id });
-      grant.addResourceScope(deps.mcpUrl, decision.scopes.join(' '));
-      if (request.offline) grant.addOIDCScope('offline_access');
+      // oidc-provider counts a requested scope as answered when the grant holds or refuses
+      // it, both for the resource and for the server itself (where clients register them).
+      const allowed = decision.scopes.join(' ');
+      const refused = request.scopes.filter((s) => !decision.scopes.includes(s)).join(' ');
+      grant.addResourceScope(deps.mcpUrl, allowed);
+      grant.addOIDCScope(request.offline ? `${allowed} offline_access` : allowed);
+      if (refused) {
+        grant.rejectResourceScope(deps.mcpUrl, refused);
+        grant.rejectOIDCScope(refused);
+      }
       const grantId = await grant.save();
       let granted: Awaited<ReturnType<ConnectionService['grant']>>;
       try {

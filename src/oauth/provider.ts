@@ -68,6 +68,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: { keys: [jwk] },
     cookies: { keys: [deps.cookieKey] },
     routes: { ...OAUTH_ROUTES },
+    // Clients register with the scopes they will ask for, so all are known here; the access
+    // token's scopes come from the MCP resource below.
     scopes: ['offline_access', ...SCOPES],
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -90,10 +92,14 @@ export function createProvider(deps: ProviderDeps): Provider {
         // that for native clients only, so a client with one is native.
         if (problem.loopback) metadata.application_type = 'native';
         metadata.taskgate_checked = undefined;
+        // A registered `scope` would cap later requests and break step-up; what a client
+        // gets is decided on the consent page, scope by scope.
+        metadata.scope = undefined;
       },
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
@@ -115,8 +121,13 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
     },
-    // Every authorization shows our consent page: a human sees each new client and each step-up.
-    loadExistingGrant: () => undefined,
+    // Every authorization shows our consent page: a human sees each new client and each
+    // step-up. Only the grant this very interaction's consent produced counts, never one an
+    // earlier consent left in the browser's session.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return typeof grantId === 'string' ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
     interactions: { url: (_ctx, interaction) => `${deps.consentPath}/${interaction.uid}` },
     async findAccount(_ctx, sub) {
       const owned = await deps.store.apiKeys.findOwnedById(sub);

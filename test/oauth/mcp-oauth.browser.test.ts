@@ -142,7 +142,7 @@ async function consent(url: URL, options: { expectScopes?: string[] } = {}) {
   await page.getByRole('button', { name: 'Allow' }).click();
   const params = await arrived;
   expect(params.get('iss')).toBe(server.url);
-  return params.get('code')!;
+  return params;
 }
 
 /** 401 → discovery → registration → consent in the browser → token: a connected client. */
@@ -201,9 +201,9 @@ describe('MCP client connects by OAuth', () => {
     ).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.authorizationUrl).not.toBe(before);
     expect(provider.authorizationUrl?.searchParams.get('scope')).toContain('tasks:write');
-    const code = await consent(provider.authorizationUrl!, { expectScopes: ['tasks:write'] });
+    const response = await consent(provider.authorizationUrl!, { expectScopes: ['tasks:write'] });
     const stepped = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
-    await stepped.finishAuth(code);
+    await stepped.finishAuth(response);
     const writer = new Client({ name: 'vitest-oauth', version: '1.0.0' });
     await writer.connect(stepped);
     const created = (await writer.callTool({
