@@ -260,8 +260,9 @@ export function listen(app: App): Promise<RunningServer> {
       (info) => {
         server.off('error', onError);
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        // A quiet server still signs its latest events within a minute.
-        const checkpoints = setInterval(() => void checkpointNow(app), CHECKPOINT_EVERY_MS);
+        // A quiet server still signs its latest events within a minute (and sheds expired
+        // OAuth codes and tokens).
+        const checkpoints = setInterval(() => void maintain(app), CHECKPOINT_EVERY_MS);
         checkpoints.unref();
         resolve({
           url: `http://${host}:${info.port}`,
@@ -279,6 +280,15 @@ export function listen(app: App): Promise<RunningServer> {
     );
     server.once('error', onError);
   });
+}
+
+async function maintain(app: App): Promise<void> {
+  await checkpointNow(app);
+  try {
+    await app.oauth.prune();
+  } catch (error) {
+    app.logger.error({ err: error }, 'pruning expired OAuth state failed');
+  }
 }
 
 async function checkpointNow(app: App): Promise<void> {

@@ -64,6 +64,8 @@ export interface AuthorizationServer {
   readonly clients: ClientAdmin;
   /** Revokes a connection (by id or name) and every token of its grant. */
   revokeConnection(workspaceId: string, ref: string): Promise<void>;
+  /** Deletes expired codes, tokens, sessions and old registration records; returns how many. */
+  prune(): Promise<number>;
 }
 
 export function createAuthorizationServer(deps: AuthorizationServerDeps): AuthorizationServer {
@@ -198,6 +200,12 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       newConnectionId: () => deps.ids('connection'),
     }),
     clients: createClientAdmin({ provider, store, audit, connections, newId, now: () => deps.clock.now() }),
+    async prune() {
+      const now = deps.clock.now();
+      const models = await store.oauthModels.pruneExpired(now.toISOString());
+      const since = new Date(now.getTime() - limit.windowMs).toISOString();
+      return models + (await store.oauthRegistrations.deleteBefore(since));
+    },
     async revokeConnection(workspaceId, ref) {
       const revoked = await connections.revoke(workspaceId, ref);
       if (revoked.oauthGrantId) await store.oauthModels.revokeByGrantId(revoked.oauthGrantId);

@@ -13,6 +13,7 @@ export const whoami = defineTool({
   output: z.object({
     credential: z.object({
       kind: z.string(),
+      oauthClient: z.object({ id: z.string(), name: z.string() }).nullable(),
       name: z.string(),
       environment: z.string(),
       scopes: z.array(z.string()),
@@ -60,6 +61,7 @@ export const whoami = defineTool({
     const structured = {
       credential: {
         kind: c.kind,
+        oauthClient: c.oauthClient,
         name: c.name,
         environment: c.environment,
         scopes: [...c.scopes],
@@ -75,7 +77,7 @@ export const whoami = defineTool({
       writePolicy,
     };
     const text = [
-      `Key ${c.name} (${c.environment}) acts for ${member.email} (${member.role}) in workspace ${workspace.slug}.`,
+      `${c.oauthClient ? `OAuth connection ${c.name} of ${c.oauthClient.name}` : `Key ${c.name}`} (${c.environment}) acts for ${member.email} (${member.role}) in workspace ${workspace.slug}.`,
       `Scopes: ${c.scopes.join(' ') || 'none'}${c.readOnly ? ' (read-only)' : ''}${c.dryRunOnly ? ' (dry-run only)' : ''}.`,
       `Projects: ${projects ? projects.join(', ') : 'all the member can see'}.`,
       `Expires ${c.expiresAt}. Writes: create ${writePolicy.create}, update ${writePolicy.update}, delete ${writePolicy.delete}, bulk ${writePolicy.bulk}${policy.requireReason ? '; a reason is required' : ''}${policy.requireReadFirst ? '; pass the version you read' : ''}; budget ${policy.budget.writes} writes and ${policy.budget.deletes} deletes per ${policy.budget.windowMinutes} min.`,
