@@ -124,6 +124,7 @@ function banner(url: string, config: Config, workspaces: string[], seeded: Seede
       `  ${seeded.firstKey.key}`,
       '',
       `MCP endpoint: ${config.publicUrl}/mcp  (header "Authorization: Bearer <key>")`,
+      '  or connect a client by OAuth with just that URL: it asks you to sign in and consent.',
       '',
       `Admin pages: sign in as ${seeded.loginLink.member} with this one-time link (15 minutes, works once):`,
       '',
