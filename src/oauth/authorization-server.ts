@@ -78,12 +78,15 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
   const adapter: AdapterFactory = (model) => {
     const base: Adapter = deps.adapter(model);
     if (model !== 'AccessToken') return base;
-    return Object.assign(Object.create(base) as Adapter, {
-      async revokeByGrantId(grantId: string) {
-        await base.revokeByGrantId(grantId);
-        await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
-      },
-    });
+    // Shadow the one method on the instance itself: a wrapper object inheriting from `base`
+    // would call the adapter's methods with itself as `this`, which has none of the class's
+    // private fields — `AccessToken.find` threw, and the revocation endpoint answered 500.
+    const revokeTokens = base.revokeByGrantId.bind(base);
+    base.revokeByGrantId = async (grantId: string) => {
+      await revokeTokens(grantId);
+      await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
+    };
+    return base;
   };
   const provider = createProvider({ ...deps, adapter, newId });
 

@@ -53,10 +53,16 @@ export interface TestServerOptions {
   readonly keepDatabase?: boolean;
   /** More settings, as environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Another server's database, for a second instance of the same deployment (give it the
+   * first one's TASKGATE_PUBLIC_URL too): it is neither seeded again nor dropped on close.
+   */
+  readonly database?: TestDatabase;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite');
+  const shared = options.database;
+  const database: TestDatabase = shared ?? (await createTestDatabase(options.kind ?? 'sqlite'));
   const port = await freePort();
   const config = loadConfig({
     env: {
@@ -68,7 +74,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const clock = createManualClock(T0);
   const app = await createApp(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
-  await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
+  if (!shared) await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
   const server: RunningServer = await listen(app);
   return {
     app,
@@ -89,7 +95,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await server.close();
       await app.close();
-      if (!options.keepDatabase) await database.drop();
+      if (!options.keepDatabase && !shared) await database.drop();
     },
   };
 }

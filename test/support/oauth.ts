@@ -4,7 +4,7 @@
  * authorization request with a signed-in member's consent, and the token endpoint.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { TestServer } from './mcp-server.js';
+import { post, type TestServer } from './mcp-server.js';
 import { givePassword, signInOverHttp } from './sign-in.js';
 
 export const pkcePair = () => {
@@ -77,6 +77,9 @@ export function authorizeUrl(server: TestServer, p: AuthorizeParams): string {
     ...(p.challenge !== undefined && { code_challenge_method: p.method ?? 'S256' }),
     ...(p.resource !== undefined && { resource: p.resource }),
   });
+  // As the MCP SDK does: oidc-provider honours offline_access (a refresh token) only with
+  // prompt=consent, and every authorization shows our consent page anyway.
+  if (query.get('scope')?.split(' ').includes('offline_access')) query.set('prompt', 'consent');
   return `${server.url}/oauth/authorize?${query}`;
 }
 
@@ -174,3 +177,51 @@ export async function connectOverHttp(server: TestServer, scope = 'projects:read
   });
   return { clientId, redirectUri, code, verifier, jar, tokens: tokens.body, status: tokens.status };
 }
+
+/** Audit events of the demo workspace and the workspace-less ones (registrations, refusals). */
+export async function auditEvents(server: TestServer) {
+  const demo = await server.app.store.workspaces.findBySlug('demo');
+  return [
+    ...(await server.app.store.audit.list(demo!.id, { limit: 500 })),
+    ...(await server.app.store.audit.list(null, { limit: 500 })),
+  ];
+}
+
+/** oidc-provider's live rows of one model (`AuthorizationCode`, `RefreshToken`, `Grant`, `Interaction`…). */
+export const oauthRows = (server: TestServer, model: string) =>
+  server.app.store.oauthModels.list(model, server.clock.now().toISOString());
+
+/** The demo workspace's OAuth connections, live or revoked. */
+export async function connectionsOf(server: TestServer) {
+  const demo = await server.app.store.workspaces.findBySlug('demo');
+  return server.app.connections.list(demo!.id);
+}
+
+/** A raw `whoami` tool call on /mcp with `token` as the bearer (`path` to add a query string). */
+export function callWhoami(server: TestServer, token: string, path = '/mcp') {
+  return post(
+    server,
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    }),
+    { authorization: `Bearer ${token}` },
+    path,
+  );
+}
+
+/** A refresh-token grant for a public client. */
+export const refresh = (
+  server: TestServer,
+  clientId: string,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+) =>
+  tokenRequest(server, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: clientId,
+    ...extra,
+  });
