@@ -89,6 +89,8 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     return base;
   };
   const provider = createProvider({ ...deps, adapter, newId });
+  // oidc-provider answers its own bugs with a bare 500: make them visible.
+  provider.on('server_error', (_ctx, error) => deps.logger.error({ err: error }, 'OAuth server error'));
 
   provider.use(async (ctx, next) => {
     // ctx.oidc only exists once the router ran: tell the endpoints by path.
@@ -96,9 +98,13 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     if (route === 'registration' && ctx.method === 'POST' && !(await registrationAllowed(ctx))) return;
     await next();
 
-    if (!route || !ctx.oidc) return;
+    const refusedAuthorization =
+      ctx.status >= 400 &&
+      (ctx.path === OAUTH_ROUTES.authorization || ctx.path.startsWith(`${OAUTH_ROUTES.authorization}/`));
+    if (!refusedAuthorization && (!route || !ctx.oidc)) return;
     try {
-      await recordOutcome(ctx as KoaContextWithOIDC, route);
+      if (refusedAuthorization) await recordRefusedAuthorization(ctx as KoaContextWithOIDC);
+      else if (route) await recordOutcome(ctx as KoaContextWithOIDC, route);
     } catch (error) {
       deps.logger.error({ err: error }, 'audit write failed: OAuth response withheld');
       ctx.status = 503;
@@ -136,6 +142,26 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     return false;
   }
 
+  /** An authorization request refused on an error page: bad redirect URI, PKCE, client, resource. */
+  async function recordRefusedAuthorization(ctx: KoaContextWithOIDC) {
+    const out = (ctx.state as { oauthError?: { error?: string; error_description?: string } }).oauthError;
+    const client = ctx.oidc?.entities.Client;
+    const params = ctx.oidc?.params ?? {};
+    await audit.append({
+      action: 'oauth.authorization_refused',
+      outcome: 'denied',
+      errorCode: out?.error ?? 'invalid_request',
+      oauthClient: client ? { id: client.clientId, name: client.clientName ?? client.clientId } : null,
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent') || null,
+      detail: {
+        error: out?.error_description ?? null,
+        clientId: typeof params.client_id === 'string' ? params.client_id : null,
+        redirectUri: typeof params.redirect_uri === 'string' ? params.redirect_uri : null,
+      },
+    });
+  }
+
   async function recordOutcome(ctx: KoaContextWithOIDC, route: 'token' | 'registration' | 'revocation') {
     const body = (ctx.body ?? {}) as Record<string, unknown>;
     const ok = ctx.status < 400;
@@ -156,7 +182,9 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     const params = ctx.oidc.params ?? {};
     const action =
       route === 'registration'
-        ? 'oauth.client_registered'
+        ? ok
+          ? 'oauth.client_registered'
+          : 'oauth.registration_refused'
         : route === 'revocation'
           ? 'oauth.token_revoked'
           : ok

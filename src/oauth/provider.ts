@@ -149,6 +149,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     fetch: deps.fetch as Configuration['fetch'],
     renderError(ctx: KoaContextWithOIDC, out) {
+      // Kept for the audit record the wrapper writes about this refusal.
+      (ctx.state as { oauthError?: unknown }).oauthError = out;
       ctx.type = 'html';
       ctx.body = errorPage(out.error, out.error_description);
     },

@@ -208,7 +208,9 @@ describe('Dynamic Client Registration', () => {
       expect(body.error).toBe('invalid_redirect_uri');
       expect(body.client_id).toBeUndefined();
       expect(await server.app.oauth.clients.list()).toEqual([]);
-      expect((await auditEvents(server)).find((e) => e.action === 'oauth.client_registered')).toMatchObject({
+      expect(
+        (await auditEvents(server)).find((e) => e.action === 'oauth.registration_refused'),
+      ).toMatchObject({
         outcome: 'denied',
         errorCode: 'invalid_redirect_uri',
       });

@@ -16,7 +16,7 @@ import {
   type TestCertificate,
 } from '../support/https-server.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
-import { authorizeUrl, oauthRows, pkcePair } from '../support/oauth.js';
+import { auditEvents, authorizeUrl, oauthRows, pkcePair } from '../support/oauth.js';
 
 const redirectUri = 'http://127.0.0.1:7777/callback';
 
@@ -47,6 +47,9 @@ async function expectRefused(clientId: string, error: RegExp) {
   expect(page).toMatch(error);
   expect(await oauthRows(server!, 'Interaction')).toEqual([]);
   expect(await server!.app.oauth.clients.list()).toEqual([]);
+  const refusal = (await auditEvents(server!)).find((e) => e.action === 'oauth.authorization_refused');
+  expect(refusal).toMatchObject({ outcome: 'denied', errorCode: expect.stringMatching(/^invalid_client/) });
+  expect((refusal?.detail as { clientId?: string } | undefined)?.clientId).toBe(clientId);
   return page;
 }
 
