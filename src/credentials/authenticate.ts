@@ -177,6 +177,13 @@ export function keyRefusal(key: ApiKeyRecord, workspace: Workspace, now: number)
   return null;
 }
 
+/** The OAuth client a connection was granted to (null for an API key): audit events name it. */
+export function oauthClientOf(key: ApiKeyRecord): { id: string; name: string } | null {
+  return key.kind === 'oauth' && key.oauthClientId
+    ? { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId }
+    : null;
+}
+
 /**
  * What a usable credential may do: its member, workspace and effective rights. An OAuth
  * access token narrows its connection further to the scopes the token was issued with.
@@ -193,10 +200,7 @@ export function principalOf(
     member,
     credential: {
       kind: key.kind,
-      oauthClient:
-        key.kind === 'oauth' && key.oauthClientId
-          ? { id: key.oauthClientId, name: key.oauthClientName ?? key.oauthClientId }
-          : null,
+      oauthClient: oauthClientOf(key),
       id: key.id,
       name: key.name,
       environment: key.environment,

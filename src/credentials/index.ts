@@ -14,6 +14,7 @@ export {
   type AuthRequest,
   createAuthenticator,
   keyRefusal,
+  oauthClientOf,
   type Principal,
   principalOf,
 } from './authenticate.js';

@@ -14,6 +14,7 @@
 import type { AuditLog } from '../audit/index.js';
 import { INCIDENT_CONTAINED } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
+import { oauthClientOf } from '../credentials/index.js';
 import type { ApiKeyRecord, Repositories, Store, Workspace } from '../storage/index.js';
 
 export interface IncidentContainDeps {
@@ -94,6 +95,8 @@ export function createIncidentContain(deps: IncidentContainDeps) {
       credentialId: key.id,
       credentialName: key.name,
       environment: key.environment,
+      // A contained OAuth connection's events name its client, as its calls' events do.
+      oauthClient: oauthClientOf(key),
       detail,
     });
 
@@ -176,6 +179,7 @@ export function createIncidentContain(deps: IncidentContainDeps) {
         workspaceId: workspace.id,
         credentialId: named.at(-1)!.id,
         credentialName: keyName,
+        oauthClient: oauthClientOf(named.at(-1)!),
         environment: workspace.environment,
         detail: {
           revoked: result.revoked.map((k) => k.id),

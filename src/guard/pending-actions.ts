@@ -8,8 +8,15 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { keyRefusal, principalOf } from '../credentials/index.js';
-import type { ActionStatus, Member, PendingAction, Store, Workspace } from '../storage/index.js';
+import { keyRefusal, oauthClientOf, principalOf } from '../credentials/index.js';
+import type {
+  ActionStatus,
+  Member,
+  PendingAction,
+  Repositories,
+  Store,
+  Workspace,
+} from '../storage/index.js';
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';
 import type { Plan } from './plan.js';
@@ -58,6 +65,19 @@ export function createActionService(deps: ActionDeps) {
     return spec;
   };
 
+  /**
+   * Who asked, for an event recorded without their call (a human's decision, an expiry):
+   * the credential's name and environment and, for an OAuth connection, its client.
+   */
+  async function askedBy(repos: Repositories, action: PendingAction) {
+    const key = await repos.apiKeys.findById(action.workspaceId, action.credentialId);
+    return {
+      workspaceId: action.workspaceId,
+      credentialId: action.credentialId,
+      ...(key && { credentialName: key.name, environment: key.environment, oauthClient: oauthClientOf(key) }),
+    };
+  }
+
   /** Marks a pending action expired once its time is up (lazily, when anyone looks). */
   async function settle(action: PendingAction): Promise<PendingAction> {
     if (action.status !== 'pending' || Date.parse(action.expiresAt) > clock.now().getTime()) return action;
@@ -72,9 +92,8 @@ export function createActionService(deps: ActionDeps) {
       )
         return;
       await audit.record(repos, {
-        workspaceId: action.workspaceId,
+        ...(await askedBy(repos, action)),
         memberId: action.memberId,
-        credentialId: action.credentialId,
         action: 'confirmation.expired',
         tool: action.tool,
         outcome: 'denied',
@@ -170,9 +189,7 @@ export function createActionService(deps: ActionDeps) {
       });
       if (!moved) throw new AppError('conflict', `action ${action.id} was already decided`);
       await audit.record(repos, {
-        ...(by.call
-          ? callFields(by.call)
-          : { workspaceId: action.workspaceId, credentialId: action.credentialId }),
+        ...(by.call ? callFields(by.call) : await askedBy(repos, action)),
         memberId: by.memberId ?? action.memberId,
         action: `confirmation.${status}`,
         tool: action.tool,

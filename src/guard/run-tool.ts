@@ -52,7 +52,7 @@ export function authorize(ctx: CallContext, tool: GuardedTool): void {
   if (missing.length) {
     throw new AppError(
       'forbidden',
-      `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${ctx.principal.credential.name} has ${ctx.principal.credential.scopes.join(' ') || 'none'}`,
+      `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${ctx.principal.credential.name} has ${ctx.principal.credential.scopes.join(' ') || 'none'}${ctx.principal.credential.readOnly ? ' (it is read-only)' : ''}`,
       { detail: { requiredScopes: tool.scopes, missingScopes: missing } },
     );
   }

@@ -9,7 +9,14 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
-import { type Authenticator, type AuthFailure, type Principal, roleCeiling } from '../credentials/index.js';
+import {
+  type Authenticator,
+  type AuthFailure,
+  isWriteScope,
+  oauthClientOf,
+  type Principal,
+  roleCeiling,
+} from '../credentials/index.js';
 import type { CallContext } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
@@ -121,6 +128,8 @@ async function handleMcp(
         workspaceId: auth.error.key?.workspaceId ?? null,
         credentialId: auth.error.key?.id ?? null,
         credentialName: auth.error.key?.name ?? null,
+        // A revoked connection's refused call still names its client, like its other calls.
+        oauthClient: auth.error.key ? oauthClientOf(auth.error.key) : null,
         detail: { reason: auth.error.reason },
       }),
     );
@@ -290,7 +299,12 @@ function insufficientScope(
 ): StepUp | undefined {
   if (principal.credential.kind !== 'oauth') return undefined;
   const held = new Set<string>(principal.credential.scopes);
-  const ceiling = new Set<string>(roleCeiling(principal.member.role));
+  // A read-only connection refuses every change "whatever the scopes say" (the member's choice
+  // on the consent page): no write scope can help, so its writes get the tool's own refusal,
+  // never a consent prompt whose default would quietly lift read-only.
+  const ceiling = new Set<string>(
+    roleCeiling(principal.member.role).filter((s) => !(principal.credential.readOnly && isWriteScope(s))),
+  );
   const needed = [
     ...new Set(
       tools.flatMap((tool) => deps.toolScopes(tool) ?? []).filter((s) => !held.has(s) && ceiling.has(s)),

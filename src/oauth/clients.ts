@@ -86,7 +86,10 @@ export function createClientAdmin(deps: {
       try {
         await deps.provider.Client.validate(metadata);
       } catch (error) {
-        throw invalidInput([{ field: 'redirect-uri', message: (error as Error).message }]);
+        // oidc-provider's errors carry the code in `message` and the reason in
+        // `error_description`: the administrator needs the reason.
+        const { message, error_description: reason } = error as Error & { error_description?: string };
+        throw invalidInput([{ field: 'redirect-uri', message: reason ?? message }]);
       }
       await store.transaction(async (repos) => {
         await repos.oauthModels.upsert(CLIENT_MODEL, metadata.client_id, metadata, null);

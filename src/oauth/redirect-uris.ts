@@ -27,6 +27,8 @@ export function checkRedirectUris(uris: readonly unknown[]): RedirectUriCheck {
     if (url.username || url.password) {
       return { error: `redirect_uri ${uri} must not carry credentials`, loopback };
     }
+    // RFC 6749 §3.1.2: no fragment. Checked on the raw text: `…/cb#` has an empty `hash`.
+    if (uri.includes('#')) return { error: `redirect_uri ${uri} must not contain a fragment`, loopback };
     if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
       loopback = true;
       continue;

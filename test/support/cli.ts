@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli/index.js';
+import type { TestServer } from './mcp-server.js';
 
 export interface CliRun {
   readonly code: number;
@@ -44,6 +45,32 @@ export function createCliSandbox(): CliSandbox {
         stdout: { write: (chunk: string) => (stdout += chunk) },
         stderr: { write: (chunk: string) => (stderr += chunk) },
         stdin: Readable.from([Buffer.from(input)]),
+      });
+      return { code, stdout, stderr };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The CLI in-process on a running test server's database, as its operator runs it beside
+ * the server: same database, same instance secret (instances sharing a database must share
+ * it) and the server's manual clock.
+ */
+export function createServerCli(server: TestServer): Pick<CliSandbox, 'run' | 'remove'> {
+  const dir = mkdtempSync(join(tmpdir(), 'taskgate-cli-'));
+  return {
+    async run(...argv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli([...argv, '--db', server.app.config.databaseUrl], {
+        env: {
+          TASKGATE_DATA_DIR: dir,
+          ...(server.app.config.secretKey && { TASKGATE_SECRET_KEY: server.app.config.secretKey }),
+        },
+        stdout: { write: (chunk: string) => (stdout += chunk) },
+        stderr: { write: (chunk: string) => (stderr += chunk) },
+        clock: server.clock,
       });
       return { code, stdout, stderr };
     },

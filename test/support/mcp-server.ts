@@ -162,3 +162,37 @@ export const initializeBody = JSON.stringify({
     clientInfo: { name: 'raw-test', version: '0.0.1' },
   },
 });
+
+export interface HttpToolCall {
+  readonly status: number;
+  /** The tool's result when the call reached the tool. */
+  readonly result?: {
+    isError?: boolean;
+    structuredContent?: Record<string, unknown>;
+    content: { type: string; text: string }[];
+  };
+  /** The HTTP error body otherwise (401, 403 insufficient_scope…). */
+  readonly error?: { code: string; reason?: string; message: string; scope?: string };
+  readonly wwwAuthenticate: string | null;
+}
+
+/** One stateless `tools/call` over JSON-RPC with a bearer (an API key or an OAuth access token). */
+export async function callToolOverHttp(
+  server: TestServer,
+  bearer: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<HttpToolCall> {
+  const response = await post(
+    server,
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    { authorization: `Bearer ${bearer}` },
+  );
+  const body = (await response.json()) as { result?: HttpToolCall['result']; error?: HttpToolCall['error'] };
+  return {
+    status: response.status,
+    ...(body.result && { result: body.result }),
+    ...(response.status !== 200 && body.error && { error: body.error }),
+    wwwAuthenticate: response.headers.get('www-authenticate'),
+  };
+}

@@ -64,6 +64,8 @@ export interface AuthorizeParams {
   readonly method?: string;
   readonly resource?: string;
   readonly state?: string;
+  /** `consent` is what keeps `offline_access` (a refresh token) in the request. */
+  readonly prompt?: string;
 }
 
 export function authorizeUrl(server: TestServer, p: AuthorizeParams): string {
@@ -76,6 +78,7 @@ export function authorizeUrl(server: TestServer, p: AuthorizeParams): string {
     ...(p.challenge !== undefined && { code_challenge: p.challenge }),
     ...(p.challenge !== undefined && { code_challenge_method: p.method ?? 'S256' }),
     ...(p.resource !== undefined && { resource: p.resource }),
+    ...(p.prompt !== undefined && { prompt: p.prompt }),
   });
   // As the MCP SDK does: oidc-provider honours offline_access (a refresh token) only with
   // prompt=consent, and every authorization shows our consent page anyway.
@@ -96,6 +99,15 @@ export interface Authorized {
   readonly final: Response;
   readonly location: URL | null;
   readonly code: string | null;
+  /** The consent page as the member saw it (null when the server never showed one). */
+  readonly page: string | null;
+}
+
+/** What the member picks on the consent page besides the scopes (default: every project, not read-only). */
+export interface ConsentChoice {
+  /** Project ids for "only these projects". */
+  readonly projects?: readonly string[];
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -107,6 +119,7 @@ export async function authorize(
   jar: CookieJar,
   params: AuthorizeParams,
   grant?: readonly string[],
+  choice: ConsentChoice = {},
 ): Promise<Authorized> {
   const get = async (url: string) =>
     jar.take(
@@ -115,14 +128,16 @@ export async function authorize(
   let response = await get(authorizeUrl(server, params));
   const consentPath = response.headers.get('location');
   if (response.status !== 303 || !consentPath?.startsWith('/oauth/consent/')) {
-    return { final: response, location: locationOf(response), code: null };
+    return { final: response, location: locationOf(response), code: null, page: null };
   }
   const page = await (await get(consentPath)).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
   if (!csrf) throw new Error(`no consent form: ${page.slice(0, 300)}`);
   const asked = [...page.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-  const form = new URLSearchParams({ csrf, decision: 'allow', projects: 'all' });
+  const form = new URLSearchParams({ csrf, decision: 'allow', projects: choice.projects ? 'chosen' : 'all' });
   for (const scope of grant ?? asked) form.append('scope', scope);
+  for (const project of choice.projects ?? []) form.append('project', project);
+  if (choice.readOnly) form.append('read_only', '1');
   response = jar.take(
     await fetch(new URL(consentPath, server.url), {
       method: 'POST',
@@ -138,11 +153,11 @@ export async function authorize(
   for (let hops = 0; hops < 5 && response.status >= 300 && response.status < 400; hops++) {
     const next = locationOf(response)!;
     if (next.origin !== new URL(server.url).origin) {
-      return { final: response, location: next, code: next.searchParams.get('code') };
+      return { final: response, location: next, code: next.searchParams.get('code'), page };
     }
     response = await get(next.href);
   }
-  return { final: response, location: null, code: null };
+  return { final: response, location: null, code: null, page };
 }
 
 const locationOf = (response: Response) => {
@@ -159,14 +174,27 @@ export async function tokenRequest(server: TestServer, fields: Record<string, st
   return { status: response.status, body: (await response.json()) as Record<string, string> };
 }
 
-/** A registered client, a member's consent and the code exchanged: tokens ready to use. */
-export async function connectOverHttp(server: TestServer, scope = 'projects:read tasks:read offline_access') {
+/**
+ * A registered client, a member's consent and the code exchanged: tokens ready to use (a
+ * refresh token too when `offline_access` is asked: the request says `prompt=consent`).
+ */
+export async function connectOverHttp(
+  server: TestServer,
+  scope = 'projects:read tasks:read offline_access',
+  choice: ConsentChoice = {},
+) {
   const redirectUri = 'http://127.0.0.1:7777/callback';
   const { body } = await registerClient(server, { redirect_uris: [redirectUri] });
   const clientId = body.client_id as string;
   const jar = await memberJar(server);
   const { verifier, challenge } = pkcePair();
-  const { code } = await authorize(server, jar, { clientId, redirectUri, challenge, scope });
+  const { code } = await authorize(
+    server,
+    jar,
+    { clientId, redirectUri, challenge, scope, prompt: 'consent' },
+    undefined,
+    choice,
+  );
   if (!code) throw new Error('no authorization code');
   const tokens = await tokenRequest(server, {
     grant_type: 'authorization_code',
