@@ -6,7 +6,6 @@
  * real browser with PKCE, exchanges the code, calls `whoami`, steps up to `tasks:write` on a
  * 403 `insufficient_scope`, and refreshes its access token.
  */
-import { createServer, type Server } from 'node:http';
 import {
   Client,
   type OAuthClientInformationMixed,
@@ -25,31 +24,9 @@ import {
   startHttpsServer,
   type TestCertificate,
 } from '../support/https-server.js';
+import { type LocalSite, startLocalSite } from '../support/local-site.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { givePassword } from '../support/sign-in.js';
-
-interface Callback {
-  readonly server: Server;
-  readonly url: string;
-  next(): Promise<URLSearchParams>;
-}
-
-/** The client's loopback redirect target: hands each authorization response to the test. */
-async function startCallback(): Promise<Callback> {
-  let waiting: ((params: URLSearchParams) => void) | undefined;
-  const server = createServer((req, res) => {
-    const params = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
-    res.end('You can close this window.');
-    waiting?.(params);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    server,
-    url: `http://127.0.0.1:${port}/callback`,
-    next: () => new Promise((resolve) => (waiting = resolve)),
-  };
-}
 
 /** An OAuth client provider as an MCP host would write one, keeping everything in memory. */
 class TestProvider implements OAuthClientProvider {
@@ -99,7 +76,7 @@ let cimd: HttpsTestServer | undefined;
 let certificate: TestCertificate | undefined;
 let context: BrowserContext;
 let page: Page;
-let callback: Callback;
+let callback: LocalSite | undefined;
 let password: string;
 
 beforeAll(async () => {
@@ -113,21 +90,21 @@ afterEach(async () => {
   cimd = undefined;
   certificate?.remove();
   certificate = undefined;
-  await new Promise((resolve) => callback?.server.close(resolve));
-  (callback as Callback | undefined) = undefined;
+  await callback?.close();
+  callback = undefined;
 });
 
 async function setUp(env: Record<string, string> = {}) {
   server = await startTestServer({ env });
   password = await givePassword(server, 'alan@example.com');
-  callback ??= await startCallback();
+  callback ??= await startLocalSite();
   context = await newContext(browser);
   page = await context.newPage();
 }
 
 /** The member signs in (the first time) and consents; returns the code the client receives. */
 async function consent(url: URL, options: { expectScopes?: string[] } = {}) {
-  const arrived = callback.next();
+  const arrived = callback!.nextCallback();
   await page.goto(url.href);
   if (new URL(page.url()).pathname === '/login') {
     await page.getByLabel('Email').fill('alan@example.com');
@@ -180,7 +157,7 @@ async function auditEvents() {
 describe('MCP client connects by OAuth', () => {
   it('with Dynamic Client Registration: whoami, step-up to tasks:write, refresh', async () => {
     await setUp();
-    const provider = new TestProvider(callback.url);
+    const provider = new TestProvider(callback!.callbackUrl);
     const { client } = await connect(provider);
     expect(provider.info?.client_id).toMatch(/^dcr_/);
     const token = provider.saved!.access_token;
@@ -241,14 +218,14 @@ describe('MCP client connects by OAuth', () => {
   });
 
   it('with a Client ID Metadata Document served over https', async () => {
-    callback = await startCallback();
+    callback = await startLocalSite();
     certificate = createTestCertificate();
     cimd = await startHttpsServer(certificate);
     const clientId = cimd.url('/client.json');
     cimd.serveJson('/client.json', {
       client_id: clientId,
       client_name: 'Vitest Assistant (CIMD)',
-      redirect_uris: [callback.url],
+      redirect_uris: [callback.callbackUrl],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
@@ -257,7 +234,7 @@ describe('MCP client connects by OAuth', () => {
       TASKGATE_OAUTH_CIMD_TEST_HOSTS: cimd.hostPort,
       TASKGATE_OAUTH_CIMD_TEST_CA_FILE: certificate.certFile,
     });
-    const provider = new TestProvider(callback.url, clientId);
+    const provider = new TestProvider(callback.callbackUrl, clientId);
     const { client } = await connect(provider);
     expect(provider.info?.client_id).toBe(clientId);
     const whoami = (await client.callTool({ name: 'whoami', arguments: {} })) as ToolResult;
