@@ -36,6 +36,7 @@ export {
   type PolicyServiceDeps,
 } from './policy-service.js';
 export {
+  callFields,
   createToolRunner,
   type GuardDeps,
   type GuardedTool,

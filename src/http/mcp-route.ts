@@ -17,7 +17,7 @@ import {
   type Principal,
   roleCeiling,
 } from '../credentials/index.js';
-import type { CallContext } from '../guard/index.js';
+import { type CallContext, callFields } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
 import { clientOf, type JsonRpcSummary, summarizeJsonRpc } from './json-rpc.js';
@@ -163,18 +163,10 @@ async function handleMcp(
   if (stepUp) {
     const failed = await record(deps, () =>
       deps.audit.append({
-        ...base,
+        ...callFields(call),
         action: 'oauth.step_up_required',
         outcome: 'denied',
         errorCode: 'forbidden',
-        workspaceId: principal.workspace.id,
-        memberId: principal.member.id,
-        credentialId: principal.credential.id,
-        credentialName: principal.credential.name,
-        oauthClient: principal.credential.oauthClient,
-        environment: principal.credential.environment,
-        clientName: client.name,
-        clientVersion: client.version,
         tool: summary.tools[0] ?? null,
         detail: { needed: stepUp.needed, scope: stepUp.scope },
       }),
@@ -215,23 +207,12 @@ function recordRequest(
   errorCode: string | null,
   started: number,
 ): Promise<Response | undefined> {
-  const { principal } = call;
   return record(deps, () =>
     deps.audit.append({
+      ...callFields(call),
       action: 'mcp.request',
       outcome,
       errorCode,
-      workspaceId: principal.workspace.id,
-      memberId: principal.member.id,
-      credentialId: principal.credential.id,
-      credentialName: principal.credential.name,
-      oauthClient: principal.credential.oauthClient,
-      environment: principal.credential.environment,
-      ip: call.ip,
-      userAgent: call.userAgent,
-      clientName: call.clientName,
-      clientVersion: call.clientVersion,
-      requestId: call.requestId,
       durationMs: deps.clock.now().getTime() - started,
       tool: summary.tools[0] ?? null,
       detail: { methods: summary.methods, tools: summary.tools, toolCallsRun: call.toolCallsAudited },

@@ -11,16 +11,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Adapter, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
-import type { Clock, Ed25519KeyPair, IdGenerator, Random } from '../core/index.js';
+import type { Clock, IdGenerator, Random } from '../core/index.js';
 import type { ConnectionService } from '../credentials/index.js';
-import type { Store } from '../storage/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
 import {
   type AdapterFactory,
   createProvider,
-  type MetadataFetch,
   OAUTH_ROUTES,
+  type ProviderDeps,
   providerHandler,
 } from './provider.js';
 
@@ -36,21 +35,12 @@ export interface RegistrationLimit {
 }
 export const DEFAULT_REGISTRATION_LIMIT: RegistrationLimit = { perIp: 10, windowMs: 3_600_000 };
 
-export interface AuthorizationServerDeps {
-  readonly publicUrl: string;
-  readonly mcpUrl: string;
-  /** Where oidc-provider sends the browser to sign in and consent (our page). */
-  readonly consentPath: string;
-  readonly signingKey: Ed25519KeyPair;
-  readonly cookieKey: string;
-  readonly adapter: AdapterFactory;
-  readonly store: Store;
+export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId'> {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly random: Random;
   readonly connections: ConnectionService;
-  readonly fetch: MetadataFetch;
   readonly registrationLimit?: RegistrationLimit;
   readonly logger: { error(obj: unknown, msg: string): void };
 }

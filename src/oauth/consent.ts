@@ -18,19 +18,11 @@ import {
 import type { Member, Store, Workspace } from '../storage/index.js';
 import { clientKind } from './clients.js';
 
-export interface ConsentBackend {
-  /** The pending authorization behind this browser's interaction cookie. */
-  load(req: IncomingMessage, res: ServerResponse, uid: string): Promise<ConsentRequest>;
-  /** Grants; returns where to send the browser (back into the authorization). */
-  approve(req: IncomingMessage, res: ServerResponse, uid: string, decision: ConsentDecision): Promise<string>;
-  decline(
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    who: { workspace: Workspace; member: Member; ip: string | null },
-  ): Promise<string>;
-}
-
+/**
+ * What the consent page (admin-ui's `ConsentPort`, wired in app.ts) acts through: `load` the
+ * pending authorization behind the browser's interaction cookie, `approve` or `decline` it;
+ * both return where to send the browser next.
+ */
 export function createConsentBackend(deps: {
   provider: Provider;
   mcpUrl: string;
@@ -38,7 +30,7 @@ export function createConsentBackend(deps: {
   store: Store;
   audit: AuditLog;
   newConnectionId: () => string;
-}): ConsentBackend {
+}) {
   const { provider } = deps;
 
   async function pending(req: IncomingMessage, res: ServerResponse, uid: string) {
@@ -82,7 +74,7 @@ export function createConsentBackend(deps: {
   return {
     load,
 
-    async approve(req, res, uid, decision) {
+    async approve(req: IncomingMessage, res: ServerResponse, uid: string, decision: ConsentDecision) {
       const request = await load(req, res, uid);
       const extra = decision.scopes.filter((s) => !(request.scopes as readonly string[]).includes(s));
       if (extra.length > 0) throw new AppError('invalid_input', `not asked for: ${extra.join(', ')}`);
@@ -127,7 +119,12 @@ export function createConsentBackend(deps: {
       );
     },
 
-    async decline(req, res, uid, who) {
+    async decline(
+      req: IncomingMessage,
+      res: ServerResponse,
+      uid: string,
+      who: { workspace: Workspace; member: Member; ip: string | null },
+    ) {
       const request = await load(req, res, uid);
       await deps.audit.append({
         action: 'oauth.consent_declined',
@@ -148,3 +145,5 @@ export function createConsentBackend(deps: {
     },
   };
 }
+
+export type ConsentBackend = ReturnType<typeof createConsentBackend>;

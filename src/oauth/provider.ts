@@ -37,6 +37,7 @@ export type MetadataFetch = (url: string | URL, options: RequestInit) => Promise
 export interface ProviderDeps {
   readonly publicUrl: string;
   readonly mcpUrl: string;
+  /** Where oidc-provider sends the browser to sign in and consent (our page). */
   readonly consentPath: string;
   readonly signingKey: Ed25519KeyPair;
   readonly cookieKey: string;
