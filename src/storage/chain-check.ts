@@ -26,10 +26,7 @@ export interface ChunkColumns {
   readonly hash: number;
 }
 
-/**
- * Checks rows given in seq order. Self-contained (no outside names): worker threads run it
- * from its source text.
- */
+/** Checks rows given in seq order, one by one (PostgreSQL; SQLite sums rows up: `checkGroups`). */
 export function checkChunk(
   rows: Iterable<readonly unknown[]>,
   columns: ChunkColumns,
@@ -62,6 +59,108 @@ export function checkChunk(
     lastHash = hash;
   }
   return { regular, count, firstSeq, firstPrevHash, lastSeq, lastHash, hashesAt };
+}
+
+/**
+ * A group of consecutive rows as SQLite sums it up (sqlite-chain-sql.ts): how many, the
+ * least seq, the seqs joined by commas, the stored hashes and prev_hashes back to back (as
+ * bytes), and the texts to hash — prev_hash ‖ canonical JSON per row — separated by a 0x01
+ * byte, which canonical JSON never holds (it escapes every control character).
+ */
+export type RowGroup = readonly [
+  count: number,
+  leastSeq: unknown,
+  seqs: unknown,
+  hashes: unknown,
+  prevHashes: unknown,
+  texts: unknown,
+];
+
+/**
+ * `checkChunk` for groups of rows: the same verdict from one result row per group instead
+ * of one per row. A group is regular when its seqs are consecutive in the order read, each
+ * text hashes to the stored hash at its place and each prev_hash is the hash before it.
+ * Stored hashes are compared as latin1 (one character per byte), so matching a hex digest
+ * means every byte is that hex digit — the string the driver would read; the SQL gives a
+ * row whose hash or prev_hash is not 64 bytes no text, so the places line up. Stops at the
+ * first doubt. Self-contained: worker threads run it from its source text.
+ */
+export function checkGroups(
+  groups: Iterable<RowGroup>,
+  pinned: ReadonlySet<number>,
+  digest: (bytes: Uint8Array) => string,
+): ChunkCheck {
+  let count = 0;
+  let firstSeq = 0;
+  let firstPrevHash: unknown = null;
+  let lastSeq = 0;
+  let lastHash: unknown = null;
+  const hashesAt: [number, string][] = [];
+  const irregular = () => ({ regular: false, count, firstSeq, firstPrevHash, lastSeq, lastHash, hashesAt });
+  for (const [n, first, seqs, hashBytes, prevBytes, texts] of groups) {
+    if (n === 0) continue;
+    if (
+      typeof first !== 'number' ||
+      !Number.isSafeInteger(first + n) ||
+      typeof seqs !== 'string' ||
+      !Buffer.isBuffer(hashBytes) ||
+      !Buffer.isBuffer(prevBytes) ||
+      !Buffer.isBuffer(texts)
+    ) {
+      return irregular();
+    }
+    // The seqs as read: first, first + 1, … in decimal, each as SQLite writes an integer.
+    let expected = first;
+    let value = 0;
+    let digits = 0;
+    for (let at = 0; at <= seqs.length; at++) {
+      const code = at < seqs.length ? seqs.charCodeAt(at) : 44;
+      if (code === 44) {
+        if (digits === 0 || value !== expected++) return irregular();
+        value = 0;
+        digits = 0;
+      } else if (code >= 48 && code <= 57 && !(digits === 1 && value === 0) && digits < 16) {
+        value = value * 10 + code - 48;
+        digits++;
+      } else {
+        return irregular();
+      }
+    }
+    const hashes = hashBytes.toString('latin1');
+    const prevHashes = prevBytes.toString('latin1');
+    if (
+      expected !== first + n ||
+      hashes.length !== 64 * n ||
+      prevHashes.length !== 64 * n ||
+      prevHashes.slice(64) !== hashes.slice(0, -64) ||
+      (count > 0 && (first !== lastSeq + 1 || prevHashes.slice(0, 64) !== lastHash))
+    ) {
+      return irregular();
+    }
+    let digests = '';
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      // Exactly n texts: a row without one (see the SQL) leaves a separator short.
+      const separator = texts.indexOf(1, start);
+      if ((separator === -1) !== (i === n - 1)) return irregular();
+      const end = separator === -1 ? texts.length : separator;
+      digests += digest(new Uint8Array(texts.buffer, texts.byteOffset + start, end - start));
+      start = end + 1;
+    }
+    if (digests !== hashes) return irregular();
+    for (const seq of pinned) {
+      if (seq >= first && seq < first + n)
+        hashesAt.push([seq, hashes.slice(64 * (seq - first), 64 * (seq - first + 1))]);
+    }
+    if (count === 0) {
+      firstSeq = first;
+      firstPrevHash = prevHashes.slice(0, 64);
+    }
+    count += n;
+    lastSeq = first + n - 1;
+    lastHash = hashes.slice(-64);
+  }
+  return { regular: true, count, firstSeq, firstPrevHash, lastSeq, lastHash, hashesAt };
 }
 
 /**

@@ -2,8 +2,9 @@
  * The SQLite bulk chain check may only ever agree with the JavaScript rule: SQLite's
  * canonical text of a row must be exactly the text `eventHash` hashes — over every code
  * point, control characters, NUL, invalid UTF-8 — or no text at all (reals, blobs, integers
- * past 2^53), and the worker threads must reach the same summary as one thread and as the
- * row-by-row JavaScript check.
+ * past 2^53, hashes that are not 64 bytes), and the worker threads must reach the same
+ * summary as one thread and as the row-by-row JavaScript check, however the rows lie in the
+ * table.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,13 +17,15 @@ import {
   type ChainedRow,
   chainRow,
   chainValuesHash,
+  eventHash,
   GENESIS_HASH,
   type UnchainedRow,
 } from './audit-chain.js';
 import { type DatabaseHandle, openDatabase } from './connect.js';
 import { createAuditRepository } from './kysely/audit.js';
 import { migrateToLatest } from './migrations/index.js';
-import { chainCheckSql, summarizeSqliteChain } from './sqlite-chain-check.js';
+import { summarizeSqliteChain } from './sqlite-chain-check.js';
+import { chainTextSql } from './sqlite-chain-sql.js';
 
 // Counts the stretches worker threads checked: the worker path must really run, not fall back.
 const workerReplies = vi.hoisted(() => ({ count: 0 }));
@@ -47,6 +50,14 @@ let dir: string;
 let handle: DatabaseHandle;
 let file: string;
 const raw = () => handle.rawSqlite!;
+/** Each row of WS in seq order: seq, prev_hash, hash and SQLite's text of it. */
+const sqliteTexts = () =>
+  raw()
+    .prepare(
+      `select seq, prev_hash, hash, ${chainTextSql(raw())} from audit_events where workspace_id = ? order by seq`,
+    )
+    .raw()
+    .all(WS) as unknown[][];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'taskgate-chain-check-'));
@@ -145,7 +156,7 @@ describe('SQLite canonical text', () => {
         .run(i + 1);
     });
 
-    const checked = raw().prepare(chainCheckSql(raw())).raw().all(WS, WS, 0, 1e9) as unknown[][];
+    const checked = sqliteTexts();
     const read = raw()
       .prepare(
         `select ${CHAIN_SCAN_COLUMNS.join(', ')} from audit_events where workspace_id = ? order by seq`,
@@ -161,8 +172,8 @@ describe('SQLite canonical text', () => {
     });
   });
 
-  it('is absent for a real, a blob or an integer JavaScript would round', () => {
-    insert(chain(8));
+  it('is absent for a real, a blob, an integer JavaScript would round or a hash that is not 64 bytes', () => {
+    insert(chain(11));
     const set = (seq: number, assignment: string) =>
       raw().prepare(`update audit_events set ${assignment} where seq = ?`).run(seq);
     set(1, 'duration_ms = 2.5');
@@ -171,10 +182,11 @@ describe('SQLite canonical text', () => {
     set(4, `reason = jsonb('"because"')`);
     set(5, `params = x'00'`);
     set(6, `detail = cast('{}' as blob)`);
-    const texts = (raw().prepare(chainCheckSql(raw())).raw().all(WS, WS, 0, 1e9) as unknown[][]).map(
-      (r) => r[3],
-    );
-    expect(texts.map((t) => t === null)).toEqual([true, true, true, true, true, true, false, false]);
+    set(7, 'hash = cast(hash as blob)');
+    set(8, 'hash = substr(hash, 2)');
+    set(9, `prev_hash = prev_hash || 'a'`);
+    const texts = sqliteTexts().map((r) => r[3]);
+    expect(texts.map((t) => t === null)).toEqual([...Array(9).fill(true), false, false]);
   });
 });
 
@@ -183,10 +195,34 @@ describe('summarizeSqliteChain', () => {
   const direct = () => ({ connection: raw(), file, exclusive: async <T>(read: () => T) => read() });
   const generic = () => createAuditRepository(handle.db, 'sqlite').summarizeChain(WS, 0, pinned);
   const summaries = async () => [
-    await summarizeSqliteChain(direct(), { chain: WS, afterSeq: 0, pinned }, { workers: 2, chunkSeqs: 7 }),
-    await summarizeSqliteChain(direct(), { chain: WS, afterSeq: 0, pinned }, { workers: 1, chunkSeqs: 7 }),
+    await summarizeSqliteChain(
+      direct(),
+      { chain: WS, afterSeq: 0, pinned },
+      { workers: 2, chunkRows: 7, groupRows: 3 },
+    ),
+    await summarizeSqliteChain(
+      direct(),
+      { chain: WS, afterSeq: 0, pinned },
+      { workers: 1, chunkRows: 7, groupRows: 3 },
+    ),
     await generic(),
   ];
+
+  const intact = (rows: readonly ChainedRow[]) => ({
+    count: 60,
+    first: { seq: 1, prevHash: GENESIS_HASH },
+    last: { seq: 60, hash: rows[59]!.hash },
+    hashesAt: new Map([
+      [10, rows[9]!.hash],
+      [20, rows[19]!.hash],
+      [60, rows[59]!.hash],
+    ]),
+  });
+  const otherChain = (workspaceId: string, count: number) =>
+    chain(count, () => ({ workspace_id: workspaceId })).map((row, i) => ({
+      ...row,
+      id: `${row.id}${workspaceId}${i}`,
+    }));
 
   it('sums up an intact chain the same in workers, in this thread and in JavaScript', async () => {
     const rows = chain(60);
@@ -195,16 +231,42 @@ describe('summarizeSqliteChain', () => {
     workerReplies.count = 0;
     const all = await summaries();
     expect(workerReplies.count).toBe(Math.ceil(60 / 7));
-    for (const summary of all) {
-      expect(summary).toEqual({
-        count: 60,
-        first: { seq: 1, prevHash: GENESIS_HASH },
-        last: { seq: 60, hash: rows[59]!.hash },
-        hashesAt: new Map([
-          [10, rows[9]!.hash],
-          [20, rows[19]!.hash],
-          [60, rows[59]!.hash],
-        ]),
+    for (const summary of all) expect(summary).toEqual(intact(rows));
+  });
+
+  it('sums up a chain stored out of seq order, among other chains or vacuumed (no false alarm)', async () => {
+    const rows = chain(60);
+    const others = [OTHER, `${OTHER}2`].map((workspaceId) => otherChain(workspaceId, 60));
+    const layouts: [string, () => void][] = [
+      [
+        'out of seq order',
+        () => insert([...rows.slice(30), ...rows.slice(20, 30).reverse(), ...rows.slice(0, 20)]),
+      ],
+      [
+        'last row far out in rowids',
+        () => {
+          insert(rows);
+          raw().exec('update audit_events set rowid = 4611686018427387904 where seq = 60');
+        },
+      ],
+      [
+        'among other chains',
+        () => insert(rows.flatMap((row, i) => [row, ...others.map((other) => other[i]!)])),
+      ],
+      [
+        'vacuumed after other rows went',
+        () => {
+          insert(rows.flatMap((row, i) => [others[0]![i]!, row]));
+          raw().exec(`delete from audit_events where workspace_id = '${OTHER}'; vacuum`);
+        },
+      ],
+    ];
+    for (const [layout, store] of layouts) {
+      raw().exec('delete from audit_events');
+      store();
+      expect({ layout, summaries: await summaries() }).toEqual({
+        layout,
+        summaries: Array(3).fill(intact(rows)),
       });
     }
   });
@@ -227,11 +289,76 @@ describe('summarizeSqliteChain', () => {
       `update audit_events set hash = null where seq = 59`,
       `update audit_events set seq = 'x' where seq = 60`,
       'update audit_events set seq = 2.5 where seq = 3',
+      // More seqs than the file has room for rows: no ranges to walk through.
+      'update audit_events set seq = 4503599627370496 where seq = 60',
+      // The stored hashes back to back are unchanged (22 and 23 are read in one group), but
+      // neither row's hash is its own.
+      `update audit_events set hash = (select substr(hash, 64) from audit_events where seq = 22) || hash where seq = 23;
+       update audit_events set hash = substr(hash, 1, 63) where seq = 22`,
+      `update audit_events set prev_hash = prev_hash || 'f' where seq = 60`,
+      'update audit_events set hash = cast(hash as blob) where seq = 60',
+      // A copy of a row, stored last, once the unique index is gone.
+      `drop index audit_events_chain_seq_uq;
+       create index audit_events_chain_seq on audit_events (coalesce(workspace_id, '*'), seq);
+       insert into audit_events (${CHAIN_SCAN_COLUMNS.join(', ')})
+         select ${CHAIN_SCAN_COLUMNS.map((c) => (c === 'id' ? `'evt_copy'` : c)).join(', ')} from audit_events where seq = 30`,
     ];
     for (const sql of damage) {
       raw().exec('delete from audit_events');
       insert(chain(60));
       raw().exec(sql);
+      expect({ sql, summaries: await summaries() }).toEqual({ sql, summaries: [null, null, null] });
+    }
+  });
+
+  /** 60 rows, each hashed over what it holds and linked to the row before it in the table. */
+  function rehashed(
+    placed: (i: number, prevHash: string, rows: readonly ChainedRow[]) => Partial<ChainedRow>,
+  ) {
+    const rows: ChainedRow[] = [];
+    let prevHash = GENESIS_HASH;
+    for (let i = 0; i < 60; i++) {
+      const row = { ...event(i), seq: i + 1, prev_hash: prevHash, ...placed(i, prevHash, rows) };
+      rows.push({ ...row, hash: eventHash(row) });
+      prevHash = rows[i]!.hash;
+    }
+    return rows;
+  }
+
+  it('is null for prev_hashes shifted by a character between neighbours that still link back to back', async () => {
+    // Rows 23 and 24 are read in one group; their prev_hashes, 63 and 65 bytes, line up.
+    insert(
+      rehashed((i, prevHash, rows) =>
+        i === 22
+          ? { prev_hash: prevHash.slice(0, 63) }
+          : i === 23
+            ? { prev_hash: rows[21]!.hash.slice(63) + prevHash }
+            : {},
+      ),
+    );
+    expect(await summaries()).toEqual([null, null, null]);
+  });
+
+  it('is null for a row that links elsewhere, rehashed with the rows after it', async () => {
+    // Rows 50, 53 and 52 are the first of a stretch, the first and the last of a group.
+    for (const seq of [50, 53, 52]) {
+      raw().exec('delete from audit_events');
+      insert(rehashed((i) => (i === seq - 1 ? { prev_hash: GENESIS_HASH } : {})));
+      expect({ seq, summaries: await summaries() }).toEqual({ seq, summaries: [null, null, null] });
+    }
+  });
+
+  it('is null for a chain rehashed over a gap in its seqs, a repeated seq or two seqs swapped', async () => {
+    const seqs: ((i: number) => number)[] = [
+      (i) => (i < 30 ? i + 1 : i + 2),
+      (i) => (i === 30 ? 30 : i + 1),
+      (i) => (i === 30 ? 32 : i === 31 ? 31 : i + 1),
+    ];
+    raw().exec(`drop index audit_events_chain_seq_uq;
+      create index audit_events_chain_seq on audit_events (coalesce(workspace_id, '*'), seq)`);
+    for (const seq of seqs) {
+      raw().exec('delete from audit_events');
+      insert(rehashed((i) => ({ seq: seq(i) })));
       expect(await summaries()).toEqual([null, null, null]);
     }
   });

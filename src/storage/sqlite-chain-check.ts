@@ -1,22 +1,27 @@
 /**
  * The bulk chain reads on SQLite: `scanChain`'s pages, and `summarizeChain`. Checking a
  * million rows in JavaScript is mostly turning ~25 values per row into strings and writing
- * canonical JSON from them. Here SQLite writes the canonical JSON itself — `json_object` over
- * the columns in canonical key order writes text, null and safe integers exactly as
- * `JSON.stringify` does (a unit test holds it to that) — so a row costs one string and one
- * digest. A row holding anything else (a real, a blob, an integer past 2^53) gets no text and
- * fails the check, and the verifier reads the chain row by row in JavaScript instead. The
- * chain is split into seq ranges, checked by worker threads with read-only connections of
- * their own, and joined in order.
+ * canonical JSON from them. Here SQLite writes the canonical JSON itself and sums the rows
+ * up a group at a time (sqlite-chain-sql.ts), so a row costs SQLite's text and one digest;
+ * a row SQLite could write differently from JavaScript gets no text and fails the check,
+ * and the verifier reads the chain row by row in JavaScript instead. The chain is split
+ * into seq ranges, checked by worker threads with read-only connections of their own, and
+ * joined in order.
  */
 import { hash as sha256Once } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
-import { CHAIN_HASH, CHAIN_SCAN_COLUMNS, type ChainValues, GLOBAL_CHAIN } from './audit-chain.js';
-import { type ChunkCheck, checkChunk, createChainJoin } from './chain-check.js';
+import { CHAIN_SCAN_COLUMNS, type ChainValues, GLOBAL_CHAIN } from './audit-chain.js';
+import { type ChunkCheck, checkGroups, createChainJoin, type RowGroup } from './chain-check.js';
 import type { ChainSummary } from './ports.js';
+import { CHAIN_EDGES_SQL, CHAIN_WHERE, chainGroupSql } from './sqlite-chain-sql.js';
+import {
+  type ChainQuery,
+  type ChainWorkers,
+  chainGroups,
+  goOn,
+  startChainWorkers,
+} from './sqlite-chain-workers.js';
 
 /** The SQLite connection under kysely, its file, and a way to read on it in turn. */
 export interface RawSqlite {
@@ -30,46 +35,21 @@ export interface RawSqlite {
 }
 
 export interface SqliteChainCheckOptions {
-  /** Rows (seqs) per stretch handed to a worker. */
-  readonly chunkSeqs?: number;
+  /** Seqs per stretch handed to a worker. */
+  readonly chunkRows?: number;
+  /** Seqs per query, summed up in one result row. */
+  readonly groupRows?: number;
   /** Worker threads; fewer than 2 checks in this thread. Default: the CPUs, at most 4. */
   readonly workers?: number;
   readonly busyTimeoutMs?: number;
 }
 
-const DEFAULT_CHUNK_SEQS = 25_000;
+const DEFAULT_CHUNK_ROWS = 10_000;
+const DEFAULT_GROUP_ROWS = 1000;
 const MAX_WORKERS = 4;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
-const SAFE = '9007199254740991';
-
-const CONTENT = CHAIN_SCAN_COLUMNS.slice(0, CHAIN_HASH);
-const CHAIN_WHERE = `coalesce(workspace_id, '${GLOBAL_CHAIN}') = ? and workspace_id is ?`;
-
-/**
- * The query giving each row's seq, prev_hash, hash and prev_hash ‖ canonical JSON, for the
- * table as this database declares it: a column of TEXT affinity holds only text, null or
- * blobs (SQLite stores numbers given to it as text), so only the others need the full test.
- */
-export function chainCheckSql(connection: SQLite.Database): string {
-  const declared = new Map(
-    (connection.pragma('table_info(audit_events)') as { name: string; type: string }[]).map((c) => [
-      c.name,
-      c.type,
-    ]),
-  );
-  // SQLite's affinity rules (https://sqlite.org/datatype3.html#determination_of_column_affinity).
-  const textAffinity = (type: string) => !/INT/i.test(type) && /CHAR|CLOB|TEXT/i.test(type);
-  const unwritable = CONTENT.map((c) =>
-    textAffinity(declared.get(c) ?? '')
-      ? `typeof(${c}) = 'blob'`
-      : `typeof(${c}) in ('real', 'blob') or (typeof(${c}) = 'integer' and ${c} not between -${SAFE} and ${SAFE})`,
-  ).join(' or ');
-  return `select seq, prev_hash, hash,
-      case when ${unwritable} then null else prev_hash || json_object(${CONTENT.map((c) => `'${c}', ${c}`).join(', ')}) end
-    from audit_events where ${CHAIN_WHERE} and seq > ? and seq <= ? order by seq`;
-}
-const COLUMNS = { seq: 0, prevHash: 1, hash: 2 };
-const TEXT = 3;
+/** The least room a row takes on a page: a 4-byte cell and its 2-byte pointer. */
+const MIN_ROW_BYTES = 6;
 
 const SCAN_SQL = `select ${CHAIN_SCAN_COLUMNS.join(', ')} from audit_events
   where ${CHAIN_WHERE} and seq > ? order by seq limit ?`;
@@ -87,144 +67,108 @@ export function sqliteChainPages(sqlite: RawSqlite, chain: string, pageSize: num
     );
 }
 
-const intact = (row: readonly unknown[]) => {
-  const text = row[TEXT];
-  return typeof text === 'string' && sha256Once('sha256', text, 'hex') === row[COLUMNS.hash];
-};
+const digest = (bytes: Uint8Array) => sha256Once('sha256', bytes, 'hex');
+const isSeq = (value: unknown): value is number => Number.isSafeInteger(value);
 
 export async function summarizeSqliteChain(
   sqlite: RawSqlite,
-  query: { chain: string; afterSeq: number; pinned: readonly number[] },
+  request: { chain: string; afterSeq: number; pinned: readonly number[] },
   options: SqliteChainCheckOptions = {},
 ): Promise<ChainSummary | null> {
-  const { connection, file } = sqlite;
-  const { chain, afterSeq } = query;
-  const workspaceId = chain === GLOBAL_CHAIN ? null : chain;
-  const pinned = new Set(query.pinned);
-  const edge = (order: 'asc' | 'desc') =>
-    connection
-      .prepare(`select seq from audit_events where ${CHAIN_WHERE} and seq > ? order by seq ${order} limit 1`)
-      .pluck()
-      .get(chain, workspaceId, afterSeq) as unknown;
-  const { min, max, sql } = await sqlite.exclusive(() => ({
-    min: edge('asc'),
-    max: edge('desc'),
-    sql: chainCheckSql(connection),
+  const { connection } = sqlite;
+  const query: ChainQuery = {
+    ...request,
+    workspaceId: request.chain === GLOBAL_CHAIN ? null : request.chain,
+  };
+  const { edges, fileBytes, sql } = await sqlite.exclusive(() => ({
+    edges: connection
+      .prepare(CHAIN_EDGES_SQL)
+      .raw()
+      .get({ chain: query.chain, workspace: query.workspaceId, after: query.afterSeq }) as unknown[],
+    fileBytes:
+      (connection.pragma('page_count', { simple: true }) as number) *
+      (connection.pragma('page_size', { simple: true }) as number),
+    sql: chainGroupSql(connection),
   }));
-  // In this thread, a stretch at a time, letting other work run in between.
-  const checkHere = async (lo: number, hi: number) => {
-    await nextTurn();
-    return sqlite.exclusive(() => {
-      const rows = connection.prepare(sql).raw().iterate(chain, workspaceId, lo, hi) as Iterable<unknown[]>;
-      return checkChunk(rows, COLUMNS, pinned, intact);
-    });
+  const [first, last] = edges;
+  const checker = createRangeChecker(sqlite, sql, query, options);
+  try {
+    const join = createChainJoin();
+    if (first !== null || last !== null) {
+      // A seq that is no integer (a tampered column) sorts before or after all integers;
+      // more seqs than the file has room for rows would make ranges without end.
+      if (!isSeq(first) || !isSeq(last) || last - first >= fileBytes / MIN_ROW_BYTES) return null;
+      const size = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+      const ranges: [number, number][] = [];
+      for (let lo = first - 1; lo < last; lo += size) ranges.push([lo, Math.min(last, lo + size)]);
+      for (const chunk of await checker.check(ranges)) {
+        if (!chunk || !join.add(chunk)) return null;
+      }
+    }
+    // Rows appended while the check ran belong to the chain too.
+    join.add(await checker.here(isSeq(last) ? last : query.afterSeq, MAX_SEQ, true), true);
+    return join.result();
+  } finally {
+    checker.close();
+  }
+}
+
+interface RangeChecker {
+  check(ranges: readonly [number, number][]): Promise<(ChunkCheck | null)[]>;
+  /** One range in this thread; `whole`: in one query, however large the range. */
+  here(lo: number, hi: number, whole?: boolean): Promise<ChunkCheck>;
+  close(): void;
+}
+
+/** Checks ranges on worker threads when there is a file and more than one CPU, else here. */
+function createRangeChecker(
+  sqlite: RawSqlite,
+  sql: string,
+  query: ChainQuery,
+  options: SqliteChainCheckOptions,
+): RangeChecker {
+  const { connection, file } = sqlite;
+  const groupRows = options.groupRows ?? DEFAULT_GROUP_ROWS;
+  const pinned = new Set(query.pinned);
+  let workers: ChainWorkers | undefined;
+  const startWorkers = (ranges: number) => {
+    const count = Math.min(options.workers ?? availableParallelism(), MAX_WORKERS, ranges);
+    return file && count >= 2
+      ? startChainWorkers(
+          { file, sql, groupRows, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+          query,
+          count,
+        )
+      : undefined;
   };
 
-  const join = createChainJoin();
-  if (typeof min === 'number' && typeof max === 'number') {
-    const size = options.chunkSeqs ?? DEFAULT_CHUNK_SEQS;
-    const ranges: [number, number][] = [];
-    for (let lo = min - 1; lo < max; lo += size) ranges.push([lo, Math.min(max, lo + size)]);
-    const workers = Math.min(options.workers ?? availableParallelism(), MAX_WORKERS, ranges.length);
-    const checked =
-      file && workers >= 2
-        ? await checkInWorkers(
-            file,
-            sql,
-            { chain, workspaceId, pinned: query.pinned },
-            ranges,
-            workers,
-            options,
-          )
-        : undefined;
-    for (let i = 0; i < ranges.length; i++) {
-      const chunk = checked ? checked[i] : await checkHere(...ranges[i]!);
-      if (!chunk || !join.add(chunk)) return null;
-    }
-  } else if (min !== undefined || max !== undefined) {
-    return null; // a seq that is no number (a tampered column) sorts before or after all numbers
-  }
-  // Rows appended while the check ran belong to the chain too.
-  join.add(await checkHere(max ?? afterSeq, MAX_SEQ), true);
-  return join.result();
+  const here: RangeChecker['here'] = async (lo, hi, whole = false) => {
+    // A stretch at a time, letting other work run in between.
+    await nextTurn();
+    return sqlite.exclusive(() => {
+      const statement = connection.prepare(sql).raw();
+      const group = (from: number, to: number) =>
+        statement.get(query.chain, query.workspaceId, query.afterSeq, from, to) as RowGroup;
+      return checkGroups(chainGroups(group, lo, hi, whole ? hi - lo : groupRows), pinned, digest);
+    });
+  };
+  return {
+    async check(ranges) {
+      workers ??= startWorkers(ranges.length);
+      const checked = workers && (await workers.check(ranges));
+      if (checked) return checked;
+      const results: (ChunkCheck | null)[] = ranges.map(() => null);
+      for (let i = 0; i < ranges.length; i++) {
+        results[i] = await here(...ranges[i]!);
+        if (!goOn(results[i]!)) break;
+      }
+      return results;
+    },
+    here,
+    close() {
+      workers?.close();
+    },
+  };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-// Plain CommonJS run by `new Worker(…, { eval: true })`: no separate file to build or resolve.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { hash } = require('node:crypto');
-const Database = require(workerData.driverPath);
-const checkChunk = (${checkChunk.toString()});
-const db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
-const statement = db.prepare(workerData.sql).raw();
-const pinned = new Set(workerData.pinned);
-const { seq, prevHash, hash: hashAt, text } = workerData.columns;
-const intact = (row) => typeof row[text] === 'string' && hash('sha256', row[text], 'hex') === row[hashAt];
-parentPort.on('message', ({ index, lo, hi }) => {
-  try {
-    const rows = statement.iterate(workerData.chain, workerData.workspaceId, lo, hi);
-    parentPort.postMessage({ index, result: checkChunk(rows, { seq, prevHash, hash: hashAt }, pinned, intact) });
-  } catch (error) {
-    parentPort.postMessage({ index, error: String((error && error.message) || error) });
-  }
-});
-`;
-
-/**
- * Checks the ranges on `count` workers, each taking the next range when it is done. Resolves
- * with a check per range, or with `null` entries from the first irregular one on (no point
- * in going on); `undefined` when the workers cannot run, and the caller checks in-thread.
- */
-async function checkInWorkers(
-  file: string,
-  sql: string,
-  chain: { chain: string; workspaceId: string | null; pinned: readonly number[] },
-  ranges: readonly [number, number][],
-  count: number,
-  options: SqliteChainCheckOptions,
-): Promise<(ChunkCheck | null)[] | undefined> {
-  const results: (ChunkCheck | null)[] = ranges.map(() => null);
-  const workerData = {
-    ...chain,
-    file,
-    sql,
-    columns: { ...COLUMNS, text: TEXT },
-    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-    driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
-  };
-  const workers: Worker[] = [];
-  try {
-    return await new Promise<(ChunkCheck | null)[] | undefined>((resolve) => {
-      let next = 0;
-      let running = 0;
-      let stopped = false;
-      const hand = (worker: Worker) => {
-        if (stopped || next >= ranges.length) {
-          if (running === 0) resolve(results);
-          return;
-        }
-        const index = next++;
-        running++;
-        worker.postMessage({ index, lo: ranges[index]![0], hi: ranges[index]![1] });
-      };
-      for (let i = 0; i < count; i++) {
-        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-        workers.push(worker);
-        worker.on('message', (message: { index: number; result?: ChunkCheck }) => {
-          running--;
-          results[message.index] = message.result ?? null;
-          if (!message.result?.regular) stopped = true;
-          hand(worker);
-        });
-        // A worker that cannot open the database: check in this thread instead.
-        worker.on('error', () => resolve(undefined));
-        worker.on('exit', () => resolve(undefined));
-        hand(worker);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-}
