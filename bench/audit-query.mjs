@@ -5,8 +5,9 @@
  *
  *   1. the built CLI (in-process, `dist/cli`) creates a workspace and 50 keys in a fresh
  *      SQLite file, so the schema and the keys are the real ones;
- *   2. 1,000,000 events spread over the 50 keys and 30 days are inserted directly with
- *      better-sqlite3, 50,000 per transaction (loading is not what is measured);
+ *   2. 1,000,000 events spread over the 50 keys and 30 days are appended to the workspace's
+ *      chain directly with better-sqlite3, 50,000 per transaction, as the app stores them
+ *      (`chainRow` and `eventBody` from `dist/storage`; loading is not what is measured);
  *   3. the query the CLI runs — `createAuditReader(store).page(...)` from `dist/audit`,
  *      which resolves the workspace and the key name, then reads one page — is timed 20
  *      times after 3 warm-up runs: the first page, a page deep in the key's history (by
@@ -62,7 +63,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore } = await dist('storage/index.js');
+  const { openStore, chainRow, eventBody } = await dist('storage/index.js');
   const { createAuditReader } = await dist('audit/index.js');
   const { default: Database } = await import('better-sqlite3');
 
@@ -106,7 +107,7 @@ async function main() {
       .prepare('SELECT id, name FROM api_keys WHERE workspace_id = ? ORDER BY name')
       .all(workspace.id);
     const loadStart = performance.now();
-    insertEvents(sqlite, { workspaceId: workspace.id, memberId: member.id, keys });
+    insertEvents(sqlite, { workspaceId: workspace.id, memberId: member.id, keys, chainRow, eventBody });
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const total = sqlite.prepare('SELECT count(*) AS n FROM audit_events').get().n;
     const target = keys[Math.floor(keys.length / 2)];
@@ -178,15 +179,18 @@ async function main() {
 const keyName = (k) => `bench-machine-${String(k).padStart(2, '0')}`;
 
 /** A million rows in big transactions; ids are time-sortable like the app's (ULID layout). */
-function insertEvents(sqlite, { workspaceId, memberId, keys }) {
+function insertEvents(sqlite, { workspaceId, memberId, keys, chainRow, eventBody }) {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = OFF'); // loading only; the measured reads do not depend on it
-  const insert = sqlite.prepare(
-    `INSERT INTO audit_events (id, workspace_id, occurred_at, action, tool, outcome, error_code,
-       member_id, credential_id, credential_name, environment, params, result, ip, user_agent,
-       client_name, client_version, request_id, duration_ms, detail, changes, reason, confirmation)
-     VALUES (?, ?, ?, 'mcp.tool_called', ?, ?, ?, ?, ?, ?, 'development', ?, ?, ?, ?, 'cursor', '1.2.0', ?, ?,
-       NULL, NULL, NULL, NULL)`,
+  // As the app writes a row on SQLite: chained, the columns read out of `body` (migration 0010).
+  const insert = sqlite.prepare('INSERT INTO audit_events (body, prev_hash, hash) VALUES (?, ?, ?)');
+  let head = sqlite.prepare('SELECT seq, hash FROM audit_heads WHERE chain = ?').get(workspaceId) ?? {
+    seq: 0,
+    hash: '0'.repeat(64),
+  };
+  const moveHead = sqlite.prepare(
+    `INSERT INTO audit_heads (chain, seq, hash) VALUES (?, ?, ?)
+     ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
   );
   const start = Date.now() - SPAN_MS;
   const step = SPAN_MS / EVENTS;
@@ -203,24 +207,38 @@ function insertEvents(sqlite, { workspaceId, memberId, keys }) {
       const key = keys[Math.floor(random() * keys.length)];
       const tool = TOOLS[i % TOOLS.length];
       const outcome = OUTCOMES[i % OUTCOMES.length];
-      insert.run(
-        `evt_${ulid(time, i)}`,
-        workspaceId,
-        new Date(time).toISOString(),
-        tool,
-        outcome,
-        outcome === 'denied' ? 'forbidden' : outcome === 'error' ? 'internal' : null,
-        memberId,
-        key.id,
-        key.name,
-        JSON.stringify({ task: `APO-${i % 5000}`, fields: ['title', 'status'] }),
-        outcome === 'ok' ? JSON.stringify({ ok: true, count: i % 17 }) : null,
-        `203.0.113.${i % 250}`,
-        'cursor/1.2.0 (darwin; arm64)',
-        `req_${ulid(time, i + 7)}`,
-        i % 90,
+      const row = chainRow(
+        {
+          id: `evt_${ulid(time, i)}`,
+          workspace_id: workspaceId,
+          occurred_at: new Date(time).toISOString(),
+          action: 'mcp.tool_called',
+          tool,
+          outcome,
+          error_code: outcome === 'denied' ? 'forbidden' : outcome === 'error' ? 'internal' : null,
+          member_id: memberId,
+          credential_id: key.id,
+          credential_name: key.name,
+          environment: 'development',
+          params: JSON.stringify({ task: `APO-${i % 5000}`, fields: ['title', 'status'] }),
+          result: outcome === 'ok' ? JSON.stringify({ ok: true, count: i % 17 }) : null,
+          ip: `203.0.113.${i % 250}`,
+          user_agent: 'cursor/1.2.0 (darwin; arm64)',
+          client_name: 'cursor',
+          client_version: '1.2.0',
+          request_id: `req_${ulid(time, i + 7)}`,
+          duration_ms: i % 90,
+          detail: null,
+          changes: null,
+          reason: null,
+          confirmation: null,
+        },
+        head,
       );
+      insert.run(eventBody(row), row.prev_hash, row.hash);
+      head = row;
     }
+    moveHead.run(workspaceId, head.seq, head.hash);
   });
   for (let from = 0; from < EVENTS; from += BATCH) load(from, Math.min(EVENTS, from + BATCH));
 }
@@ -267,7 +285,7 @@ function render({ total, perKey, target, loadSeconds, size, plan, first, deep, c
     '## Audit query by key',
     '',
     `Machine: ${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? '?'}, ${platform()} ${release()}; Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 10)}.`,
-    `Method: \`npm run bench:audit-query\` (\`bench/audit-query.mjs\`). The built CLI creates a workspace and ${KEYS} keys in a fresh SQLite file (WAL); ${EVENTS.toLocaleString('en-US')} \`mcp.tool_called\` events (${total.toLocaleString('en-US')} with the keys' own \`key.created\`) spread at random over the keys and evenly over 30 days are inserted with better-sqlite3 (${BATCH.toLocaleString('en-US')} per transaction, ${loadSeconds.toFixed(1)} s, file ${(size / 2 ** 20).toFixed(0)} MiB). The key queried, \`${target.name}\`, has ${perKey.toLocaleString('en-US')} events. Each row is ${RUNS} timed runs after ${WARMUP_RUNS} warm-up runs, in-process, on a warm page cache; no \`ANALYZE\` was run (the app does not run it either).`,
+    `Method: \`npm run bench:audit-query\` (\`bench/audit-query.mjs\`). The built CLI creates a workspace and ${KEYS} keys in a fresh SQLite file (WAL); ${EVENTS.toLocaleString('en-US')} \`mcp.tool_called\` events (${total.toLocaleString('en-US')} with the keys' own \`key.created\`) spread at random over the keys and evenly over 30 days are appended to the workspace's chain with better-sqlite3, stored as the app stores them (${BATCH.toLocaleString('en-US')} per transaction, ${loadSeconds.toFixed(1)} s, file ${(size / 2 ** 20).toFixed(0)} MiB). The key queried, \`${target.name}\`, has ${perKey.toLocaleString('en-US')} events. Each row is ${RUNS} timed runs after ${WARMUP_RUNS} warm-up runs, in-process, on a warm page cache; no \`ANALYZE\` was run (the app does not run it either).`,
     '',
     '| what one run does | median ms | p95 ms | max ms |',
     '| --- | --: | --: | --: |',

@@ -66,7 +66,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore, chainRow } = await dist('storage/index.js');
+  const { openStore, chainRow, eventBody } = await dist('storage/index.js');
   const { createAuditSigner, verifyAudit } = await dist('audit/index.js');
   const { deriveKey } = await dist('core/index.js');
   const { default: Database } = await import('better-sqlite3');
@@ -100,22 +100,14 @@ async function main() {
     const sqlite = new Database(file);
     if (!flags.reuse) {
       const loadStart = performance.now();
-      insertEvents(sqlite, chainRow, signer);
+      insertEvents(sqlite, { chainRow, eventBody }, signer);
       loadSeconds = (performance.now() - loadStart) / 1000;
     }
     const total = sqlite.prepare('SELECT count(*) AS n FROM audit_events').get().n;
     const checkpoints = sqlite.prepare('SELECT count(*) AS n FROM audit_checkpoints').get().n;
-    // What one hash covers: prev_hash and the row's canonical JSON, in UTF-8 bytes (every 100th row).
-    const content = sqlite
-      .prepare('SELECT name FROM pragma_table_info(?) ORDER BY name')
-      .pluck()
-      .all('audit_events')
-      .filter((name) => name !== 'hash');
+    // What one hash covers: prev_hash and the stored canonical JSON, in UTF-8 bytes.
     const bytes = sqlite
-      .prepare(
-        `SELECT avg(length(CAST(prev_hash || json_object(${content.map((c) => `'${c}', ${c}`).join(', ')}) AS BLOB)))
-         FROM audit_events WHERE seq % 100 = 0`,
-      )
+      .prepare('SELECT avg(length(CAST(prev_hash || body AS BLOB))) FROM audit_events WHERE seq % 100 = 0')
       .pluck()
       .get();
     sqlite.close();
@@ -151,7 +143,7 @@ async function main() {
  * them: mostly tool calls, writes with before/after changes, denials with a reason, key and
  * sign-in events with details, unicode and control characters in free text.
  */
-function insertEvents(sqlite, chainRow, signer) {
+function insertEvents(sqlite, { chainRow, eventBody }, signer) {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = OFF'); // loading only; the measured reads do not depend on it
   const workspace = sqlite.prepare('SELECT id FROM workspaces WHERE slug = ?').get('bench');
@@ -160,13 +152,8 @@ function insertEvents(sqlite, chainRow, signer) {
     seq: 0,
     hash: '0'.repeat(64),
   };
-  const columns = sqlite
-    .prepare('SELECT name FROM pragma_table_info(?)')
-    .all('audit_events')
-    .map((c) => c.name);
-  const insert = sqlite.prepare(
-    `INSERT INTO audit_events (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
-  );
+  // As the app writes a row on SQLite: the columns are read out of `body` (migration 0010).
+  const insert = sqlite.prepare('INSERT INTO audit_events (body, prev_hash, hash) VALUES (?, ?, ?)');
   const moveHead = sqlite.prepare(
     `INSERT INTO audit_heads (chain, seq, hash) VALUES (?, ?, ?)
      ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
@@ -209,7 +196,7 @@ function insertEvents(sqlite, chainRow, signer) {
         },
         last,
       );
-      insert.run(row);
+      insert.run(eventBody(row), row.prev_hash, row.hash);
       last = { seq: row.seq, hash: row.hash };
       if (row.seq % CHECKPOINT_EVERY === 0) {
         const claim = { chain: workspace.id, seq: row.seq, hash: row.hash, at: row.occurred_at };
@@ -321,7 +308,7 @@ function render({ total, checkpoints, loadSeconds, size, bytes, runs, command, l
     '## Audit verify',
     '',
     `Machine: ${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? '?'}, ${platform()} ${release()}; Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 10)}.`,
-    `Method: \`npm run bench:audit-verify\` (\`bench/audit-verify.mjs\`). The built CLI creates a workspace in a fresh SQLite file (WAL); ${n(EVENTS)} events are appended to its chain with better-sqlite3 (${n(BATCH)} per transaction${loadSeconds === null ? '' : `, ${loadSeconds.toFixed(1)} s`}), each chained by the app's \`chainRow\` — 70% reads, 20% writes carrying before/after \`changes\`, 5% denials with a reason, 5% key and sign-in events with a detail; free text has quotes, tabs, newlines, accents, CJK and emoji; one hash covers ${Math.round(bytes)} bytes on average (prev_hash and the canonical JSON) — and a checkpoint signed with the app's Ed25519 key every ${n(CHECKPOINT_EVERY)} events. In all ${n(total)} events and ${n(checkpoints)} checkpoints, file ${(size / 2 ** 20).toFixed(0)} MiB. Runs are in-process, on a warm page cache, ${RUNS} timed after ${WARMUP_RUNS} warm-up.`,
+    `Method: \`npm run bench:audit-verify\` (\`bench/audit-verify.mjs\`). The built CLI creates a workspace in a fresh SQLite file (WAL); ${n(EVENTS)} events are appended to its chain with better-sqlite3 (${n(BATCH)} per transaction${loadSeconds === null ? '' : `, ${loadSeconds.toFixed(1)} s`}), each chained by the app's \`chainRow\` and stored as the app stores it (\`eventBody\`: the hashed text, the other columns read out of it) — 70% reads, 20% writes carrying before/after \`changes\`, 5% denials with a reason, 5% key and sign-in events with a detail; free text has quotes, tabs, newlines, accents, CJK and emoji; one hash covers ${Math.round(bytes)} bytes on average (prev_hash and the canonical JSON) — and a checkpoint signed with the app's Ed25519 key every ${n(CHECKPOINT_EVERY)} events. In all ${n(total)} events and ${n(checkpoints)} checkpoints, file ${(size / 2 ** 20).toFixed(0)} MiB. Runs are in-process, on a warm page cache, ${RUNS} timed after ${WARMUP_RUNS} warm-up.`,
     '',
     '| what one run does | median s | runs s | events/s (median) |',
     '| --- | --: | --- | --: |',

@@ -62,4 +62,11 @@ export {
 export type { RevertAction } from './revert-chain.js';
 export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
 export { type AuditPublicKey, type AuditSigner, createAuditSigner } from './signer.js';
-export { type ChainProblem, DAMAGE_KINDS, type Damage, type VerifyReport, verifyAudit } from './verify.js';
+export {
+  AUDIT_TABLE,
+  type ChainProblem,
+  DAMAGE_KINDS,
+  type Damage,
+  type VerifyReport,
+  verifyAudit,
+} from './verify.js';

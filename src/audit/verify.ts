@@ -15,9 +15,9 @@ import {
   CHAIN_HASH,
   CHAIN_PREV_HASH,
   CHAIN_SEQ,
-  chainValuesHash,
   GENESIS_HASH,
   type Store,
+  scannedRowIntact,
 } from '../storage/index.js';
 import type { AuditSigner } from './signer.js';
 
@@ -40,6 +40,8 @@ export interface VerifyReport {
   readonly problems: readonly ChainProblem[];
 }
 
+/** The `chain` of a problem with the audit table itself rather than with one chain. */
+export const AUDIT_TABLE = 'audit_events';
 const PAGE = 5000;
 const SIGNATURES_PER_TURN = 50;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -53,6 +55,8 @@ export async function verifyAudit(
   const allCheckpoints = await store.audit.checkpoints(options.chain);
   const chains = [...new Set([...heads.map((h) => h.chain), ...allCheckpoints.map((c) => c.chain)])].sort();
   const problems: ChainProblem[] = [];
+  const tableDamage = await store.audit.tableDamage();
+  if (tableDamage) problems.push({ chain: AUDIT_TABLE, seq: 0, kind: 'modified', detail: tableDamage });
   let events = 0;
   for (const chain of chains) {
     const checkpoints = allCheckpoints.filter((c) => c.chain === chain);
@@ -171,7 +175,7 @@ async function checkRows(
         expectedSeq = seq;
         prevHash = rowPrev;
       }
-      const intact = chainValuesHash(row) === hash;
+      const intact = scannedRowIntact(row);
       if (rowPrev !== prevHash) {
         storedHashes ??= new Set(rows.map((r) => r[CHAIN_HASH]));
         const swapped = storedHashes.has(rowPrev);

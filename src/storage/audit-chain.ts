@@ -3,7 +3,8 @@
  * each event carries a gapless `seq` and `hash = SHA-256(prev_hash ‖ canonical JSON of the
  * event row without its hash)`, the first event of a chain chaining to GENESIS_HASH. The
  * row is the stored one — column names, JSON columns as their stored text — so a verifier
- * needs nothing but the table. docs/audit-format.md has test vectors.
+ * needs nothing but the table; on SQLite the table stores that canonical JSON itself.
+ * docs/audit-format.md has test vectors.
  */
 import { createHash, hash as sha256Once } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
@@ -18,34 +19,24 @@ export type ChainedRow = AuditEventTable;
 export type UnchainedRow = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash'>;
 
 export function eventHash(row: Omit<ChainedRow, 'hash'>): string {
-  return createHash('sha256').update(row.prev_hash).update(canonicalJson(row)).digest('hex');
+  return createHash('sha256').update(row.prev_hash).update(eventBody(row)).digest('hex');
 }
 
 /**
- * The same hash for rows whose values are all strings, numbers or null (every stored audit
- * row): canonical JSON written with the key order computed once. Verification hashes
- * millions of rows; a unit test holds it equal to `eventHash`.
+ * What `hash` covers after `prev_hash`: the canonical JSON of the row without its hash. On
+ * SQLite it is stored as the column `body`, and the other columns are read out of it
+ * (migration 0010).
  */
-export function createFastEventHash(): (row: Omit<ChainedRow, 'hash'>) => string {
-  let keys: string[] | undefined;
-  let heads: string[] = [];
-  return (row) => {
-    if (!keys) {
-      keys = Object.keys(row).sort();
-      heads = keys.map((key, i) => `${i ? ',' : '{'}${JSON.stringify(key)}:`);
-    }
-    let text = '';
-    const record = row as unknown as Record<string, string | number | null>;
-    for (let i = 0; i < keys.length; i++) {
-      const value = record[keys[i]!];
-      text += heads[i] + (value === null ? 'null' : JSON.stringify(value));
-    }
-    return createHash('sha256').update(row.prev_hash).update(`${text}}`).digest('hex');
-  };
+export function eventBody(row: Omit<ChainedRow, 'hash'>): string {
+  const { hash: _, ...content } = row as ChainedRow;
+  return canonicalJson(content);
 }
 
-/** A stored row as plain values, in CHAIN_SCAN_COLUMNS order: what chain scans deliver. */
-export type ChainValues = readonly (string | number | null)[];
+/**
+ * A stored row as plain values, in CHAIN_SCAN_COLUMNS order: what chain scans deliver (on
+ * SQLite followed by the hashed bytes, `CHAIN_HASHED`).
+ */
+export type ChainValues = readonly (string | number | null | Uint8Array)[];
 
 // Every column, checked by the compiler: a column added to the table cannot be left out here.
 const CHAIN_COLUMN_SET: Record<keyof ChainedRow, true> = {
@@ -92,6 +83,8 @@ export const CHAIN_SCAN_COLUMNS: readonly (keyof ChainedRow)[] = [
 export const CHAIN_SEQ = CHAIN_SCAN_COLUMNS.indexOf('seq');
 export const CHAIN_PREV_HASH = CHAIN_SCAN_COLUMNS.indexOf('prev_hash');
 export const CHAIN_HASH = CHAIN_SCAN_COLUMNS.length - 1;
+/** Where a scanned SQLite row carries the bytes its hash covers: `prev_hash ‖ body`. */
+export const CHAIN_HASHED = CHAIN_SCAN_COLUMNS.length;
 
 const CHAIN_HEADS = CHAIN_SCAN_COLUMNS.slice(0, CHAIN_HASH).map(
   (key, i) => `${i ? ',' : '{'}${JSON.stringify(key)}:`,
@@ -108,6 +101,22 @@ export function chainValuesHash(values: ChainValues): string {
     text += CHAIN_HEADS[i]! + (value === null ? 'null' : JSON.stringify(value));
   }
   return sha256Once('sha256', `${text}}`, 'hex');
+}
+
+/**
+ * Whether a scanned row matches its stored hash. A SQLite row brings the stored bytes its
+ * hash covers (`CHAIN_HASHED`), and those are what is hashed: its columns are read out of
+ * them. Other rows are written again as canonical JSON from their values.
+ */
+export function scannedRowIntact(values: readonly unknown[]): boolean {
+  const hashed = values[CHAIN_HASHED];
+  const digest =
+    hashed === undefined
+      ? chainValuesHash(values as ChainValues)
+      : Buffer.isBuffer(hashed)
+        ? sha256Once('sha256', hashed, 'hex')
+        : null;
+  return digest !== null && digest === values[CHAIN_HASH];
 }
 
 /** The row as it is stored: placed after `head` in its chain. */

@@ -270,6 +270,12 @@ export interface AuditRepository {
    * the work is spread over worker threads.
    */
   summarizeChain(chain: string, afterSeq: number, pinned: readonly number[]): Promise<ChainSummary | null>;
+  /**
+   * Why the audit table itself cannot be trusted to show what its verified rows hold, or null.
+   * On SQLite the columns are read out of each row's hashed `body` by the table's definition,
+   * so a changed definition is damage no hash shows.
+   */
+  tableDamage(): Promise<string | null>;
 }
 
 export interface ActionDecision {

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { canonicalJson } from '../core/index.js';
-import { AUDIT_COLUMNS, GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
+import { GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
 import type { AuditEvent } from './records.js';
 
 export interface AuditAppender {
@@ -28,8 +28,8 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 let insertAll;
 const prepare = () => {
-  const columns = workerData.columns;
-  const insert = db.prepare('insert into audit_events (' + columns.join(', ') + ') values (' + columns.map((c) => '@' + c).join(', ') + ')');
+  // The columns are read out of body (migration 0010).
+  const insert = db.prepare('insert into audit_events (body, prev_hash, hash) values (?, ?, ?)');
   const ensureHead = db.prepare('insert into audit_heads (chain, seq, hash) values (?, 0, ?) on conflict (chain) do nothing');
   const head = db.prepare('select seq, hash from audit_heads where chain = ?');
   const moveHead = db.prepare('update audit_heads set seq = ?, hash = ? where chain = ?');
@@ -40,8 +40,9 @@ const prepare = () => {
       ensureHead.run(chain, workerData.genesis);
       const last = head.get(chain);
       const placed = { ...row, seq: last.seq + 1, prev_hash: last.hash };
-      const hash = createHash('sha256').update(placed.prev_hash).update(canonicalJson(placed)).digest('hex');
-      insert.run({ ...placed, hash });
+      const body = canonicalJson(placed);
+      const hash = createHash('sha256').update(placed.prev_hash).update(body).digest('hex');
+      insert.run(body, placed.prev_hash, hash);
       moveHead.run(placed.seq, hash, chain);
     }
   });
@@ -70,7 +71,6 @@ export function startSqliteAuditWriter(
     workerData: {
       file,
       busyTimeoutMs,
-      columns: AUDIT_COLUMNS,
       genesis: GENESIS_HASH,
       globalChain: GLOBAL_CHAIN,
       driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),

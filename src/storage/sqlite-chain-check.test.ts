@@ -1,31 +1,32 @@
 /**
- * The SQLite bulk chain check may only ever agree with the JavaScript rule: SQLite's
- * canonical text of a row must be exactly the text `eventHash` hashes — over every code
- * point, control characters, NUL, invalid UTF-8 — or no text at all (reals, blobs, integers
- * past 2^53, hashes that are not 64 bytes), and the worker threads must reach the same
- * summary as one thread and as the row-by-row JavaScript check, however the rows lie in the
+ * The SQLite bulk chain check may only ever agree with the row-by-row rule
+ * (`scannedRowIntact`): a row stores the text `eventHash` hashes (`body`, migration 0010) and
+ * its columns read back the values it was made of — over every code point, control
+ * characters and NUL — the bulk check's text of a row is exactly the bytes that rule hashes,
+ * or no text at all (blobs, hashes that are not 64 bytes), and the worker threads must reach
+ * the same summary as one thread and as the row-by-row check, however the rows lie in the
  * table.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  CHAIN_PREV_HASH,
+  CHAIN_HASH,
   CHAIN_SCAN_COLUMNS,
   type ChainedRow,
   chainRow,
-  chainValuesHash,
+  eventBody,
   eventHash,
   GENESIS_HASH,
+  scannedRowIntact,
   type UnchainedRow,
 } from './audit-chain.js';
 import { type DatabaseHandle, openDatabase } from './connect.js';
 import { createAuditRepository } from './kysely/audit.js';
 import { migrateToLatest } from './migrations/index.js';
 import { summarizeSqliteChain } from './sqlite-chain-check.js';
-import { chainTextSql } from './sqlite-chain-sql.js';
+import { CHAIN_HASHED_SQL, CHAIN_TEXT_SQL } from './sqlite-chain-sql.js';
 
 // Counts the stretches worker threads checked: the worker path must really run, not fall back.
 const workerReplies = vi.hoisted(() => ({ count: 0 }));
@@ -44,20 +45,21 @@ vi.mock('node:worker_threads', async (original) => {
 
 const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';
 const OTHER = 'wsp_01JZZZZZZZZZZZZZZZZZZZZZZZ';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let dir: string;
 let handle: DatabaseHandle;
 let file: string;
 const raw = () => handle.rawSqlite!;
-/** Each row of WS in seq order: seq, prev_hash, hash and SQLite's text of it. */
-const sqliteTexts = () =>
+/** Each row of WS in seq order: its values, then what the row-by-row rule hashes, then the bulk check's text. */
+const stored = () =>
   raw()
     .prepare(
-      `select seq, prev_hash, hash, ${chainTextSql(raw())} from audit_events where workspace_id = ? order by seq`,
+      `select ${CHAIN_SCAN_COLUMNS.join(', ')}, ${CHAIN_HASHED_SQL}, cast(${CHAIN_TEXT_SQL} as blob)
+        from audit_events where workspace_id = ? order by seq`,
     )
     .raw()
     .all(WS) as unknown[][];
+const bulkText = (row: readonly unknown[]) => row[CHAIN_SCAN_COLUMNS.length + 1];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'taskgate-chain-check-'));
@@ -99,14 +101,17 @@ function event(i: number, overrides: Partial<UnchainedRow> = {}): UnchainedRow {
   };
 }
 
+/** Stores rows as the app does: the columns are read out of `body`. */
 function insert(rows: readonly ChainedRow[]): void {
-  const statement = raw().prepare(
-    `insert into audit_events (${CHAIN_SCAN_COLUMNS.join(', ')}) values (${CHAIN_SCAN_COLUMNS.map((c) => `@${c}`).join(', ')})`,
-  );
+  const statement = raw().prepare('insert into audit_events (body, prev_hash, hash) values (?, ?, ?)');
   raw().transaction(() => {
-    for (const row of rows) statement.run(row);
+    for (const row of rows) statement.run(eventBody(row), row.prev_hash, row.hash);
   })();
 }
+
+/** An attacker's edit: `json_set` over a row's body, its hash left as it was. */
+const setInBody = (seq: number, path: string, value: string) =>
+  `update audit_events set body = json_set(body, '$.${path}', ${value}) where seq = ${seq}`;
 
 /** A valid chain of `count` events in WS. */
 function chain(count: number, overrides: (i: number) => Partial<UnchainedRow> = () => ({})): ChainedRow[] {
@@ -131,8 +136,8 @@ function codePointSweep(): string[] {
   return texts;
 }
 
-describe('SQLite canonical text', () => {
-  it('is the text eventHash hashes, for every code point, control character and invalid UTF-8', () => {
+describe('SQLite stored events', () => {
+  it('hold the text eventHash hashes and read back every value, for every code point and control character', () => {
     const texts = [
       ...codePointSweep(),
       '',
@@ -140,53 +145,48 @@ describe('SQLite canonical text', () => {
       '\u0001\u001f\u007f\u0080\u2028\u2029',
       '\\"/',
     ];
-    insert(
-      chain(texts.length, (i) => ({
-        params: texts[i]!,
-        reason: texts[texts.length - 1 - i]!,
-        detail: JSON.stringify({ text: texts[i] }),
-        duration_ms: [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1)][i % 4]!,
-      })),
-    );
-    // Bytes JavaScript can never write: each row's stored text is not valid UTF-8.
-    const invalid = ['80', 'c3', 'c328', 'eda080', 'edbfbf', 'f4908080', 'fffe', 'e282', 'f09f98', 'c0af'];
-    invalid.forEach((hex, i) => {
-      raw()
-        .prepare(`update audit_events set reason = cast(x'41${hex}42' as text) where seq = ?`)
-        .run(i + 1);
-    });
+    const rows = chain(texts.length, (i) => ({
+      params: texts[i]!,
+      reason: texts[texts.length - 1 - i]!,
+      detail: JSON.stringify({ text: texts[i] }),
+      duration_ms: [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1)][i % 4]!,
+    }));
+    insert(rows);
 
-    const checked = sqliteTexts();
-    const read = raw()
-      .prepare(
-        `select ${CHAIN_SCAN_COLUMNS.join(', ')} from audit_events where workspace_id = ? order by seq`,
-      )
-      .raw()
-      .all(WS) as (string | number | null)[][];
-    expect(checked).toHaveLength(texts.length);
+    const read = stored();
+    expect(read).toHaveLength(texts.length);
     read.forEach((values, i) => {
-      const text = checked[i]![3];
-      expect(typeof text).toBe('string');
-      expect(sha256(text as string)).toBe(chainValuesHash(values));
-      expect((text as string).startsWith(values[CHAIN_PREV_HASH] as string)).toBe(true);
+      const written = rows[i]!;
+      const hashed = values[CHAIN_SCAN_COLUMNS.length] as Buffer;
+      expect(hashed.toString('utf8')).toBe(written.prev_hash + eventBody(written));
+      expect(hashed.equals(bulkText(values) as Buffer)).toBe(true);
+      expect(scannedRowIntact(values)).toBe(true);
+      // The lone surrogate halves in the sweep are stored as JSON escapes (so the row still
+      // verifies); read back as a column they come out as the three bytes of the code
+      // point, which a string decodes as three U+FFFD.
+      const readable = (value: unknown) =>
+        typeof value === 'string' ? value.replace(/\p{Surrogate}/gu, '\ufffd'.repeat(3)) : value;
+      expect(values.slice(0, CHAIN_HASH).map(readable)).toEqual(
+        CHAIN_SCAN_COLUMNS.slice(0, CHAIN_HASH).map((column) => readable(written[column])),
+      );
+      expect(values[CHAIN_HASH]).toBe(written.hash);
     });
   });
 
-  it('is absent for a real, a blob, an integer JavaScript would round or a hash that is not 64 bytes', () => {
-    insert(chain(11));
+  it('give no bulk text, and are not intact row by row, for a blob or a hash that is not 64 bytes', () => {
+    insert(chain(8));
     const set = (seq: number, assignment: string) =>
       raw().prepare(`update audit_events set ${assignment} where seq = ?`).run(seq);
-    set(1, 'duration_ms = 2.5');
-    set(2, 'duration_ms = 9007199254740993');
-    set(3, 'duration_ms = -9223372036854775808');
-    set(4, `reason = jsonb('"because"')`);
-    set(5, `params = x'00'`);
-    set(6, `detail = cast('{}' as blob)`);
-    set(7, 'hash = cast(hash as blob)');
-    set(8, 'hash = substr(hash, 2)');
-    set(9, `prev_hash = prev_hash || 'a'`);
-    const texts = sqliteTexts().map((r) => r[3]);
-    expect(texts.map((t) => t === null)).toEqual([...Array(9).fill(true), false, false]);
+    raw().pragma('ignore_check_constraints = on');
+    set(1, 'body = jsonb(body)');
+    set(2, 'hash = cast(hash as blob)');
+    set(3, 'prev_hash = cast(prev_hash as blob)');
+    set(4, 'hash = substr(hash, 2)');
+    set(5, `prev_hash = prev_hash || 'a'`);
+    set(6, 'prev_hash = null');
+    const read = stored();
+    expect(read.map((r) => bulkText(r) === null)).toEqual([...Array(6).fill(true), false, false]);
+    expect(read.map(scannedRowIntact)).toEqual([...Array(6).fill(false), true, true]);
   });
 });
 
@@ -281,27 +281,29 @@ describe('summarizeSqliteChain', () => {
 
   it('is null for a changed row, a missing row, a swapped pair, a broken link or a seq that is no integer', async () => {
     const damage = [
-      `update audit_events set detail = '{"i":8}' where seq = 33`,
+      setInBody(33, 'detail', `'{"i":8}'`),
       'delete from audit_events where seq = 15',
       'delete from audit_events where seq = 14', // at a chunk boundary (7 per chunk)
-      'update audit_events set seq = -1 where seq = 40; update audit_events set seq = 40 where seq = 41; update audit_events set seq = 41 where seq = -1',
+      [setInBody(40, 'seq', '-1'), setInBody(41, 'seq', '40'), setInBody(-1, 'seq', '41')].join(';'),
       `update audit_events set prev_hash = '${GENESIS_HASH}' where seq = 50`,
       `update audit_events set hash = null where seq = 59`,
-      `update audit_events set seq = 'x' where seq = 60`,
-      'update audit_events set seq = 2.5 where seq = 3',
+      setInBody(60, 'seq', `'x'`),
+      setInBody(3, 'seq', '2.5'),
       // More seqs than the file has room for rows: no ranges to walk through.
-      'update audit_events set seq = 4503599627370496 where seq = 60',
+      setInBody(60, 'seq', '4503599627370496'),
       // The stored hashes back to back are unchanged (22 and 23 are read in one group), but
       // neither row's hash is its own.
       `update audit_events set hash = (select substr(hash, 64) from audit_events where seq = 22) || hash where seq = 23;
        update audit_events set hash = substr(hash, 1, 63) where seq = 22`,
       `update audit_events set prev_hash = prev_hash || 'f' where seq = 60`,
       'update audit_events set hash = cast(hash as blob) where seq = 60',
-      // A copy of a row, stored last, once the unique index is gone.
+      // The body's prev_hash and the column apart: the hash covers the column.
+      `update audit_events set prev_hash = '${GENESIS_HASH}', body = json_set(body, '$.prev_hash', '${GENESIS_HASH}') where seq = 44`,
+      // A copy of a row, stored last, once the unique indexes are gone.
       `drop index audit_events_chain_seq_uq;
+       drop index audit_events_id_uq;
        create index audit_events_chain_seq on audit_events (coalesce(workspace_id, '*'), seq);
-       insert into audit_events (${CHAIN_SCAN_COLUMNS.join(', ')})
-         select ${CHAIN_SCAN_COLUMNS.map((c) => (c === 'id' ? `'evt_copy'` : c)).join(', ')} from audit_events where seq = 30`,
+       insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from audit_events where seq = 30`,
     ];
     for (const sql of damage) {
       raw().exec('delete from audit_events');

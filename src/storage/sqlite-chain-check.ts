@@ -1,12 +1,10 @@
 /**
- * The bulk chain reads on SQLite: `scanChain`'s pages, and `summarizeChain`. Checking a
- * million rows in JavaScript is mostly turning ~25 values per row into strings and writing
- * canonical JSON from them. Here SQLite writes the canonical JSON itself and sums the rows
- * up a group at a time (sqlite-chain-sql.ts), so a row costs SQLite's text and one digest;
- * a row SQLite could write differently from JavaScript gets no text and fails the check,
- * and the verifier reads the chain row by row in JavaScript instead. The chain is split
- * into seq ranges, checked by worker threads with read-only connections of their own, and
- * joined in order.
+ * The bulk chain reads on SQLite: `scanChain`'s pages, and `summarizeChain`. A row stores the
+ * text its hash covers (migration 0010), so SQLite sums the rows up a group at a time
+ * (sqlite-chain-sql.ts) and a row costs one digest of its stored bytes; a row the
+ * JavaScript rule would doubt gets no text and fails the check, and the verifier reads the
+ * chain row by row instead. The chain is split into seq ranges, checked by worker threads
+ * with read-only connections of their own, and joined in order.
  */
 import { hash as sha256Once } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -14,7 +12,7 @@ import type SQLite from 'better-sqlite3';
 import { CHAIN_SCAN_COLUMNS, type ChainValues, GLOBAL_CHAIN } from './audit-chain.js';
 import { type ChunkCheck, checkGroups, createChainJoin, type RowGroup } from './chain-check.js';
 import type { ChainSummary } from './ports.js';
-import { CHAIN_EDGES_SQL, CHAIN_WHERE, chainGroupSql } from './sqlite-chain-sql.js';
+import { CHAIN_EDGES_SQL, CHAIN_GROUP_SQL, CHAIN_HASHED_SQL, CHAIN_WHERE } from './sqlite-chain-sql.js';
 import {
   type ChainQuery,
   type ChainWorkers,
@@ -45,13 +43,13 @@ export interface SqliteChainCheckOptions {
 }
 
 const DEFAULT_CHUNK_ROWS = 10_000;
-const DEFAULT_GROUP_ROWS = 1000;
+const DEFAULT_GROUP_ROWS = 100;
 const MAX_WORKERS = 4;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /** The least room a row takes on a page: a 4-byte cell and its 2-byte pointer. */
 const MIN_ROW_BYTES = 6;
 
-const SCAN_SQL = `select ${CHAIN_SCAN_COLUMNS.join(', ')} from audit_events
+const SCAN_SQL = `select ${CHAIN_SCAN_COLUMNS.join(', ')}, ${CHAIN_HASHED_SQL} from audit_events
   where ${CHAIN_WHERE} and seq > ? order by seq limit ?`;
 
 /**
@@ -80,7 +78,7 @@ export async function summarizeSqliteChain(
     ...request,
     workspaceId: request.chain === GLOBAL_CHAIN ? null : request.chain,
   };
-  const { edges, fileBytes, sql } = await sqlite.exclusive(() => ({
+  const { edges, fileBytes } = await sqlite.exclusive(() => ({
     edges: connection
       .prepare(CHAIN_EDGES_SQL)
       .raw()
@@ -88,10 +86,9 @@ export async function summarizeSqliteChain(
     fileBytes:
       (connection.pragma('page_count', { simple: true }) as number) *
       (connection.pragma('page_size', { simple: true }) as number),
-    sql: chainGroupSql(connection),
   }));
   const [first, last] = edges;
-  const checker = createRangeChecker(sqlite, sql, query, options);
+  const checker = createRangeChecker(sqlite, CHAIN_GROUP_SQL, query, options);
   try {
     const join = createChainJoin();
     if (first !== null || last !== null) {

@@ -7,7 +7,8 @@ import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.js';
 import { canonicalJson } from '../../src/core/index.js';
-import { type DatabaseHandle, eventHash, openDatabase } from '../../src/storage/index.js';
+import { AUDIT_COLUMNS, type DatabaseHandle, eventHash, openDatabase } from '../../src/storage/index.js';
+import { tamperEvent } from '../support/audit-tamper.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
@@ -83,12 +84,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('finds one changed byte in one row: modified, at that row', async () => {
       const seq = await seqOf(7);
-      await attacker.db
-        .updateTable('audit_events')
-        .set({ detail: JSON.stringify({ i: 8 }) })
-        .where('workspace_id', '=', chain)
-        .where('seq', '=', seq)
-        .execute();
+      await tamperEvent(attacker, chain, seq, { detail: JSON.stringify({ i: 8 }) });
       expect((await verify()).problems).toEqual([expect.objectContaining({ seq, kind: 'modified' })]);
     });
 
@@ -104,13 +100,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('finds two swapped rows: reordered, at the first of them', async () => {
       const seq = await seqOf(22);
-      const swap = async (from: number, to: number) =>
-        attacker.db
-          .updateTable('audit_events')
-          .set({ seq: to })
-          .where('workspace_id', '=', chain)
-          .where('seq', '=', from)
-          .execute();
+      const swap = (from: number, to: number) => tamperEvent(attacker, chain, from, { seq: to });
       await swap(seq, -1);
       await swap(seq + 1, seq);
       await swap(-1, seq + 1);
@@ -154,7 +144,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const from = await seqOf(3);
       const rows = await attacker.db
         .selectFrom('audit_events')
-        .selectAll()
+        .select(AUDIT_COLUMNS)
         .where('workspace_id', '=', chain)
         .where('seq', '>=', from)
         .orderBy('seq')
@@ -168,12 +158,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           ...(row.seq === from && { detail: JSON.stringify({ i: 99 }) }),
         };
         const hash = eventHash(forged);
-        await attacker.db
-          .updateTable('audit_events')
-          .set({ detail: forged.detail, prev_hash: prev, hash })
-          .where('workspace_id', '=', chain)
-          .where('seq', '=', row.seq)
-          .execute();
+        await tamperEvent(attacker, chain, row.seq, { detail: forged.detail, prev_hash: prev, hash });
         prev = hash;
       }
       await attacker.db.updateTable('audit_heads').set({ hash: prev }).where('chain', '=', chain).execute();

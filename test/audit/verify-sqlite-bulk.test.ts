@@ -1,29 +1,29 @@
 /**
- * On SQLite, `audit verify` confirms intact chains in bulk with canonical JSON written by
- * SQLite, reading the table in rowid order where it can and a group of rows at a time. An
- * attacker who stores values SQLite writes differently from JavaScript — a JSONB blob in
- * place of text, an integer past 2^53, a real — or hashes that only line up back to back
- * must get exactly the verdict of the JavaScript rule (`eventHash` over the row as the
- * driver reads it): neither a forged "intact" nor a false alarm, also when rows were moved.
+ * On SQLite an event is stored as the bytes its hash covers (`body`, migration 0010) and the
+ * table's other columns are read out of it; `audit verify` confirms intact chains in bulk by
+ * hashing those bytes, a group of rows at a time. An attacker who changes how a body is
+ * stored (a JSONB blob of the same JSON, bytes a reader would decode to the same text),
+ * lines hashes up back to back, or redefines a column so that it shows something the body
+ * does not hold, must get exactly the verdict of the row-by-row check: neither a forged
+ * "intact" nor a false alarm, also when rows were moved.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditLog, createAuditSigner, createCheckpointer, verifyAudit } from '../../src/audit/index.js';
-import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
 import {
-  CHAIN_SCAN_COLUMNS,
-  type DatabaseHandle,
-  eventHash,
-  openDatabase,
-  openStore,
-  type Store,
-} from '../../src/storage/index.js';
+  AUDIT_TABLE,
+  createAuditLog,
+  createAuditSigner,
+  createCheckpointer,
+  verifyAudit,
+} from '../../src/audit/index.js';
+import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
+import { type DatabaseHandle, openDatabase, openStore, type Store } from '../../src/storage/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 
 const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';
 const EVENTS = 30;
 
-describe('audit verify on SQLite, values SQLite and JavaScript write differently', () => {
+describe('audit verify on SQLite, events stored as the bytes their hashes cover', () => {
   let database: TestDatabase;
   let store: Store;
   let attacker: DatabaseHandle;
@@ -41,7 +41,7 @@ describe('audit verify on SQLite, values SQLite and JavaScript write differently
         action: 'test.event',
         outcome: 'ok',
         durationMs: i,
-        detail: { i },
+        detail: { i, note: 'ok \ufffd' },
       });
       if (i === 9) await checkpointer.checkpointAll();
     }
@@ -55,48 +55,45 @@ describe('audit verify on SQLite, values SQLite and JavaScript write differently
 
   const sqlite = () => attacker.rawSqlite!;
   const verify = () => verifyAudit(store, signer, { chain: WS });
-  const row = (seq: number) =>
-    sqlite().prepare('select * from audit_events where workspace_id = ? and seq = ?').get(WS, seq) as Record<
-      string,
-      string | number | null
-    >;
-  /** Rewrites one row's hash as `hashOf` computes it from the row as stored. */
-  const rehash = (seq: number, hashOf: (seq: number) => string) =>
+  const stored = (seq: number) =>
     sqlite()
-      .prepare('update audit_events set hash = ? where workspace_id = ? and seq = ?')
-      .run(hashOf(seq), WS, seq);
-  const javascriptHash = (seq: number) => {
-    const { hash: _hash, ...content } = row(seq);
-    return eventHash(content as unknown as Parameters<typeof eventHash>[0]);
-  };
-  const sqliteHash = (seq: number) => {
-    const pairs = CHAIN_SCAN_COLUMNS.filter((c) => c !== 'hash').map((c) => `'${c}', ${c}`);
-    const text = sqlite()
-      .prepare(
-        `select prev_hash || json_object(${pairs.join(', ')}) from audit_events where workspace_id = ? and seq = ?`,
-      )
-      .pluck()
-      .get(WS, seq) as string;
-    return createHash('sha256').update(text).digest('hex');
-  };
+      .prepare('select cast(prev_hash || body as blob) as hashed, hash from audit_events where seq = ?')
+      .get(seq) as { hashed: Buffer; hash: string };
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-  it('verifies the untouched chain', async () => {
+  it('verifies the untouched chain, each hash over the stored bytes', async () => {
     expect(await verify()).toMatchObject({ ok: true, events: EVENTS, problems: [] });
+    for (let seq = 1; seq <= EVENTS; seq++) expect(sha256(stored(seq).hashed)).toBe(stored(seq).hash);
   });
 
-  it('finds text swapped for a JSONB blob that SQLite writes as the same JSON: modified', async () => {
-    sqlite()
-      .prepare(`update audit_events set action = jsonb('"test.event"') where workspace_id = ? and seq = 17`)
-      .run(WS);
-    expect(sqliteHash(17)).toBe(row(17).hash);
+  it('refuses a body that is no JSON text, or a blob, while check constraints are on', () => {
+    expect(() => sqlite().prepare('update audit_events set body = ? where seq = 3').run('{"seq":3')).toThrow(
+      /CHECK constraint failed|malformed JSON/,
+    );
+    expect(() => sqlite().exec('update audit_events set body = cast(body as blob) where seq = 3')).toThrow(
+      /CHECK constraint failed/,
+    );
+  });
+
+  it('finds a body swapped for a JSONB blob of the same JSON, whose columns read the same: modified', async () => {
+    sqlite().exec(`pragma ignore_check_constraints = on;
+      update audit_events set body = jsonb(body) where seq = 17`);
+    expect(sqlite().prepare('select seq, action from audit_events where seq = 17').get()).toEqual({
+      seq: 17,
+      action: 'test.event',
+    });
     expect((await verify()).problems).toEqual([expect.objectContaining({ seq: 17, kind: 'modified' })]);
   });
 
-  it('finds a rewritten last event whose integer JavaScript rounds, hashed as SQLite writes it: modified', async () => {
-    sqlite()
-      .prepare('update audit_events set duration_ms = 9007199254740993 where workspace_id = ? and seq = ?')
-      .run(WS, EVENTS);
-    rehash(EVENTS, sqliteHash);
+  it('finds a body whose bytes a reader decodes to the same text (U+FFFD as an invalid byte): modified', async () => {
+    // The three bytes of a U+FFFD replaced by one invalid byte: decoded to a string, the
+    // body reads exactly as before.
+    const { hashed } = stored(EVENTS);
+    const at = hashed.indexOf(Buffer.from('\ufffd'));
+    expect(at).toBeGreaterThan(64);
+    const forged = Buffer.concat([hashed.subarray(64, at), Buffer.from([0xff]), hashed.subarray(at + 3)]);
+    expect(forged.toString('utf8')).toBe(hashed.subarray(64).toString('utf8'));
+    sqlite().prepare('update audit_events set body = cast(? as text) where seq = ?').run(forged, EVENTS);
     expect((await verify()).problems).toEqual([expect.objectContaining({ seq: EVENTS, kind: 'modified' })]);
   });
 
@@ -106,21 +103,40 @@ describe('audit verify on SQLite, values SQLite and JavaScript write differently
     expect((await verify()).problems).toEqual([expect.objectContaining({ seq: 20, kind: 'modified' })]);
   });
 
-  it('verifies a chain whose events were moved in the table, or vacuumed (no false alarm)', async () => {
-    // Copied out and back in, events 12…18 come after all others in the table's rowid order.
-    sqlite().exec(`create temp table moved as select * from audit_events where seq between 12 and 18;
-      delete from audit_events where seq between 12 and 18;
-      insert into audit_events select * from moved`);
-    expect(await verify()).toMatchObject({ ok: true, events: EVENTS, problems: [] });
-    sqlite().exec('vacuum');
-    expect(await verify()).toMatchObject({ ok: true, events: EVENTS, problems: [] });
+  it('finds a column redefined to show another value than the bodies hold', async () => {
+    expect(await verify()).toMatchObject({ ok: true });
+    // The table made again with `credential_name` showing each event's action: every hash
+    // still matches its body.
+    const definition = sqlite()
+      .prepare(`select sql from sqlite_master where type = 'table' and name = 'audit_events'`)
+      .pluck()
+      .get() as string;
+    sqlite().exec(`alter table audit_events rename to audit_events_old;
+      ${definition.replace(`'$.credential_name'`, `'$.action'`)};
+      insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from audit_events_old;
+      drop table audit_events_old`);
+    expect(sqlite().prepare('select credential_name from audit_events where seq = 1').pluck().get()).toBe(
+      'test.event',
+    );
+    const report = await verify();
+    expect(report).toMatchObject({ ok: false, events: EVENTS });
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        chain: AUDIT_TABLE,
+        seq: 0,
+        kind: 'modified',
+        detail: expect.stringMatching(/no longer defined as migration 0010 left it/),
+      }),
+    ]);
   });
 
-  it('accepts a last event holding a real, hashed as JavaScript reads it (no false alarm)', async () => {
-    sqlite()
-      .prepare('update audit_events set duration_ms = 2.5 where workspace_id = ? and seq = ?')
-      .run(WS, EVENTS);
-    rehash(EVENTS, javascriptHash);
+  it('verifies a chain whose events were moved in the table, or vacuumed (no false alarm)', async () => {
+    // Copied out and back in, events 12…18 come after all others in the table's rowid order.
+    sqlite().exec(`create temp table moved as select body, prev_hash, hash from audit_events where seq between 12 and 18;
+      delete from audit_events where seq between 12 and 18;
+      insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from moved`);
+    expect(await verify()).toMatchObject({ ok: true, events: EVENTS, problems: [] });
+    sqlite().exec('vacuum');
     expect(await verify()).toMatchObject({ ok: true, events: EVENTS, problems: [] });
   });
 });

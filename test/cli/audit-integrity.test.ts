@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
+import { tamperEvent } from '../support/audit-tamper.js';
 import { type CliSandbox, createCliSandbox } from '../support/cli.js';
 
 let sandbox: CliSandbox;
@@ -51,12 +52,7 @@ describe('audit verify', () => {
         .select('id')
         .where('slug', '=', 'acme')
         .executeTakeFirstOrThrow();
-      await db.db
-        .updateTable('audit_events')
-        .set({ credential_name: 'someone-else' })
-        .where('workspace_id', '=', acme.id)
-        .where('seq', '=', 2)
-        .execute();
+      await tamperEvent(db, acme.id, 2, { credential_name: 'someone-else' });
     } finally {
       await db.close();
     }

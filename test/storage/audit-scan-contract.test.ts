@@ -19,7 +19,9 @@ import {
   openDatabase,
   openStore,
   type Store,
+  scannedRowIntact,
 } from '../../src/storage/index.js';
+import { tamperEvent } from '../support/audit-tamper.js';
 import { createTestDatabase, describeEachStore, storeKinds } from '../support/stores.js';
 
 const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';
@@ -44,10 +46,15 @@ async function seed(store: Store): Promise<void> {
   }
 }
 
+/**
+ * The pages `scanChain` hands over, as their CHAIN_SCAN_COLUMNS values; every row must be
+ * intact by the rule the verifier applies (on SQLite its hashed bytes come after them).
+ */
 async function scanned(store: Store, chain: string, afterSeq: number, pageSize: number) {
   const pages: ChainValues[][] = [];
   await store.audit.scanChain(chain, afterSeq, pageSize, (rows) => {
-    pages.push([...rows]);
+    expect(rows.every(scannedRowIntact)).toBe(true);
+    pages.push(rows.map((row) => row.slice(0, CHAIN_SCAN_COLUMNS.length)));
   });
   return pages;
 }
@@ -125,12 +132,7 @@ describe('audit chain summary contract', () => {
           last: null,
           hashesAt: new Map(),
         });
-        await attacker.db
-          .updateTable('audit_events')
-          .set({ reason: 'rewritten' })
-          .where('workspace_id', '=', WS)
-          .where('seq', '=', 9)
-          .execute();
+        await tamperEvent(attacker, WS, 9, { reason: 'rewritten' });
         expect(await store.audit.summarizeChain(WS, 0, [])).toBeNull();
         expect(await store.audit.summarizeChain(OTHER_WS, 0, [])).toMatchObject({ count: 4 });
       } finally {

@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import {
+  AUDIT_COLUMNS,
   CHAIN_HASH,
   CHAIN_PREV_HASH,
   CHAIN_SCAN_COLUMNS,
@@ -14,13 +15,15 @@ import {
   type ChainValues,
   chainOf,
   chainRow,
-  chainValuesHash,
+  eventBody,
   GENESIS_HASH,
   GLOBAL_CHAIN,
+  scannedRowIntact,
   type UnchainedRow,
 } from '../audit-chain.js';
 import { checkChunk, createChainJoin } from '../chain-check.js';
 import type { DatabaseKind } from '../connect.js';
+import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';
 import type { AuditRepository, ChainHead } from '../ports.js';
 import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
@@ -95,7 +98,6 @@ const CHAIN_KEY = sql<string>`coalesce(workspace_id, ${sql.lit(GLOBAL_CHAIN)})`;
 // Pages of the row-by-row check where SQLite's own is not at hand (PostgreSQL).
 const CHAIN_CHECK_PAGE = 5000;
 const SCAN_CHECK_COLUMNS = { seq: CHAIN_SEQ, prevHash: CHAIN_PREV_HASH, hash: CHAIN_HASH };
-const valuesIntact = (row: readonly unknown[]) => chainValuesHash(row as ChainValues) === row[CHAIN_HASH];
 
 export function createAuditRepository(
   db: Kysely<Database>,
@@ -115,7 +117,8 @@ export function createAuditRepository(
   }
 
   async function chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]> {
-    let q = db.selectFrom('audit_events').selectAll().where(CHAIN_KEY, '=', chain);
+    // The columns by name: on SQLite `select *` would add the stored `body` (migration 0010).
+    let q = db.selectFrom('audit_events').select(AUDIT_COLUMNS).where(CHAIN_KEY, '=', chain);
     q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);
     return (await q.where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute()) as ChainedRow[];
   }
@@ -138,7 +141,13 @@ export function createAuditRepository(
     async insert(e) {
       const chain = chainOf(e.workspaceId);
       const row = chainRow(toAuditRow(e), await lockHead(chain));
-      await db.insertInto('audit_events').values(row).execute();
+      if (kind === 'sqlite') {
+        // The columns are read out of `body` (migration 0010).
+        await sql`insert into audit_events (body, prev_hash, hash)
+          values (${eventBody(row)}, ${row.prev_hash}, ${row.hash})`.execute(db);
+      } else {
+        await db.insertInto('audit_events').values(row).execute();
+      }
       await db
         .updateTable('audit_heads')
         .set({ seq: row.seq, hash: row.hash })
@@ -177,9 +186,17 @@ export function createAuditRepository(
       const join = createChainJoin();
       const pinnedSeqs = new Set(pinned);
       await scanChain(chain, afterSeq, CHAIN_CHECK_PAGE, (rows) =>
-        join.add(checkChunk(rows, SCAN_CHECK_COLUMNS, pinnedSeqs, valuesIntact)),
+        join.add(checkChunk(rows, SCAN_CHECK_COLUMNS, pinnedSeqs, scannedRowIntact)),
       );
       return join.result();
+    },
+    async tableDamage() {
+      if (kind !== 'sqlite') return null;
+      const { rows } = await sql<{ sql: string }>`select sql from sqlite_master
+        where type = 'table' and name = 'audit_events'`.execute(db);
+      return rows[0]?.sql === SQLITE_AUDIT_TABLE_SQL
+        ? null
+        : 'the table audit_events is no longer defined as migration 0010 left it: its columns may show other values than the verified events hold';
     },
     async insertCheckpoint(cp) {
       await db

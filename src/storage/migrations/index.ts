@@ -14,6 +14,7 @@ import { auditChain } from './0006-audit-chain.js';
 import { auditIndexes } from './0007-audit-indexes.js';
 import { oauthModels } from './0008-oauth-models.js';
 import { oauthConnections } from './0009-oauth-connections.js';
+import { auditBody } from './0010-audit-body.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -25,6 +26,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-audit-indexes': auditIndexes,
   '0008-oauth-models': oauthModels,
   '0009-oauth-connections': oauthConnections,
+  '0010-audit-body': auditBody,
 };
 
 export interface MigrationReport {

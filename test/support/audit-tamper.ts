@@ -1,0 +1,42 @@
+/**
+ * An attacker's edit of one stored audit event, through the database as the schema allows
+ * it. On PostgreSQL the columns are updated. On SQLite the columns are read out of the
+ * hashed `body` (migration 0010), so the event's body is written again, as canonical JSON,
+ * with the changed fields; `prev_hash` is also a column of its own there, and `hash` is one
+ * on both. `hash` changes only when given.
+ */
+import {
+  AUDIT_COLUMNS,
+  type ChainedRow,
+  type DatabaseHandle,
+  eventBody,
+  GLOBAL_CHAIN,
+} from '../../src/storage/index.js';
+
+export async function tamperEvent(
+  handle: DatabaseHandle,
+  chain: string,
+  seq: number,
+  set: Partial<ChainedRow>,
+): Promise<void> {
+  const sqlite = handle.rawSqlite;
+  const where = `coalesce(workspace_id, '${GLOBAL_CHAIN}') = ? and seq = ?`;
+  if (!sqlite) {
+    const result = await handle.db
+      .updateTable('audit_events')
+      .set(set)
+      .where(({ fn, val, eb }) => eb(fn.coalesce('workspace_id', val(GLOBAL_CHAIN)), '=', chain))
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new Error(`no event ${seq} in chain ${chain}`);
+    return;
+  }
+  const current = sqlite
+    .prepare(`select ${AUDIT_COLUMNS.join(', ')} from audit_events where ${where}`)
+    .get(chain, seq) as ChainedRow | undefined;
+  if (!current) throw new Error(`no event ${seq} in chain ${chain}`);
+  const { hash, ...content } = { ...current, ...set };
+  sqlite
+    .prepare(`update audit_events set body = ?, prev_hash = ?, hash = ? where ${where}`)
+    .run(eventBody(content), content.prev_hash, hash, chain, seq);
+}
