@@ -7,7 +7,7 @@
  *      SQLite file, so the schema and the keys are the real ones;
  *   2. 1,000,000 events spread over the 50 keys and 30 days are appended to the workspace's
  *      chain directly with better-sqlite3, 50,000 per transaction, as the app stores them
- *      (`chainRow` and `eventBody` from `dist/storage`; loading is not what is measured);
+ *      (`chainEntry` from `dist/storage`; loading is not what is measured);
  *   3. the query the CLI runs — `createAuditReader(store).page(...)` from `dist/audit`,
  *      which resolves the workspace and the key name, then reads one page — is timed 20
  *      times after 3 warm-up runs: the first page, a page deep in the key's history (by
@@ -63,7 +63,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore, chainRow, eventBody } = await dist('storage/index.js');
+  const { openStore, chainEntry } = await dist('storage/index.js');
   const { createAuditReader } = await dist('audit/index.js');
   const { default: Database } = await import('better-sqlite3');
 
@@ -107,7 +107,7 @@ async function main() {
       .prepare('SELECT id, name FROM api_keys WHERE workspace_id = ? ORDER BY name')
       .all(workspace.id);
     const loadStart = performance.now();
-    insertEvents(sqlite, { workspaceId: workspace.id, memberId: member.id, keys, chainRow, eventBody });
+    insertEvents(sqlite, { workspaceId: workspace.id, memberId: member.id, keys, chainEntry });
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const total = sqlite.prepare('SELECT count(*) AS n FROM audit_events').get().n;
     const target = keys[Math.floor(keys.length / 2)];
@@ -179,7 +179,7 @@ async function main() {
 const keyName = (k) => `bench-machine-${String(k).padStart(2, '0')}`;
 
 /** A million rows in big transactions; ids are time-sortable like the app's (ULID layout). */
-function insertEvents(sqlite, { workspaceId, memberId, keys, chainRow, eventBody }) {
+function insertEvents(sqlite, { workspaceId, memberId, keys, chainEntry }) {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = OFF'); // loading only; the measured reads do not depend on it
   // As the app writes a row on SQLite: chained, the columns read out of `body` (migration 0010).
@@ -207,7 +207,7 @@ function insertEvents(sqlite, { workspaceId, memberId, keys, chainRow, eventBody
       const key = keys[Math.floor(random() * keys.length)];
       const tool = TOOLS[i % TOOLS.length];
       const outcome = OUTCOMES[i % OUTCOMES.length];
-      const row = chainRow(
+      const { row, body } = chainEntry(
         {
           id: `evt_${ulid(time, i)}`,
           workspace_id: workspaceId,
@@ -235,7 +235,7 @@ function insertEvents(sqlite, { workspaceId, memberId, keys, chainRow, eventBody
         },
         head,
       );
-      insert.run(eventBody(row), row.prev_hash, row.hash);
+      insert.run(body, row.prev_hash, row.hash);
       head = row;
     }
     moveHead.run(workspaceId, head.seq, head.hash);

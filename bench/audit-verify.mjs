@@ -6,8 +6,8 @@
  *   1. the built CLI (in-process, `dist/cli`) creates a workspace in a fresh SQLite file, so
  *      the schema, the instance secret and the first events are the real ones;
  *   2. 1,000,000 events are appended to the workspace's chain directly with better-sqlite3,
- *      50,000 per transaction: seq, prev_hash and hash come from `chainRow` in `dist/storage`
- *      (the app's own chain rule), the head is moved in `audit_heads`, and every 1,000 events
+ *      50,000 per transaction: seq, prev_hash, hash and the stored body come from
+ *      `chainEntry` in `dist/storage` (the app's own chain rule), the head is moved in `audit_heads`, and every 1,000 events
  *      a checkpoint is signed with the app's key (`createAuditSigner(deriveKey(secret,
  *      'audit-signing'))`), as the server's checkpointer would (loading is not measured);
  *   3. `verifyAudit(store, signer)` from `dist/audit` — what `audit verify` runs — is timed
@@ -66,7 +66,7 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore, chainRow, eventBody } = await dist('storage/index.js');
+  const { openStore, chainEntry } = await dist('storage/index.js');
   const { createAuditSigner, verifyAudit } = await dist('audit/index.js');
   const { deriveKey } = await dist('core/index.js');
   const { default: Database } = await import('better-sqlite3');
@@ -100,7 +100,7 @@ async function main() {
     const sqlite = new Database(file);
     if (!flags.reuse) {
       const loadStart = performance.now();
-      insertEvents(sqlite, { chainRow, eventBody }, signer);
+      insertEvents(sqlite, chainEntry, signer);
       loadSeconds = (performance.now() - loadStart) / 1000;
     }
     const total = sqlite.prepare('SELECT count(*) AS n FROM audit_events').get().n;
@@ -143,7 +143,7 @@ async function main() {
  * them: mostly tool calls, writes with before/after changes, denials with a reason, key and
  * sign-in events with details, unicode and control characters in free text.
  */
-function insertEvents(sqlite, { chainRow, eventBody }, signer) {
+function insertEvents(sqlite, chainEntry, signer) {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = OFF'); // loading only; the measured reads do not depend on it
   const workspace = sqlite.prepare('SELECT id FROM workspaces WHERE slug = ?').get('bench');
@@ -179,7 +179,7 @@ function insertEvents(sqlite, { chainRow, eventBody }, signer) {
     for (let i = from; i < to; i++) {
       const time = Math.floor(start + i * step);
       const event = eventAt(i, time, random, keys);
-      const row = chainRow(
+      const { row, body } = chainEntry(
         {
           id: `evt_${ulid(time, i)}`,
           workspace_id: workspace.id,
@@ -196,7 +196,7 @@ function insertEvents(sqlite, { chainRow, eventBody }, signer) {
         },
         last,
       );
-      insert.run(eventBody(row), row.prev_hash, row.hash);
+      insert.run(body, row.prev_hash, row.hash);
       last = { seq: row.seq, hash: row.hash };
       if (row.seq % CHECKPOINT_EVERY === 0) {
         const claim = { chain: workspace.id, seq: row.seq, hash: row.hash, at: row.occurred_at };
@@ -308,7 +308,7 @@ function render({ total, checkpoints, loadSeconds, size, bytes, runs, command, l
     '## Audit verify',
     '',
     `Machine: ${availableParallelism()} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? '?'}, ${platform()} ${release()}; Node.js ${process.version}; run on ${new Date().toISOString().slice(0, 10)}.`,
-    `Method: \`npm run bench:audit-verify\` (\`bench/audit-verify.mjs\`). The built CLI creates a workspace in a fresh SQLite file (WAL); ${n(EVENTS)} events are appended to its chain with better-sqlite3 (${n(BATCH)} per transaction${loadSeconds === null ? '' : `, ${loadSeconds.toFixed(1)} s`}), each chained by the app's \`chainRow\` and stored as the app stores it (\`eventBody\`: the hashed text, the other columns read out of it) — 70% reads, 20% writes carrying before/after \`changes\`, 5% denials with a reason, 5% key and sign-in events with a detail; free text has quotes, tabs, newlines, accents, CJK and emoji; one hash covers ${Math.round(bytes)} bytes on average (prev_hash and the canonical JSON) — and a checkpoint signed with the app's Ed25519 key every ${n(CHECKPOINT_EVERY)} events. In all ${n(total)} events and ${n(checkpoints)} checkpoints, file ${(size / 2 ** 20).toFixed(0)} MiB. Runs are in-process, on a warm page cache, ${RUNS} timed after ${WARMUP_RUNS} warm-up.`,
+    `Method: \`npm run bench:audit-verify\` (\`bench/audit-verify.mjs\`). The built CLI creates a workspace in a fresh SQLite file (WAL); ${n(EVENTS)} events are appended to its chain with better-sqlite3 (${n(BATCH)} per transaction${loadSeconds === null ? '' : `, ${loadSeconds.toFixed(1)} s`}), each chained and stored as the app stores it (\`chainEntry\`: the hashed text, the other columns read out of it) — 70% reads, 20% writes carrying before/after \`changes\`, 5% denials with a reason, 5% key and sign-in events with a detail; free text has quotes, tabs, newlines, accents, CJK and emoji; one hash covers ${Math.round(bytes)} bytes on average (prev_hash and the canonical JSON) — and a checkpoint signed with the app's Ed25519 key every ${n(CHECKPOINT_EVERY)} events. In all ${n(total)} events and ${n(checkpoints)} checkpoints, file ${(size / 2 ** 20).toFixed(0)} MiB. Runs are in-process, on a warm page cache, ${RUNS} timed after ${WARMUP_RUNS} warm-up.`,
     '',
     '| what one run does | median s | runs s | events/s (median) |',
     '| --- | --: | --- | --: |',

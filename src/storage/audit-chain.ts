@@ -119,8 +119,19 @@ export function scannedRowIntact(values: readonly unknown[]): boolean {
   return digest !== null && digest === values[CHAIN_HASH];
 }
 
-/** The row as it is stored: placed after `head` in its chain. */
-export function chainRow(row: UnchainedRow, head: { seq: number; hash: string }): ChainedRow {
+/**
+ * The row placed after `head` in its chain, and the text its hash covers (`eventBody`, what
+ * SQLite stores), written once.
+ */
+export function chainEntry(
+  row: UnchainedRow,
+  head: { seq: number; hash: string },
+): { row: ChainedRow; body: string } {
   const placed = { ...row, seq: head.seq + 1, prev_hash: head.hash };
-  return { ...placed, hash: eventHash(placed) };
+  const body = canonicalJson(placed);
+  return { row: { ...placed, hash: sha256Once('sha256', placed.prev_hash + body, 'hex') }, body };
 }
+
+/** The row as it is stored: placed after `head` in its chain. */
+export const chainRow = (row: UnchainedRow, head: { seq: number; hash: string }): ChainedRow =>
+  chainEntry(row, head).row;

@@ -13,9 +13,8 @@ import {
   CHAIN_SEQ,
   type ChainedRow,
   type ChainValues,
+  chainEntry,
   chainOf,
-  chainRow,
-  eventBody,
   GENESIS_HASH,
   GLOBAL_CHAIN,
   scannedRowIntact,
@@ -140,11 +139,11 @@ export function createAuditRepository(
   return {
     async insert(e) {
       const chain = chainOf(e.workspaceId);
-      const row = chainRow(toAuditRow(e), await lockHead(chain));
+      const { row, body } = chainEntry(toAuditRow(e), await lockHead(chain));
       if (kind === 'sqlite') {
         // The columns are read out of `body` (migration 0010).
         await sql`insert into audit_events (body, prev_hash, hash)
-          values (${eventBody(row)}, ${row.prev_hash}, ${row.hash})`.execute(db);
+          values (${body}, ${row.prev_hash}, ${row.hash})`.execute(db);
       } else {
         await db.insertInto('audit_events').values(row).execute();
       }

@@ -1,8 +1,8 @@
 /**
  * On SQLite an audit event is stored as the text its hash covers: `body`, the canonical JSON
  * of the row without its hash (docs/audit-format.md), beside `prev_hash` and `hash`. Every
- * other column is a virtual column read out of `body`, so no column can say anything the
- * hash does not cover, and `audit verify` hashes the stored bytes instead of writing each
+ * other column is generated from `body`, so no column can say anything the hash does not
+ * cover, and `audit verify` hashes the stored bytes instead of writing each
  * row's JSON again. PostgreSQL keeps its columns: nothing changes there.
  *
  * `body` must be JSON text: a blob or malformed JSON would leave the columns read out of it
@@ -51,7 +51,7 @@ const STORED = new Set(['workspace_id', 'seq']);
 
 /**
  * The table as this migration creates it, exactly as SQLite keeps it in `sqlite_master`.
- * SECURITY: the virtual columns are what queries, reports and exports show; `audit verify`
+ * SECURITY: the generated columns are what queries, reports and exports show; `audit verify`
  * refuses a table whose definition is not this text (a changed column expression would show
  * other values than the verified bodies hold).
  */
@@ -66,10 +66,8 @@ export const auditBody: Migration = {
   async up(db: Kysely<unknown>) {
     if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
     // A rerun after a crash between this commit and the migration's record finds it done.
-    const { rows: done } = await sql<{
-      n: number;
-    }>`select count(*) as n from pragma_table_info('audit_events')
-      where name = 'body'`.execute(db);
+    const { rows: done } = await sql<{ n: number }>`select count(*) as n
+      from pragma_table_info('audit_events') where name = 'body'`.execute(db);
     if (done[0]!.n > 0) return;
     await db.transaction().execute(async (trx) => {
       const { rows: indexes } = await sql<{ sql: string }>`select sql from sqlite_master
