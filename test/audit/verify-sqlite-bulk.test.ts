@@ -18,6 +18,7 @@ import {
 } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
 import { type DatabaseHandle, openDatabase, openStore, type Store } from '../../src/storage/index.js';
+import { redefineAuditColumn } from '../support/audit-tamper.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 
 const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';
@@ -105,16 +106,7 @@ describe('audit verify on SQLite, events stored as the bytes their hashes cover'
 
   it('finds a column redefined to show another value than the bodies hold', async () => {
     expect(await verify()).toMatchObject({ ok: true });
-    // The table made again with `credential_name` showing each event's action: every hash
-    // still matches its body.
-    const definition = sqlite()
-      .prepare(`select sql from sqlite_master where type = 'table' and name = 'audit_events'`)
-      .pluck()
-      .get() as string;
-    sqlite().exec(`alter table audit_events rename to audit_events_old;
-      ${definition.replace(`'$.credential_name'`, `'$.action'`)};
-      insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from audit_events_old;
-      drop table audit_events_old`);
+    redefineAuditColumn(attacker, 'credential_name', 'action');
     expect(sqlite().prepare('select credential_name from audit_events where seq = 1').pluck().get()).toBe(
       'test.event',
     );

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
-import { tamperEvent } from '../support/audit-tamper.js';
+import { redefineAuditColumn, tamperEvent } from '../support/audit-tamper.js';
 import { type CliSandbox, createCliSandbox } from '../support/cli.js';
 
 let sandbox: CliSandbox;
@@ -63,6 +63,23 @@ describe('audit verify', () => {
     const report = await json('audit', 'verify');
     expect(report.problems).toEqual([
       expect.objectContaining({ workspace: 'acme', seq: 2, kind: 'modified' }),
+    ]);
+  });
+
+  it('exits 1 naming the audit table when a column was redefined, though every hash still matches', async () => {
+    const db = await openDatabase(sandbox.databaseUrl);
+    try {
+      redefineAuditColumn(db, 'credential_name', 'action');
+    } finally {
+      await db.close();
+    }
+    const result = await sandbox.run('audit', 'verify');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /chain audit_events: first bad event 0: modified \(the table audit_events is no longer defined/,
+    );
+    expect((await json('audit', 'verify')).problems).toEqual([
+      expect.objectContaining({ chain: 'audit_events', workspace: null, seq: 0, kind: 'modified' }),
     ]);
   });
 });

@@ -40,3 +40,20 @@ export async function tamperEvent(
     .prepare(`update audit_events set body = ?, prev_hash = ?, hash = ? where ${where}`)
     .run(eventBody(content), content.prev_hash, hash, chain, seq);
 }
+
+/**
+ * An attacker's redefinition of the SQLite audit table: made again with `column` generated
+ * from `field` of each body instead of its own, the rows copied over. Every hash still
+ * matches its body; only the table's definition shows the change.
+ */
+export function redefineAuditColumn(handle: DatabaseHandle, column: string, field: string): void {
+  const sqlite = handle.rawSqlite!;
+  const definition = sqlite
+    .prepare(`select sql from sqlite_master where type = 'table' and name = 'audit_events'`)
+    .pluck()
+    .get() as string;
+  sqlite.exec(`alter table audit_events rename to audit_events_old;
+    ${definition.replace(`'$.${column}'`, `'$.${field}'`)};
+    insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from audit_events_old;
+    drop table audit_events_old`);
+}
