@@ -6,7 +6,7 @@
  * needs nothing but the table; on SQLite the table stores that canonical JSON itself.
  * docs/audit-format.md has test vectors.
  */
-import { createHash, hash as sha256Once } from 'node:crypto';
+import { hash as sha256Once } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
 import type { AuditEventTable } from './schema.js';
 
@@ -18,8 +18,10 @@ export const chainOf = (workspaceId: string | null): string => workspaceId ?? GL
 export type ChainedRow = AuditEventTable;
 export type UnchainedRow = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash'>;
 
+const chainHash = (prevHash: string, body: string) => sha256Once('sha256', prevHash + body, 'hex');
+
 export function eventHash(row: Omit<ChainedRow, 'hash'>): string {
-  return createHash('sha256').update(row.prev_hash).update(eventBody(row)).digest('hex');
+  return chainHash(row.prev_hash, eventBody(row));
 }
 
 /**
@@ -128,8 +130,8 @@ export function chainEntry(
   head: { seq: number; hash: string },
 ): { row: ChainedRow; body: string } {
   const placed = { ...row, seq: head.seq + 1, prev_hash: head.hash };
-  const body = canonicalJson(placed);
-  return { row: { ...placed, hash: sha256Once('sha256', placed.prev_hash + body, 'hex') }, body };
+  const body = eventBody(placed);
+  return { row: { ...placed, hash: chainHash(placed.prev_hash, body) }, body };
 }
 
 /** The row as it is stored: placed after `head` in its chain. */
