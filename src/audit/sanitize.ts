@@ -6,14 +6,15 @@
  * SECURITY: runs on a copy; nothing here may throw on hostile input.
  */
 const SECRET_FIELD = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential/i;
+// SECURITY: no `\b` on either side. A secret glued to a letter, a digit or an underscore — `x`,
+// the `%3D` of a URL-encoded `=`, `Bearer%20` — or followed by more of them is still the secret.
 const SECRET_VALUE = [
-  /\btg_(dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}\b/g,
-  /\beyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*\b/g,
-  /\b(sk|pk|rk)_(live|test)_[0-9A-Za-z]{16,}\b/g,
-  /\bgh[pousr]_[0-9A-Za-z]{30,}\b/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
+  /tg_(dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}/g,
+  /(sk|pk|rk)_(live|test)_[0-9A-Za-z]{16,}/g,
+  /gh[pousr]_[0-9A-Za-z]{30,}/g,
+  /AKIA[0-9A-Z]{16}/g,
   // Our confirmation tokens: single use, but a live one must not sit in the log.
-  /\btgc_act_[0-9A-Z]{26}\.[0-9A-Za-z_-]{43}/g,
+  /tgc_act_[0-9A-Z]{26}\.[0-9A-Za-z_-]{43}/g,
 ];
 export const MAX_TEXT_LENGTH = 500;
 const MAX_DEPTH = 6;
@@ -25,17 +26,69 @@ export const REDACTED = '[redacted]';
 export type Mask = (secret: string) => string;
 export const redact: Mask = () => REDACTED;
 
+/**
+ * JWTs (`eyJ…` header, payload, signature), found in one pass over the runs of base64url
+ * characters and dots: a backtracking pattern takes quadratic time on a crafted run
+ * (`eyJaaaaaaaa-` repeated over a 256 KiB argument blocked the event loop for seconds).
+ */
+function maskJwts(text: string, mask: Mask): string {
+  if (!text.includes('eyJ')) return text;
+  return text.replace(/[0-9A-Za-z_.-]+/g, (run) => {
+    const segments = run.split('.');
+    const out: string[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      const at = segment.indexOf('eyJ');
+      // A header of at least 8 characters after `eyJ`, a payload of at least 8, then a signature.
+      if (
+        at >= 0 &&
+        segment.length - at >= 11 &&
+        (segments[i + 1]?.length ?? 0) >= 8 &&
+        i + 2 < segments.length
+      ) {
+        out.push(
+          segment.slice(0, at) +
+            mask(
+              segments
+                .slice(i, i + 3)
+                .join('.')
+                .slice(at),
+            ),
+        );
+        i += 2;
+      } else out.push(segment);
+    }
+    return out.join('.');
+  });
+}
+
 const maskShapes = (value: string, mask: Mask) => {
-  let out = value;
+  let out = maskJwts(value, mask);
   for (const pattern of SECRET_VALUE) out = out.replace(pattern, (secret) => mask(secret));
   return out;
 };
 
+/**
+ * A lone surrogate or a NUL becomes U+FFFD: the database stores (and a verifier reads back)
+ * exactly the text the event's hash covers. PostgreSQL would store U+FFFD for the one and
+ * refuse the whole event for the other.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const storable = (value: string) => value.replace(LONE_SURROGATE, '\ufffd').replaceAll('\u0000', '\ufffd');
+
+/** Text an earlier pass already cut: cutting it again would only pile up markers. */
+const ALREADY_CUT = new RegExp(`^[^]{${MAX_TEXT_LENGTH - 1},${MAX_TEXT_LENGTH}}…\\[\\d+ more\\]$`);
+
+function truncate(value: string): string {
+  if (value.length <= MAX_TEXT_LENGTH || ALREADY_CUT.test(value)) return value;
+  // Never between the two halves of a surrogate pair.
+  const high = value.charCodeAt(MAX_TEXT_LENGTH - 1);
+  const cut = high >= 0xd800 && high <= 0xdbff ? MAX_TEXT_LENGTH - 1 : MAX_TEXT_LENGTH;
+  return `${value.slice(0, cut)}…[${value.length - cut} more]`;
+}
+
 export function redactText(value: string, mask: Mask = redact): string {
-  const out = maskShapes(value, mask);
-  return out.length > MAX_TEXT_LENGTH
-    ? `${out.slice(0, MAX_TEXT_LENGTH)}…[${out.length - MAX_TEXT_LENGTH} more]`
-    : out;
+  return truncate(storable(maskShapes(value, mask)));
 }
 
 export function sanitizeForAudit(value: unknown, mask: Mask = redact, depth = 0): unknown {
@@ -45,13 +98,15 @@ export function sanitizeForAudit(value: unknown, mask: Mask = redact, depth = 0)
   if (Array.isArray(value))
     return value.slice(0, MAX_KEYS).map((item) => sanitizeForAudit(item, mask, depth + 1));
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(0, MAX_KEYS)) {
-      out[redactText(key, mask)] = SECRET_FIELD.test(key)
-        ? maskValue(item, mask)
-        : sanitizeForAudit(item, mask, depth + 1);
-    }
-    return out;
+    // fromEntries defines every key, `__proto__` included (an assignment would set the prototype).
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .slice(0, MAX_KEYS)
+        .map(([key, item]) => [
+          redactText(key, mask),
+          SECRET_FIELD.test(key) ? maskValue(item, mask) : sanitizeForAudit(item, mask, depth + 1),
+        ]),
+    );
   }
   return undefined;
 }
@@ -75,7 +130,7 @@ export function maskSecretShapes<T>(value: T, mask: Mask = redact): T {
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-        key,
+        maskShapes(key, mask),
         maskSecretShapes(item, mask),
       ]),
     ) as T;
