@@ -72,6 +72,8 @@ export async function revokeKeyFamily(
   at: string,
   detail: RevocationDetail,
 ): Promise<FamilyRevocation> {
+  // A rotation committing between this read and the revocations would leave its new key alive.
+  await repos.apiKeys.lockForChange(workspace.id);
   const family = rotationFamily(await repos.apiKeys.list(workspace.id), name).sort((a, b) =>
     a.id < b.id ? -1 : 1,
   );

@@ -240,6 +240,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceSlug);
+        await repos.apiKeys.lockForChange(workspace.id);
         const old = await findKey(repos, workspace, ref);
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
@@ -317,6 +318,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceSlug);
+        await repos.apiKeys.lockForChange(workspace.id);
         const at = clock.now().toISOString();
         if (options.only) {
           const key = await repos.apiKeys.findById(workspace.id, ref);

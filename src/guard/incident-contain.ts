@@ -119,6 +119,7 @@ export function createIncidentContain(deps: IncidentContainDeps) {
   return async function contain(workspace: Workspace, keyName: string): Promise<ContainResult> {
     return store.transaction(async (repos) => {
       const at = clock.now().toISOString();
+      await repos.apiKeys.lockForChange(workspace.id);
       const all = await repos.apiKeys.list(workspace.id);
       // The same family `keys revoke` takes, revoked and audited by the same code.
       const { family: named, revoked } = await revokeKeyFamily(audit, repos, workspace, keyName, at, {

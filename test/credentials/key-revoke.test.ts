@@ -176,3 +176,22 @@ describeEachStore('keys rotate --leaked', (current) => {
     expect((await keys.list('acme')).map((k) => k.status)).toEqual(['active']);
   });
 });
+
+describeEachStore('keys revoke racing a rotation', (current) => {
+  it('leaves no key of the name working once a revoke returns, even with a rotation racing it', async () => {
+    const { keys, works } = await setup(current());
+    for (let round = 0; round < 20; round++) {
+      const name = `cursor-laptop-${round}`;
+      const first = await keys.create({ workspace: 'acme', name, environment: 'development' });
+      const [rotation, revocation] = await Promise.allSettled([
+        keys.rotate('acme', name),
+        keys.revoke('acme', name),
+      ]);
+      expect(revocation.status).toBe('fulfilled');
+      expect(await works(first.secret)).toBe(false);
+      // The rotation either ran first (and its new key was revoked with the family) or was refused.
+      if (rotation.status === 'fulfilled') expect(await works(rotation.value.secret), name).toBe(false);
+      else expect(rotation.reason).toMatchObject({ code: 'conflict' });
+    }
+  });
+});
