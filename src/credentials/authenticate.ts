@@ -53,6 +53,8 @@ export interface Principal {
     readonly dryRunOnly: boolean;
     readonly expiresAt: string;
     readonly graceUntil: string | null;
+    /** When the key was rotated out (it then acts only until `graceUntil`). */
+    readonly replacedAt: string | null;
     readonly lastUsedAt: string | null;
     readonly lastUsedIp: string | null;
     readonly lastUsedClient: string | null;
@@ -211,6 +213,7 @@ export function principalOf(
       dryRunOnly: key.dryRunOnly,
       expiresAt: key.expiresAt,
       graceUntil: key.graceUntil,
+      replacedAt: key.replacedAt,
       lastUsedAt: key.lastUsedAt,
       lastUsedIp: key.lastUsedIp,
       lastUsedClient: key.lastUsedClient,

@@ -37,8 +37,22 @@ export {
 } from './connections.js';
 export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
 export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.js';
+export {
+  type FamilyRevocation,
+  type RevocationDetail,
+  recordKeyRevoked,
+  revokeKeyFamily,
+  rotationFamily,
+} from './key-family.js';
 export { type CreateKeyInput, suggestKeyName } from './key-input.js';
-export { createKeyService, DEFAULT_GRACE_HOURS, type IssuedKey, type KeyService } from './key-service.js';
+export {
+  createKeyService,
+  DEFAULT_GRACE_HOURS,
+  type IssuedKey,
+  type KeyRevocation,
+  type KeyService,
+} from './key-service.js';
+export { LAST_USED_RESOLUTION_MS, needsUseRecord } from './key-use.js';
 export type { KeyStatus, KeyView } from './key-view.js';
 export {
   type IssuedLoginLink,

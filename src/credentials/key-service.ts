@@ -11,11 +11,13 @@ import {
   type FieldIssue,
   type IdGenerator,
   invalidInput,
+  isId,
   type Random,
 } from '../core/index.js';
 import { canReadProject, canSeeAllProjects } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Repositories, Store, Workspace } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
+import { recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import {
   type CreateKeyInput,
   checkKeyName,
@@ -217,24 +219,32 @@ export function createKeyService(deps: KeyServiceDeps) {
       return view(store, workspace, await findKey(store, workspace, ref));
     },
 
-    /** A new key with the same rights; the old one keeps working for the grace window, then dies. */
+    /**
+     * A new key with the same rights; the old one keeps working for the grace window, then
+     * dies. `leaked`: no grace — the old key, and any predecessor of it still in grace, is
+     * revoked in the same transaction, so only the new secret works.
+     */
     async rotate(
       workspaceSlug: string,
       ref: string,
-      options: { graceHours?: number } = {},
-    ): Promise<IssuedKey & { old: KeyView }> {
-      const graceHours = options.graceHours ?? DEFAULT_GRACE_HOURS;
+      options: { graceHours?: number; leaked?: boolean } = {},
+    ): Promise<IssuedKey & { old: KeyView; revoked: KeyView[] }> {
+      if (options.leaked && options.graceHours !== undefined) {
+        throw invalidInput([
+          { field: 'grace', message: 'a leaked key gets no grace: leave out the grace with --leaked' },
+        ]);
+      }
+      const graceHours = options.leaked ? 0 : (options.graceHours ?? DEFAULT_GRACE_HOURS);
       if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
         throw invalidInput([{ field: 'grace', message: `must be 0-${MAX_GRACE_HOURS}h` }]);
       }
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceSlug);
+        await repos.apiKeys.lockForChange(workspace.id);
         const old = await findKey(repos, workspace, ref);
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
           throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);
-        // The replacement keeps the lifetime chosen for the old key, within the policy.
-        const lifetimeDays = Math.round((Date.parse(old.expiresAt) - Date.parse(old.createdAt)) / DAY_MS);
         const { secret, record } = mint(
           workspace,
           {
@@ -251,7 +261,8 @@ export function createKeyService(deps: KeyServiceDeps) {
             oauthClientName: null,
             oauthGrantId: null,
           },
-          Math.min(Math.max(lifetimeDays, 1), workspace.keyRotationDays),
+          // The replacement keeps the lifetime chosen for the old key, within the policy.
+          Math.min(Math.max(lifetimeDays(old), 1), workspace.keyRotationDays),
         );
         const now = clock.now();
         const graceUntil = new Date(
@@ -262,31 +273,92 @@ export function createKeyService(deps: KeyServiceDeps) {
           replacedAt: now.toISOString(),
           graceUntil,
         });
+        // Before the replacement exists, so the family revoked is exactly the old secrets.
+        const revoked = options.leaked
+          ? (
+              await revokeKeyFamily(audit, repos, workspace, old.name, now.toISOString(), {
+                by: 'keys.rotate',
+                reason: 'leaked',
+              })
+            ).revoked
+          : [];
         await repos.apiKeys.insert(record);
-        await auditKey(repos, 'key.rotated', workspace, record, { replaces: old.id, graceUntil });
+        await auditKey(repos, 'key.rotated', workspace, record, {
+          replaces: old.id,
+          graceUntil,
+          ...(options.leaked && { leaked: true }),
+        });
         const oldNow = (await repos.apiKeys.findById(workspace.id, old.id))!;
         return {
           key: await view(repos, workspace, record),
           secret,
           old: await view(repos, workspace, oldNow),
+          revoked: await views(repos, workspace, revoked),
         };
       });
     },
 
-    /** Dead on the next request. Revoking a rotated key also ends its grace. */
-    async revoke(workspaceSlug: string, ref: string): Promise<KeyView> {
+    /**
+     * Revokes what the user means by a key: the key and its whole rotation family — the
+     * predecessor still in grace and any successor — dead on the next request, one
+     * `key.revoked` each. `only` revokes exactly one key id and leaves its family alone.
+     */
+    async revoke(
+      workspaceSlug: string,
+      ref: string,
+      options: { only?: boolean } = {},
+    ): Promise<KeyRevocation> {
+      if (options.only && !isId('apiKey', ref)) {
+        throw invalidInput([
+          {
+            field: 'only',
+            message: `${ref} is not a key id (key_ and 26 characters, as keys list shows; end an OAuth connection with connections revoke)`,
+          },
+        ]);
+      }
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceSlug);
-        const key = await findKey(repos, workspace, ref);
-        if (!(await repos.apiKeys.revoke(workspace.id, key.id, clock.now().toISOString()))) {
-          throw new AppError('conflict', `key ${key.name} is already revoked`);
+        await repos.apiKeys.lockForChange(workspace.id);
+        const at = clock.now().toISOString();
+        if (options.only) {
+          const key = await repos.apiKeys.findById(workspace.id, ref);
+          if (!key) throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+          if (!(await repos.apiKeys.revoke(workspace.id, key.id, at)))
+            throw new AppError('conflict', `key ${key.name} (${key.id}) is already revoked`);
+          await recordKeyRevoked(audit, repos, workspace, key, { by: 'keys.revoke', only: true });
+          return { name: key.name, revoked: await views(repos, workspace, [key]), alreadyRevoked: [] };
         }
-        await auditKey(repos, 'key.revoked', workspace, key);
-        return view(repos, workspace, (await repos.apiKeys.findById(workspace.id, key.id))!);
+        const key = await findKey(repos, workspace, ref);
+        const result = await revokeKeyFamily(audit, repos, workspace, key.name, at, { by: 'keys.revoke' });
+        if (result.revoked.length === 0) throw new AppError('conflict', `key ${key.name} is already revoked`);
+        return {
+          name: key.name,
+          revoked: await views(repos, workspace, result.revoked),
+          alreadyRevoked: await views(repos, workspace, result.alreadyRevoked),
+        };
       });
     },
   };
+
+  /** The keys as they are now in the database, viewed. */
+  async function views(repos: Repositories, workspace: Workspace, keys: readonly ApiKeyRecord[]) {
+    const out: KeyView[] = [];
+    for (const k of keys)
+      out.push(await view(repos, workspace, (await repos.apiKeys.findById(workspace.id, k.id))!));
+    return out;
+  }
 }
+
+export interface KeyRevocation {
+  readonly name: string;
+  /** Revoked by this call: their next request gets 401. */
+  readonly revoked: readonly KeyView[];
+  /** Of the same family, revoked before. */
+  readonly alreadyRevoked: readonly KeyView[];
+}
+
+const lifetimeDays = (key: ApiKeyRecord) =>
+  Math.round((Date.parse(key.expiresAt) - Date.parse(key.createdAt)) / DAY_MS);
 
 async function resolveProjects(
   repos: Repositories,

@@ -74,7 +74,8 @@ export function toKeyView(
       ? {
           until: key.graceUntil,
           remainingSeconds: Math.max(0, Math.floor((Date.parse(key.graceUntil) - now.getTime()) / 1000)),
-          stillInUse: key.lastUsedAt !== null && key.replacedAt !== null && key.lastUsedAt > key.replacedAt,
+          // A use in the same millisecond as the rotation counts: when unsure, say it is in use.
+          stillInUse: key.lastUsedAt !== null && key.replacedAt !== null && key.lastUsedAt >= key.replacedAt,
         }
       : null;
   return {

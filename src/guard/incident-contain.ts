@@ -14,7 +14,7 @@
 import type { AuditLog } from '../audit/index.js';
 import { INCIDENT_CONTAINED } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { oauthClientOf } from '../credentials/index.js';
+import { oauthClientOf, revokeKeyFamily } from '../credentials/index.js';
 import type { ApiKeyRecord, Repositories, Store, Workspace } from '../storage/index.js';
 
 export interface IncidentContainDeps {
@@ -54,23 +54,6 @@ const view = (k: ApiKeyRecord): ContainedKey => ({
   display: `${k.prefix}…${k.last4}`,
   memberId: k.memberId,
 });
-
-/** The keys of the name plus every key linked to one of them by rotation, transitively. */
-export function keysToRevoke(all: readonly ApiKeyRecord[], name: string): ApiKeyRecord[] {
-  const ids = new Set(all.filter((k) => k.name === name).map((k) => k.id));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const k of all) {
-      const links = [k.replaces, k.replacedBy].filter((id): id is string => id !== null);
-      const group = [k.id, ...links];
-      if (group.some((id) => ids.has(id)) && group.some((id) => !ids.has(id))) {
-        for (const id of group) ids.add(id);
-        grew = true;
-      }
-    }
-  }
-  return all.filter((k) => ids.has(k.id));
-}
 
 /** A key that could still authenticate at `at`: not revoked, not expired, not rotated out. */
 function alive(k: ApiKeyRecord, at: string): boolean {
@@ -136,17 +119,15 @@ export function createIncidentContain(deps: IncidentContainDeps) {
   return async function contain(workspace: Workspace, keyName: string): Promise<ContainResult> {
     return store.transaction(async (repos) => {
       const at = clock.now().toISOString();
+      await repos.apiKeys.lockForChange(workspace.id);
       const all = await repos.apiKeys.list(workspace.id);
-      const named = keysToRevoke(all, keyName);
+      // The same family `keys revoke` takes, revoked and audited by the same code.
+      const { family: named, revoked } = await revokeKeyFamily(audit, repos, workspace, keyName, at, {
+        by: INCIDENT_CONTAINED,
+      });
       if (named.length === 0)
         throw new AppError('not_found', `no key named ${keyName} in workspace ${workspace.slug}`);
       const reason = `incident containment of ${keyName}`;
-      const revoked: ApiKeyRecord[] = [];
-      for (const key of named) {
-        if (!(await repos.apiKeys.revoke(workspace.id, key.id, at))) continue;
-        await keyEvent(repos, workspace, key, 'key.revoked', { by: INCIDENT_CONTAINED });
-        revoked.push(key);
-      }
       const memberIds = new Set(named.map((k) => k.memberId));
       const namedIds = new Set(named.map((k) => k.id));
       const others = all.filter((k) => memberIds.has(k.memberId) && !namedIds.has(k.id) && alive(k, at));

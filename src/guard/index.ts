@@ -7,7 +7,6 @@ export {
   createIncidentContain,
   type IncidentContain,
   type IncidentContainDeps,
-  keysToRevoke,
 } from './incident-contain.js';
 export {
   type ActionService,

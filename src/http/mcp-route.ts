@@ -13,6 +13,7 @@ import {
   type Authenticator,
   type AuthFailure,
   isWriteScope,
+  needsUseRecord,
   oauthClientOf,
   type Principal,
   roleCeiling,
@@ -25,8 +26,6 @@ import { allowedHostnames, bearerFrom, hostOriginRejection } from './request-gua
 import { protectedResourceMetadataUrl } from './well-known.js';
 
 export const MCP_MAX_BODY_BYTES = 256 * 1024;
-/** Last-used is written at most this often per key, unless the address or client changes. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** What the 401 challenge asks for first: enough to look around (MCP authorization, scope selection). */
 export const MINIMAL_READ_SCOPES = ['projects:read', 'tasks:read'] as const;
@@ -234,8 +233,7 @@ async function record(deps: McpRouteDeps, write: () => Promise<unknown>): Promis
 async function touchKey(deps: McpRouteDeps, principal: Principal, ip: string | null, client: string | null) {
   const c = principal.credential;
   const now = deps.clock.now();
-  const stale = c.lastUsedAt === null || now.getTime() - Date.parse(c.lastUsedAt) > LAST_USED_RESOLUTION_MS;
-  if (!stale && c.lastUsedIp === ip && (client === null || c.lastUsedClient === client)) return;
+  if (!needsUseRecord(c, now, ip, client)) return;
   try {
     await deps.store.apiKeys.recordUse(c.id, {
       at: now.toISOString(),

@@ -182,6 +182,11 @@ export interface ApiKeyRepository {
   updateConnection(workspaceId: string, id: string, change: ConnectionChange): Promise<void>;
   /** Revokes the live connection holding `grantId`; returns it when there was one. */
   revokeByGrant(grantId: string, at: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Inside a transaction, before its first read: waits for any other rotation or revocation
+   * in the workspace to end, so a family read here cannot miss a key minted beside it.
+   */
+  lockForChange(workspaceId: string): Promise<void>;
 }
 
 export interface ConnectionChange {

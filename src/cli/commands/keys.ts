@@ -1,17 +1,19 @@
 /**
  * `taskgate keys create|list|show|rotate|revoke`. The secret is printed once, by create and
- * rotate, and never again; list and show give the name, prefix and last four characters.
+ * rotate, and never again; list and show give the id, name, prefix and last four characters.
  */
 
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
+import { invalidInput } from '../../core/index.js';
 import {
   type ClientConfigSnippet,
   type CreateKeyInput,
   clientConfigSnippet,
   type IssuedKey,
   isKnownClient,
+  type KeyRevocation,
   type KeyView,
 } from '../../credentials/index.js';
 import { configFor, withApp } from '../context.js';
@@ -35,7 +37,15 @@ interface CreateOptions extends CommonOptions {
 
 interface RefOptions extends CommonOptions {
   readonly workspace: string;
+}
+
+interface RotateOptions extends RefOptions {
   readonly grace?: string;
+  readonly leaked?: boolean;
+}
+
+interface RevokeOptions extends RefOptions {
+  readonly only?: string;
 }
 
 export function registerKeys(program: Command, io: CliIo): void {
@@ -113,30 +123,57 @@ export function registerKeys(program: Command, io: CliIo): void {
     .description('issue a replacement; the old key keeps working for the grace window')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .option('--grace <duration>', 'how long the old key keeps working, e.g. 24h or 30m (default 24h)')
-    .action((ref: string, options: RefOptions) =>
+    .option('--leaked', 'the old key leaked: no grace, it is revoked now with any predecessor still in grace')
+    .action((ref: string, options: RotateOptions) =>
       run(options, async (app) => {
         const rotated = await app.keys.rotate(options.workspace, ref, {
           ...(options.grace !== undefined && { graceHours: parseGrace(options.grace) }),
+          ...(options.leaked && { leaked: true }),
         });
+        const after = options.leaked
+          ? [
+              `The leaked key ${rotated.revoked.map((k) => k.display).join(', ')} is revoked now: its next request gets 401.`,
+              `Put the new key in every client, then see what the leaked key did: taskgate incident report --key ${rotated.key.name}`,
+            ].join('\n')
+          : `The old key ${rotated.old.display} keeps working until ${rotated.old.grace?.until}.`;
         printResult(
           io,
           options,
-          { ...rotated.key, key: rotated.secret, old: rotated.old },
-          `${issuedText(app, rotated, 'Rotated')}\nThe old key ${rotated.old.display} keeps working until ${rotated.old.grace?.until}.`,
+          { ...rotated.key, key: rotated.secret, old: rotated.old, revoked: rotated.revoked },
+          `${issuedText(app, rotated, 'Rotated')}\n${after}`,
         );
       }),
     );
 
   keys
-    .command('revoke <key>')
-    .description('revoke a key: its next request gets 401')
+    .command('revoke [key]')
+    .description('revoke a key and its rotation family (the old key in grace, its replacement): 401 next')
     .requiredOption('--workspace <slug>', 'workspace slug')
-    .action((ref: string, options: RefOptions) =>
+    .option('--only <id>', 'revoke exactly this key id (from keys list) and leave the rest of its family')
+    .action((ref: string | undefined, options: RevokeOptions) =>
       run(options, async (app) => {
-        const key = await app.keys.revoke(options.workspace, ref);
-        printResult(io, options, key, `Revoked ${key.name} (${key.display}). Its next request gets 401.`);
+        if ((ref === undefined) === (options.only === undefined)) {
+          throw invalidInput([{ field: 'key', message: 'give either a key name or --only <id>' }]);
+        }
+        const result =
+          options.only !== undefined
+            ? await app.keys.revoke(options.workspace, options.only, { only: true })
+            : await app.keys.revoke(options.workspace, ref!);
+        printResult(io, options, result, revokedText(result));
       }),
     );
+}
+
+function revokedText(result: KeyRevocation): string {
+  const lines = result.revoked.map((k) => `  ${k.id} ${k.display}${k.replacedBy ? ' (rotated out)' : ''}`);
+  const before = result.alreadyRevoked.length
+    ? [`Already revoked before: ${result.alreadyRevoked.map((k) => k.display).join(', ')}`]
+    : [];
+  return [
+    `Revoked ${result.name}: ${result.revoked.length} key${result.revoked.length === 1 ? '' : 's'}. Its next request gets 401.`,
+    ...lines,
+    ...before,
+  ].join('\n');
 }
 
 /** The config for the key's client; its stdio bridge runs this very installation, by absolute path. */
@@ -181,9 +218,9 @@ function keyLine(k: KeyView): string {
   if (k.oauthClient) {
     // A connection has no key to show: who granted what to which client.
     const rights = `${k.scopes.join(' ')}${k.readOnly ? ' read-only' : ''}`;
-    return `${k.name.padEnd(32)} OAuth ${k.oauthClient.name} for ${k.member.email} ${k.status}${flagged} [${rights}]${used}`;
+    return `${k.name.padEnd(32)} ${k.id} OAuth ${k.oauthClient.name} for ${k.member.email} ${k.status}${flagged} [${rights}]${used}`;
   }
-  return `${k.name.padEnd(32)} ${k.display} ${k.status}${rotation}${grace}${flagged}${used}`;
+  return `${k.name.padEnd(32)} ${k.id} ${k.display} ${k.status}${rotation}${grace}${flagged}${used}`;
 }
 
 function keyDetail(k: KeyView): string {

@@ -1,6 +1,7 @@
 /** API keys. */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Environment } from '../../config/index.js';
+import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyRecord, CredentialKind } from '../records.js';
 import type { ApiKeyTable, Database } from '../schema.js';
@@ -43,7 +44,7 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   oauthGrantId: row.oauth_grant_id,
 });
 
-export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
+export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind): ApiKeyRepository {
   const one = (workspaceId: string) =>
     db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
   // The key with its workspace and member in one query: the hot path of every request.
@@ -201,6 +202,13 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
     async servedEnvironments() {
       const rows = await db.selectFrom('workspaces').select('environment').distinct().execute();
       return rows.map((r) => r.environment).sort();
+    },
+    async lockForChange(workspaceId) {
+      // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
+      // committed would let a revoke read the family while a rotation inserts into it.
+      if (kind === 'postgres') {
+        await sql`select pg_advisory_xact_lock(hashtext(${`api_keys:${workspaceId}`}))`.execute(db);
+      }
     },
     async restrictToDryRun(workspaceId, id) {
       const result = await db

@@ -25,7 +25,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     tasks: createTaskRepository(db),
     comments: createCommentRepository(db),
     timeEntries: createTimeEntryRepository(db),
-    apiKeys: createApiKeyRepository(db),
+    apiKeys: createApiKeyRepository(db, kind),
     audit: createAuditRepository(db, kind, sqlite),
     pendingActions: createPendingActionRepository(db),
     writeUsage: createWriteUsageRepository(db),
