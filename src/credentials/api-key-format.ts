@@ -28,8 +28,13 @@ export type KeyEnvCode = (typeof KEY_ENV_CODES)[Environment];
 
 const ENV_BY_CODE: Record<string, Environment> = { dev: 'development', stg: 'staging', prod: 'production' };
 
-/** Finds candidate keys in text (for `taskgate scan`); each match still needs `parseApiKey`. */
-export const API_KEY_PATTERN = /\btg_(?:dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}\b/g;
+/**
+ * Finds candidate keys in text (for `taskgate scan`); each match still needs `parseApiKey`.
+ * SECURITY: no word boundaries. A key glued to other characters (`%3Dtg_…` in a URL,
+ * `xtg_…`, a key followed by more letters) is still a leaked key; the checksum, not the
+ * surroundings, decides whether a candidate is one.
+ */
+export const API_KEY_PATTERN = /tg_(?:dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}/g;
 
 const SHAPE = /^tg_(dev|stg|prod)_([0-9A-Za-z]{30})_([0-9A-Za-z]{6})$/;
 

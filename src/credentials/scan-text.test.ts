@@ -44,6 +44,16 @@ describe('findKeysInText', () => {
     ]);
   });
 
+  it('finds a leaked key glued to letters, digits or URL encoding on either side', () => {
+    const keys = ['production', 'staging', 'development', 'production'].map((env) =>
+      generateApiKey(env as 'production', cryptoRandom),
+    );
+    const text = [`x${keys[0]}`, `?k=%3D${keys[1]}%26`, `key_${keys[2]}abc`, `9${keys[3]}9`].join('\n');
+    expect(findKeysInText(text).map((f) => [f.line, f.prefix])).toEqual(
+      keys.map((key, index) => [index + 1, displayPrefix(key)]),
+    );
+  });
+
   it('finds both keys when two sit on one line', () => {
     const a = generateApiKey('development', cryptoRandom);
     const b = generateApiKey('production', cryptoRandom);
