@@ -145,7 +145,7 @@ async function handleMcp(
   }
   const summary = summarizeJsonRpc(body);
   const principal = auth.value;
-  const client = clientOf(summary, principal.credential.lastUsedClient);
+  const client = clientOf(summary);
   const call: CallContext = {
     principal,
     ...base,
@@ -231,17 +231,17 @@ async function record(deps: McpRouteDeps, write: () => Promise<unknown>): Promis
   }
 }
 
+/**
+ * Last-used follows the same rule as the audit record: the client is the one this request
+ * named, or none — never the one an earlier request named.
+ */
 async function touchKey(deps: McpRouteDeps, principal: Principal, ip: string | null, client: string | null) {
   const c = principal.credential;
   const now = deps.clock.now();
   const stale = c.lastUsedAt === null || now.getTime() - Date.parse(c.lastUsedAt) > LAST_USED_RESOLUTION_MS;
-  if (!stale && c.lastUsedIp === ip && (client === null || c.lastUsedClient === client)) return;
+  if (!stale && c.lastUsedIp === ip && c.lastUsedClient === client) return;
   try {
-    await deps.store.apiKeys.recordUse(c.id, {
-      at: now.toISOString(),
-      ip,
-      client: client ?? c.lastUsedClient,
-    });
+    await deps.store.apiKeys.recordUse(c.id, { at: now.toISOString(), ip, client });
   } catch (error) {
     // Bookkeeping only: the request and its audit record already succeeded.
     deps.logger.error({ err: error }, 'could not record key use');
