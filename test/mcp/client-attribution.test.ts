@@ -4,6 +4,8 @@
  * an earlier request gave — not the key's last client, not a pooled server's last
  * `initialize`. A script holding a stolen key must not hide behind the real client's name.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/storage/index.js';
@@ -125,4 +127,23 @@ describe.each(storeKinds())('the client named in the audit log and on the key [%
     );
     expect(wrong.map((e) => [(e.params as { task: string }).task, e.clientName])).toEqual([]);
   });
+});
+
+/** Source files under `dir`, recursively. */
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sources(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+
+it('reads no client identity a pooled server remembers from an earlier initialize', () => {
+  // The SDK's getClientVersion/getClientCapabilities answer, on a 2025-era pooled server, with
+  // whatever client initialized it last: reading them would bring the inheritance back.
+  const readers = sources('src').filter((file) =>
+    /getClient(Version|Capabilities)\s*\(/.test(readFileSync(file, 'utf8')),
+  );
+  expect(readers).toEqual([]);
 });
