@@ -133,6 +133,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const specs = createWriteSpecs(domain);
   const actions = createActionService({
     store,
+    logger,
     audit,
     clock,
     tokenKey: deriveKey(secret, 'confirmation-token'),

@@ -21,5 +21,6 @@ export function needsUseRecord(
   // Rotated out and not yet seen since: the use that says a client still holds the old key.
   if (replacedAt !== null && lastUsedAt < replacedAt) return true;
   if (now.getTime() - Date.parse(lastUsedAt) > LAST_USED_RESOLUTION_MS) return true;
-  return credential.lastUsedIp !== ip || (client !== null && credential.lastUsedClient !== client);
+  // A request that names no client stamps none: the key's last client is never inherited.
+  return credential.lastUsedIp !== ip || credential.lastUsedClient !== client;
 }

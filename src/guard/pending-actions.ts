@@ -6,7 +6,7 @@
  * decision is an audit event. Only the credential that asked can confirm, cancel or ask
  * about an action over MCP; only a human session can approve one of the `approve` tier.
  */
-import type { AuditLog } from '../audit/index.js';
+import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { keyRefusal, oauthClientOf, principalOf } from '../credentials/index.js';
 import type {
@@ -20,13 +20,14 @@ import type {
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';
 import type { Plan } from './plan.js';
-import { authorize, callFields } from './run-tool.js';
+import { authorize, callFields, outcomeOf } from './run-tool.js';
 import type { ClientAbilities, WritePipeline } from './write-pipeline.js';
-import { PlanDrift } from './write-pipeline.js';
+import { auditUnavailable, PlanDrift } from './write-pipeline.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
 export interface ActionDeps {
   readonly store: Store;
+  readonly logger: { error(obj: unknown, msg: string): void };
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly tokenKey: Buffer;
@@ -52,6 +53,16 @@ export type ConfirmResult =
       readonly plan: Plan;
       readonly next: Awaited<ReturnType<WritePipeline['createPending']>> | null;
     };
+
+/** The MCP call a decision answers: its tool, its arguments, when it started. */
+interface AskedCall {
+  readonly tool: string;
+  readonly params: unknown;
+  readonly started: number;
+}
+
+const driftError = (action: PendingAction) =>
+  new AppError('conflict', `the data changed since action ${action.id} was planned; nothing was done`);
 
 const unknownAction = () => new AppError('not_found', 'no such pending action for this credential');
 
@@ -103,6 +114,28 @@ export function createActionService(deps: ActionDeps) {
     return (await store.pendingActions.findById(action.workspaceId, action.id))!;
   }
 
+  /**
+   * The one `mcp.tool_called` event of an MCP call the service answered itself (a status,
+   * a cancel, a declined form, a drift): what was called and how it ended. A decision's own
+   * `confirmation.*` event is a security event beside it, never instead of it.
+   */
+  const callEvent = (
+    call: CallContext,
+    asked: AskedCall,
+    action: PendingAction,
+    error?: AppError,
+  ): AuditDraft => ({
+    ...callFields(call),
+    action: 'mcp.tool_called',
+    tool: asked.tool,
+    outcome: error ? outcomeOf(error) : ('ok' as const),
+    errorCode: error?.code ?? null,
+    params: asked.params,
+    result: error ? null : { action: action.id, status: PUBLIC_STATUS[action.status] },
+    confirmation: action.id,
+    durationMs: clock.now().getTime() - asked.started,
+  });
+
   async function ownAction(call: CallContext, id: string): Promise<PendingAction> {
     const action = await store.pendingActions.findById(call.principal.workspace.id, id);
     if (!action || action.credentialId !== call.principal.credential.id) throw unknownAction();
@@ -139,6 +172,7 @@ export function createActionService(deps: ActionDeps) {
     event: { action: string; tool: string; params?: unknown },
     approvedBy: { id: string; email: string } | null,
   ): Promise<ConfirmResult> {
+    const started = clock.now().getTime();
     const spec = specOf(action);
     // Rights are checked again: the member's role may have shrunk since the plan.
     authorize(call, spec);
@@ -152,6 +186,9 @@ export function createActionService(deps: ActionDeps) {
       };
     } catch (error) {
       if (!(error instanceof PlanDrift)) throw error;
+      // An MCP call that met a drift ends in `conflict`; a browser approval is no MCP call.
+      const asked =
+        event.action === 'mcp.tool_called' ? { tool: event.tool, params: event.params, started } : null;
       await store.transaction(async (repos) => {
         await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
           status: 'superseded',
@@ -167,11 +204,15 @@ export function createActionService(deps: ActionDeps) {
           confirmation: action.id,
           detail: { plannedDigest: action.digest, currentDigest: error.plan.digest },
         });
+        if (asked) await audit.record(repos, callEvent(call, asked, action, driftError(action)));
       });
+      if (asked) call.toolCallsAudited++;
       const next =
         action.tier === 'approve'
           ? null
-          : await pipeline.createPending(call, error.plan, 'token', clock.now().getTime());
+          : await pipeline.createPending(call, error.plan, 'token', clock.now().getTime(), {
+              recordCall: !asked,
+            });
       return { kind: 'drift', plan: error.plan, next };
     }
   }
@@ -179,7 +220,7 @@ export function createActionService(deps: ActionDeps) {
   async function decide(
     action: PendingAction,
     status: 'declined' | 'cancelled',
-    by: { memberId: string | null; call?: CallContext },
+    by: { memberId: string | null; call?: CallContext; asked?: AskedCall },
   ): Promise<void> {
     await store.transaction(async (repos) => {
       const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
@@ -196,7 +237,12 @@ export function createActionService(deps: ActionDeps) {
         outcome: 'ok',
         confirmation: action.id,
       });
+      if (by.call && by.asked) {
+        const decided = { ...action, status };
+        await audit.record(repos, callEvent(by.call, by.asked, decided));
+      }
     });
+    if (by.call && by.asked) by.call.toolCallsAudited++;
   }
 
   return {
@@ -212,10 +258,13 @@ export function createActionService(deps: ActionDeps) {
       );
     },
 
+    /** `cancel_action`: the cancellation and the call's own event, in one transaction. */
     async cancel(call: CallContext, token: string): Promise<PendingAction> {
+      const started = clock.now().getTime();
       const action = await byToken(call, token);
       assertOpen(action);
-      await decide(action, 'cancelled', { memberId: call.principal.member.id, call });
+      const asked = { tool: 'cancel_action', params: { token }, started };
+      await decide(action, 'cancelled', { memberId: call.principal.member.id, call, asked });
       return (await store.pendingActions.findById(action.workspaceId, action.id))!;
     },
 
@@ -226,18 +275,31 @@ export function createActionService(deps: ActionDeps) {
       accepted: boolean,
       toolName: string,
     ): Promise<ConfirmResult | { kind: 'declined' }> {
+      const started = clock.now().getTime();
       const action = await ownAction(call, id);
       if (action.tier !== 'elicit' || action.tool !== toolName) throw unknownAction();
       assertOpen(action);
       if (!accepted) {
-        await decide(action, 'declined', { memberId: call.principal.member.id, call });
+        const asked = { tool: toolName, params: { action: id, accepted }, started };
+        await decide(action, 'declined', { memberId: call.principal.member.id, call, asked });
         return { kind: 'declined' };
       }
       return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null);
     },
 
-    async status(call: CallContext, id: string) {
+    /**
+     * `get_action_status`, or the retry of a write whose approval was asked by URL (then
+     * `tool` is that write): the action's state, recorded as the call's one event.
+     */
+    async status(call: CallContext, id: string, tool = 'get_action_status') {
+      const started = clock.now().getTime();
       const action = await ownAction(call, id);
+      try {
+        await audit.append(callEvent(call, { tool, params: { action_id: id }, started }, action));
+      } catch (error) {
+        throw auditUnavailable(call, error, deps.logger);
+      }
+      call.toolCallsAudited++;
       return { action, status: PUBLIC_STATUS[action.status] };
     },
 

@@ -203,6 +203,8 @@ export function createWritePipeline(deps: WriteDeps) {
     plan: Plan,
     tier: Exclude<ConfirmationTier, 'none'>,
     started: number,
+    /** false when the call that led here records its own event (a confirmation that drifted). */
+    options: { recordCall: boolean } = { recordCall: true },
   ) {
     const createdAt = clock.now();
     const action: PendingAction = {
@@ -236,18 +238,19 @@ export function createWritePipeline(deps: WriteDeps) {
     };
     await store.transaction(async (repos) => {
       await repos.pendingActions.insert(action);
-      await audit.record(repos, {
-        ...callFields(call),
-        action: 'mcp.tool_called',
-        tool: plan.tool,
-        outcome: 'pending',
-        params: plan.args,
-        result: { digest: plan.digest, objects: plan.changes.length },
-        reason: typeof plan.args.reason === 'string' ? plan.args.reason : null,
-        confirmation: action.id,
-        durationMs: clock.now().getTime() - started,
-        detail: { tier },
-      });
+      if (options.recordCall)
+        await audit.record(repos, {
+          ...callFields(call),
+          action: 'mcp.tool_called',
+          tool: plan.tool,
+          outcome: 'pending',
+          params: plan.args,
+          result: { digest: plan.digest, objects: plan.changes.length },
+          reason: typeof plan.args.reason === 'string' ? plan.args.reason : null,
+          confirmation: action.id,
+          durationMs: clock.now().getTime() - started,
+          detail: { tier },
+        });
       await audit.record(repos, {
         ...callFields(call),
         action: 'confirmation.requested',
@@ -257,7 +260,7 @@ export function createWritePipeline(deps: WriteDeps) {
         detail: { tier, digest: plan.digest, expiresAt: action.expiresAt },
       });
     });
-    ctxAudited(call);
+    if (options.recordCall) ctxAudited(call);
     return {
       kind: 'pending' as const,
       tier,

@@ -24,7 +24,8 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
   );
   let clientInfo: JsonRpcSummary['clientInfo'];
   for (const m of messages) {
-    const info = m.params?.clientInfo ?? m.params?._meta?.[CLIENT_INFO_META_KEY];
+    const declared = m.method === 'initialize' ? m.params?.clientInfo : undefined;
+    const info = declared ?? m.params?._meta?.[CLIENT_INFO_META_KEY];
     if (typeof info === 'object' && info !== null) clientInfo = info as JsonRpcSummary['clientInfo'];
   }
   const tools = messages
@@ -39,10 +40,15 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
 const clean = (value: unknown) =>
   typeof value === 'string' ? redactText(value.replace(/[^\w .@()+-]/g, '')).slice(0, 64) : null;
 
-/** Client name and version from this request, else from the key's last known client ("name/version"). */
-export function clientOf(summary: JsonRpcSummary, lastKnown: string | null) {
-  let name = clean(summary.clientInfo?.name);
-  let version = clean(summary.clientInfo?.version);
-  if (!name && lastKnown) [name = null, version = null] = lastKnown.split('/', 2);
+/**
+ * SECURITY: the client name and version this request itself carries — `clientInfo` of an
+ * `initialize`, or the per-request `_meta` envelope of 2026-07-28 — and nothing else. A
+ * stateless 2025-era `tools/call` names no client, so it is recorded with none: borrowing
+ * the name of an earlier `initialize` (the key's last one, a pooled server's) would put a
+ * script holding a stolen key under the legitimate client's name.
+ */
+export function clientOf(summary: JsonRpcSummary) {
+  const name = clean(summary.clientInfo?.name);
+  const version = name ? clean(summary.clientInfo?.version) : null;
   return { name, version, label: name ? `${name}/${version ?? ''}` : null };
 }

@@ -144,7 +144,7 @@ async function handleMcp(
   }
   const summary = summarizeJsonRpc(body);
   const principal = auth.value;
-  const client = clientOf(summary, principal.credential.lastUsedClient);
+  const client = clientOf(summary);
   const call: CallContext = {
     principal,
     ...base,
@@ -230,16 +230,16 @@ async function record(deps: McpRouteDeps, write: () => Promise<unknown>): Promis
   }
 }
 
+/**
+ * Last-used follows the same rule as the audit record: the client is the one this request
+ * named, or none — never the one an earlier request named.
+ */
 async function touchKey(deps: McpRouteDeps, principal: Principal, ip: string | null, client: string | null) {
   const c = principal.credential;
   const now = deps.clock.now();
   if (!needsUseRecord(c, now, ip, client)) return;
   try {
-    await deps.store.apiKeys.recordUse(c.id, {
-      at: now.toISOString(),
-      ip,
-      client: client ?? c.lastUsedClient,
-    });
+    await deps.store.apiKeys.recordUse(c.id, { at: now.toISOString(), ip, client });
   } catch (error) {
     // Bookkeeping only: the request and its audit record already succeeded.
     deps.logger.error({ err: error }, 'could not record key use');

@@ -143,7 +143,7 @@ async function resume(
   deps: WriteHandlerDeps,
 ): Promise<ToolReturn> {
   if (state.kind === 'approve') {
-    const { status, action } = await deps.actions.status(call, state.actionId);
+    const { status, action } = await deps.actions.status(call, state.actionId, tool);
     return text(
       status === 'approved'
         ? `Approved in the browser and done: ${tool}.`
@@ -256,10 +256,12 @@ export function registerActionTools(
     async (args: unknown, ctx: ServerContext) => {
       const context = contextOf(ctx);
       const started = Date.now();
+      const recorded = context.toolCallsAudited;
       try {
         return await work(context, args as Record<string, string>);
       } catch (error) {
-        if (context.auditFailed) return toToolError(toAppError(error));
+        // A call already recorded (a drift whose new preview then failed) gets no second event.
+        if (context.auditFailed || context.toolCallsAudited > recorded) return toToolError(toAppError(error));
         return toToolError(await deps.pipeline.recordRefusal(context, name, args, error, started));
       }
     };

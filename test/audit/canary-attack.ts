@@ -5,6 +5,7 @@
  * cookies, X-Api-Key, `?access_token=`), in error paths (a malformed body, tools, methods and
  * clients named like keys, an audit log that cannot be written) and on the sign-in form.
  */
+import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { SIGN_IN_FAILED_MESSAGE } from '../../src/credentials/index.js';
@@ -170,10 +171,24 @@ export async function plantCanaries(server: TestServer, { canary, real }: Canari
     }),
     bearer(poisonedKey),
   );
-  // The next call names no client: the key's last known one is used (and lands in a comment).
+  // A call names its client per request (2026-07-28 `_meta`); that name lands in a comment.
   await post(
     server,
-    toolCall('create_task', { project: 'APO', title: 'after a poisoned initialize' }),
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: {
+        name: 'create_task',
+        arguments: { project: 'APO', title: 'after a poisoned initialize' },
+        _meta: {
+          [CLIENT_INFO_META_KEY]: {
+            name: clientKey,
+            version: canary('AWS key id as a per-request client version', shapes.awsKeyId),
+          },
+        },
+      },
+    }),
     bearer(poisonedKey),
   );
 

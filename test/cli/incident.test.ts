@@ -105,10 +105,14 @@ describe.each(storeKinds())('on %s', (kind) => {
       const report = JSON.parse(result.stdout) as IncidentReport;
       expect(report.note).toContain('covers every key that ever carried it (1 key');
       expect(report.addresses.map((a) => a.ip)).toEqual(['127.0.0.1']);
+      // Each initialize names its client; the 2025-era tool calls name none and are listed
+      // as an unnamed client with their User-Agent, never under a name they did not send.
       expect(report.clients.map((c) => `${c.name} ${c.version}`).sort()).toEqual([
         'Claude 1.0.0',
         'Cursor 1.0.0',
+        'null null',
       ]);
+      expect(report.clients.find((c) => c.name === null)?.userAgents.length).toBeGreaterThan(0);
       const calls = Object.fromEntries(report.calls.map((c) => [c.tool, c.outcomes]));
       expect(calls).toMatchObject({
         create_task: { ok: 1 },

@@ -46,7 +46,8 @@ it('relays a whole MCP session over stdio with the key from the environment', as
     });
     expect(stderr).not.toContain(key);
     const view = await server.app.keys.show('demo', 'claude-desktop-macbook');
-    expect(view.lastUsed).toMatchObject({ ip: '127.0.0.1', client: 'claude-ai/0.14.1' });
+    // The last request was the tools/call, which names no client (only the initialize did).
+    expect(view.lastUsed).toMatchObject({ ip: '127.0.0.1', client: null });
   } finally {
     child.kill();
   }

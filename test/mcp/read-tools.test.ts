@@ -103,7 +103,7 @@ describe('read tools over the v1 SDK client (protocol 2025-11-25)', () => {
     }
   });
 
-  it('records every tool call with key, member, tool, outcome, arguments, address and client', async () => {
+  it('records every tool call with key, member, tool, outcome, arguments, address and the client it names', async () => {
     const { client } = await connectV1(server, key, 'claude-desktop');
     try {
       await client.callTool({ name: 'get_task', arguments: { task: 'WEB-2' } });
@@ -120,9 +120,11 @@ describe('read tools over the v1 SDK client (protocol 2025-11-25)', () => {
       environment: 'development',
       params: { task: 'WEB-2' },
       ip: '127.0.0.1',
-      clientName: 'claude-desktop',
-      clientVersion: '1.0.0',
+      // The 2025-era tools/call names no client (its initialize did, in its own record).
+      clientName: null,
+      clientVersion: null,
     });
+    expect(event?.userAgent).toBeTruthy();
     expect(event?.memberId).toMatch(/^mbr_/);
     expect(event?.durationMs).toBeGreaterThanOrEqual(0);
     expect(event?.requestId).toMatch(/^req_/);

@@ -78,12 +78,13 @@ describe('tier none (development default)', () => {
     expect(event).toMatchObject({
       credentialName: 'cursor-work-laptop',
       reason: 'planning call',
-      clientName: 'Cursor',
+      // A 2025-era tools/call carries no clientInfo (only its initialize did): none is recorded.
+      clientName: null,
     });
     expect(event!.changes).toEqual([expect.objectContaining({ kind: 'task', op: 'create', ref })]);
     const comments = await server.app.domain.comments.list(owner(), { task: ref });
     expect(comments.items.map((c) => c.body)).toEqual([
-      'Created via MCP by cursor-work-laptop (Cursor 1.0.0): planning call',
+      'Created via MCP by cursor-work-laptop: planning call',
     ]);
   });
 });

@@ -58,6 +58,7 @@ export async function inProcess(server: TestServer): Promise<InProcess> {
     tokenKey,
     pipeline,
     specs,
+    logger: app.logger,
   });
   let requests = 0;
   return {

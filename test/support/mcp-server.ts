@@ -119,10 +119,12 @@ export async function connectV2(
     onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
     /** Hand `input_required` results back instead of fulfilling them (to tamper with a retry). */
     manual?: boolean;
+    /** The client name it declares (on every request, in 2026-07-28). */
+    name?: string;
   } = {},
 ) {
   const client = new ClientV2(
-    { name: 'vitest-v2', version: '2.0.0' },
+    { name: options.name ?? 'vitest-v2', version: '2.0.0' },
     {
       versionNegotiation: { mode },
       ...(options.onElicit && { capabilities: { elicitation: { form: {}, url: {} } } }),
