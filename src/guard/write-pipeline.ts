@@ -155,6 +155,9 @@ export function createWritePipeline(deps: WriteDeps) {
     const { call, action } = exec;
     return withBudgetRefusal(call, () =>
       store.transaction(async (repos) => {
+        // SECURITY: the budget check and the ledger insert below must not interleave with
+        // another write by this credential, or concurrent calls each see room and all run.
+        await repos.writeUsage.lockCredential(call.principal.credential.id);
         if (action) {
           const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
             status: 'executed',
