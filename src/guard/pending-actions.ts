@@ -5,21 +5,26 @@
  * re-plans against the current state and executes only if the digest still matches; each
  * decision is an audit event. Only the credential that asked can confirm, cancel or ask
  * about an action over MCP; only a human session can approve one of the `approve` tier.
+ * A confirmation weaker than what the policy asks for now is refused, and whatever is
+ * re-issued (after a tightening or a drift) is never weaker than the action it replaces.
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { keyRefusal, oauthClientOf, principalOf } from '../credentials/index.js';
 import type {
   ActionStatus,
+  ConfirmationTier,
   Member,
   PendingAction,
   Repositories,
+  RiskClass,
   Store,
   Workspace,
 } from '../storage/index.js';
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';
-import type { Plan } from './plan.js';
+import { type Plan, simulate } from './plan.js';
+import { reachableTier, strongerTier, tierRank } from './policy.js';
 import { authorize, callFields } from './run-tool.js';
 import type { ClientAbilities, WritePipeline } from './write-pipeline.js';
 import { PlanDrift } from './write-pipeline.js';
@@ -44,14 +49,29 @@ const PUBLIC_STATUS: Record<ActionStatus, PublicStatus> = {
   superseded: 'superseded',
 };
 
+type Reissued = Awaited<ReturnType<WritePipeline['createPending']>>;
+
 export type ConfirmResult =
   | { readonly kind: 'done'; readonly applied: Applied; readonly action: PendingAction }
-  /** The state moved on since the plan: nothing was done; here is the new plan (and token). */
+  /**
+   * The state moved on since the plan: nothing was done; here is the new plan, re-issued
+   * at the action's tier or the policy's, whichever is stronger (none for a browser approval).
+   */
+  | { readonly kind: 'drift'; readonly plan: Plan; readonly next: Reissued | null }
+  /** The policy now asks more than the action's tier: nothing was done; re-issued at `required`. */
   | {
-      readonly kind: 'drift';
+      readonly kind: 'tightened';
       readonly plan: Plan;
-      readonly next: Awaited<ReturnType<WritePipeline['createPending']>> | null;
+      readonly from: ConfirmationTier;
+      readonly required: ConfirmationTier;
+      readonly next: Reissued;
     };
+
+/**
+ * `confirm_action` and a browser approval cannot carry a new elicitation back (only the
+ * write tool's own retry can), so what they re-issue falls back like a client without UI.
+ */
+const NO_CLIENT_UI: ClientAbilities = Object.freeze({ formElicitation: false, urlElicitation: false });
 
 const unknownAction = () => new AppError('not_found', 'no such pending action for this credential');
 
@@ -132,17 +152,61 @@ export function createActionService(deps: ActionDeps) {
     return action;
   }
 
+  /** Retires the action (audited) so that its token, form or link can never run it. */
+  async function supersede(call: CallContext, action: PendingAction, detail: Record<string, unknown>) {
+    await store.transaction(async (repos) => {
+      const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+        status: 'superseded',
+        at: now(),
+        by: null,
+      });
+      if (!moved) throw new AppError('conflict', `action ${action.id} was already used or decided`);
+      await audit.record(repos, {
+        ...callFields(call),
+        action: 'confirmation.superseded',
+        tool: action.tool,
+        outcome: 'denied',
+        errorCode: 'conflict',
+        confirmation: action.id,
+        detail,
+      });
+    });
+  }
+
+  /**
+   * SECURITY: the policy now asks more for this risk class than the action was issued
+   * with (an owner tightened it while the action waited). The old confirmation is refused
+   * and the change, re-planned from the current state, waits at the tier asked for now.
+   */
+  async function reissueStronger(
+    call: CallContext,
+    action: PendingAction,
+    required: ConfirmationTier,
+    client: ClientAbilities,
+  ): Promise<ConfirmResult> {
+    const started = clock.now().getTime();
+    const plan = await simulate(store, specOf(action), toActor(call.principal), action.args as WriteArgs);
+    await supersede(call, action, { reason: 'policy_tightened', tier: action.tier, required });
+    const tier = reachableTier(required, client.formElicitation) as Exclude<ConfirmationTier, 'none'>;
+    const next = await pipeline.createPending(call, plan, tier, started);
+    return { kind: 'tightened', plan, from: action.tier, required, next };
+  }
+
   /** Re-plans and executes the action as `call`'s credential, or reports the drift. */
   async function executeAction(
     call: CallContext,
     action: PendingAction,
     event: { action: string; tool: string; params?: unknown },
     approvedBy: { id: string; email: string } | null,
+    client: ClientAbilities,
   ): Promise<ConfirmResult> {
     const spec = specOf(action);
     // Rights are checked again: the member's role may have shrunk since the plan.
     authorize(call, spec);
     const policy = await pipeline.loadPolicy(call);
+    // An action of a risk class this version does not know waits for the strongest tier.
+    const required = policy.tiers[action.risk as RiskClass] ?? 'approve';
+    if (tierRank(required) > tierRank(action.tier)) return reissueStronger(call, action, required, client);
     const exec = { call, actor: toActor(call.principal), action, approvedBy, event };
     try {
       return {
@@ -152,26 +216,16 @@ export function createActionService(deps: ActionDeps) {
       };
     } catch (error) {
       if (!(error instanceof PlanDrift)) throw error;
-      await store.transaction(async (repos) => {
-        await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-          status: 'superseded',
-          at: now(),
-          by: null,
-        });
-        await audit.record(repos, {
-          ...callFields(call),
-          action: 'confirmation.superseded',
-          tool: action.tool,
-          outcome: 'denied',
-          errorCode: 'conflict',
-          confirmation: action.id,
-          detail: { plannedDigest: action.digest, currentDigest: error.plan.digest },
-        });
-      });
+      await supersede(call, action, { plannedDigest: action.digest, currentDigest: error.plan.digest });
+      // SECURITY: never weaker than it was: an elicit action does not come back as a token.
+      const tier = reachableTier(
+        strongerTier(action.tier, policy.tiers[error.plan.risk]),
+        client.formElicitation,
+      ) as Exclude<ConfirmationTier, 'none'>;
       const next =
         action.tier === 'approve'
           ? null
-          : await pipeline.createPending(call, error.plan, 'token', clock.now().getTime());
+          : await pipeline.createPending(call, error.plan, tier, clock.now().getTime());
       return { kind: 'drift', plan: error.plan, next };
     }
   }
@@ -209,6 +263,7 @@ export function createActionService(deps: ActionDeps) {
         action,
         { action: 'mcp.tool_called', tool: 'confirm_action', params: { token } },
         null,
+        NO_CLIENT_UI,
       );
     },
 
@@ -225,6 +280,7 @@ export function createActionService(deps: ActionDeps) {
       id: string,
       accepted: boolean,
       toolName: string,
+      client: ClientAbilities,
     ): Promise<ConfirmResult | { kind: 'declined' }> {
       const action = await ownAction(call, id);
       if (action.tier !== 'elicit' || action.tool !== toolName) throw unknownAction();
@@ -233,7 +289,7 @@ export function createActionService(deps: ActionDeps) {
         await decide(action, 'declined', { memberId: call.principal.member.id, call });
         return { kind: 'declined' };
       }
-      return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null);
+      return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null, client);
     },
 
     async status(call: CallContext, id: string) {
@@ -296,6 +352,7 @@ export function createActionService(deps: ActionDeps) {
         action,
         { action: 'confirmation.approved', tool: action.tool },
         { id: approver.id, email: approver.email },
+        NO_CLIENT_UI,
       );
     },
 

@@ -23,7 +23,7 @@ import type { CallContext } from './call-context.js';
 import { toActor } from './call-context.js';
 import { mintConfirmationToken } from './confirmation-token.js';
 import { type Plan, simulate, toPlan } from './plan.js';
-import { assertWritesAllowed, type EffectivePolicy } from './policy.js';
+import { assertWritesAllowed, type EffectivePolicy, reachableTier } from './policy.js';
 import { authorize, callFields, outcomeOf } from './run-tool.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
@@ -355,8 +355,10 @@ export function createWritePipeline(deps: WriteDeps) {
           ctxAudited(call);
           return { kind: 'dry_run', plan };
         }
-        let tier: ConfirmationTier = plan.changes.length ? policy.tiers[plan.risk] : 'none';
-        if (tier === 'elicit' && !client.formElicitation) tier = 'approve';
+        const tier = reachableTier(
+          plan.changes.length ? policy.tiers[plan.risk] : 'none',
+          client.formElicitation,
+        );
         if (tier === 'none') {
           const exec: Execution = {
             call,
