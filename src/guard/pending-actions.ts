@@ -280,7 +280,8 @@ export function createActionService(deps: ActionDeps) {
       id: string,
       accepted: boolean,
       toolName: string,
-      client: ClientAbilities,
+      // What the retrying client can show, for a re-issued action; without it, the browser.
+      client: ClientAbilities = NO_CLIENT_UI,
     ): Promise<ConfirmResult | { kind: 'declined' }> {
       const action = await ownAction(call, id);
       if (action.tier !== 'elicit' || action.tool !== toolName) throw unknownAction();
