@@ -5,21 +5,26 @@
  * re-plans against the current state and executes only if the digest still matches; each
  * decision is an audit event. Only the credential that asked can confirm, cancel or ask
  * about an action over MCP; only a human session can approve one of the `approve` tier.
+ * A confirmation weaker than what the policy asks for now is refused, and whatever is
+ * re-issued (after a tightening or a drift) is never weaker than the action it replaces.
  */
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { keyRefusal, oauthClientOf, principalOf } from '../credentials/index.js';
 import type {
   ActionStatus,
+  ConfirmationTier,
   Member,
   PendingAction,
   Repositories,
+  RiskClass,
   Store,
   Workspace,
 } from '../storage/index.js';
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';
-import type { Plan } from './plan.js';
+import { type Plan, simulate } from './plan.js';
+import { reachableTier, strongerTier, tierRank } from './policy.js';
 import { authorize, callFields, outcomeOf } from './run-tool.js';
 import type { ClientAbilities, WritePipeline } from './write-pipeline.js';
 import { auditUnavailable, PlanDrift } from './write-pipeline.js';
@@ -45,13 +50,22 @@ const PUBLIC_STATUS: Record<ActionStatus, PublicStatus> = {
   superseded: 'superseded',
 };
 
+type Reissued = Awaited<ReturnType<WritePipeline['createPending']>>;
+
 export type ConfirmResult =
   | { readonly kind: 'done'; readonly applied: Applied; readonly action: PendingAction }
-  /** The state moved on since the plan: nothing was done; here is the new plan (and token). */
+  /**
+   * The state moved on since the plan: nothing was done; here is the new plan, re-issued
+   * at the action's tier or the policy's, whichever is stronger (none for a browser approval).
+   */
+  | { readonly kind: 'drift'; readonly plan: Plan; readonly next: Reissued | null }
+  /** The policy now asks more than the action's tier: nothing was done; re-issued at `required`. */
   | {
-      readonly kind: 'drift';
+      readonly kind: 'tightened';
       readonly plan: Plan;
-      readonly next: Awaited<ReturnType<WritePipeline['createPending']>> | null;
+      readonly from: ConfirmationTier;
+      readonly required: ConfirmationTier;
+      readonly next: Reissued;
     };
 
 /** The MCP call a decision answers: its tool, its arguments, when it started. */
@@ -63,6 +77,12 @@ interface AskedCall {
 
 const driftError = (action: PendingAction) =>
   new AppError('conflict', `the data changed since action ${action.id} was planned; nothing was done`);
+
+/**
+ * `confirm_action` and a browser approval cannot carry a new elicitation back (only the
+ * write tool's own retry can), so what they re-issue falls back like a client without UI.
+ */
+const NO_CLIENT_UI: ClientAbilities = Object.freeze({ formElicitation: false, urlElicitation: false });
 
 const unknownAction = () => new AppError('not_found', 'no such pending action for this credential');
 
@@ -165,18 +185,88 @@ export function createActionService(deps: ActionDeps) {
     return action;
   }
 
+  /**
+   * Retires the action (audited) so that its token, form or link can never run it. The MCP
+   * call that met it, if any, is refused in the same transaction: its one event.
+   */
+  async function supersede(
+    call: CallContext,
+    action: PendingAction,
+    detail: Record<string, unknown>,
+    refused: { asked: AskedCall | null; error: AppError },
+  ) {
+    await store.transaction(async (repos) => {
+      const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+        status: 'superseded',
+        at: now(),
+        by: null,
+      });
+      if (!moved) throw new AppError('conflict', `action ${action.id} was already used or decided`);
+      await audit.record(repos, {
+        ...callFields(call),
+        action: 'confirmation.superseded',
+        tool: action.tool,
+        outcome: 'denied',
+        errorCode: 'conflict',
+        confirmation: action.id,
+        detail,
+      });
+      if (refused.asked) await audit.record(repos, callEvent(call, refused.asked, action, refused.error));
+    });
+    if (refused.asked) call.toolCallsAudited++;
+  }
+
+  /**
+   * SECURITY: the policy now asks more for this risk class than the action was issued
+   * with (an owner tightened it while the action waited). The old confirmation is refused
+   * and the change, re-planned from the current state, waits at the tier asked for now.
+   */
+  async function reissueStronger(
+    call: CallContext,
+    action: PendingAction,
+    required: ConfirmationTier,
+    client: ClientAbilities,
+    asked: AskedCall | null,
+  ): Promise<ConfirmResult> {
+    const plan = await simulate(store, specOf(action), toActor(call.principal), action.args as WriteArgs);
+    const error = new AppError(
+      'forbidden',
+      `the workspace policy now asks for ${required} on ${plan.risk} changes; action ${action.id} was issued at ${action.tier} and nothing was done`,
+    );
+    await supersede(
+      call,
+      action,
+      { reason: 'policy_tightened', tier: action.tier, required },
+      { asked, error },
+    );
+    const tier = reachableTier(required, client.formElicitation) as Exclude<ConfirmationTier, 'none'>;
+    const next = await pipeline.createPending(call, plan, tier, clock.now().getTime(), {
+      recordCall: !asked,
+    });
+    return { kind: 'tightened', plan, from: action.tier, required, next };
+  }
+
   /** Re-plans and executes the action as `call`'s credential, or reports the drift. */
   async function executeAction(
     call: CallContext,
     action: PendingAction,
     event: { action: string; tool: string; params?: unknown },
     approvedBy: { id: string; email: string } | null,
+    client: ClientAbilities,
   ): Promise<ConfirmResult> {
     const started = clock.now().getTime();
+    // An MCP call refused below ends with its own event; a browser approval is no MCP call.
+    const asked =
+      event.action === 'mcp.tool_called' ? { tool: event.tool, params: event.params, started } : null;
     const spec = specOf(action);
     // Rights are checked again: the member's role may have shrunk since the plan.
     authorize(call, spec);
     const policy = await pipeline.loadPolicy(call);
+    // An action of a risk class this version does not know waits for the strongest tier.
+    const required = policy.tiers[action.risk as RiskClass] ?? 'approve';
+    if (tierRank(required) > tierRank(action.tier)) {
+      return reissueStronger(call, action, required, client, asked);
+    }
     const exec = { call, actor: toActor(call.principal), action, approvedBy, event };
     try {
       return {
@@ -186,31 +276,21 @@ export function createActionService(deps: ActionDeps) {
       };
     } catch (error) {
       if (!(error instanceof PlanDrift)) throw error;
-      // An MCP call that met a drift ends in `conflict`; a browser approval is no MCP call.
-      const asked =
-        event.action === 'mcp.tool_called' ? { tool: event.tool, params: event.params, started } : null;
-      await store.transaction(async (repos) => {
-        await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-          status: 'superseded',
-          at: now(),
-          by: null,
-        });
-        await audit.record(repos, {
-          ...callFields(call),
-          action: 'confirmation.superseded',
-          tool: action.tool,
-          outcome: 'denied',
-          errorCode: 'conflict',
-          confirmation: action.id,
-          detail: { plannedDigest: action.digest, currentDigest: error.plan.digest },
-        });
-        if (asked) await audit.record(repos, callEvent(call, asked, action, driftError(action)));
-      });
-      if (asked) call.toolCallsAudited++;
+      await supersede(
+        call,
+        action,
+        { plannedDigest: action.digest, currentDigest: error.plan.digest },
+        { asked, error: driftError(action) },
+      );
+      // SECURITY: never weaker than it was: an elicit action does not come back as a token.
+      const tier = reachableTier(
+        strongerTier(action.tier, policy.tiers[error.plan.risk]),
+        client.formElicitation,
+      ) as Exclude<ConfirmationTier, 'none'>;
       const next =
         action.tier === 'approve'
           ? null
-          : await pipeline.createPending(call, error.plan, 'token', clock.now().getTime(), {
+          : await pipeline.createPending(call, error.plan, tier, clock.now().getTime(), {
               recordCall: !asked,
             });
       return { kind: 'drift', plan: error.plan, next };
@@ -255,6 +335,7 @@ export function createActionService(deps: ActionDeps) {
         action,
         { action: 'mcp.tool_called', tool: 'confirm_action', params: { token } },
         null,
+        NO_CLIENT_UI,
       );
     },
 
@@ -274,6 +355,8 @@ export function createActionService(deps: ActionDeps) {
       id: string,
       accepted: boolean,
       toolName: string,
+      // What the retrying client can show, for a re-issued action; without it, the browser.
+      client: ClientAbilities = NO_CLIENT_UI,
     ): Promise<ConfirmResult | { kind: 'declined' }> {
       const started = clock.now().getTime();
       const action = await ownAction(call, id);
@@ -284,7 +367,7 @@ export function createActionService(deps: ActionDeps) {
         await decide(action, 'declined', { memberId: call.principal.member.id, call, asked });
         return { kind: 'declined' };
       }
-      return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null);
+      return executeAction(call, action, { action: 'mcp.tool_called', tool: toolName }, null, client);
     },
 
     /**
@@ -358,6 +441,7 @@ export function createActionService(deps: ActionDeps) {
         action,
         { action: 'confirmation.approved', tool: action.tool },
         { id: approver.id, email: approver.email },
+        NO_CLIENT_UI,
       );
     },
 

@@ -2,7 +2,8 @@
  * Changing a workspace's safe-write policy: show, set, freeze, unfreeze. Each change is
  * validated first (nothing is written when any field is wrong) and commits together with
  * its audit event. The command line acts as `null` (the operator of the database); a
- * member must be an owner or admin.
+ * member must be an owner or admin. Each change reads and rewrites the whole row while it
+ * holds the workspace's policy lock, so concurrent changes never overwrite each other.
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
@@ -202,6 +203,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, actorMemberId);
+        await repos.policies.lock(workspace.id);
         const before =
           (await repos.policies.find(workspace.id)) ?? blankRecord(workspace.id, now.toISOString());
         const next = applyPatch(before, data);
@@ -231,6 +233,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, data.by);
+        await repos.policies.lock(workspace.id);
         const before =
           (await repos.policies.find(workspace.id)) ?? blankRecord(workspace.id, now.toISOString());
         const current = freezeState(before, now);
@@ -260,6 +263,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return store.transaction(async (repos) => {
         const workspace = await requireWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, by);
+        await repos.policies.lock(workspace.id);
         const before = await repos.policies.find(workspace.id);
         const current = freezeState(before, now);
         if (!before || !current.frozen) {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, createManualClock } from '../core/index.js';
 import type { Store, Workspace, WorkspacePolicyRecord } from '../storage/index.js';
-import { assertWritesAllowed, DEFAULT_TIERS, effectivePolicy } from './policy.js';
+import {
+  assertWritesAllowed,
+  DEFAULT_TIERS,
+  effectivePolicy,
+  reachableTier,
+  strongerTier,
+  tierRank,
+} from './policy.js';
 import { createPolicyService } from './policy-service.js';
 
 const NOW = new Date('2026-11-02T09:00:00.000Z');
@@ -208,5 +215,20 @@ describe('policy service validation', () => {
       .catch((e: unknown) => e)) as AppError;
     expect(error.code).toBe('invalid_input');
     expect(error.fields[0]?.field).toBe('until');
+  });
+});
+
+describe('tier order', () => {
+  it('ranks none < token < elicit < approve and picks the stronger of two', () => {
+    expect((['approve', 'none', 'elicit', 'token'] as const).map(tierRank)).toEqual([3, 0, 2, 1]);
+    expect(strongerTier('elicit', 'token')).toBe('elicit');
+    expect(strongerTier('token', 'approve')).toBe('approve');
+    expect(strongerTier('none', 'none')).toBe('none');
+  });
+
+  it('sends an elicit tier to the browser when the client cannot show a form, and nothing else', () => {
+    expect(reachableTier('elicit', false)).toBe('approve');
+    expect(reachableTier('elicit', true)).toBe('elicit');
+    expect(reachableTier('token', false)).toBe('token');
   });
 });

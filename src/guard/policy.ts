@@ -8,6 +8,7 @@ import type { Environment } from '../config/index.js';
 import { AppError } from '../core/index.js';
 import {
   type Approver,
+  CONFIRMATION_TIERS,
   type ConfirmationTier,
   DEFAULT_BUDGET_WINDOW_MINUTES,
   DEFAULT_DELETE_BUDGET,
@@ -129,3 +130,13 @@ export function assertWritesAllowed(policy: EffectivePolicy): void {
     { detail: { reason: 'frozen', until: freeze.until } },
   );
 }
+
+/** How much a tier asks of a human: none < token < elicit < approve. */
+export const tierRank = (tier: ConfirmationTier): number => CONFIRMATION_TIERS.indexOf(tier);
+
+export const strongerTier = (a: ConfirmationTier, b: ConfirmationTier): ConfirmationTier =>
+  tierRank(a) >= tierRank(b) ? a : b;
+
+/** `elicit` needs a client that can show a form; without one a human approves in the browser. */
+export const reachableTier = (tier: ConfirmationTier, formElicitation: boolean): ConfirmationTier =>
+  tier === 'elicit' && !formElicitation ? 'approve' : tier;

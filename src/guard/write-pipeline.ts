@@ -23,7 +23,7 @@ import type { CallContext } from './call-context.js';
 import { toActor } from './call-context.js';
 import { mintConfirmationToken } from './confirmation-token.js';
 import { type Plan, simulate, toPlan } from './plan.js';
-import { assertWritesAllowed, type EffectivePolicy } from './policy.js';
+import { assertWritesAllowed, type EffectivePolicy, reachableTier } from './policy.js';
 import { authorize, callFields, outcomeOf } from './run-tool.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
@@ -155,6 +155,9 @@ export function createWritePipeline(deps: WriteDeps) {
     const { call, action } = exec;
     return withBudgetRefusal(call, () =>
       store.transaction(async (repos) => {
+        // SECURITY: the budget check and the ledger insert below must not interleave with
+        // another write by this credential, or concurrent calls each see room and all run.
+        await repos.writeUsage.lockCredential(call.principal.credential.id);
         if (action) {
           const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
             status: 'executed',
@@ -355,8 +358,10 @@ export function createWritePipeline(deps: WriteDeps) {
           ctxAudited(call);
           return { kind: 'dry_run', plan };
         }
-        let tier: ConfirmationTier = plan.changes.length ? policy.tiers[plan.risk] : 'none';
-        if (tier === 'elicit' && !client.formElicitation) tier = 'approve';
+        const tier = reachableTier(
+          plan.changes.length ? policy.tiers[plan.risk] : 'none',
+          client.formElicitation,
+        );
         if (tier === 'none') {
           const exec: Execution = {
             call,

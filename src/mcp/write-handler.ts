@@ -59,7 +59,7 @@ export function clientAbilities(ctx: ServerContext): ClientAbilities {
   return { formElicitation: Boolean(elicitation?.form) || bare, urlElicitation: Boolean(elicitation?.url) };
 }
 
-const text = (body: string, structured: Record<string, unknown>, isError = false): ToolReturn => ({
+const textResult = (body: string, structured: Record<string, unknown>, isError = false): ToolReturn => ({
   content: [{ type: 'text', text: body }],
   structuredContent: structured,
   ...(isError && { isError: true }),
@@ -71,9 +71,36 @@ const planOut = (plan: { digest: string; preview: string; changes: readonly unkn
   changes: plan.changes,
 });
 
-function confirmResultToTool(result: ConfirmResult): ToolReturn {
+/** Why a confirmation was refused and its change re-issued: a line for the text, a field for the data. */
+interface Refusal {
+  readonly text: string;
+  readonly structured: Record<string, unknown>;
+}
+
+async function confirmResultToTool(
+  result: ConfirmResult,
+  call: CallContext,
+  ctx: ServerContext,
+  deps: WriteHandlerDeps,
+): Promise<ToolReturn | InputRequiredResult> {
+  if (result.kind === 'tightened') {
+    return toToolReturn(result.next, call, ctx, deps, {
+      text: `refused: the workspace policy now asks for ${result.required} on ${result.plan.risk} changes, and this confirmation was issued at ${result.from}: it can no longer be used and nothing was done. The change waits again, at the tier asked for now.`,
+      structured: { refused: { reason: 'policy_tightened', from: result.from, required: result.required } },
+    });
+  }
+  if (result.kind === 'drift' && result.next && result.next.tier !== 'token') {
+    return toToolReturn(result.next, call, ctx, deps, {
+      text: 'conflict: the data changed since the preview, so nothing was done. The change waits again, as it is now.',
+      structured: { refused: { reason: 'drifted' } },
+    });
+  }
+  return driftOrDone(result);
+}
+
+function driftOrDone(result: Exclude<ConfirmResult, { kind: 'tightened' }>): ToolReturn {
   if (result.kind === 'done') {
-    return text(result.applied.text, {
+    return textResult(result.applied.text, {
       status: 'done',
       action: result.action.id,
       result: result.applied.result,
@@ -84,7 +111,7 @@ function confirmResultToTool(result: ConfirmResult): ToolReturn {
   const retry = next?.token
     ? `\nIf the user still wants it, show them this new preview and, once they confirm, call confirm_action with token "${next.token}" (valid until ${next.action.expiresAt}).`
     : '\nNothing was done. Plan the change again from the current state.';
-  return text(
+  return textResult(
     `conflict: the data changed since the preview, so nothing was done. The change would now be:\n${result.plan.preview}${retry}`,
     {
       status: 'drifted',
@@ -141,10 +168,10 @@ async function resume(
   state: ElicitationState,
   ctx: ServerContext,
   deps: WriteHandlerDeps,
-): Promise<ToolReturn> {
+): Promise<ToolReturn | InputRequiredResult> {
   if (state.kind === 'approve') {
     const { status, action } = await deps.actions.status(call, state.actionId, tool);
-    return text(
+    return textResult(
       status === 'approved'
         ? `Approved in the browser and done: ${tool}.`
         : `The change is ${status}${status === 'pending' ? `; it waits for approval at the link given. Call get_action_status with action_id "${action.id}" to follow it.` : '.'}`,
@@ -154,11 +181,20 @@ async function resume(
   const answer = ctx.mcpReq.inputResponses?.confirm as ElicitResult | undefined;
   const accepted =
     answer?.action === 'accept' && (answer.content as { confirm?: unknown } | undefined)?.confirm === true;
-  const result = await deps.actions.answerElicitation(call, state.actionId, accepted, tool);
+  const result = await deps.actions.answerElicitation(
+    call,
+    state.actionId,
+    accepted,
+    tool,
+    clientAbilities(ctx),
+  );
   if (result.kind === 'declined') {
-    return text('The user declined: nothing was changed.', { status: 'declined', action: state.actionId });
+    return textResult('The user declined: nothing was changed.', {
+      status: 'declined',
+      action: state.actionId,
+    });
   }
-  return confirmResultToTool(result);
+  return confirmResultToTool(result, call, ctx, deps);
 }
 
 /** What a person should know before saying yes: can this be taken back? */
@@ -173,12 +209,19 @@ const CONFIRM_SCHEMA = z.object({
   confirm: z.boolean().describe('Yes, make this change'),
 });
 
+/** The outcome as MCP returns it; `refusal` says why an earlier confirmation was not used. */
 async function toToolReturn(
   outcome: WriteResult,
   call: CallContext,
   ctx: ServerContext,
   deps: WriteHandlerDeps,
+  refusal?: Refusal,
 ): Promise<ToolReturn | InputRequiredResult> {
+  const text = (body: string, structured: Record<string, unknown>) =>
+    refusal
+      ? textResult(`${refusal.text}\n${body}`, { ...structured, ...refusal.structured }, true)
+      : textResult(body, structured);
+  const prefix = refusal ? `${refusal.text}\n` : '';
   switch (outcome.kind) {
     case 'done':
       return text(outcome.applied.text, {
@@ -211,7 +254,7 @@ async function toToolReturn(
           inputRequests: {
             confirm: inputRequired.elicit({
               message:
-                `${plan.tool.replace(/_/g, ' ')} in workspace ${call.principal.workspace.slug} (${call.principal.workspace.environment}), ${plan.changes.length} object(s):\n${plan.preview}\n${reversible}`.trim(),
+                `${prefix}${plan.tool.replace(/_/g, ' ')} in workspace ${call.principal.workspace.slug} (${call.principal.workspace.environment}), ${plan.changes.length} object(s):\n${plan.preview}\n${reversible}`.trim(),
               requestedSchema: CONFIRM_SCHEMA,
             }),
           },
@@ -222,7 +265,7 @@ async function toToolReturn(
         return inputRequired({
           inputRequests: {
             approve: inputRequired.elicitUrl({
-              message: `Approve this change in Taskgate (${plan.changes.length} object(s)): ${plan.tool}`,
+              message: `${prefix}Approve this change in Taskgate (${plan.changes.length} object(s)): ${plan.tool}`,
               url: outcome.approvalUrl!,
             }),
           },
@@ -252,13 +295,20 @@ export function registerActionTools(
     .object({ token: z.string().min(1).max(200).describe('the confirmation token from the preview') })
     .strict();
   const guarded =
-    (name: string, work: (context: CallContext, args: Record<string, string>) => Promise<ToolReturn>) =>
+    (
+      name: string,
+      work: (
+        context: CallContext,
+        args: Record<string, string>,
+        ctx: ServerContext,
+      ) => Promise<ToolReturn | InputRequiredResult>,
+    ) =>
     async (args: unknown, ctx: ServerContext) => {
       const context = contextOf(ctx);
       const started = Date.now();
       const recorded = context.toolCallsAudited;
       try {
-        return await work(context, args as Record<string, string>);
+        return await work(context, args as Record<string, string>, ctx);
       } catch (error) {
         // A call already recorded (a drift whose new preview then failed) gets no second event.
         if (context.auditFailed || context.toolCallsAudited > recorded) return toToolError(toAppError(error));
@@ -275,8 +325,8 @@ export function registerActionTools(
       inputSchema: deps.schemas(tokenIn),
       annotations: { ...WRITE, title: 'Confirm a change', destructiveHint: true, idempotentHint: false },
     },
-    guarded('confirm_action', async (context, { token }) =>
-      confirmResultToTool(await deps.actions.confirm(context, token!)),
+    guarded('confirm_action', async (context, { token }, ctx) =>
+      confirmResultToTool(await deps.actions.confirm(context, token!), context, ctx, deps),
     ),
   );
   server.registerTool(
@@ -289,7 +339,7 @@ export function registerActionTools(
     },
     guarded('cancel_action', async (context, { token }) => {
       const action = await deps.actions.cancel(context, token!);
-      return text(`Cancelled: nothing was changed (${action.tool}).`, {
+      return textResult(`Cancelled: nothing was changed (${action.tool}).`, {
         status: 'cancelled',
         action: action.id,
       });
@@ -309,7 +359,7 @@ export function registerActionTools(
     },
     guarded('get_action_status', async (context, { action_id: id }) => {
       const { status, action } = await deps.actions.status(context, id!);
-      return text(
+      return textResult(
         `${action.tool} (${action.id}) is ${status}${status === 'pending' ? ` until ${action.expiresAt}` : ''}.`,
         {
           status,

@@ -304,12 +304,22 @@ export interface PendingActionRepository {
 }
 
 export interface WriteUsageRepository {
+  /**
+   * Inside a transaction: waits for, then holds until commit, the credential's ledger, so
+   * that a budget check and the insert after it are never interleaved with another's.
+   */
+  lockCredential(credentialId: string): Promise<void>;
   insert(usage: WriteUsage): Promise<void>;
   /** Objects written and deleted by the credential since `since`. */
   sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
 }
 
 export interface PolicyRepository {
+  /**
+   * Inside a transaction: waits for, then holds until commit, the workspace's policy, so
+   * that a read-modify-write of it never loses a concurrent change (even of a missing row).
+   */
+  lock(workspaceId: string): Promise<void>;
   find(workspaceId: string): Promise<WorkspacePolicyRecord | undefined>;
   /** Inserts the workspace's policy or replaces every field of the stored one. */
   upsert(record: WorkspacePolicyRecord): Promise<void>;

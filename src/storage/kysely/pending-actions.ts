@@ -1,8 +1,10 @@
 /** Pending actions and the write ledger: the state behind confirmations and write budgets. */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
 import type { PendingActionRepository, WriteUsageRepository } from '../ports.js';
 import type { ActionStatus, PendingAction } from '../records.js';
 import type { Database, PendingActionTable } from '../schema.js';
+import { lockName } from './locks.js';
 
 const toAction = (row: Selectable<PendingActionTable>): PendingAction => ({
   id: row.id,
@@ -86,8 +88,9 @@ export function createPendingActionRepository(db: Kysely<Database>): PendingActi
   };
 }
 
-export function createWriteUsageRepository(db: Kysely<Database>): WriteUsageRepository {
+export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
   return {
+    lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
     async insert(u) {
       await db
         .insertInto('write_usage')

@@ -1,8 +1,10 @@
 /** Workspace safe-write policies: one row per workspace that departs from the defaults. */
 import type { Kysely, Selectable } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
 import type { PolicyRepository } from '../ports.js';
 import type { Approver, ConfirmationTier, WorkspacePolicyRecord } from '../records.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
+import { lockName } from './locks.js';
 
 const tier = (value: string | null) => value as ConfirmationTier | null;
 
@@ -50,8 +52,9 @@ const fromPolicy = (p: WorkspacePolicyRecord): WorkspacePolicyTable => ({
   updated_by: p.updatedBy,
 });
 
-export function createPolicyRepository(db: Kysely<Database>): PolicyRepository {
+export function createPolicyRepository(db: Kysely<Database>, kind: DatabaseKind): PolicyRepository {
   return {
+    lock: (workspaceId) => lockName(db, kind, `policy:${workspaceId}`),
     async find(workspaceId) {
       const row = await db
         .selectFrom('workspace_policies')
