@@ -10,16 +10,11 @@ import { type AdminUiDeps, isAdminUiPath, mountAdminUi, unavailablePage } from '
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
-import { readiness } from './readiness.js';
+import { type HealthProbe, readiness } from './readiness.js';
 import { RETRY_AFTER, toHttpError } from './to-http-error.js';
 import { mountWellKnown } from './well-known.js';
 
-/** What readiness needs to know about the database: the smallest port. */
-export interface HealthProbe {
-  readonly kind: 'sqlite' | 'postgres';
-  ping(): Promise<void>;
-  pendingMigrations(): Promise<readonly string[]>;
-}
+export type { HealthProbe };
 
 /** A load balancer's probe gets its answer within this, even from a paused database. */
 export const READY_TIMEOUT_MS = 2000;

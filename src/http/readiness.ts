@@ -2,7 +2,12 @@
  * Readiness (`/readyz`): the database answers within a bound, and it has every migration
  * this code expects. A load balancer takes an instance out while either is false.
  */
-import type { HealthProbe } from './app.js';
+/** What health and readiness need to know about the database: the smallest port. */
+export interface HealthProbe {
+  readonly kind: 'sqlite' | 'postgres';
+  ping(): Promise<void>;
+  pendingMigrations(): Promise<readonly string[]>;
+}
 
 export type Readiness =
   | { readonly status: 'ready' }
