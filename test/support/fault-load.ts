@@ -32,7 +32,7 @@ export interface FaultLoad {
   readonly ready: Promise<unknown>;
   readonly done: Promise<unknown>;
   stop(): void;
-  /** Calls started in [from, to) (ms since epoch). */
+  /** Calls in flight at some time in [from, to) (ms since epoch). */
   between(from: number, to: number): FaultCall[];
 }
 
@@ -118,7 +118,10 @@ export function startFaultLoad(
     stop: () => {
       stopped = true;
     },
-    between: (from, to) => clients.flatMap((c) => c.calls).filter((c) => c.started >= from && c.started < to),
+    between: (from, to) =>
+      clients
+        .flatMap((c) => c.calls)
+        .filter((c) => c.started < to && c.started + (c.ms ?? Number.POSITIVE_INFINITY) >= from),
   };
 }
 
