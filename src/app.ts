@@ -102,7 +102,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const random = overrides.random ?? createCryptoRandom();
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const ids = createIdGenerator(clock, random);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    timeouts: {
+      connectMs: config.databaseConnectTimeoutMs,
+      statementMs: config.databaseStatementTimeoutMs,
+      idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,
+    },
+    logger,
+  });
   const domain = createDomain({ store, clock, ids });
   // Without a configured secret (tests, one-off commands) the keys live as long as the process.
   const secret = config.secretKey ?? Buffer.from(random.bytes(32)).toString('base64url');

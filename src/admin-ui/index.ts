@@ -20,7 +20,7 @@ import type { AdminUiContext } from './session.js';
 
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export { HOME_PATH } from './login.js';
-export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml } from './page.js';
+export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
 export {
   CONTENT_SECURITY_POLICY,
   type CookieNames,
@@ -53,6 +53,15 @@ export interface AdminUiDeps {
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
 // '/x/*' also matches '/x' itself in Hono.
 export const ADMIN_UI_PATHS = ['/admin/*', '/login/*', '/logout', `${CONSENT_PATH}/*`] as const;
+
+/** Whether `path` is one of the admin pages (HTML), as opposed to a machine endpoint. */
+export function isAdminUiPath(path: string): boolean {
+  return ADMIN_UI_PATHS.some((pattern) =>
+    pattern.endsWith('/*')
+      ? path === pattern.slice(0, -2) || path.startsWith(pattern.slice(0, -1))
+      : path === pattern,
+  );
+}
 
 export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   const publicOrigin = new URL(deps.publicUrl).origin;

@@ -84,3 +84,11 @@ ${body}
 </html>
 `;
 }
+
+/** The page every admin path shows while the database cannot be reached (HTTP 503). */
+export function unavailablePage(message: string): string {
+  return layout(
+    'Temporarily unavailable',
+    html`<p>${message}</p><p>Nothing was changed. Reload this page in a few seconds.</p>`,
+  ).value;
+}

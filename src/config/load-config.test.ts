@@ -16,10 +16,37 @@ describe('parseConfig', () => {
         dataDir: './data',
         secretKey: undefined,
         logLevel: 'info',
+        databaseConnectTimeoutMs: 5000,
+        databaseStatementTimeoutMs: 5000,
+        databaseIdleInTransactionTimeoutMs: 10_000,
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
       },
     });
+  });
+
+  it('reads the database timeouts and refuses one that is not a sane number of milliseconds', () => {
+    expect(
+      loadConfig({
+        env: {
+          TASKGATE_DATABASE_CONNECT_TIMEOUT_MS: '1500',
+          TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+          TASKGATE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000',
+        },
+      }),
+    ).toMatchObject({
+      databaseConnectTimeoutMs: 1500,
+      databaseStatementTimeoutMs: 30_000,
+      databaseIdleInTransactionTimeoutMs: 60_000,
+    });
+    const result = parseConfig({
+      env: { TASKGATE_DATABASE_CONNECT_TIMEOUT_MS: '0', TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS: '5s' },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.error.map((issue) => issue.field)).toEqual([
+      'databaseConnectTimeoutMs (TASKGATE_DATABASE_CONNECT_TIMEOUT_MS)',
+      'databaseStatementTimeoutMs (TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS)',
+    ]);
   });
 
   it('keeps the default SQLite file inside the data directory', () => {

@@ -14,6 +14,10 @@ export interface Config {
   readonly dataDir: string;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** PostgreSQL timeouts (ignored on SQLite). */
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseStatementTimeoutMs: number;
+  readonly databaseIdleInTransactionTimeoutMs: number;
   /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */

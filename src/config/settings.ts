@@ -69,6 +69,23 @@ const hostPortList = z.string().transform((value, context) => {
   return entries.map((entry) => toHostPort(entry)!);
 });
 
+const milliseconds = (max: number) =>
+  z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 ms')
+    .max(max, `must be at most ${max} ms`);
+
+/**
+ * How long PostgreSQL may keep a request waiting. A database that is down, restarting or
+ * paused costs each request at most about these, after which it answers 503.
+ */
+export const DATABASE_TIMEOUT_DEFAULTS_MS = {
+  connect: 5000,
+  statement: 5000,
+  idleInTransaction: 10_000,
+} as const;
+
 export interface SettingDoc {
   readonly env: string;
   readonly flag?: string;
@@ -124,6 +141,24 @@ export const SETTINGS = {
     env: 'TASKGATE_SECRET_KEY',
     doc: 'Root secret for HMACs and signing keys. If unset, one is generated into `<data dir>/secret.key` (mode 0600) on first start. Instances sharing a database must share it.',
     defaultText: 'generated',
+  },
+  databaseConnectTimeoutMs: {
+    schema: milliseconds(600_000).default(DATABASE_TIMEOUT_DEFAULTS_MS.connect),
+    env: 'TASKGATE_DATABASE_CONNECT_TIMEOUT_MS',
+    doc: 'PostgreSQL: how long to wait for a new connection, or for a free one from the pool of 10, before the request answers 503 (`Retry-After`).',
+    defaultText: `\`${DATABASE_TIMEOUT_DEFAULTS_MS.connect}\``,
+  },
+  databaseStatementTimeoutMs: {
+    schema: milliseconds(3_600_000).default(DATABASE_TIMEOUT_DEFAULTS_MS.statement),
+    env: 'TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS',
+    doc: 'PostgreSQL: `statement_timeout` of every connection; the client also gives up on a statement 1 s after it (a paused or unreachable server cannot cancel it) and answers 503. Migrations run without it.',
+    defaultText: `\`${DATABASE_TIMEOUT_DEFAULTS_MS.statement}\``,
+  },
+  databaseIdleInTransactionTimeoutMs: {
+    schema: milliseconds(3_600_000).default(DATABASE_TIMEOUT_DEFAULTS_MS.idleInTransaction),
+    env: 'TASKGATE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+    doc: 'PostgreSQL: `idle_in_transaction_session_timeout`: the server ends a session that holds a transaction open this long without a statement, so a stuck instance cannot hold locks for ever.',
+    defaultText: `\`${DATABASE_TIMEOUT_DEFAULTS_MS.idleInTransaction}\``,
   },
   logLevel: {
     schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

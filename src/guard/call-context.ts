@@ -15,6 +15,11 @@ export interface CallContext {
   readonly clientVersion: string | null;
   /** Set when an audit record failed: the response must become a 503. */
   auditFailed: boolean;
+  /**
+   * Set when a tool failed because the database is unavailable (its record was written): the
+   * response becomes a 503 with `Retry-After` too, so clients retry instead of reading an error.
+   */
+  databaseUnavailable?: boolean;
   /** Tool calls the guard ran and recorded; the HTTP layer records the rest. */
   toolCallsAudited: number;
 }

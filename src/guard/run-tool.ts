@@ -105,6 +105,7 @@ export function createToolRunner(deps: GuardDeps) {
       };
     }
     ctx.toolCallsAudited++;
+    if (!outcome.ok && outcome.error.code === 'unavailable') ctx.databaseUnavailable = true;
     return outcome;
   };
 }

@@ -299,6 +299,7 @@ export function createWritePipeline(deps: WriteDeps) {
       return auditUnavailable(call, auditError, deps.logger);
     }
     ctxAudited(call);
+    if (appError.code === 'unavailable') call.databaseUnavailable = true;
     return appError;
   }
 

@@ -6,18 +6,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { type AdminUiDeps, mountAdminUi } from '../admin-ui/index.js';
+import { type AdminUiDeps, isAdminUiPath, mountAdminUi, unavailablePage } from '../admin-ui/index.js';
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
-import { toHttpError } from './to-http-error.js';
+import { type HealthProbe, readiness } from './readiness.js';
+import { RETRY_AFTER, toHttpError } from './to-http-error.js';
 import { mountWellKnown } from './well-known.js';
 
-/** What health needs to know about the database: the smallest port. */
-export interface HealthProbe {
-  readonly kind: 'sqlite' | 'postgres';
-  ping(): Promise<void>;
-}
+export type { HealthProbe };
+
+/** A load balancer's probe gets its answer within this, even from a paused database. */
+export const READY_TIMEOUT_MS = 2000;
 
 export interface HttpDeps {
   readonly database: HealthProbe;
@@ -65,14 +65,19 @@ export function createHttpApp(deps: HttpDeps): Hono {
     c.header('Cache-Control', 'no-store');
   });
 
-  app.get('/healthz', async (c) => {
-    try {
-      await database.ping();
-      return c.json({ status: 'ok', version, database: database.kind });
-    } catch (error) {
-      logger.error({ err: error }, 'health check: database unreachable');
-      return c.json({ status: 'unavailable', version, database: database.kind }, 503);
-    }
+  // Liveness: the process answers. Never the database: an orchestrator that restarted every
+  // instance whenever the database blinked would turn an outage into a longer one.
+  app.get('/healthz', (c) => c.json({ status: 'ok', version, database: database.kind }));
+
+  // Readiness, for load balancers: the database answers and has every migration.
+  app.get('/readyz', async (c) => {
+    const ready = await readiness(database, READY_TIMEOUT_MS);
+    const about = { version, database: database.kind };
+    if (ready.status === 'ready') return c.json({ status: 'ready', ...about });
+    logger.warn({ err: ready.error, reason: ready.reason }, 'not ready');
+    c.header('Retry-After', RETRY_AFTER);
+    const pending = ready.pending ? { pending: ready.pending } : {};
+    return c.json({ status: 'unavailable', reason: ready.reason, ...pending, ...about }, 503);
   });
 
   mountWellKnown(app, publicUrl, deps.auditKeys, deps.oauth !== undefined);
@@ -90,7 +95,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.onError((error, c) => {
     const appError = toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: c.req.path }, 'unhandled error');
-    const { status, body } = toHttpError(appError);
+    const { status, body, headers } = toHttpError(appError);
+    if (appError.code === 'unavailable') logger.warn({ err: error, path: c.req.path }, 'answered 503');
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    // A person at a page gets a page, not JSON.
+    if (status === 503 && deps.adminUi && isAdminUiPath(c.req.path))
+      return c.html(unavailablePage(appError.publicMessage), 503);
     return c.json(body, status);
   });
 

@@ -23,6 +23,7 @@ import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
 import { clientOf, type JsonRpcSummary, summarizeJsonRpc } from './json-rpc.js';
 import { allowedHostnames, bearerFrom, hostOriginRejection } from './request-guards.js';
+import { RETRY_AFTER } from './to-http-error.js';
 import { protectedResourceMetadataUrl } from './well-known.js';
 
 export const MCP_MAX_BODY_BYTES = 256 * 1024;
@@ -113,9 +114,10 @@ async function handleMcp(
       ? await deps.authenticate({ token: bearer.token, ip })
       : ({ ok: false, error: { reason: 'malformed', message: bearer.message } } as const);
   } catch (error) {
-    // Authentication records too (`key.expired`); if it cannot, nothing is served (fail closed).
+    // Authentication reads the database and records (`key.expired`); if it cannot, nothing is
+    // served (fail closed).
     deps.logger.error({ err: error }, 'authentication failed');
-    return unavailable();
+    return unavailable(DATABASE_UNAVAILABLE);
   }
   if (!auth.ok) {
     const recorded = await record(deps, () =>
@@ -175,7 +177,7 @@ async function handleMcp(
 
   // The body is consumed; the SDK takes the parsed body and never reads it again.
   const response = await deps.endpoint.handle(request, call, body);
-  if (call.auditFailed) return unavailable();
+  if (call.auditFailed) return unavailable(AUDIT_UNAVAILABLE);
   // The guard records each tool call it runs. Anything else — other methods, and tool calls
   // the SDK refused before the guard (unknown or hidden tool, arguments failing the schema) —
   // gets a request record here, so every request leaves one.
@@ -194,6 +196,9 @@ async function handleMcp(
     );
     if (failed) return failed;
   }
+  // A tool the database failed under is recorded (above or by the guard); the client is told
+  // to retry by status, as it would be had the record failed too.
+  if (call.databaseUnavailable) return unavailable(DATABASE_UNAVAILABLE);
   await touchKey(deps, principal, ip, client.label);
   return response;
 }
@@ -226,7 +231,7 @@ async function record(deps: McpRouteDeps, write: () => Promise<unknown>): Promis
     return undefined;
   } catch (error) {
     deps.logger.error({ err: error }, 'audit write failed');
-    return unavailable();
+    return unavailable(AUDIT_UNAVAILABLE);
   }
 }
 
@@ -328,10 +333,22 @@ const parseError = () =>
     { status: 400 },
   );
 
-const unavailable = () =>
+const AUDIT_UNAVAILABLE = 'audit log unavailable; the request was not processed';
+const DATABASE_UNAVAILABLE = 'database unavailable; the request was not processed';
+
+/**
+ * Fail closed: 503 with `Retry-After`, and a JSON-RPC error for clients that read the body
+ * (-32000 is the first implementation-defined server error; `data.code` is our error code).
+ * The id is null: the failure is the whole request's, whatever it carried.
+ */
+const unavailable = (message: string) =>
   Response.json(
-    { error: { code: 'unavailable', message: 'audit log unavailable; the request was not processed' } },
-    { status: 503 },
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32000, message, data: { code: 'unavailable', retryAfterSeconds: Number(RETRY_AFTER) } },
+    },
+    { status: 503, headers: { 'Retry-After': RETRY_AFTER } },
   );
 
 function remoteAddress(c: Context): string | null {

@@ -13,6 +13,7 @@ import type { Adapter, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator, Random } from '../core/index.js';
 import type { ConnectionService } from '../credentials/index.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseOutage, RETRY_AFTER_SECONDS } from '../storage/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
 import {
@@ -21,6 +22,7 @@ import {
   OAUTH_ROUTES,
   type ProviderDeps,
   providerHandler,
+  unavailablePage,
 } from './provider.js';
 
 const ROUTE_OF = new Map<string, 'token' | 'registration' | 'revocation'>([
@@ -79,14 +81,32 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     return base;
   };
   const provider = createProvider({ ...deps, adapter, newId });
+  // Requests oidc-provider failed because the database is out: answered 503, not its 500.
+  const outages = new WeakSet<object>();
   // oidc-provider answers its own bugs with a bare 500: make them visible.
-  provider.on('server_error', (_ctx, error) => deps.logger.error({ err: error }, 'OAuth server error'));
+  provider.on('server_error', (ctx, error) => {
+    if (isDatabaseOutage(error)) outages.add(ctx);
+    else deps.logger.error({ err: error }, 'OAuth server error');
+  });
 
   provider.use(async (ctx, next) => {
+    try {
+      await serve(ctx, next);
+    } catch (error) {
+      if (!isDatabaseOutage(error)) throw error;
+      outages.add(ctx);
+    }
+    if (outages.has(ctx)) answerUnavailable(ctx);
+  });
+
+  type Ctx = Parameters<Parameters<typeof provider.use>[0]>[0];
+  async function serve(ctx: Ctx, next: () => Promise<void>) {
     // ctx.oidc only exists once the router ran: tell the endpoints by path.
     const route = ROUTE_OF.get(ctx.path);
     if (route === 'registration' && ctx.method === 'POST' && !(await registrationAllowed(ctx))) return;
     await next();
+    // Nothing to record while the database is out (the record could not be written either).
+    if (outages.has(ctx)) return;
 
     const refusedAuthorization =
       ctx.status >= 400 &&
@@ -98,12 +118,24 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     } catch (error) {
       deps.logger.error({ err: error }, 'audit write failed: OAuth response withheld');
       ctx.status = 503;
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       ctx.body = {
         error: 'temporarily_unavailable',
         error_description: 'audit log unavailable; nothing was issued',
       };
     }
-  });
+  }
+
+  /** RFC 6749 §4.1.2.1 `temporarily_unavailable`, as a page for a browser, else as JSON. */
+  function answerUnavailable(ctx: Ctx) {
+    ctx.status = 503;
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    const description = `${DATABASE_UNAVAILABLE_MESSAGE}; nothing was issued`;
+    if (ctx.accepts('json', 'html') === 'html') {
+      ctx.type = 'html';
+      ctx.body = unavailablePage(description);
+    } else ctx.body = { error: 'temporarily_unavailable', error_description: description };
+  }
 
   async function registrationAllowed(ctx: {
     ip: string;

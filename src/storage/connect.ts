@@ -12,14 +12,19 @@ import {
   type DatabaseIntrospector,
   type Driver,
   Kysely,
-  PostgresDialect,
   type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import { DATABASE_TIMEOUT_DEFAULTS_MS } from '../config/index.js';
 import { AppError } from '../core/index.js';
+import {
+  createPool,
+  type PoolLogger,
+  type PostgresTimeouts,
+  ResilientPostgresDialect,
+} from './postgres-pool.js';
 import type { Database } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -46,8 +51,23 @@ export function databaseKind(url: string): DatabaseKind {
   throw new AppError('invalid_input', 'database: must be sqlite:<path> or postgres://…');
 }
 
-export async function openDatabase(url: string): Promise<DatabaseHandle> {
-  return databaseKind(url) === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url);
+export interface OpenDatabaseOptions {
+  /** PostgreSQL only; defaults to the documented defaults of the settings. */
+  readonly timeouts?: PostgresTimeouts;
+  /** Where a lost PostgreSQL connection is reported (it never ends the process). */
+  readonly logger?: PoolLogger;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
+  connectMs: DATABASE_TIMEOUT_DEFAULTS_MS.connect,
+  statementMs: DATABASE_TIMEOUT_DEFAULTS_MS.statement,
+  idleInTransactionMs: DATABASE_TIMEOUT_DEFAULTS_MS.idleInTransaction,
+};
+
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  return databaseKind(url) === 'sqlite'
+    ? openSqlite(url.slice('sqlite:'.length))
+    : openPostgres(url, options);
 }
 
 function openSqlite(file: string): DatabaseHandle {
@@ -69,19 +89,19 @@ function openSqlite(file: string): DatabaseHandle {
   };
 }
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
   if (schema !== null && !SCHEMA_NAME.test(schema)) {
     throw new AppError('invalid_input', 'database: schema must be a lower-case SQL identifier');
   }
-  const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    max: 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  const pool = createPool(parsed.toString(), {
+    schema,
+    timeouts: options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
+    ...(options.logger && { logger: options.logger }),
   });
-  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect(pool) });
   try {
     // Only create what is missing: a runtime role without CREATE on the database may connect.
     const exists =
@@ -148,7 +168,7 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
  * database). Ours lists only the tables of the connection's own schema, which is all the
  * migrator needs.
  */
-class SchemaScopedPostgresDialect extends PostgresDialect {
+class SchemaScopedPostgresDialect extends ResilientPostgresDialect {
   // biome-ignore lint/suspicious/noExplicitAny: the dialect interface's own signature
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return {

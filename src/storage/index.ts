@@ -3,29 +3,50 @@
  * PostgreSQL, and the migrations. `openStore(url)` is the one way in.
  */
 import { AppError } from '../core/index.js';
-import { type DatabaseHandle, openDatabase } from './connect.js';
+import {
+  type DatabaseHandle,
+  DEFAULT_POSTGRES_TIMEOUTS,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './connect.js';
 import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
 
 export * from './audit-chain.js';
-export { type DatabaseHandle, type DatabaseKind, databaseKind, openDatabase } from './connect.js';
+export {
+  type DatabaseHandle,
+  type DatabaseKind,
+  DEFAULT_POSTGRES_TIMEOUTS,
+  databaseKind,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './connect.js';
+export {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseOutage,
+  RETRY_AFTER_SECONDS,
+} from './database-outage.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './oauth-ports.js';
 export type * from './ports.js';
+export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';
 export * from './records.js';
 
-export interface OpenStoreOptions {
+export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   readonly migrate?: boolean;
 }
 
 /** Opens the database at `url`, migrates it, and returns the Store over it. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const handle: DatabaseHandle = await openDatabase(url);
+  const handle: DatabaseHandle = await openDatabase(url, options);
   try {
-    if (options.migrate !== false) await migrateToLatest(handle.db);
+    if (options.migrate !== false) {
+      if (handle.kind === 'sqlite') await migrateToLatest(handle.db);
+      else await migratePostgres(url, options);
+    }
   } catch (error) {
     await handle.close();
     throw error instanceof AppError
@@ -33,4 +54,21 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       : new AppError('unavailable', 'database migration failed', { cause: error });
   }
   return createKyselyStore(handle);
+}
+
+/**
+ * A migration may rewrite a large table: on PostgreSQL it runs on a connection of its own
+ * without the statement timeouts that bound the requests (the connect timeout still holds).
+ */
+async function migratePostgres(url: string, options: OpenDatabaseOptions): Promise<void> {
+  const timeouts = options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS;
+  const handle = await openDatabase(url, {
+    ...options,
+    timeouts: { ...timeouts, statementMs: 0, idleInTransactionMs: 0 },
+  });
+  try {
+    await migrateToLatest(handle.db);
+  } finally {
+    await handle.close();
+  }
 }

@@ -396,5 +396,7 @@ export interface Store extends Repositories {
    */
   appendAudit(events: readonly AuditEvent[]): Promise<(Error | null)[]>;
   ping(): Promise<void>;
+  /** Migrations this code has that the database has not had yet (readiness). */
+  pendingMigrations(): Promise<readonly string[]>;
   close(): Promise<void>;
 }

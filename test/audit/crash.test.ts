@@ -5,7 +5,8 @@
  * comment and audit comment committed has its `mcp.tool_called` event, and no event names a
  * change that is not there; every call a client saw answered is in the log, in its order,
  * with the result the client got. The server then starts again on the same database and its
- * chain carries on. On SQLite and on PostgreSQL.
+ * chain carries on. On SQLite and on PostgreSQL — a private cluster the test starts itself
+ * (test/support/private-postgres.ts), so nothing else shares the server it writes to.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,8 @@ import {
   serveChild,
   startLoad,
 } from '../support/crash-load.js';
-import { createTestDatabase, storeKinds } from '../support/stores.js';
+import { privatePostgresAvailable, startPrivatePostgres } from '../support/private-postgres.js';
+import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 
 /** Load at least this long, and until this many writes were answered, before the kill. */
 const LOAD_MS = 1500;
@@ -52,6 +54,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
+
+/** A fresh SQLite file, or a private PostgreSQL cluster of this test's own. */
+async function databaseFor(kind: 'sqlite' | 'postgres'): Promise<Pick<TestDatabase, 'url' | 'drop'>> {
+  if (kind === 'sqlite') return createTestDatabase(kind);
+  const cluster = await startPrivatePostgres();
+  return { url: cluster.url, drop: () => cluster.destroy() };
+}
 
 /** The demo data, a full-scope key per client and a policy that writes at once, without budget. */
 async function prepare(url: string, secret: string) {
@@ -207,10 +216,10 @@ function expectEveryAnswerAudited(client: LoadClient, events: readonly AuditEven
 }
 
 for (const kind of ['sqlite', 'postgres'] as const) {
-  describe.skipIf(!storeKinds().includes(kind))(`crash durability [${kind}]`, () => {
+  describe.skipIf(kind === 'postgres' && !privatePostgresAvailable())(`crash durability [${kind}]`, () => {
     it('a server killed with SIGKILL mid-write loses no audit event, its log still verifies, and it restarts onto the same chain', async () => {
       const started = Date.now();
-      const database = await createTestDatabase(kind);
+      const database = await databaseFor(kind);
       const dir = mkdtempSync(join(tmpdir(), 'taskgate-crash-'));
       cleanups.push(
         () => database.drop(),

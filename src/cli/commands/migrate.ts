@@ -10,7 +10,10 @@ export function registerMigrate(program: Command, io: CliIo): void {
     .description('apply pending database migrations')
     .action(async (options: CommonOptions) => {
       const config = configFor(io, options);
-      const handle = await openDatabase(config.databaseUrl);
+      // Migrations may rewrite large tables: no statement timeout (the connect timeout holds).
+      const handle = await openDatabase(config.databaseUrl, {
+        timeouts: { connectMs: config.databaseConnectTimeoutMs, statementMs: 0, idleInTransactionMs: 0 },
+      });
       try {
         const report = await migrateToLatest(handle.db);
         const human = report.applied.length

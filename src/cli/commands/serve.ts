@@ -136,7 +136,7 @@ function banner(url: string, config: Config, workspaces: string[], seeded: Seede
     `Workspaces: ${workspaces.length ? workspaces.join(', ') : 'none yet'}`,
     '',
     'Next:',
-    `  curl ${url}/healthz                     check the server and its database`,
+    `  curl ${url}/readyz                      check the server and its database`,
     '  npx taskgate keys create --workspace demo --name cursor-work-laptop --env development --client cursor',
     '                                           one key per assistant and machine, with its client config',
     '  npx taskgate init --workspace acme --owner you@example.com   create your own workspace',

@@ -1,6 +1,7 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
 import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
+import { pendingMigrations } from '../migrations/index.js';
 import type { Repositories, Store } from '../ports.js';
 import type { AuditEvent } from '../records.js';
 import type { Database } from '../schema.js';
@@ -80,6 +81,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
     async ping() {
       await sql`select 1`.execute(db);
     },
+    pendingMigrations: () => pendingMigrations(db),
     async close() {
       await writer?.close();
       await handle.close();

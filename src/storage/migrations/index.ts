@@ -33,12 +33,22 @@ export interface MigrationReport {
   readonly applied: readonly string[];
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  const migrator = new Migrator({
+async function migratorFor(db: Kysely<Database>): Promise<Migrator> {
+  return new Migrator({
     db,
     provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
     ...(await migrationSchema(db)),
   });
+}
+
+/** The migrations this database has not had yet (read-only: for readiness checks). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const infos = await (await migratorFor(db)).getMigrations();
+  return infos.filter((info) => info.executedAt === undefined).map((info) => info.name);
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  const migrator = await migratorFor(db);
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
