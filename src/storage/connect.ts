@@ -3,8 +3,6 @@
  * `postgres://…[?schema=name]` (pg pool). Returns a kysely instance plus what the rest
  * of the system needs to know about it. The only file that knows both drivers.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -21,6 +19,9 @@ import {
 import pg from 'pg';
 import { AppError } from '../core/index.js';
 import type { Database } from './schema.js';
+import { configureSqlite, openSqliteFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-open.js';
+
+export { SQLITE_BUSY_TIMEOUT_MS };
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -34,10 +35,19 @@ export interface DatabaseHandle {
    * costs more than the work on it (audit chain scans). Never for writes.
    */
   readonly rawSqlite?: SQLite.Database;
+  /** True when opening created the SQLite file (a new, empty database). */
+  readonly created?: boolean;
   close(): Promise<void>;
 }
 
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+export interface OpenDatabaseOptions {
+  /**
+   * Whether a missing SQLite file (and its directory) may be created; default true. Read-only
+   * commands pass false, so a mistyped path is an error rather than a new, empty database.
+   */
+  readonly create?: boolean;
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function databaseKind(url: string): DatabaseKind {
@@ -46,17 +56,14 @@ export function databaseKind(url: string): DatabaseKind {
   throw new AppError('invalid_input', 'database: must be sqlite:<path> or postgres://…');
 }
 
-export async function openDatabase(url: string): Promise<DatabaseHandle> {
-  return databaseKind(url) === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url);
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  return databaseKind(url) === 'sqlite'
+    ? openSqlite(url.slice('sqlite:'.length), options.create ?? true)
+    : openPostgres(url);
 }
 
-function openSqlite(file: string): DatabaseHandle {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const connection = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-  connection.pragma('journal_mode = WAL');
-  // FULL: a committed write (and later its audit row) survives power loss, not just a crash.
-  connection.pragma('synchronous = FULL');
-  connection.pragma('foreign_keys = ON');
+function openSqlite(file: string, create: boolean): DatabaseHandle {
+  const { connection, created } = file === ':memory:' ? openMemory() : openSqliteFile(file, create);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
   });
@@ -65,8 +72,16 @@ function openSqlite(file: string): DatabaseHandle {
     db,
     ...(file !== ':memory:' && { sqliteFile: file }),
     rawSqlite: connection,
+    created,
     close: () => db.destroy(),
   };
+}
+
+/** An in-memory database has no file to create or name. */
+function openMemory(): { connection: SQLite.Database; created: boolean } {
+  const connection = new SQLite(':memory:');
+  configureSqlite(connection);
+  return { connection, created: false };
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {

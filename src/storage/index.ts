@@ -2,35 +2,54 @@
  * Storage: the ports the domain uses, their kysely implementation over SQLite and
  * PostgreSQL, and the migrations. `openStore(url)` is the one way in.
  */
+import { resolve } from 'node:path';
 import { AppError } from '../core/index.js';
-import { type DatabaseHandle, openDatabase } from './connect.js';
+import { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from './connect.js';
 import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
+import { toSqliteOpenError } from './sqlite-open.js';
 
 export * from './audit-chain.js';
-export { type DatabaseHandle, type DatabaseKind, databaseKind, openDatabase } from './connect.js';
+export {
+  type DatabaseHandle,
+  type DatabaseKind,
+  databaseKind,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './connect.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export * from './records.js';
 
-export interface OpenStoreOptions {
+export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   readonly migrate?: boolean;
+  /** Told the SQLite file's path when opening created it, so a person can see where. */
+  readonly onCreated?: (file: string) => void;
 }
 
 /** Opens the database at `url`, migrates it, and returns the Store over it. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const handle: DatabaseHandle = await openDatabase(url);
+  const handle: DatabaseHandle = await openDatabase(url, options);
+  if (handle.created && handle.sqliteFile) options.onCreated?.(resolve(handle.sqliteFile));
   try {
     if (options.migrate !== false) await migrateToLatest(handle.db);
   } catch (error) {
     await handle.close();
-    throw error instanceof AppError
-      ? error
-      : new AppError('unavailable', 'database migration failed', { cause: error });
+    throw migrationError(handle, error);
   }
   return createKyselyStore(handle);
+}
+
+function migrationError(handle: DatabaseHandle, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  // Migrations read most of a SQLite file first: a damaged page shows up here.
+  if (handle.sqliteFile) {
+    const named = toSqliteOpenError(resolve(handle.sqliteFile), error);
+    if (named.code === 'invalid_input') return named;
+  }
+  return new AppError('unavailable', 'database migration failed', { cause: error });
 }
