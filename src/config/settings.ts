@@ -135,7 +135,7 @@ export const SETTINGS = {
   dataDir: {
     schema: z.string().trim().min(1, 'must not be empty').default('./data'),
     env: 'TASKGATE_DATA_DIR',
-    doc: 'Directory for local state: the default SQLite file and the generated secret key. By default `data` in the project root: the nearest directory, from the current one upwards, that holds a `package.json` (where `npx` finds `taskgate`), else the current directory. So every command finds the same database from any subdirectory. A relative value you set is taken from the current directory.',
+    doc: 'Local state: the default SQLite file and the generated secret key. Default: `data` in the project root (nearest directory upwards with a `package.json`), else in the current directory.',
     defaultText: '`<project root>/data`',
   },
   secretKey: {
