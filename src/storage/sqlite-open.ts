@@ -1,7 +1,8 @@
 /**
  * Opening a SQLite file so that every way it can go wrong names the file: a missing file
  * that may not be created, a file that is not a database or is damaged, a directory that
- * cannot be written. Each becomes one `invalid_input` AppError (a setting to fix, exit 2).
+ * cannot be written. Each becomes one `invalid_input` AppError (a setting or file for a
+ * person to fix: exit 2 from the CLI); anything else stays `unavailable`, still named.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -49,13 +50,8 @@ function makeDirectory(file: string): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
   } catch (error) {
-    throw new AppError(
-      'invalid_input',
-      `cannot create database ${file}: ${notWritable(dirname(file), error)}`,
-      {
-        cause: error,
-      },
-    );
+    const reason = notWritable(dirname(file), error);
+    throw new AppError('invalid_input', `cannot create database ${file}: ${reason}`, { cause: error });
   }
 }
 
