@@ -87,6 +87,23 @@ describe('a port in use', () => {
   });
 });
 
+describe('a host that is not this machine', () => {
+  it('exits 2 naming the host and --host when the address belongs to no interface here', async () => {
+    const sandbox = createCliSandbox();
+    try {
+      // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
+      const result = await sandbox.run('serve', '--host', '192.0.2.1', '--port', '0');
+      expect(result.code).toBe(2);
+      expect(result.stderr.split('\n').filter((line) => !line.includes('created new database'))).toEqual([
+        'taskgate: host 192.0.2.1 is not an address of this machine; pass --host (e.g. 127.0.0.1)',
+        '',
+      ]);
+    } finally {
+      sandbox.remove();
+    }
+  });
+});
+
 describe('a damaged database file', () => {
   it('exits 2 naming the file when it is not a SQLite database', async () => {
     const file = join(dir, 'garbage.db');
