@@ -59,7 +59,7 @@ import {
   createOidcAdapter,
   createSafeFetch,
 } from './oauth/index.js';
-import { openStore, type Store, type Workspace } from './storage/index.js';
+import { type OpenStoreOptions, openStore, type Store, type Workspace } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -69,6 +69,8 @@ export interface AppOverrides {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
+  /** How to open the database: whether a missing SQLite file may be created, and who is told. */
+  readonly database?: Pick<OpenStoreOptions, 'create' | 'onCreated'>;
 }
 
 export interface App {
@@ -109,6 +111,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,
     },
     logger,
+    ...overrides.database,
   });
   const domain = createDomain({ store, clock, ids });
   // Without a configured secret (tests, one-off commands) the keys live as long as the process.

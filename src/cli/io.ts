@@ -23,6 +23,8 @@ export interface CliIo {
   readonly stopSignal?: Promise<void>;
   /** Read only by commands that take a secret on stdin (`--password-stdin`). */
   readonly stdin?: CliInput;
+  /** The directory the command runs in (default: the process's); the data dir is found from it. */
+  readonly cwd?: string;
 }
 
 export interface CommonOptions {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { AppError } from '../core/index.js';
 
@@ -16,15 +16,10 @@ export function ensureSecretKey(config: Config): Config {
   try {
     secret = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, error);
-    mkdirSync(config.dataDir, { recursive: true });
-    secret = randomBytes(32).toString('base64url');
-    // 'wx': never overwrite a key another process wrote a moment ago.
-    try {
-      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    } catch {
-      secret = readFileSync(file, 'utf8').trim();
-    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw notWritable(config.dataDir, error);
+    if (code !== 'ENOENT') throw unreadable(file, error);
+    secret = createSecretFile(config.dataDir, file);
   }
   // Fail closed: a truncated or emptied key file must not become a weak secret.
   if (secret.length < MIN_SECRET_LENGTH) throw unreadable(file);
@@ -32,6 +27,35 @@ export function ensureSecretKey(config: Config): Config {
 }
 
 const MIN_SECRET_LENGTH = 32;
+
+function createSecretFile(dataDir: string, file: string): string {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw notWritable(dataDir, error);
+  }
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    // 'wx': never overwrite a key another process wrote a moment ago; read theirs instead.
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw notWritable(dataDir, error);
+  }
+}
+
+/** The data dir, not the key file, is what a person has to fix (or TASKGATE_SECRET_KEY). */
+function notWritable(dataDir: string, cause: unknown): AppError {
+  const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+  const what =
+    code === 'ENOTDIR' || code === 'EEXIST' ? 'cannot be created: a file is in its way' : 'is not writable';
+  return new AppError(
+    'invalid_input',
+    `data directory ${resolve(dataDir)} ${what} (${code}); set TASKGATE_DATA_DIR or TASKGATE_SECRET_KEY`,
+    { cause },
+  );
+}
 
 function unreadable(file: string, cause?: unknown): AppError {
   return new AppError(

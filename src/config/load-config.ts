@@ -29,6 +29,11 @@ export type ConfigFlags = Partial<Record<SettingName, string | number | undefine
 export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly flags?: ConfigFlags;
+  /**
+   * The data dir when neither the environment nor a flag names one. The CLI passes `data/`
+   * in the project root (it may read the file system; this module does not).
+   */
+  readonly defaultDataDir?: string;
 }
 
 export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]> {
@@ -39,6 +44,7 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
     const value = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
     if (value !== undefined) raw[name] = value;
   }
+  if (raw.dataDir === undefined && sources.defaultDataDir !== undefined) raw.dataDir = sources.defaultDataDir;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     return err(

@@ -13,15 +13,34 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 const databaseUrl = z
   .string()
   .trim()
-  .refine((value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value), {
+  .refine((value) => value.startsWith('sqlite:') || /^postgres(ql)?:\/\/.+/.test(value), {
     message: 'must be sqlite:<path> or postgres://…',
+  })
+  .superRefine((value, context) => {
+    if (!value.startsWith('sqlite:')) return;
+    const problem = sqlitePathProblem(value.slice('sqlite:'.length));
+    if (problem) context.addIssue({ code: 'custom', message: problem });
   });
 
-const port = z.coerce
-  .number({ message: 'must be a number' })
-  .int('must be a whole number')
-  .min(0, 'must be 0-65535')
-  .max(65535, 'must be 0-65535');
+/** What is wrong with the file part of a `sqlite:` URL, if anything a person would not mean. */
+function sqlitePathProblem(path: string): string | undefined {
+  if (path === '') return 'the sqlite: URL needs a file path, e.g. sqlite:./data/taskgate.db';
+  if (path !== path.trim()) return 'the sqlite: path must not start or end with spaces';
+  // The shell expands ~ only at the start of a word: `--db sqlite:~/x.db` reaches us as is.
+  if (path.startsWith('~'))
+    return 'the sqlite: path starts with ~, which is not expanded; give the full path';
+  if (path.endsWith('/')) return 'the sqlite: path names a directory; add a file name, e.g. taskgate.db';
+  return undefined;
+}
+
+// Digits only: Number() would also take '' (0, any free port), '0x1f90' and '8e3'.
+const port = z
+  .union([z.number(), z.string().trim()])
+  .refine((value) => typeof value === 'number' || /^\d+$/.test(value), {
+    message: 'must be a whole number 0-65535',
+  })
+  .transform(Number)
+  .pipe(z.number().int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535'));
 
 const publicUrl = z
   .string()
@@ -133,8 +152,8 @@ export const SETTINGS = {
   dataDir: {
     schema: z.string().trim().min(1, 'must not be empty').default('./data'),
     env: 'TASKGATE_DATA_DIR',
-    doc: 'Directory for local state: the default SQLite file and the generated secret key.',
-    defaultText: '`./data`',
+    doc: 'Local state: the default SQLite file and the generated secret key. Default: `data` in the project root (nearest directory upwards with a `package.json`), else in the current directory.',
+    defaultText: '`<project root>/data`',
   },
   secretKey: {
     schema: secretKey.optional(),

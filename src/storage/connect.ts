@@ -3,8 +3,6 @@
  * `postgres://…[?schema=name]` (pg pool). Returns a kysely instance plus what the rest
  * of the system needs to know about it. The only file that knows both drivers.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -26,6 +24,9 @@ import {
   ResilientPostgresDialect,
 } from './postgres-pool.js';
 import type { Database } from './schema.js';
+import { configureSqlite, openSqliteFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-open.js';
+
+export { SQLITE_BUSY_TIMEOUT_MS };
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -39,10 +40,11 @@ export interface DatabaseHandle {
    * costs more than the work on it (audit chain scans). Never for writes.
    */
   readonly rawSqlite?: SQLite.Database;
+  /** True when opening created the SQLite file (a new, empty database). */
+  readonly created?: boolean;
   close(): Promise<void>;
 }
 
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function databaseKind(url: string): DatabaseKind {
@@ -52,6 +54,11 @@ export function databaseKind(url: string): DatabaseKind {
 }
 
 export interface OpenDatabaseOptions {
+  /**
+   * Whether a missing SQLite file (and its directory) may be created; default true. Read-only
+   * commands pass false, so a mistyped path is an error rather than a new, empty database.
+   */
+  readonly create?: boolean;
   /** PostgreSQL only; defaults to the documented defaults of the settings. */
   readonly timeouts?: PostgresTimeouts;
   /** Where a lost PostgreSQL connection is reported (it never ends the process). */
@@ -66,17 +73,12 @@ export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   return databaseKind(url) === 'sqlite'
-    ? openSqlite(url.slice('sqlite:'.length))
+    ? openSqlite(url.slice('sqlite:'.length), options.create ?? true)
     : openPostgres(url, options);
 }
 
-function openSqlite(file: string): DatabaseHandle {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const connection = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-  connection.pragma('journal_mode = WAL');
-  // FULL: a committed write (and later its audit row) survives power loss, not just a crash.
-  connection.pragma('synchronous = FULL');
-  connection.pragma('foreign_keys = ON');
+function openSqlite(file: string, create: boolean): DatabaseHandle {
+  const { connection, created } = file === ':memory:' ? openMemory() : openSqliteFile(file, create);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
   });
@@ -85,8 +87,16 @@ function openSqlite(file: string): DatabaseHandle {
     db,
     ...(file !== ':memory:' && { sqliteFile: file }),
     rawSqlite: connection,
+    created,
     close: () => db.destroy(),
   };
+}
+
+/** An in-memory database has no file to create or name. */
+function openMemory(): { connection: SQLite.Database; created: boolean } {
+  const connection = new SQLite(':memory:');
+  configureSqlite(connection);
+  return { connection, created: false };
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {

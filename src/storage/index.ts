@@ -2,6 +2,7 @@
  * Storage: the ports the domain uses, their kysely implementation over SQLite and
  * PostgreSQL, and the migrations. `openStore(url)` is the one way in.
  */
+import { resolve } from 'node:path';
 import { AppError } from '../core/index.js';
 import {
   type DatabaseHandle,
@@ -12,6 +13,7 @@ import {
 import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
+import { toSqliteOpenError } from './sqlite-open.js';
 
 export * from './audit-chain.js';
 export {
@@ -37,11 +39,14 @@ export * from './records.js';
 export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   readonly migrate?: boolean;
+  /** Told the SQLite file's path when opening created it, so a person can see where. */
+  readonly onCreated?: (file: string) => void;
 }
 
 /** Opens the database at `url`, migrates it, and returns the Store over it. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const handle: DatabaseHandle = await openDatabase(url, options);
+  if (handle.created && handle.sqliteFile) options.onCreated?.(resolve(handle.sqliteFile));
   try {
     if (options.migrate !== false) {
       if (handle.kind === 'sqlite') await migrateToLatest(handle.db);
@@ -49,9 +54,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     }
   } catch (error) {
     await handle.close();
-    throw error instanceof AppError
-      ? error
-      : new AppError('unavailable', 'database migration failed', { cause: error });
+    throw migrationError(handle, error);
   }
   return createKyselyStore(handle);
 }
@@ -71,4 +74,14 @@ async function migratePostgres(url: string, options: OpenDatabaseOptions): Promi
   } finally {
     await handle.close();
   }
+}
+
+function migrationError(handle: DatabaseHandle, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  // Migrations read most of a SQLite file first: a damaged page shows up here.
+  if (handle.sqliteFile) {
+    const named = toSqliteOpenError(resolve(handle.sqliteFile), error);
+    if (named.code === 'invalid_input') return named;
+  }
+  return new AppError('unavailable', 'database migration failed', { cause: error });
 }

@@ -32,9 +32,15 @@ async function workspaceSlugs(): Promise<string[]> {
   }
 }
 
-/** Stderr must be exactly one line: the message a person reads. */
+/**
+ * Stderr must be exactly one line: the message a person reads. The notice that a command
+ * created the sandbox's new database comes before it and is not part of the message.
+ */
 function oneLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n');
+  const lines = stderr
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !line.startsWith('taskgate: created new database at '));
   expect(lines).toHaveLength(1);
   return lines[0]!;
 }

@@ -54,6 +54,8 @@ describe('policy show', () => {
   });
 
   it('exits 1 naming a workspace that does not exist', async () => {
+    // On a database that exists: a missing database is a different error (exit 2).
+    await init('development', 'elsewhere');
     const result = await sandbox.run('policy', 'show', '--workspace', 'nowhere');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('workspace nowhere not found');

@@ -9,7 +9,7 @@ import type { App } from '../../app.js';
 import { createAuditMasks, type VerifyReport, verifyAudit } from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
 import { chainOf, GLOBAL_CHAIN, type Workspace } from '../../storage/index.js';
-import { configFor, withApp } from '../context.js';
+import { configFor, READ_ONLY, withApp } from '../context.js';
 import { agoFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -46,13 +46,15 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
     program.command('audit').description('the audit log: verify, query, export');
   const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
     withApp(io, configFor(io, options), work);
+  const read = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
+    withApp(io, configFor(io, options), work, READ_ONLY);
 
   audit
     .command('verify')
     .description('recompute every hash chain and check every signed checkpoint')
     .option('--workspace <slug>', 'only this workspace')
     .action((options: WorkspaceOption) =>
-      run(options, async (app) => {
+      read(options, async (app) => {
         const workspaces = await app.store.workspaces.list();
         const names = new Map<string, string>([
           [GLOBAL_CHAIN, '(no workspace)'],

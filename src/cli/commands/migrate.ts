@@ -1,7 +1,9 @@
 /** `taskgate migrate`: applies pending database migrations and says which. */
+
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { migrateToLatest, openDatabase } from '../../storage/index.js';
-import { configFor } from '../context.js';
+import { announceCreated, configFor } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
 export function registerMigrate(program: Command, io: CliIo): void {
@@ -14,6 +16,7 @@ export function registerMigrate(program: Command, io: CliIo): void {
       const handle = await openDatabase(config.databaseUrl, {
         timeouts: { connectMs: config.databaseConnectTimeoutMs, statementMs: 0, idleInTransactionMs: 0 },
       });
+      if (handle.created && handle.sqliteFile) announceCreated(io, resolve(handle.sqliteFile));
       try {
         const report = await migrateToLatest(handle.db);
         const human = report.applied.length

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import type { ApiKeyRecord, Workspace } from '../../storage/index.js';
-import { configFor, withApp } from '../context.js';
+import { configFor, READ_ONLY, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
 interface AddOptions extends CommonOptions {
@@ -25,6 +25,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerOAuth(program: Command, io: CliIo): void {
   const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
     withApp(io, configFor(io, options), work);
+  const read = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
+    withApp(io, configFor(io, options), work, READ_ONLY);
 
   const clients = program
     .command('oauth')
@@ -50,7 +52,7 @@ export function registerOAuth(program: Command, io: CliIo): void {
     .command('list')
     .description('every client: registered here, by metadata document, or dynamically')
     .action((options: CommonOptions) =>
-      run(options, async (app) => {
+      read(options, async (app) => {
         const list = await app.oauth.clients.list();
         const lines = list.map((c) => `${c.clientId}  ${c.name}  (${c.kind})  ${c.redirectUris.join(' ')}`);
         printResult(
@@ -84,7 +86,7 @@ export function registerOAuth(program: Command, io: CliIo): void {
     .description('connections with client, member, scopes and last use')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((options: WorkspaceOptions) =>
-      run(options, async (app) => {
+      read(options, async (app) => {
         const workspace = await workspaceOf(app, options.workspace);
         const list = await app.connections.list(workspace.id);
         const members = new Map((await app.store.members.list(workspace.id)).map((m) => [m.id, m.email]));

@@ -10,6 +10,7 @@ import { loginLinkUrl } from '../../credentials/index.js';
 import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
+import { toListenError } from '../listen-error.js';
 
 interface ServeOptions extends CommonOptions {
   readonly port?: string;
@@ -82,32 +83,49 @@ async function runServer(
 ): Promise<void> {
   const app = await openApp(io, config);
   try {
-    const seeded = await prepare(app);
-    const server = await listen(app);
-    const workspaces = await app.domain.workspaces.list();
-    printResult(
-      io,
-      options,
-      {
-        url: server.url,
-        publicUrl: config.publicUrl,
-        database: app.store.kind,
-        workspaces: workspaces.map((w) => w.slug),
-        seeded,
-      },
-      banner(
-        server.url,
-        config,
-        workspaces.map((w) => w.slug),
-        seeded,
-      ),
-    );
-    app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
-    await (io.stopSignal ?? new Promise<void>(() => undefined));
-    await server.close();
+    // Listen before seeding: a port in use must not leave a seeded demo whose first key
+    // and sign-in link were never shown.
+    const server = await listen(app).catch((error: unknown) => {
+      throw toListenError(error, config);
+    });
+    try {
+      await announce(io, options, app, server.url, await prepare(app));
+      app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
+      await (io.stopSignal ?? new Promise<void>(() => undefined));
+    } finally {
+      await server.close();
+    }
   } finally {
     await app.close();
   }
+}
+
+async function announce(
+  io: CliIo,
+  options: ServeOptions,
+  app: App,
+  url: string,
+  seeded: Seeded | undefined,
+): Promise<void> {
+  const config = app.config;
+  const workspaces = await app.domain.workspaces.list();
+  printResult(
+    io,
+    options,
+    {
+      url,
+      publicUrl: config.publicUrl,
+      database: app.store.kind,
+      workspaces: workspaces.map((w) => w.slug),
+      seeded,
+    },
+    banner(
+      url,
+      config,
+      workspaces.map((w) => w.slug),
+      seeded,
+    ),
+  );
 }
 
 function banner(url: string, config: Config, workspaces: string[], seeded: Seeded | undefined): string {
