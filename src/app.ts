@@ -10,12 +10,14 @@ import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
   type AuditSigner,
+  assertSigningKey,
   CHECKPOINT_EVERY_MS,
   type Checkpointer,
   createAuditLog,
   createAuditMasks,
   createAuditSigner,
   createCheckpointer,
+  type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
 import {
@@ -69,6 +71,8 @@ export interface AppOverrides {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
+  /** How to treat a database whose checkpoints another key signed (a lost or replaced secret). */
+  readonly signingKey?: SigningKeyCheck;
 }
 
 export interface App {
@@ -115,6 +119,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onWritten: (count) => checkpointer.noteEvents(count),
     masks: createAuditMasks(secret),
   });
+  try {
+    await assertSigningKey({ store, signer: auditSigner, audit, clock }, overrides.signingKey ?? {});
+    // Sign what a crashed predecessor left unsigned before this process adds to it.
+    if (!overrides.signingKey?.readOnly) await checkpointer.checkpointAll();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const keys = createKeyService({ store, clock, random, ids, audit });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
@@ -221,6 +233,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const close = async () => {
     await endpoint.close();
+    try {
+      // A command's events are signed before it ends (the server's also on its way down).
+      await checkpointer.flush();
+    } catch (error) {
+      logger.error({ err: error }, 'audit checkpoint failed');
+    }
     await store.close();
   };
   return {

@@ -1,15 +1,36 @@
 /** Shared plumbing for commands: config from flags + env, and an app opened for one command. */
 import { type App, createApp, createLogger } from '../app.js';
+import type { SigningKeyCheck } from '../audit/index.js';
 import { type Config, type ConfigFlags, loadConfig } from '../config/index.js';
 import type { CliIo, CommonOptions } from './io.js';
-import { ensureSecretKey } from './secret-key.js';
+import { ensureSecretKey, readSecretKey } from './secret-key.js';
+
+/** A command's config, with how it treats a database another key signed (see assertSigningKey). */
+export interface CommandConfig extends Config {
+  readonly signingKey?: SigningKeyCheck;
+}
 
 /**
- * Every command runs with the instance secret (read or created in the data dir), so what a
- * command writes to the audit log is masked and signed exactly as the server would.
+ * Every command runs with the instance secret, so what a command writes to the audit log is
+ * masked and signed exactly as the server would. Commands that write read it or create it;
+ * `access: 'read'` commands (audit verify|query|export, keys list, incident report) only read
+ * it, and without one they are refused on a database that holds checkpoints.
  */
-export function configFor(io: CliIo, options: CommonOptions, flags: ConfigFlags = {}): Config {
-  return ensureSecretKey(loadConfig({ env: io.env, flags: { databaseUrl: options.db, ...flags } }));
+export function configFor(
+  io: CliIo,
+  options: CommonOptions,
+  flags: ConfigFlags = {},
+  access: 'read' | 'write' = 'write',
+): CommandConfig {
+  const loaded = loadConfig({ env: io.env, flags: { databaseUrl: options.db, ...flags } });
+  const acceptNewSecret = options.acceptNewSecret === true;
+  if (access === 'write') return { ...ensureSecretKey(loaded), signingKey: { acceptNewSecret } };
+  const { config, missing } = readSecretKey(loaded);
+  const secretMissing = missing && `${missing} is missing`;
+  return {
+    ...config,
+    signingKey: { acceptNewSecret, readOnly: true, ...(secretMissing && { secretMissing }) },
+  };
 }
 
 /** Opens the app (migrating the database), runs `work`, and always closes it. */
@@ -22,12 +43,14 @@ export async function withApp<T>(io: CliIo, config: Config, work: (app: App) => 
   }
 }
 
-export function openApp(io: CliIo, config: Config, options: { oneShot?: boolean } = {}): Promise<App> {
+export function openApp(io: CliIo, config: CommandConfig, options: { oneShot?: boolean } = {}): Promise<App> {
   // One-shot commands log only warnings unless asked: their result is what they print.
   const logger = createLogger(options.oneShot && !io.env.TASKGATE_LOG_LEVEL ? 'warn' : config.logLevel);
-  return createApp(config, {
+  const { signingKey, ...appConfig } = config;
+  return createApp(Object.freeze(appConfig), {
     logger,
     ...(io.clock && { clock: io.clock }),
     ...(io.random && { random: io.random }),
+    ...(signingKey && { signingKey }),
   });
 }

@@ -1,6 +1,8 @@
 /**
  * The instance secret (root of HMAC and signing keys). Taken from configuration when set;
  * otherwise read from, or generated once into, `<data dir>/secret.key` with mode 0600.
+ * Read-only commands only ever read it (`readSecretKey`): one run by mistake on a restored
+ * data dir without its key must not create a new secret the database never knew.
  * SECURITY: generated from the OS CSPRNG, never logged, never printed.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,12 +13,9 @@ import { AppError } from '../core/index.js';
 
 export function ensureSecretKey(config: Config): Config {
   if (config.secretKey) return config;
-  const file = join(config.dataDir, 'secret.key');
-  let secret: string;
-  try {
-    secret = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, error);
+  const file = secretFile(config);
+  let secret = readSecret(file);
+  if (secret === null) {
     mkdirSync(config.dataDir, { recursive: true });
     secret = randomBytes(32).toString('base64url');
     // 'wx': never overwrite a key another process wrote a moment ago.
@@ -26,6 +25,33 @@ export function ensureSecretKey(config: Config): Config {
       secret = readFileSync(file, 'utf8').trim();
     }
   }
+  return withSecret(config, secret, file);
+}
+
+/**
+ * The secret if there is one; never creates it. `missing` names the absent file, for a
+ * refusal to say what to restore.
+ */
+export function readSecretKey(config: Config): { config: Config; missing?: string } {
+  if (config.secretKey) return { config };
+  const file = secretFile(config);
+  const secret = readSecret(file);
+  return secret === null ? { config, missing: file } : { config: withSecret(config, secret, file) };
+}
+
+const secretFile = (config: Config) => join(config.dataDir, 'secret.key');
+
+/** The file's secret, or null when there is no file. */
+function readSecret(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, error);
+    return null;
+  }
+}
+
+function withSecret(config: Config, secret: string, file: string): Config {
   // Fail closed: a truncated or emptied key file must not become a weak secret.
   if (secret.length < MIN_SECRET_LENGTH) throw unreadable(file);
   return Object.freeze({ ...config, secretKey: secret });

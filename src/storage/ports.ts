@@ -217,10 +217,26 @@ export interface ChainHead {
   readonly hash: string;
 }
 
+/** A chain's head as stored, with where its checkpoint chain's cadence checks start. */
+export interface StoredChainHead extends ChainHead {
+  /** The head's seq when checkpoints became a chain (migration 0011); 0 for later chains. */
+  readonly linkedFrom: number;
+}
+
 export interface AuditCheckpoint extends ChainHead {
   readonly at: string;
   readonly keyId: string;
   readonly signature: string;
+  /** The hash of the chain's previous checkpoint; null on checkpoints older than the link. */
+  readonly prevCheckpointHash: string | null;
+}
+
+/** The public half of a key that signed checkpoints here; never the private half. */
+export interface SigningKeyRecord {
+  readonly keyId: string;
+  /** The raw Ed25519 public key, base64url (a JWK's `x`). */
+  readonly publicKey: string;
+  readonly firstUsedAt: string;
 }
 
 /** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
@@ -242,11 +258,20 @@ export interface AuditRepository {
   /** Events of one workspace (or the workspace-less ones, `null`) matching every filter given. */
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
   /** The head of every chain (or of one). */
-  heads(chain?: string): Promise<ChainHead[]>;
+  heads(chain?: string): Promise<StoredChainHead[]>;
+  /** The chain's head, locked for the rest of the transaction (as `insert` locks it). */
+  lockedHead(chain: string): Promise<StoredChainHead>;
   /** Stored rows of a chain in `seq` order, after `afterSeq`: what a verifier recomputes. */
   chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]>;
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   checkpoints(chain?: string): Promise<AuditCheckpoint[]>;
+  /** The chain's checkpoint with the highest seq, if any. */
+  lastCheckpoint(chain: string): Promise<AuditCheckpoint | undefined>;
+  signingKeys(): Promise<SigningKeyRecord[]>;
+  /** Records a key the first time it is used; a key already recorded is left as it is. */
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  /** `occurred_at` of the chain's events at the given seqs (those that exist). */
+  eventTimes(chain: string, seqs: readonly number[]): Promise<Map<number, string>>;
   /** Removes a chain's events up to and including `throughSeq` (retention); returns how many. */
   prune(chain: string, throughSeq: number): Promise<number>;
   /**

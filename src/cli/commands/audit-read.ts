@@ -63,7 +63,7 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     .option('--limit <n>', 'events per page, 1 to 1000 (default 50)')
     .option('--cursor <cursor>', 'the next-page cursor printed by the previous query')
     .action((options: QueryOptions) =>
-      withApp(io, configFor(io, options), async (app) => {
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
         const page = await createAuditReader({ store: app.store }).page({
           ...filtersOf(options, app.clock.now()),
           ...(options.limit !== undefined && { limit: Number(options.limit.trim() || Number.NaN) }),
@@ -77,7 +77,7 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     .requiredOption('--format <format>', 'jsonl, csv or ocsf (OCSF 1.1.0 JSON Lines)')
     .option('--output <file>', 'write to this file (created with mode 600) instead of stdout')
     .action((options: ExportOptions) =>
-      withApp(io, configFor(io, options), async (app) => {
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
         const format = formatOf(options.format);
         const exported = await createAuditReader({ store: app.store }).export(
           filtersOf(options, app.clock.now()),

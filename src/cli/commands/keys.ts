@@ -40,8 +40,11 @@ interface RefOptions extends CommonOptions {
 
 export function registerKeys(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('named API keys, one per AI client and machine');
-  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work);
+  const run = <O extends CommonOptions>(
+    options: O,
+    work: (app: App) => Promise<void>,
+    access: 'read' | 'write' = 'write',
+  ) => withApp(io, configFor(io, options, {}, access), work);
 
   keys
     .command('create')
@@ -91,10 +94,19 @@ export function registerKeys(program: Command, io: CliIo): void {
     .description('list keys with status, rotation due date and last use')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((options: RefOptions) =>
-      run(options, async (app) => {
-        const list = await app.keys.list(options.workspace);
-        printResult(io, options, { keys: list }, list.length ? list.map(keyLine).join('\n') : 'No keys yet.');
-      }),
+      run(
+        options,
+        async (app) => {
+          const list = await app.keys.list(options.workspace);
+          printResult(
+            io,
+            options,
+            { keys: list },
+            list.length ? list.map(keyLine).join('\n') : 'No keys yet.',
+          );
+        },
+        'read',
+      ),
     );
 
   keys
