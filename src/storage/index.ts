@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
 
 export * from './audit-chain.js';
+export type * from './checkpoint-ports.js';
 export { type DatabaseHandle, type DatabaseKind, databaseKind, openDatabase } from './connect.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';

@@ -6,6 +6,7 @@
  */
 
 import type { ChainedRow, ChainValues } from './audit-chain.js';
+import type { AuditCheckpoint, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type {
   ActionStatus,
@@ -217,28 +218,6 @@ export interface ChainHead {
   readonly hash: string;
 }
 
-/** A chain's head as stored, with where its checkpoint chain's cadence checks start. */
-export interface StoredChainHead extends ChainHead {
-  /** The head's seq when checkpoints became a chain (migration 0011); 0 for later chains. */
-  readonly linkedFrom: number;
-}
-
-export interface AuditCheckpoint extends ChainHead {
-  readonly at: string;
-  readonly keyId: string;
-  readonly signature: string;
-  /** The hash of the chain's previous checkpoint; null on checkpoints older than the link. */
-  readonly prevCheckpointHash: string | null;
-}
-
-/** The public half of a key that signed checkpoints here; never the private half. */
-export interface SigningKeyRecord {
-  readonly keyId: string;
-  /** The raw Ed25519 public key, base64url (a JWK's `x`). */
-  readonly publicKey: string;
-  readonly firstUsedAt: string;
-}
-
 /** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
 export interface ChainSummary {
   /** How many rows; 0 when there are none (then `first` and `last` are null). */
@@ -265,10 +244,9 @@ export interface AuditRepository {
   chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]>;
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   checkpoints(chain?: string): Promise<AuditCheckpoint[]>;
-  /** The chain's checkpoint with the highest seq, if any. */
   lastCheckpoint(chain: string): Promise<AuditCheckpoint | undefined>;
   signingKeys(): Promise<SigningKeyRecord[]>;
-  /** Records a key the first time it is used; a key already recorded is left as it is. */
+  /** Records a key the first time it signs; one already recorded is left as it is. */
   addSigningKey(key: SigningKeyRecord): Promise<void>;
   /** `occurred_at` of the chain's events at the given seqs (those that exist). */
   eventTimes(chain: string, seqs: readonly number[]): Promise<Map<number, string>>;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyAudit } from '../../src/audit/index.js';
+import { checkpointHash, verifyAudit } from '../../src/audit/index.js';
 import { type DatabaseHandle, openDatabase } from '../../src/storage/index.js';
 import { rewriteFrom } from '../support/audit-tamper.js';
 import { createServerCli } from '../support/cli.js';
@@ -95,6 +95,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const [problem] = (await verify()).problems;
       expect(problem).toMatchObject({ seq: kept + 1, kind: 'missing_checkpoint' });
       expect(problem!.detail).toMatch(/span \d+ s with no checkpoint/);
+    });
+
+    it('verifies checkpoints from before the link, the first linked one signing the last of them', async () => {
+      const { store, auditSigner: signer } = server.app;
+      // Checkpoints as versions before migration 0011 wrote them: signed without a link.
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 5; i++)
+          await server.app.audit.append({ action: 'test.event', outcome: 'ok', workspaceId: chain });
+        const [head] = await store.audit.heads(chain);
+        const claim = { chain, seq: head!.seq, hash: head!.hash, at: server.clock.now().toISOString() };
+        await store.audit.insertCheckpoint({
+          ...claim,
+          keyId: signer.keyId,
+          signature: signer.sign(claim),
+          prevCheckpointHash: null,
+        });
+      }
+      await writeSigned(10, 5);
+      const checkpoints = await store.audit.checkpoints(chain);
+      expect(checkpoints.map((c) => c.prevCheckpointHash === null)).toEqual([true, true, true, false, false]);
+      expect(checkpoints[3]!.prevCheckpointHash).toBe(checkpointHash(checkpoints[2]!));
+      expect(await verify()).toMatchObject({ ok: true, problems: [] });
     });
 
     it('finds a checkpoint deleted from the middle: the next one no longer links to its predecessor', async () => {

@@ -21,9 +21,10 @@ import {
   type UnchainedRow,
 } from '../audit-chain.js';
 import { checkChunk, createChainJoin } from '../chain-check.js';
+import type { StoredChainHead } from '../checkpoint-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';
-import type { AuditRepository, StoredChainHead } from '../ports.js';
+import type { AuditRepository } from '../ports.js';
 import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
 import { type RawSqlite, sqliteChainPages, summarizeSqliteChain } from '../sqlite-chain-check.js';
