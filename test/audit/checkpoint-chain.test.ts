@@ -119,6 +119,37 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await verify()).toMatchObject({ ok: true, problems: [] });
     });
 
+    // Instances share a database on PostgreSQL; two SQLite apps in one thread would wait on each other.
+    it.skipIf(kind === 'sqlite')(
+      'keeps one unforked checkpoint chain when two instances sign the same chain at once, ten times over',
+      async () => {
+        const second = await startTestServer({ database: server.database });
+        try {
+          const apps = [server.app, second.app];
+          // Ten rounds: both instances write, then both sign at once — 50 calls in all.
+          for (let round = 0; round < 10; round++) {
+            await Promise.all(
+              Array.from({ length: 3 }, (_, i) =>
+                apps[i % 2]!.audit.append({
+                  action: 'test.event',
+                  outcome: 'ok',
+                  workspaceId: chain,
+                  detail: { round, i },
+                }),
+              ),
+            );
+            await Promise.all(apps.map((app) => app.checkpointer.checkpointAll()));
+          }
+          const checkpoints = await server.app.store.audit.checkpoints(chain);
+          expect(checkpoints.length).toBeGreaterThanOrEqual(10);
+          expect(new Set(checkpoints.map((c) => c.prevCheckpointHash)).size).toBe(checkpoints.length);
+          expect(await verify()).toMatchObject({ ok: true, problems: [] });
+        } finally {
+          await second.close();
+        }
+      },
+    );
+
     it('finds a checkpoint deleted from the middle: the next one no longer links to its predecessor', async () => {
       await writeSigned(40, 10);
       const seqs = await checkpointSeqs();
