@@ -1,5 +1,10 @@
 /** Signed checkpoints and their keys, as the audit repository stores them (see ports.ts). */
-import type { ChainHead } from './ports.js';
+/** Where a chain ends: its last seq and hash (the next event links to it). */
+export interface ChainHead {
+  readonly chain: string;
+  readonly seq: number;
+  readonly hash: string;
+}
 
 /** A chain's head; `linkedFrom`: its seq when checkpoints became a chain (migration 0011), else 0. */
 export interface StoredChainHead extends ChainHead {

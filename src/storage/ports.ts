@@ -6,7 +6,7 @@
  */
 
 import type { ChainedRow, ChainValues } from './audit-chain.js';
-import type { AuditCheckpoint, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
+import type { AuditCheckpoint, ChainHead, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type {
   ActionStatus,
@@ -210,12 +210,6 @@ export interface AuditQuery {
   /** `desc` (default): newest first. */
   readonly order?: 'desc' | 'asc';
   readonly limit: number;
-}
-
-export interface ChainHead {
-  readonly chain: string;
-  readonly seq: number;
-  readonly hash: string;
 }
 
 /** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
