@@ -121,8 +121,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   try {
     await assertSigningKey({ store, signer: auditSigner, audit, clock }, overrides.signingKey ?? {});
-    // Sign what a crashed predecessor left unsigned before this process adds to it.
-    if (!overrides.signingKey?.readOnly) await checkpointer.checkpointAll();
+    // Sign what a crashed predecessor left unsigned before this process adds to it; a live
+    // server's fresh tail is left to it, so a plan-only command changes nothing.
+    if (!overrides.signingKey?.readOnly) await checkpointer.signStale(CHECKPOINT_EVERY_MS);
   } catch (error) {
     await store.close();
     throw error;

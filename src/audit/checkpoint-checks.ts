@@ -18,7 +18,8 @@ import type { TrustedKey } from './signing-keys.js';
 export const MAX_EVENTS_WITHOUT_CHECKPOINT = 4 * CHECKPOINT_EVERY_EVENTS;
 /**
  * The longest stretch of time that events without a checkpoint between them span: a process
- * signs every 60 s while it serves, when it stops and before its first event; the rest is
+ * signs every 60 s while it serves and when it stops, and the next to start signs a crashed
+ * one's tail once it is 60 s old; the rest is
  * slack for a slow signing run and clocks of several instances that disagree a little.
  */
 export const MAX_UNSIGNED_SPAN_MS = 3 * CHECKPOINT_EVERY_MS;

@@ -1,7 +1,8 @@
 /**
  * Signed checkpoints: every 1,000 events written by a process, every 60 seconds while
- * serving, when a process that wrote events stops, and when one that may write starts (so
- * a crashed predecessor's unsigned tail is signed before new events follow it), each
+ * serving, when a process that wrote events stops, and when one that may write starts and
+ * finds a chain's newest events unsigned for longer than that (a crashed predecessor's
+ * tail, signed before new events follow it; a live server's fresh tail is its own), each
  * chain's head (sequence and hash) is signed with the audit key and stored. A checkpoint
  * pins everything before it — events deleted, rewritten or cut off no longer verify, even
  * by someone who can recompute every hash — and the checkpoint before it: each signs its
@@ -21,6 +22,8 @@ export interface Checkpointer {
   noteEvents(count: number): void;
   /** Checkpoints if this process wrote events since its last run (a command about to end). */
   flush(): Promise<number>;
+  /** Signs the chains whose newest event is unsigned and older than `olderThanMs`. */
+  signStale(olderThanMs: number): Promise<number>;
 }
 
 export function createCheckpointer(deps: {
@@ -64,14 +67,19 @@ export function createCheckpointer(deps: {
       return true;
     });
 
-  async function run(): Promise<number> {
-    dirty = false;
+  /** Heads with events after their chain's last checkpoint. */
+  async function unsignedHeads() {
     const last = new Map<string, number>();
     for (const cp of await store.audit.checkpoints())
       last.set(cp.chain, Math.max(last.get(cp.chain) ?? 0, cp.seq));
+    return (await store.audit.heads()).filter((h) => h.seq > (last.get(h.chain) ?? 0));
+  }
+
+  async function run(only?: ReadonlySet<string>): Promise<number> {
+    if (!only) dirty = false;
     let made = 0;
-    for (const head of await store.audit.heads()) {
-      if (head.seq === 0 || head.seq <= (last.get(head.chain) ?? 0)) continue;
+    for (const head of await unsignedHeads()) {
+      if (only && !only.has(head.chain)) continue;
       if (await signChain(head.chain)) {
         keyRecorded = true;
         made++;
@@ -101,6 +109,15 @@ export function createCheckpointer(deps: {
       // A run already under way may have read the heads before the last events: wait, then look.
       if (running) await running.catch(() => 0);
       return dirty ? checkpointAll() : 0;
+    },
+    async signStale(olderThanMs) {
+      const now = clock.now().getTime();
+      const stale = new Set<string>();
+      for (const head of await unsignedHeads()) {
+        const at = (await store.audit.eventTimes(head.chain, [head.seq])).get(head.seq);
+        if (at && now - Date.parse(at) > olderThanMs) stale.add(head.chain);
+      }
+      return stale.size ? run(stale) : 0;
     },
   };
 }
