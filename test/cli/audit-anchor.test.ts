@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import { createManualClock } from '../../src/core/index.js';
+import { openStore } from '../../src/storage/index.js';
+import { auditEvent } from '../support/audit-events.js';
 
 let dir: string;
 const clock = createManualClock(new Date('2026-11-27T10:00:00.000Z'));
@@ -45,6 +47,29 @@ describe('a log written only by commands', () => {
       clock.advance(90_000);
       expect((await run('keys', 'revoke', `cursor-${i}`, '--workspace', 'acme')).code).toBe(0);
     }
+    const result = await run('audit', 'verify');
+    expect(result.stdout).toMatch(/chain intact/);
+    expect(result.code).toBe(0);
+  });
+
+  it('raises no missing_checkpoint after a process died before signing its events', async () => {
+    // What a killed process leaves: its events written, no checkpoint after them.
+    const store = await openStore(`sqlite:${join(dir, 'taskgate.db')}`);
+    try {
+      const [acme] = await store.workspaces.list();
+      const events = Array.from({ length: 5 }, (_, i) =>
+        auditEvent({
+          id: `evt_01KBV5Z7Q00000000000000D${i}`,
+          workspaceId: acme!.id,
+          occurredAt: clock.now().toISOString(),
+        }),
+      );
+      expect(await store.appendAudit(events)).toEqual(events.map(() => null));
+    } finally {
+      await store.close();
+    }
+    clock.advance(5 * 3_600_000);
+    expect((await keysCreate('cursor-after-the-crash')).code).toBe(0);
     const result = await run('audit', 'verify');
     expect(result.stdout).toMatch(/chain intact/);
     expect(result.code).toBe(0);
