@@ -120,7 +120,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     masks: createAuditMasks(secret),
   });
   try {
-    await assertSigningKey({ store, signer: auditSigner, audit, clock }, overrides.signingKey ?? {});
+    const key = await assertSigningKey(
+      { store, signer: auditSigner, audit, clock },
+      overrides.signingKey ?? {},
+    );
+    // A checkpoint of the new key pins the event that vouches for the old ones, at once.
+    if (key === 'accepted') await checkpointer.checkpointAll();
     // Sign what a crashed predecessor left unsigned before this process adds to it; a live
     // server's fresh tail is left to it, so a plan-only command changes nothing.
     if (!overrides.signingKey?.readOnly) await checkpointer.signStale(CHECKPOINT_EVERY_MS);

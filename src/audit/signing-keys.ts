@@ -68,15 +68,16 @@ export interface SigningKeyCheck {
 /**
  * Refuses to go on when the database's checkpoints were signed by keys this instance's secret
  * does not derive, and none of them is this instance's: the secret was lost or replaced.
- * Signing on with a new key would make every older checkpoint look forged.
+ * Signing on with a new key would make every older checkpoint look forged. `accepted`: the
+ * caller must sign now, so a checkpoint of the new key pins the event that vouches.
  */
 export async function assertSigningKey(
   deps: { store: Store; signer: AuditSigner; audit: AuditLog; clock: Clock },
   check: SigningKeyCheck,
-): Promise<void> {
+): Promise<'known' | 'accepted'> {
   const { store, signer } = deps;
   const known = await store.audit.signingKeys();
-  if (known.some((k) => k.keyId === signer.keyId)) return;
+  if (known.some((k) => k.keyId === signer.keyId)) return 'known';
   const signers = new Set((await store.audit.checkpoints()).map((cp) => cp.keyId));
   const others = [...new Set([...known.map((k) => k.keyId), ...signers])].filter((k) => k !== signer.keyId);
   if (others.length === 0) {
@@ -88,7 +89,7 @@ export async function assertSigningKey(
         publicKey: signer.publicKey.x,
         firstUsedAt: deps.clock.now().toISOString(),
       });
-    return;
+    return 'known';
   }
   if (check.secretMissing || !check.acceptNewSecret || check.readOnly) {
     const why = check.secretMissing ?? 'secret.key was lost or replaced';
@@ -103,6 +104,7 @@ export async function assertSigningKey(
     );
   }
   await acceptNewKey(deps, known);
+  return 'accepted';
 }
 
 /** Records the new key and, in the same transaction, the audited event that vouches for the old ones. */

@@ -8,8 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointHash, createAuditSigner } from '../../src/audit/index.js';
+import { createApp } from '../../src/app.js';
+import { checkpointHash, createAuditSigner, verifyAudit } from '../../src/audit/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { openDatabase } from '../../src/storage/index.js';
 import { type CliSandbox, createCliSandbox } from '../support/cli.js';
 
@@ -132,6 +135,25 @@ describe('a lost secret.key', () => {
       expect(kept.map((k) => k.key_id)).toEqual([oldKey, newKey]);
     } finally {
       await db.close();
+    }
+  });
+
+  it('pins the key change under the new key at once, so a verify beside the running server trusts the old key', async () => {
+    rmSync(secretFile);
+    const env = {
+      TASKGATE_DATABASE_URL: sandbox.databaseUrl,
+      TASKGATE_SECRET_KEY: randomBytes(32).toString('base64url'),
+    };
+    const app = await createApp(loadConfig({ env }), {
+      logger: pino({ level: 'silent' }),
+      signingKey: { acceptNewSecret: true },
+    });
+    try {
+      const report = await verifyAudit(app.store, app.auditSigner);
+      expect(report).toMatchObject({ ok: true, problems: [] });
+      expect(report.keys.map((k) => k.source).sort()).toEqual(['instance', 'vouched']);
+    } finally {
+      await app.close();
     }
   });
 
