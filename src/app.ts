@@ -10,12 +10,14 @@ import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
   type AuditSigner,
+  assertSigningKey,
   CHECKPOINT_EVERY_MS,
   type Checkpointer,
   createAuditLog,
   createAuditMasks,
   createAuditSigner,
   createCheckpointer,
+  type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
 import {
@@ -71,6 +73,8 @@ export interface AppOverrides {
   readonly logger?: Logger;
   /** How to open the database: whether a missing SQLite file may be created, and who is told. */
   readonly database?: Pick<OpenStoreOptions, 'create' | 'onCreated'>;
+  /** How to treat a database whose checkpoints another key signed (a lost or replaced secret). */
+  readonly signingKey?: SigningKeyCheck;
 }
 
 export interface App {
@@ -125,6 +129,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     onWritten: (count) => checkpointer.noteEvents(count),
     masks: createAuditMasks(secret),
   });
+  try {
+    const key = await assertSigningKey(
+      { store, signer: auditSigner, audit, clock },
+      overrides.signingKey ?? {},
+    );
+    // A checkpoint of the new key pins the event that vouches for the old ones, at once.
+    if (key === 'accepted') await checkpointer.checkpointAll();
+    // Sign what a crashed predecessor left unsigned before this process adds to it; a live
+    // server's fresh tail is left to it, so a plan-only command changes nothing.
+    if (!overrides.signingKey?.readOnly) await checkpointer.signStale(CHECKPOINT_EVERY_MS);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const keys = createKeyService({ store, clock, random, ids, audit });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
@@ -232,6 +250,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const close = async () => {
     await endpoint.close();
+    try {
+      // A command's events are signed before it ends (the server's also on its way down).
+      await checkpointer.flush();
+    } catch (error) {
+      logger.error({ err: error }, 'audit checkpoint failed');
+    }
     await store.close();
   };
   return {

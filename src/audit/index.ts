@@ -1,5 +1,12 @@
 /** Audit: the event writer and the sanitizer that keeps secrets out of it. */
 
+export {
+  ANCHOR_FORMAT,
+  type Anchor,
+  type AnchoredCheckpoint,
+  parseAnchor,
+  toAnchor,
+} from './anchor.js';
 export { createAuditMasks, HMAC_PREFIX } from './audit-hmac.js';
 export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
 export {
@@ -13,6 +20,11 @@ export {
   type AuditReader,
   createAuditReader,
 } from './audit-reader.js';
+export {
+  type KeyUse,
+  MAX_EVENTS_WITHOUT_CHECKPOINT,
+  MAX_UNSIGNED_SPAN_MS,
+} from './checkpoint-checks.js';
 export {
   CHECKPOINT_EVERY_EVENTS,
   CHECKPOINT_EVERY_MS,
@@ -61,12 +73,28 @@ export {
 } from './ocsf.js';
 export type { RevertAction } from './revert-chain.js';
 export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
-export { type AuditPublicKey, type AuditSigner, createAuditSigner } from './signer.js';
+export {
+  type AuditPublicKey,
+  type AuditSigner,
+  checkpointHash,
+  checkpointPayload,
+  createAuditSigner,
+  keyIdOf,
+} from './signer.js';
+export {
+  assertSigningKey,
+  type KeySource,
+  SIGNING_KEY_ADDED,
+  type SigningKeyCheck,
+  type TrustedKey,
+  trustedKeys,
+} from './signing-keys.js';
 export {
   AUDIT_TABLE,
   type ChainProblem,
   DAMAGE_KINDS,
   type Damage,
+  type VerifyOptions,
   type VerifyReport,
   verifyAudit,
 } from './verify.js';

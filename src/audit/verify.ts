@@ -5,7 +5,11 @@
  * - `missing`: a sequence number is absent (a row was deleted);
  * - `reordered`: a row links to a row that is not its predecessor (rows were swapped);
  * - `truncated`: rows after a checkpoint (or after the recorded head) are gone;
- * - `bad_signature`: a checkpoint's signature does not verify with the audit key.
+ * - `bad_signature`: a checkpoint's signature does not verify with a trusted audit key;
+ * - `missing_checkpoint`: a checkpoint does not link to the one before it, or more events (or
+ *   more time) than the cadence allows go without one — what deleting checkpoints leaves;
+ * - `anchor_mismatch`: the log no longer holds, or does not extend, a checkpoint an anchor
+ *   file (`--anchor`, kept outside the database) pins.
  * Pruned chains start right after a checkpoint, which anchors their first row.
  * An intact chain is confirmed in bulk by storage (`summarizeChain`: on SQLite in SQL and
  * worker threads); only a chain that is not gets read row by row here to name the damage.
@@ -17,11 +21,23 @@ import {
   CHAIN_SEQ,
   GENESIS_HASH,
   type Store,
+  type StoredChainHead,
   scannedRowIntact,
 } from '../storage/index.js';
+import { type Anchor, checkAnchored } from './anchor.js';
+import { checkCadence, checkLinks, checkSignatures, type KeyUse } from './checkpoint-checks.js';
 import type { AuditSigner } from './signer.js';
+import { type TrustedKey, trustedKeys } from './signing-keys.js';
 
-export const DAMAGE_KINDS = ['modified', 'missing', 'reordered', 'truncated', 'bad_signature'] as const;
+export const DAMAGE_KINDS = [
+  'modified',
+  'missing',
+  'reordered',
+  'truncated',
+  'bad_signature',
+  'missing_checkpoint',
+  'anchor_mismatch',
+] as const;
 export type Damage = (typeof DAMAGE_KINDS)[number];
 
 export interface ChainProblem {
@@ -38,22 +54,41 @@ export interface VerifyReport {
   readonly checkpoints: number;
   /** The first problem of each damaged chain. */
   readonly problems: readonly ChainProblem[];
+  /** Which key signed which checkpoints, and why it is trusted. */
+  readonly keys: readonly KeyUse[];
+}
+
+export interface VerifyOptions {
+  readonly chain?: string;
+  /** An anchor file's checkpoints, and the file's name for the report. */
+  readonly anchor?: { readonly file: string; readonly anchor: Anchor };
 }
 
 /** The `chain` of a problem with the audit table itself rather than with one chain. */
 export const AUDIT_TABLE = 'audit_events';
 const PAGE = 5000;
-const SIGNATURES_PER_TURN = 50;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function verifyAudit(
   store: Store,
   signer: AuditSigner,
-  options: { chain?: string } = {},
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
+  const keys = await trustedKeys(store, signer);
+  for (const cp of options.anchor?.anchor.checkpoints ?? [])
+    if (!keys.has(cp.keyId)) keys.set(cp.keyId, { keyId: cp.keyId, x: cp.publicKey, source: 'anchor' });
+  const uses = new Map<string, KeyUse>();
   const heads = await store.audit.heads(options.chain);
   const allCheckpoints = await store.audit.checkpoints(options.chain);
-  const chains = [...new Set([...heads.map((h) => h.chain), ...allCheckpoints.map((c) => c.chain)])].sort();
+  const anchored = (options.anchor?.anchor.checkpoints ?? []).filter(
+    (cp) => options.chain === undefined || cp.chain === options.chain,
+  );
+  const chains = [
+    ...new Set([
+      ...heads.map((h) => h.chain),
+      ...allCheckpoints.map((c) => c.chain),
+      ...anchored.map((c) => c.chain),
+    ]),
+  ].sort();
   const problems: ChainProblem[] = [];
   const tableDamage = await store.audit.tableDamage();
   if (tableDamage) problems.push({ chain: AUDIT_TABLE, seq: 0, kind: 'modified', detail: tableDamage });
@@ -61,9 +96,18 @@ export async function verifyAudit(
   for (const chain of chains) {
     const checkpoints = allCheckpoints.filter((c) => c.chain === chain);
     const head = heads.find((h) => h.chain === chain);
-    const result = await verifyChain(store, signer, chain, checkpoints, head?.seq ?? 0);
+    const trust = { keys, instanceKeyId: signer.keyId, uses };
+    const result = await verifyChain(store, trust, chain, checkpoints, head);
     events += result.events;
-    if (result.problem) problems.push(result.problem);
+    const anchorProblems = anchored
+      .filter((cp) => cp.chain === chain)
+      .flatMap((cp) => {
+        const detail = checkAnchored(cp, checkpoints, head, options.anchor!.file);
+        return detail ? [{ chain, seq: cp.seq, kind: 'anchor_mismatch' as const, detail }] : [];
+      });
+    // A broken anchor is named first: it is the proof the operator kept outside the database.
+    const first = anchorProblems[0] ?? result.problem;
+    if (first) problems.push(first);
   }
   return {
     ok: problems.length === 0,
@@ -71,29 +115,32 @@ export async function verifyAudit(
     events,
     checkpoints: allCheckpoints.length,
     problems,
+    keys: [...uses.values()],
   };
+}
+
+interface Trust {
+  readonly keys: ReadonlyMap<string, TrustedKey>;
+  readonly instanceKeyId: string;
+  readonly uses: Map<string, KeyUse>;
 }
 
 async function verifyChain(
   store: Store,
-  signer: AuditSigner,
+  trust: Trust,
   chain: string,
   checkpoints: readonly AuditCheckpoint[],
-  headSeq: number,
+  head: StoredChainHead | undefined,
 ): Promise<{ events: number; problem: ChainProblem | null }> {
+  const headSeq = head?.seq ?? 0;
   const found: ChainProblem[] = [];
   const problem = (seq: number, kind: Damage, detail: string) => found.push({ chain, seq, kind, detail });
   const pinned = new Map(checkpoints.map((c) => [c.seq, c]));
   // The bulk check runs (in worker threads on SQLite) while the signatures are checked here.
   const regular = regularRows(store, chain, pinned);
 
-  for (const [i, cp] of checkpoints.entries()) {
-    // A few at a time: the bulk check's workers need this thread to hand them their work.
-    if (i % SIGNATURES_PER_TURN === 0) await nextTurn();
-    if (!signer.verify(cp, cp.keyId, cp.signature)) {
-      problem(cp.seq, 'bad_signature', `checkpoint at ${cp.seq} is not signed by audit key ${signer.keyId}`);
-    }
-  }
+  await checkSignatures(checkpoints, trust.keys, trust.instanceKeyId, trust.uses, problem);
+  checkLinks(checkpoints, problem);
 
   const { events, lastSeq, storedAt } = (await regular) ?? (await checkRows(store, chain, pinned, problem));
 
@@ -113,6 +160,7 @@ async function verifyChain(
       problem(cp.seq, 'modified', `event ${cp.seq} is not the event its checkpoint signed`);
     }
   }
+  if (head) await checkCadence(store, head, checkpoints, problem);
   found.sort((a, b) => a.seq - b.seq);
   return { events, problem: found[0] ?? null };
 }

@@ -1,42 +1,53 @@
 /** Shared plumbing for commands: config from flags + env, and an app opened for one command. */
 import { type App, createApp, createLogger } from '../app.js';
+import type { SigningKeyCheck } from '../audit/index.js';
 import { type Config, type ConfigFlags, loadConfig } from '../config/index.js';
 import type { CliIo, CommonOptions } from './io.js';
 import { defaultDataDir } from './project-root.js';
-import { ensureSecretKey } from './secret-key.js';
+import { ensureSecretKey, readSecretKey } from './secret-key.js';
+
+/** A command's config, with how it treats a database another key signed (see assertSigningKey). */
+export interface CommandConfig extends Config {
+  /** A command that only reads: it never creates a database or a secret. */
+  readonly readOnly?: boolean;
+  readonly signingKey?: SigningKeyCheck;
+}
 
 /**
- * Every command runs with the instance secret (read or created in the data dir), so what a
- * command writes to the audit log is masked and signed exactly as the server would.
+ * Every command runs with the instance secret, so what a command writes to the audit log is
+ * masked and signed exactly as the server would. Commands that write read it or create it;
+ * `access: 'read'` commands (audit verify|query|export, keys list, incident report) only read
+ * it, and without one they are refused on a database that holds checkpoints.
  */
-export function configFor(io: CliIo, options: CommonOptions, flags: ConfigFlags = {}): Config {
-  return ensureSecretKey(
-    loadConfig({
-      env: io.env,
-      flags: { databaseUrl: options.db, ...flags },
-      defaultDataDir: defaultDataDir(io.cwd ?? process.cwd()),
-    }),
-  );
+export function configFor(
+  io: CliIo,
+  options: CommonOptions,
+  flags: ConfigFlags = {},
+  access: 'read' | 'write' = 'write',
+): CommandConfig {
+  const loaded = loadConfig({
+    env: io.env,
+    flags: { databaseUrl: options.db, ...flags },
+    defaultDataDir: defaultDataDir(io.cwd ?? process.cwd()),
+  });
+  const acceptNewSecret = options.acceptNewSecret === true;
+  if (access === 'write') return { ...ensureSecretKey(loaded), signingKey: { acceptNewSecret } };
+  const { config, missing } = readSecretKey(loaded);
+  const secretMissing = missing && `${missing} is missing`;
+  return {
+    ...config,
+    readOnly: true,
+    signingKey: { acceptNewSecret, readOnly: true, ...(secretMissing && { secretMissing }) },
+  };
 }
-
-export interface OpenAppOptions {
-  /** Commands whose result is what they print log only warnings unless asked. */
-  readonly oneShot?: boolean;
-  /** A command that only reads: a missing SQLite file is "no such database", never created. */
-  readonly readOnly?: boolean;
-}
-
-/** For `withApp(…, READ_ONLY)`: the commands that report on a database and change nothing. */
-export const READ_ONLY: OpenAppOptions = Object.freeze({ readOnly: true });
 
 /** Opens the app (migrating the database), runs `work`, and always closes it. */
 export async function withApp<T>(
   io: CliIo,
-  config: Config,
+  config: CommandConfig,
   work: (app: App) => Promise<T>,
-  options: OpenAppOptions = {},
 ): Promise<T> {
-  const app = await openApp(io, config, { ...options, oneShot: true });
+  const app = await openApp(io, config, { oneShot: true });
   try {
     return await work(app);
   } finally {
@@ -44,13 +55,16 @@ export async function withApp<T>(
   }
 }
 
-export function openApp(io: CliIo, config: Config, options: OpenAppOptions = {}): Promise<App> {
+export function openApp(io: CliIo, config: CommandConfig, options: { oneShot?: boolean } = {}): Promise<App> {
+  // One-shot commands log only warnings unless asked: their result is what they print.
   const logger = createLogger(options.oneShot && !io.env.TASKGATE_LOG_LEVEL ? 'warn' : config.logLevel);
-  return createApp(config, {
+  const { signingKey, readOnly, ...appConfig } = config;
+  return createApp(Object.freeze(appConfig), {
     logger,
     ...(io.clock && { clock: io.clock }),
     ...(io.random && { random: io.random }),
-    database: { create: options.readOnly !== true, onCreated: (file) => announceCreated(io, file) },
+    database: { create: readOnly !== true, onCreated: (file) => announceCreated(io, file) },
+    ...(signingKey && { signingKey }),
   });
 }
 

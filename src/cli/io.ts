@@ -30,6 +30,8 @@ export interface CliIo {
 export interface CommonOptions {
   readonly db?: string;
   readonly json?: boolean;
+  /** Start a new checkpoint signing key when the database's were made by another (audited). */
+  readonly acceptNewSecret?: boolean;
 }
 
 /** Prints `data` as one JSON document with --json, else the human text. */

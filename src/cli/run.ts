@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
+import { registerAuditAnchor } from './commands/audit-anchor.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerAuditRead } from './commands/audit-read.js';
 import { registerConnect } from './commands/connect.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerScan(program, io);
   registerConnect(program, io);
   registerAuditIntegrity(program, io);
+  registerAuditAnchor(program, io);
   registerPolicy(program, io);
   registerTrash(program, io);
   registerMembers(program, io);
@@ -51,7 +53,11 @@ export function buildProgram(io: CliIo): Command {
     }
     command
       .option('--db <url>', 'database URL (env TASKGATE_DATABASE_URL, default sqlite:<data dir>/taskgate.db)')
-      .option('--json', 'machine-readable output');
+      .option('--json', 'machine-readable output')
+      .option(
+        '--accept-new-secret',
+        'the instance secret was lost or replaced: sign with its new key from now on (audited)',
+      );
   };
   program.commands.forEach(addCommon);
   return program;

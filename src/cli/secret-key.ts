@@ -1,6 +1,8 @@
 /**
  * The instance secret (root of HMAC and signing keys). Taken from configuration when set;
  * otherwise read from, or generated once into, `<data dir>/secret.key` with mode 0600.
+ * Read-only commands only ever read it (`readSecretKey`): one run by mistake on a restored
+ * data dir without its key must not create a new secret the database never knew.
  * SECURITY: generated from the OS CSPRNG, never logged, never printed.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,16 +13,37 @@ import { AppError } from '../core/index.js';
 
 export function ensureSecretKey(config: Config): Config {
   if (config.secretKey) return config;
-  const file = join(config.dataDir, 'secret.key');
-  let secret: string;
+  const file = secretFile(config);
+  const secret = readSecret(config.dataDir, file) ?? createSecretFile(config.dataDir, file);
+  return withSecret(config, secret, file);
+}
+
+/**
+ * The secret if there is one; never creates it. `missing` names the absent file, for a
+ * refusal to say what to restore.
+ */
+export function readSecretKey(config: Config): { config: Config; missing?: string } {
+  if (config.secretKey) return { config };
+  const file = secretFile(config);
+  const secret = readSecret(config.dataDir, file);
+  return secret === null ? { config, missing: file } : { config: withSecret(config, secret, file) };
+}
+
+const secretFile = (config: Config) => join(config.dataDir, 'secret.key');
+
+/** The file's secret, or null when there is no file. */
+function readSecret(dataDir: string, file: string): string | null {
   try {
-    secret = readFileSync(file, 'utf8').trim();
+    return readFileSync(file, 'utf8').trim();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw notWritable(config.dataDir, error);
+    if (code === 'ENOTDIR') throw notWritable(dataDir, error);
     if (code !== 'ENOENT') throw unreadable(file, error);
-    secret = createSecretFile(config.dataDir, file);
+    return null;
   }
+}
+
+function withSecret(config: Config, secret: string, file: string): Config {
   // Fail closed: a truncated or emptied key file must not become a weak secret.
   if (secret.length < MIN_SECRET_LENGTH) throw unreadable(file);
   return Object.freeze({ ...config, secretKey: secret });
@@ -61,8 +84,6 @@ function unreadable(file: string, cause?: unknown): AppError {
   return new AppError(
     'unavailable',
     `secret key file ${file} is unreadable or shorter than ${MIN_SECRET_LENGTH} characters`,
-    {
-      cause,
-    },
+    { cause },
   );
 }

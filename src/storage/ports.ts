@@ -6,6 +6,7 @@
  */
 
 import type { ChainedRow, ChainValues } from './audit-chain.js';
+import type { AuditCheckpoint, ChainHead, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type {
   ActionStatus,
@@ -216,18 +217,6 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-export interface ChainHead {
-  readonly chain: string;
-  readonly seq: number;
-  readonly hash: string;
-}
-
-export interface AuditCheckpoint extends ChainHead {
-  readonly at: string;
-  readonly keyId: string;
-  readonly signature: string;
-}
-
 /** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
 export interface ChainSummary {
   /** How many rows; 0 when there are none (then `first` and `last` are null). */
@@ -247,11 +236,19 @@ export interface AuditRepository {
   /** Events of one workspace (or the workspace-less ones, `null`) matching every filter given. */
   list(workspaceId: string | null, query: AuditQuery): Promise<AuditEvent[]>;
   /** The head of every chain (or of one). */
-  heads(chain?: string): Promise<ChainHead[]>;
+  heads(chain?: string): Promise<StoredChainHead[]>;
+  /** The chain's head, locked for the rest of the transaction (as `insert` locks it). */
+  lockedHead(chain: string): Promise<StoredChainHead>;
   /** Stored rows of a chain in `seq` order, after `afterSeq`: what a verifier recomputes. */
   chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]>;
   insertCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   checkpoints(chain?: string): Promise<AuditCheckpoint[]>;
+  lastCheckpoint(chain: string): Promise<AuditCheckpoint | undefined>;
+  signingKeys(): Promise<SigningKeyRecord[]>;
+  /** Records a key the first time it signs; one already recorded is left as it is. */
+  addSigningKey(key: SigningKeyRecord): Promise<void>;
+  /** `occurred_at` of the chain's events at the given seqs (those that exist). */
+  eventTimes(chain: string, seqs: readonly number[]): Promise<Map<number, string>>;
   /** Removes a chain's events up to and including `throughSeq` (retention); returns how many. */
   prune(chain: string, throughSeq: number): Promise<number>;
   /**

@@ -167,6 +167,8 @@ export interface AuditHeadTable {
   chain: string;
   seq: number;
   hash: string;
+  /** The head when checkpoints became a chain (migration 0011); 0 for later chains. */
+  linked_from: Generated<number>;
 }
 
 export interface AuditCheckpointTable {
@@ -176,6 +178,16 @@ export interface AuditCheckpointTable {
   at: string;
   key_id: string;
   signature: string;
+  /** The hash of the chain's previous checkpoint (migration 0011); null on older ones. */
+  prev_checkpoint_hash: string | null;
+}
+
+/** The public half of every key that signed a checkpoint here (migration 0011). */
+export interface SigningKeyTable {
+  key_id: string;
+  /** The raw Ed25519 public key, base64url (a JWK's `x`). */
+  public_key: string;
+  first_used_at: string;
 }
 
 export interface PendingActionTable {
@@ -304,6 +316,7 @@ export interface Database {
   pending_actions: PendingActionTable;
   audit_heads: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
+  signing_keys: SigningKeyTable;
   write_usage: WriteUsageTable;
   workspace_policies: WorkspacePolicyTable;
   member_sessions: MemberSessionTable;

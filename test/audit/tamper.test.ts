@@ -77,7 +77,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         format: 'jwk',
       });
       const payload = Buffer.from(
-        canonicalJson({ chain: cp!.chain, seq: cp!.seq, hash: cp!.hash, at: cp!.at, keyId: keys[0]!.kid }),
+        canonicalJson({
+          chain: cp!.chain,
+          seq: cp!.seq,
+          hash: cp!.hash,
+          at: cp!.at,
+          keyId: keys[0]!.kid,
+          prev: cp!.prevCheckpointHash,
+        }),
       );
       expect(verifySignature(null, payload, publicKey, Buffer.from(cp!.signature, 'base64url'))).toBe(true);
     });

@@ -24,7 +24,7 @@ describe.skipIf(!storeKinds().includes('postgres'))('the runtime role of docs/au
         `create role ${role} login`,
         `grant usage on schema ${schema} to ${role}`,
         `grant select, insert, update, delete on all tables in schema ${schema} to ${role}`,
-        `revoke update, delete, truncate on ${schema}.audit_events, ${schema}.audit_checkpoints from ${role}`,
+        `revoke update, delete, truncate on ${schema}.audit_events, ${schema}.audit_checkpoints, ${schema}.signing_keys from ${role}`,
         `grant select, insert, update on ${schema}.audit_heads to ${role}`,
       ]) {
         await admin.query(statement);
@@ -40,6 +40,10 @@ describe.skipIf(!storeKinds().includes('postgres'))('the runtime role of docs/au
           repos.audit.insert(auditEvent({ id: 'evt_01KBV5Z7Q0000000000000000B' })),
         );
         expect((await store.audit.heads()).map((h) => h.seq)).toEqual([2]);
+        // Signing keys are only ever added (once each), so insert is all the role needs.
+        const key = { keyId: '0123456789abcdef', publicKey: 'x', firstUsedAt: '2026-11-27T10:00:00.000Z' };
+        await store.audit.addSigningKey(key);
+        await store.audit.addSigningKey(key);
         await expect(store.transaction((repos) => repos.audit.prune('*', 2))).rejects.toThrow(
           /permission denied/,
         );
@@ -54,6 +58,7 @@ describe.skipIf(!storeKinds().includes('postgres'))('the runtime role of docs/au
             'delete from audit_events',
             'truncate audit_events',
             "update audit_checkpoints set hash = 'x'",
+            'delete from signing_keys',
           ]) {
             await expect(asRole.query(statement), statement).rejects.toThrow(/permission denied/);
           }

@@ -10,6 +10,7 @@ import {
   type ChainedRow,
   type DatabaseHandle,
   eventBody,
+  eventHash,
   GLOBAL_CHAIN,
 } from '../../src/storage/index.js';
 
@@ -56,4 +57,49 @@ export function redefineAuditColumn(handle: DatabaseHandle, column: string, fiel
     ${definition.replace(`'$.${column}'`, `'$.${field}'`)};
     insert into audit_events (body, prev_hash, hash) select body, prev_hash, hash from audit_events_old;
     drop table audit_events_old`);
+}
+
+/**
+ * An attacker's rewrite from `fromSeq` to the head: `change` edits the first event, every
+ * later hash is recomputed and the head moved to match, as anyone who can write the
+ * database (but holds no secret) can. Returns the new head hash.
+ */
+export async function rewriteFrom(
+  handle: DatabaseHandle,
+  chain: string,
+  fromSeq: number,
+  change: Partial<ChainedRow>,
+): Promise<string> {
+  const rows = await handle.db
+    .selectFrom('audit_events')
+    .select(AUDIT_COLUMNS)
+    .where(({ fn, val, eb }) => eb(fn.coalesce('workspace_id', val(GLOBAL_CHAIN)), '=', chain))
+    .where('seq', '>=', fromSeq)
+    .orderBy('seq')
+    .execute();
+  // One transaction: row by row, each commit would cost a sync to disk.
+  const rewrite = async (db: DatabaseHandle) => {
+    let prev = rows[0]!.prev_hash;
+    for (const row of rows) {
+      const { hash: _old, ...content } = row as ChainedRow;
+      const forged = { ...content, prev_hash: prev, ...(row.seq === fromSeq && change) };
+      const hash = eventHash(forged);
+      const { seq: _seq, ...set } = forged;
+      await tamperEvent(db, chain, row.seq, { ...set, hash });
+      prev = hash;
+    }
+    await db.db.updateTable('audit_heads').set({ hash: prev }).where('chain', '=', chain).execute();
+    return prev;
+  };
+  const sqlite = handle.rawSqlite;
+  if (!sqlite) return handle.db.transaction().execute((trx) => rewrite({ ...handle, db: trx }));
+  sqlite.exec('begin');
+  try {
+    const head = await rewrite(handle);
+    sqlite.exec('commit');
+    return head;
+  } catch (error) {
+    sqlite.exec('rollback');
+    throw error;
+  }
 }

@@ -4,12 +4,14 @@
  * and the kind of damage; `prune` removes old events only up to a signed checkpoint, so what
  * remains still verifies.
  */
+
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
-import { createAuditMasks, type VerifyReport, verifyAudit } from '../../audit/index.js';
+import { createAuditMasks, parseAnchor, type VerifyReport, verifyAudit } from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
 import { chainOf, GLOBAL_CHAIN, type Workspace } from '../../storage/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { agoFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -31,46 +33,76 @@ async function oneWorkspace(app: App, slug: string | undefined): Promise<Workspa
   return all[0]!;
 }
 
+const KEY_SOURCES = {
+  instance: "this instance's key",
+  vouched: 'an earlier key, vouched for by an audited key change',
+  anchor: 'the key of the anchor file',
+  untrusted: 'NOT TRUSTED',
+} as const;
+
 function verifySummary(report: VerifyReport, names: Map<string, string>): string {
   const counts = `${report.events} events, ${report.checkpoints} checkpoints`;
-  if (report.ok) return `${counts}, chain intact`;
+  // Which key signed what: after a replaced secret, the old checkpoints are the old key's.
+  const keys = report.keys.map(
+    (k) =>
+      `  key ${k.keyId} (${KEY_SOURCES[k.source]}) signed ${k.chains
+        .map((c) => `chain ${names.get(c.chain) ?? c.chain} ${c.from}…${c.to} (${c.count})`)
+        .join(', ')}`,
+  );
   const lines = report.problems.map(
     (p) => `chain ${names.get(p.chain) ?? p.chain}: first bad event ${p.seq}: ${p.kind} (${p.detail})`,
   );
-  return [`${counts}, chain BROKEN`, ...lines].join('\n');
+  const verdict = report.ok ? `${counts}, chain intact` : `${counts}, chain BROKEN`;
+  return [verdict, ...lines, ...(keys.length > 1 || !report.ok ? keys : [])].join('\n');
+}
+
+interface VerifyOptions extends WorkspaceOption {
+  readonly anchor?: string;
 }
 
 export function registerAuditIntegrity(program: Command, io: CliIo): void {
   const audit =
     program.commands.find((command) => command.name() === 'audit') ??
     program.command('audit').description('the audit log: verify, query, export');
-  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work);
-  const read = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work, READ_ONLY);
+  const run = <O extends CommonOptions>(
+    options: O,
+    work: (app: App) => Promise<void>,
+    access: 'read' | 'write' = 'write',
+  ) => withApp(io, configFor(io, options, {}, access), work);
 
   audit
     .command('verify')
     .description('recompute every hash chain and check every signed checkpoint')
     .option('--workspace <slug>', 'only this workspace')
-    .action((options: WorkspaceOption) =>
-      read(options, async (app) => {
-        const workspaces = await app.store.workspaces.list();
-        const names = new Map<string, string>([
-          [GLOBAL_CHAIN, '(no workspace)'],
-          ...workspaces.map((w) => [w.id, w.slug] as [string, string]),
-        ]);
-        const chain = options.workspace
-          ? chainOf((await findWorkspace(app, options.workspace)).id)
-          : undefined;
-        const report = await verifyAudit(app.store, app.auditSigner, chain ? { chain } : {});
-        const problems = report.problems.map((p) => ({ ...p, workspace: names.get(p.chain) ?? null }));
-        printResult(io, options, { ...report, problems }, verifySummary(report, names));
-        if (!report.ok) {
-          throw new AppError('conflict', 'the audit log does not verify', { detail: { reported: true } });
-        }
-      }),
-    );
+    .option('--anchor <file>', 'an anchor from `audit anchor`: the log must still hold and extend it')
+    .action((options: VerifyOptions) => {
+      const anchor = options.anchor
+        ? { file: options.anchor, anchor: readAnchor(options.anchor) }
+        : undefined;
+      return run(
+        options,
+        async (app) => {
+          const workspaces = await app.store.workspaces.list();
+          const names = new Map<string, string>([
+            [GLOBAL_CHAIN, '(no workspace)'],
+            ...workspaces.map((w) => [w.id, w.slug] as [string, string]),
+          ]);
+          const chain = options.workspace
+            ? chainOf((await findWorkspace(app, options.workspace)).id)
+            : undefined;
+          const report = await verifyAudit(app.store, app.auditSigner, {
+            ...(chain && { chain }),
+            ...(anchor && { anchor }),
+          });
+          const problems = report.problems.map((p) => ({ ...p, workspace: names.get(p.chain) ?? null }));
+          printResult(io, options, { ...report, problems }, verifySummary(report, names));
+          if (!report.ok) {
+            throw new AppError('conflict', 'the audit log does not verify', { detail: { reported: true } });
+          }
+        },
+        'read',
+      );
+    });
 
   audit
     .command('keys')
@@ -132,6 +164,16 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
         );
       }),
     );
+}
+
+function readAnchor(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new AppError('invalid_input', `anchor: cannot read ${file}`);
+  }
+  return parseAnchor(text, file);
 }
 
 /** The newest checkpoint whose event happened before `before` (0 when there is none). */

@@ -16,7 +16,7 @@ import {
 } from '../../audit/index.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import type { AuditEvent, Member } from '../../storage/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { pastTimeFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult, type Writable } from '../io.js';
 
@@ -63,65 +63,50 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     .option('--limit <n>', 'events per page, 1 to 1000 (default 50)')
     .option('--cursor <cursor>', 'the next-page cursor printed by the previous query')
     .action((options: QueryOptions) =>
-      withApp(
-        io,
-        configFor(io, options),
-        async (app) => {
-          const page = await createAuditReader({ store: app.store }).page({
-            ...filtersOf(options, app.clock.now()),
-            ...(options.limit !== undefined && { limit: Number(options.limit.trim() || Number.NaN) }),
-            ...(options.cursor !== undefined && { cursor: options.cursor.trim() }),
-          });
-          printResult(io, options, { events: page.events, nextCursor: page.nextCursor }, pageText(page));
-        },
-        READ_ONLY,
-      ),
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
+        const page = await createAuditReader({ store: app.store }).page({
+          ...filtersOf(options, app.clock.now()),
+          ...(options.limit !== undefined && { limit: Number(options.limit.trim() || Number.NaN) }),
+          ...(options.cursor !== undefined && { cursor: options.cursor.trim() }),
+        });
+        printResult(io, options, { events: page.events, nextCursor: page.nextCursor }, pageText(page));
+      }),
     );
 
   withFilters(audit.command('export').description('stream audit events, oldest first, for a SIEM'))
     .requiredOption('--format <format>', 'jsonl, csv or ocsf (OCSF 1.1.0 JSON Lines)')
     .option('--output <file>', 'write to this file (created with mode 600) instead of stdout')
     .action((options: ExportOptions) =>
-      withApp(
-        io,
-        configFor(io, options),
-        async (app) => {
-          const format = formatOf(options.format);
-          const exported = await createAuditReader({ store: app.store }).export(
-            filtersOf(options, app.clock.now()),
-          );
-          const encoder = createAuditEncoder(format, {
-            productVersion: VERSION,
-            member: (id) => exported.members.get(id),
-          });
-          // Opened only once the filters are known good, so a typo leaves no empty file behind.
-          const sink = options.output === undefined ? stdoutSink(io.stdout) : await fileSink(options.output);
-          let count = 0;
-          try {
-            if (encoder.header) await sink.write(encoder.header);
-            for await (const events of exported.pages) {
-              await sink.write(events.map(encoder.encode).join(''));
-              count += events.length;
-            }
-          } finally {
-            await sink.close();
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
+        const format = formatOf(options.format);
+        const exported = await createAuditReader({ store: app.store }).export(
+          filtersOf(options, app.clock.now()),
+        );
+        const encoder = createAuditEncoder(format, {
+          productVersion: VERSION,
+          member: (id) => exported.members.get(id),
+        });
+        // Opened only once the filters are known good, so a typo leaves no empty file behind.
+        const sink = options.output === undefined ? stdoutSink(io.stdout) : await fileSink(options.output);
+        let count = 0;
+        try {
+          if (encoder.header) await sink.write(encoder.header);
+          for await (const events of exported.pages) {
+            await sink.write(events.map(encoder.encode).join(''));
+            count += events.length;
           }
-          if (options.output === undefined) return;
-          const summary = {
-            workspace: exported.workspace.slug,
-            format,
-            events: count,
-            output: options.output,
-          };
-          printResult(
-            io,
-            options,
-            summary,
-            `Exported ${count} event${count === 1 ? '' : 's'} of ${summary.workspace} as ${format} to ${options.output}.`,
-          );
-        },
-        READ_ONLY,
-      ),
+        } finally {
+          await sink.close();
+        }
+        if (options.output === undefined) return;
+        const summary = { workspace: exported.workspace.slug, format, events: count, output: options.output };
+        printResult(
+          io,
+          options,
+          summary,
+          `Exported ${count} event${count === 1 ? '' : 's'} of ${summary.workspace} as ${format} to ${options.output}.`,
+        );
+      }),
     );
 }
 

@@ -11,7 +11,7 @@ import { AppError, invalidInput } from '../../core/index.js';
 import type { Actor } from '../../domain/index.js';
 import { createIncidentContain } from '../../guard/index.js';
 import type { Workspace } from '../../storage/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { parseDuration, untilFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 import { containText, reportMarkdown, revertText } from './incident-text.js';
@@ -35,8 +35,11 @@ export function registerIncident(program: Command, io: CliIo): void {
   const incident = program
     .command('incident')
     .description('incident response for a leaked key: contain, report, revert');
-  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work);
+  const run = <O extends CommonOptions>(
+    options: O,
+    work: (app: App) => Promise<void>,
+    access: 'read' | 'write' = 'write',
+  ) => withApp(io, configFor(io, options, {}, access), work);
   const withScope = (command: Command) =>
     command
       .option('--workspace <slug>', 'workspace slug (may be left out when the database has one workspace)')
@@ -46,16 +49,15 @@ export function registerIncident(program: Command, io: CliIo): void {
     .option('--since <time>', 'an ISO time or a duration back from now, like 24h or 7d (default: all)')
     .option('--format <format>', 'md (default) or json')
     .action((options: ReportOptions) =>
-      withApp(
-        io,
-        configFor(io, options),
+      run(
+        options,
         async (app) => {
           const json = options.json === true || formatOf(options.format) === 'json';
           const { workspace, scope } = await scopeOf(app, options);
           const report = await createIncidentReporter(app)(workspace, scope);
           printResult(io, { json }, report, reportMarkdown(report));
         },
-        READ_ONLY,
+        'read',
       ),
     );
 

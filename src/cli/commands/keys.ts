@@ -16,7 +16,7 @@ import {
   type KeyRevocation,
   type KeyView,
 } from '../../credentials/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { durationFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -50,10 +50,11 @@ interface RevokeOptions extends RefOptions {
 
 export function registerKeys(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('named API keys, one per AI client and machine');
-  const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work);
-  const read = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work, READ_ONLY);
+  const run = <O extends CommonOptions>(
+    options: O,
+    work: (app: App) => Promise<void>,
+    access: 'read' | 'write' = 'write',
+  ) => withApp(io, configFor(io, options, {}, access), work);
 
   keys
     .command('create')
@@ -103,10 +104,19 @@ export function registerKeys(program: Command, io: CliIo): void {
     .description('list keys with status, rotation due date and last use')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((options: RefOptions) =>
-      read(options, async (app) => {
-        const list = await app.keys.list(options.workspace);
-        printResult(io, options, { keys: list }, list.length ? list.map(keyLine).join('\n') : 'No keys yet.');
-      }),
+      run(
+        options,
+        async (app) => {
+          const list = await app.keys.list(options.workspace);
+          printResult(
+            io,
+            options,
+            { keys: list },
+            list.length ? list.map(keyLine).join('\n') : 'No keys yet.',
+          );
+        },
+        'read',
+      ),
     );
 
   keys
@@ -114,10 +124,14 @@ export function registerKeys(program: Command, io: CliIo): void {
     .description('show one key by name or id')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((ref: string, options: RefOptions) =>
-      read(options, async (app) => {
-        const key = await app.keys.show(options.workspace, ref);
-        printResult(io, options, key, keyDetail(key));
-      }),
+      run(
+        options,
+        async (app) => {
+          const key = await app.keys.show(options.workspace, ref);
+          printResult(io, options, key, keyDetail(key));
+        },
+        'read',
+      ),
     );
 
   keys

@@ -8,7 +8,7 @@ import type { App } from '../../app.js';
 import { invalidInput } from '../../core/index.js';
 import { loginLinkUrl, type MemberAccount } from '../../credentials/index.js';
 import type { AddMemberInput } from '../../domain/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
 interface MemberOptions extends CommonOptions {
@@ -110,15 +110,10 @@ export function registerMembers(program: Command, io: CliIo): void {
     .description('list members, their roles and whether they can sign in')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((options: MemberOptions) =>
-      withApp(
-        io,
-        configFor(io, options),
-        async (app) => {
-          const list = await app.memberAccounts.list(options.workspace);
-          printResult(io, options, { members: list }, list.map(memberLine).join('\n'));
-        },
-        READ_ONLY,
-      ),
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
+        const list = await app.memberAccounts.list(options.workspace);
+        printResult(io, options, { members: list }, list.map(memberLine).join('\n'));
+      }),
     );
 
   members

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import type { ApiKeyRecord, Workspace } from '../../storage/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
 interface AddOptions extends CommonOptions {
@@ -26,7 +26,7 @@ export function registerOAuth(program: Command, io: CliIo): void {
   const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
     withApp(io, configFor(io, options), work);
   const read = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
-    withApp(io, configFor(io, options), work, READ_ONLY);
+    withApp(io, configFor(io, options, {}, 'read'), work);
 
   const clients = program
     .command('oauth')

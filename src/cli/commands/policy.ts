@@ -8,7 +8,7 @@ import type { App } from '../../app.js';
 import { type FieldIssue, invalidInput, isAppError } from '../../core/index.js';
 import type { EffectivePolicy, PolicyField, PolicyPatch } from '../../guard/index.js';
 import { RISK_CLASSES } from '../../storage/index.js';
-import { configFor, READ_ONLY, withApp } from '../context.js';
+import { configFor, withApp } from '../context.js';
 import { durationFlag, untilFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -65,15 +65,10 @@ export function registerPolicy(program: Command, io: CliIo): void {
     .description('confirmation tier per risk class, requirements, budgets and freeze state')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .action((options: WorkspaceOptions) =>
-      withApp(
-        io,
-        configFor(io, options),
-        async (app) => {
-          const shown = await app.policy.show(options.workspace);
-          printResult(io, options, shown, policyText(shown));
-        },
-        READ_ONLY,
-      ),
+      withApp(io, configFor(io, options, {}, 'read'), async (app) => {
+        const shown = await app.policy.show(options.workspace);
+        printResult(io, options, shown, policyText(shown));
+      }),
     );
 
   const tier = 'none, token, elicit, approve or default (the environment default)';

@@ -21,12 +21,14 @@ import {
   type UnchainedRow,
 } from '../audit-chain.js';
 import { checkChunk, createChainJoin } from '../chain-check.js';
+import type { StoredChainHead } from '../checkpoint-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';
-import type { AuditRepository, ChainHead } from '../ports.js';
+import type { AuditRepository } from '../ports.js';
 import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
 import { type RawSqlite, sqliteChainPages, summarizeSqliteChain } from '../sqlite-chain-check.js';
+import { createCheckpointMethods } from './audit-checkpoints.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -103,16 +105,25 @@ export function createAuditRepository(
   kind: DatabaseKind,
   sqlite?: RawSqlite,
 ): AuditRepository {
-  async function lockHead(chain: string): Promise<ChainHead> {
+  const toHead = (row: { chain: string; seq: number; hash: string; linked_from: number }) => ({
+    chain: row.chain,
+    seq: row.seq,
+    hash: row.hash,
+    linkedFrom: row.linked_from,
+  });
+
+  async function lockHead(chain: string): Promise<StoredChainHead> {
     await db
       .insertInto('audit_heads')
       .values({ chain, seq: 0, hash: GENESIS_HASH })
       .onConflict((oc) => oc.column('chain').doNothing())
       .execute();
     const query = db.selectFrom('audit_heads').selectAll().where('chain', '=', chain);
-    return kind === 'postgres'
-      ? query.forUpdate().executeTakeFirstOrThrow()
-      : query.executeTakeFirstOrThrow();
+    return toHead(
+      await (kind === 'postgres'
+        ? query.forUpdate().executeTakeFirstOrThrow()
+        : query.executeTakeFirstOrThrow()),
+    );
   }
 
   async function chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]> {
@@ -176,8 +187,9 @@ export function createAuditRepository(
     async heads(chain) {
       let q = db.selectFrom('audit_heads').selectAll();
       if (chain !== undefined) q = q.where('chain', '=', chain);
-      return q.orderBy('chain').execute();
+      return (await q.orderBy('chain').execute()).map(toHead);
     },
+    lockedHead: lockHead,
     chainRows,
     scanChain,
     async summarizeChain(chain, afterSeq, pinned) {
@@ -197,32 +209,7 @@ export function createAuditRepository(
         ? null
         : 'the table audit_events is no longer defined as migration 0010 left it: its columns may show other values than the verified events hold';
     },
-    async insertCheckpoint(cp) {
-      await db
-        .insertInto('audit_checkpoints')
-        .values({
-          chain: cp.chain,
-          seq: cp.seq,
-          hash: cp.hash,
-          at: cp.at,
-          key_id: cp.keyId,
-          signature: cp.signature,
-        })
-        .execute();
-    },
-    async checkpoints(chain) {
-      let q = db.selectFrom('audit_checkpoints').selectAll();
-      if (chain !== undefined) q = q.where('chain', '=', chain);
-      const rows = await q.orderBy('chain').orderBy('seq').execute();
-      return rows.map((r) => ({
-        chain: r.chain,
-        seq: r.seq,
-        hash: r.hash,
-        at: r.at,
-        keyId: r.key_id,
-        signature: r.signature,
-      }));
-    },
+    ...createCheckpointMethods(db),
     async prune(chain, throughSeq) {
       let q = db.deleteFrom('audit_events').where('seq', '<=', throughSeq);
       q = chain === chainOf(null) ? q.where('workspace_id', 'is', null) : q.where('workspace_id', '=', chain);

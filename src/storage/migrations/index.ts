@@ -15,6 +15,7 @@ import { auditIndexes } from './0007-audit-indexes.js';
 import { oauthModels } from './0008-oauth-models.js';
 import { oauthConnections } from './0009-oauth-connections.js';
 import { auditBody } from './0010-audit-body.js';
+import { checkpointChain } from './0011-checkpoint-chain.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -27,6 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-oauth-models': oauthModels,
   '0009-oauth-connections': oauthConnections,
   '0010-audit-body': auditBody,
+  '0011-checkpoint-chain': checkpointChain,
 };
 
 export interface MigrationReport {
