@@ -40,6 +40,7 @@ export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.j
 export {
   type FamilyRevocation,
   type RevocationDetail,
+  recordKeyEvent,
   recordKeyRevoked,
   revokeKeyFamily,
   rotationFamily,

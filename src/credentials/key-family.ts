@@ -40,16 +40,17 @@ export interface RevocationDetail {
   readonly reason?: string;
 }
 
-/** Records one `key.revoked` for `key`, naming its client when it is an OAuth connection. */
-export function recordKeyRevoked(
+/** Records one event about `key` (`key.revoked`, `key.restricted`…), naming its client when it is an OAuth connection. */
+export function recordKeyEvent(
   audit: AuditLog,
   repos: Repositories,
   workspace: Workspace,
   key: ApiKeyRecord,
+  action: string,
   detail: Readonly<Record<string, unknown>>,
 ) {
   return audit.record(repos, {
-    action: 'key.revoked',
+    action,
     outcome: 'ok',
     workspaceId: workspace.id,
     credentialId: key.id,
@@ -59,6 +60,14 @@ export function recordKeyRevoked(
     detail,
   });
 }
+
+export const recordKeyRevoked = (
+  audit: AuditLog,
+  repos: Repositories,
+  workspace: Workspace,
+  key: ApiKeyRecord,
+  detail: Readonly<Record<string, unknown>>,
+) => recordKeyEvent(audit, repos, workspace, key, 'key.revoked', detail);
 
 /**
  * Revokes every live key of the family of `name`, each with its `key.revoked` event, inside

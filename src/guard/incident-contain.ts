@@ -14,7 +14,7 @@
 import type { AuditLog } from '../audit/index.js';
 import { INCIDENT_CONTAINED } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { oauthClientOf, revokeKeyFamily } from '../credentials/index.js';
+import { oauthClientOf, recordKeyEvent, revokeKeyFamily } from '../credentials/index.js';
 import type { ApiKeyRecord, Repositories, Store, Workspace } from '../storage/index.js';
 
 export interface IncidentContainDeps {
@@ -63,25 +63,6 @@ function alive(k: ApiKeyRecord, at: string): boolean {
 
 export function createIncidentContain(deps: IncidentContainDeps) {
   const { store, audit, clock } = deps;
-
-  const keyEvent = (
-    repos: Repositories,
-    workspace: Workspace,
-    key: ApiKeyRecord,
-    action: string,
-    detail: unknown,
-  ) =>
-    audit.record(repos, {
-      action,
-      outcome: 'ok',
-      workspaceId: workspace.id,
-      credentialId: key.id,
-      credentialName: key.name,
-      environment: key.environment,
-      // A contained OAuth connection's events name its client, as its calls' events do.
-      oauthClient: oauthClientOf(key),
-      detail,
-    });
 
   async function cancelPending(
     repos: Repositories,
@@ -135,7 +116,7 @@ export function createIncidentContain(deps: IncidentContainDeps) {
       for (const key of others) {
         await repos.apiKeys.flag(workspace.id, key.id, { at, reason });
         if (!(await repos.apiKeys.restrictToDryRun(workspace.id, key.id))) continue;
-        await keyEvent(repos, workspace, key, 'key.restricted', { dryRunOnly: true, reason });
+        await recordKeyEvent(audit, repos, workspace, key, 'key.restricted', { dryRunOnly: true, reason });
         restricted.push(key);
       }
       const watched = new Map([...named, ...others].map((k) => [k.id, k]));

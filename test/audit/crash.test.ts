@@ -20,7 +20,7 @@ import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSeededRandom, deriveKey } from '../../src/core/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
-import { type AuditEvent, openDatabase, openStore } from '../../src/storage/index.js';
+import { type AuditEvent, openStore } from '../../src/storage/index.js';
 import {
   alive,
   answeredCounts,
@@ -31,7 +31,9 @@ import {
   type Load,
   type LoadClient,
   serveChild,
+  snapshotTasks,
   startLoad,
+  type TaskSnapshot,
 } from '../support/crash-load.js';
 import { privatePostgresAvailable, startPrivatePostgres } from '../support/private-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
@@ -89,36 +91,8 @@ async function prepare(url: string, secret: string) {
   }
 }
 
-/** Every task of the workspace with its version, and every comment our keys left. */
-async function snapshot(url: string, workspaceId: string) {
-  const handle = await openDatabase(url);
-  try {
-    const tasks = await handle.db
-      .selectFrom('tasks')
-      .innerJoin('projects', 'projects.id', 'tasks.project_id')
-      .select([
-        'tasks.id',
-        'tasks.number',
-        'tasks.version',
-        'tasks.deleted_at',
-        'projects.key',
-        'projects.archived',
-      ])
-      .where('tasks.workspace_id', '=', workspaceId)
-      .orderBy('tasks.id')
-      .execute();
-    const comments = await handle.db
-      .selectFrom('comments')
-      .select(['id', 'task_id', 'body'])
-      .where('workspace_id', '=', workspaceId)
-      .where('credential_name', 'like', `${KEY_PREFIX}%`)
-      .execute();
-    return { tasks: new Map(tasks.map((t) => [t.id, t])), comments };
-  } finally {
-    await handle.close();
-  }
-}
-type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+const snapshot = (url: string, workspaceId: string) => snapshotTasks(url, workspaceId, KEY_PREFIX);
+type Snapshot = TaskSnapshot;
 
 /** `audit verify` from the database alone, and our keys' tool-call events in chain order. */
 async function audited(url: string, secret: string, workspaceId: string) {

@@ -19,8 +19,8 @@ import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSeededRandom, deriveKey } from '../../src/core/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
-import { openDatabase, openStore } from '../../src/storage/index.js';
-import { alive, exited, serveChild } from '../support/crash-load.js';
+import { openStore } from '../../src/storage/index.js';
+import { alive, exited, serveChild, snapshotTasks, type TaskSnapshot } from '../support/crash-load.js';
 import { FAULT_LOAD_CLIENTS, type FaultCall, type FaultLoad, startFaultLoad } from '../support/fault-load.js';
 import {
   type PrivatePostgres,
@@ -73,35 +73,8 @@ async function prepare(url: string) {
   }
 }
 
-/** Every task of the workspace with its version, and every comment our keys left. */
-async function snapshot(url: string) {
-  const handle = await openDatabase(url);
-  try {
-    const tasks = await handle.db
-      .selectFrom('tasks')
-      .innerJoin('projects', 'projects.id', 'tasks.project_id')
-      .select([
-        'tasks.id',
-        'tasks.number',
-        'tasks.version',
-        'tasks.deleted_at',
-        'projects.key',
-        'projects.archived',
-      ])
-      .where('tasks.workspace_id', '=', workspaceId)
-      .execute();
-    const comments = await handle.db
-      .selectFrom('comments')
-      .select(['id', 'task_id', 'body'])
-      .where('workspace_id', '=', workspaceId)
-      .where('credential_name', 'like', `${KEY_PREFIX}%`)
-      .execute();
-    return { tasks: new Map(tasks.map((t) => [t.id, t])), comments };
-  } finally {
-    await handle.close();
-  }
-}
-type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+const snapshot = (url: string) => snapshotTasks(url, workspaceId, KEY_PREFIX);
+type Snapshot = TaskSnapshot;
 
 beforeAll(async () => {
   if (!privatePostgresAvailable()) return;

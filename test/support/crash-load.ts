@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { openDatabase } from '../../src/storage/index.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -207,3 +208,37 @@ export function answeredCounts(load: Load): Record<string, number> {
     if (c.state === 'ok') counts[c.tool] = (counts[c.tool] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * Every task of the workspace with its version, and every comment left by keys whose name
+ * starts with `keyPrefix`: what a fault test compares before and after the fault.
+ */
+export async function snapshotTasks(url: string, workspaceId: string, keyPrefix: string) {
+  const handle = await openDatabase(url);
+  try {
+    const tasks = await handle.db
+      .selectFrom('tasks')
+      .innerJoin('projects', 'projects.id', 'tasks.project_id')
+      .select([
+        'tasks.id',
+        'tasks.number',
+        'tasks.version',
+        'tasks.deleted_at',
+        'projects.key',
+        'projects.archived',
+      ])
+      .where('tasks.workspace_id', '=', workspaceId)
+      .orderBy('tasks.id')
+      .execute();
+    const comments = await handle.db
+      .selectFrom('comments')
+      .select(['id', 'task_id', 'body'])
+      .where('workspace_id', '=', workspaceId)
+      .where('credential_name', 'like', `${keyPrefix}%`)
+      .execute();
+    return { tasks: new Map(tasks.map((t) => [t.id, t])), comments };
+  } finally {
+    await handle.close();
+  }
+}
+export type TaskSnapshot = Awaited<ReturnType<typeof snapshotTasks>>;
