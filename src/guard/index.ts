@@ -1,4 +1,6 @@
 /** The guard: the request pipeline every tool call goes through, reads and writes. */
+
+export type { PublicStatus } from './action-transitions.js';
 export { type CallContext, toActor } from './call-context.js';
 export { TOKEN_PREFIX } from './confirmation-token.js';
 export {
@@ -8,12 +10,7 @@ export {
   type IncidentContain,
   type IncidentContainDeps,
 } from './incident-contain.js';
-export {
-  type ActionService,
-  type ConfirmResult,
-  createActionService,
-  type PublicStatus,
-} from './pending-actions.js';
+export { type ActionService, type ConfirmResult, createActionService } from './pending-actions.js';
 export { describeChanges, fieldDiff, type Plan } from './plan.js';
 export {
   assertWritesAllowed,

@@ -8,24 +8,23 @@
  * A confirmation weaker than what the policy asks for now is refused, and whatever is
  * re-issued (after a tightening or a drift) is never weaker than the action it replaces.
  */
-import type { AuditDraft, AuditLog } from '../audit/index.js';
+import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { keyRefusal, oauthClientOf, principalOf } from '../credentials/index.js';
+import { keyRefusal, principalOf } from '../credentials/index.js';
 import type {
-  ActionStatus,
   ConfirmationTier,
   Member,
   PendingAction,
-  Repositories,
   RiskClass,
   Store,
   Workspace,
 } from '../storage/index.js';
+import { type AskedCall, createActionTransitions, PUBLIC_STATUS } from './action-transitions.js';
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';
 import { type Plan, simulate } from './plan.js';
 import { reachableTier, strongerTier, tierRank } from './policy.js';
-import { authorize, callFields, outcomeOf } from './run-tool.js';
+import { authorize } from './run-tool.js';
 import type { ClientAbilities, WritePipeline } from './write-pipeline.js';
 import { auditUnavailable, PlanDrift } from './write-pipeline.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
@@ -39,16 +38,6 @@ export interface ActionDeps {
   readonly pipeline: WritePipeline;
   readonly specs: ReadonlyMap<string, WriteSpec>;
 }
-
-export type PublicStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'superseded';
-const PUBLIC_STATUS: Record<ActionStatus, PublicStatus> = {
-  pending: 'pending',
-  executed: 'approved',
-  declined: 'declined',
-  expired: 'expired',
-  cancelled: 'cancelled',
-  superseded: 'superseded',
-};
 
 type Reissued = Awaited<ReturnType<WritePipeline['createPending']>>;
 
@@ -68,13 +57,6 @@ export type ConfirmResult =
       readonly next: Reissued;
     };
 
-/** The MCP call a decision answers: its tool, its arguments, when it started. */
-interface AskedCall {
-  readonly tool: string;
-  readonly params: unknown;
-  readonly started: number;
-}
-
 const driftError = (action: PendingAction) =>
   new AppError('conflict', `the data changed since action ${action.id} was planned; nothing was done`);
 
@@ -89,72 +71,13 @@ const unknownAction = () => new AppError('not_found', 'no such pending action fo
 export function createActionService(deps: ActionDeps) {
   const { store, audit, clock, pipeline } = deps;
   const now = () => clock.now().toISOString();
+  const { settle, callEvent, supersede, decide } = createActionTransitions(deps);
 
   const specOf = (action: PendingAction) => {
     const spec = deps.specs.get(action.tool);
     if (!spec) throw new AppError('internal', `no write tool ${action.tool}`);
     return spec;
   };
-
-  /**
-   * Who asked, for an event recorded without their call (a human's decision, an expiry):
-   * the credential's name and environment and, for an OAuth connection, its client.
-   */
-  async function askedBy(repos: Repositories, action: PendingAction) {
-    const key = await repos.apiKeys.findById(action.workspaceId, action.credentialId);
-    return {
-      workspaceId: action.workspaceId,
-      credentialId: action.credentialId,
-      ...(key && { credentialName: key.name, environment: key.environment, oauthClient: oauthClientOf(key) }),
-    };
-  }
-
-  /** Marks a pending action expired once its time is up (lazily, when anyone looks). */
-  async function settle(action: PendingAction): Promise<PendingAction> {
-    if (action.status !== 'pending' || Date.parse(action.expiresAt) > clock.now().getTime()) return action;
-    const at = now();
-    await store.transaction(async (repos) => {
-      if (
-        !(await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-          status: 'expired',
-          at,
-          by: null,
-        }))
-      )
-        return;
-      await audit.record(repos, {
-        ...(await askedBy(repos, action)),
-        memberId: action.memberId,
-        action: 'confirmation.expired',
-        tool: action.tool,
-        outcome: 'denied',
-        confirmation: action.id,
-      });
-    });
-    return (await store.pendingActions.findById(action.workspaceId, action.id))!;
-  }
-
-  /**
-   * The one `mcp.tool_called` event of an MCP call the service answered itself (a status,
-   * a cancel, a declined form, a drift): what was called and how it ended. A decision's own
-   * `confirmation.*` event is a security event beside it, never instead of it.
-   */
-  const callEvent = (
-    call: CallContext,
-    asked: AskedCall,
-    action: PendingAction,
-    error?: AppError,
-  ): AuditDraft => ({
-    ...callFields(call),
-    action: 'mcp.tool_called',
-    tool: asked.tool,
-    outcome: error ? outcomeOf(error) : ('ok' as const),
-    errorCode: error?.code ?? null,
-    params: asked.params,
-    result: error ? null : { action: action.id, status: PUBLIC_STATUS[action.status] },
-    confirmation: action.id,
-    durationMs: clock.now().getTime() - asked.started,
-  });
 
   async function ownAction(call: CallContext, id: string): Promise<PendingAction> {
     const action = await store.pendingActions.findById(call.principal.workspace.id, id);
@@ -183,37 +106,6 @@ export function createActionService(deps: ActionDeps) {
     // SECURITY: the MAC binds credential, tool, digest and expiry; only token-tier actions have one.
     if (action.tier !== 'token' || !tokenMatches(deps.tokenKey, token, action)) throw unknownAction();
     return action;
-  }
-
-  /**
-   * Retires the action (audited) so that its token, form or link can never run it. The MCP
-   * call that met it, if any, is refused in the same transaction: its one event.
-   */
-  async function supersede(
-    call: CallContext,
-    action: PendingAction,
-    detail: Record<string, unknown>,
-    refused: { asked: AskedCall | null; error: AppError },
-  ) {
-    await store.transaction(async (repos) => {
-      const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-        status: 'superseded',
-        at: now(),
-        by: null,
-      });
-      if (!moved) throw new AppError('conflict', `action ${action.id} was already used or decided`);
-      await audit.record(repos, {
-        ...callFields(call),
-        action: 'confirmation.superseded',
-        tool: action.tool,
-        outcome: 'denied',
-        errorCode: 'conflict',
-        confirmation: action.id,
-        detail,
-      });
-      if (refused.asked) await audit.record(repos, callEvent(call, refused.asked, action, refused.error));
-    });
-    if (refused.asked) call.toolCallsAudited++;
   }
 
   /**
@@ -295,34 +187,6 @@ export function createActionService(deps: ActionDeps) {
             });
       return { kind: 'drift', plan: error.plan, next };
     }
-  }
-
-  async function decide(
-    action: PendingAction,
-    status: 'declined' | 'cancelled',
-    by: { memberId: string | null; call?: CallContext; asked?: AskedCall },
-  ): Promise<void> {
-    await store.transaction(async (repos) => {
-      const moved = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-        status,
-        at: now(),
-        by: by.memberId,
-      });
-      if (!moved) throw new AppError('conflict', `action ${action.id} was already decided`);
-      await audit.record(repos, {
-        ...(by.call ? callFields(by.call) : await askedBy(repos, action)),
-        memberId: by.memberId ?? action.memberId,
-        action: `confirmation.${status}`,
-        tool: action.tool,
-        outcome: 'ok',
-        confirmation: action.id,
-      });
-      if (by.call && by.asked) {
-        const decided = { ...action, status };
-        await audit.record(repos, callEvent(by.call, by.asked, decided));
-      }
-    });
-    if (by.call && by.asked) by.call.toolCallsAudited++;
   }
 
   return {

@@ -7,7 +7,7 @@
  * row by row to say where and how it is broken. So this code only ever has to be right about
  * intact chains, and it can stop at the first doubt.
  */
-import type { ChainSummary } from './ports.js';
+import type { ChainSummary } from './audit-ports.js';
 
 /** What one stretch of rows looked like; plain data, so it crosses a worker boundary. */
 export interface ChunkCheck {

@@ -10,8 +10,8 @@ import { hash as sha256Once } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type SQLite from 'better-sqlite3';
 import { CHAIN_SCAN_COLUMNS, type ChainValues, GLOBAL_CHAIN } from './audit-chain.js';
+import type { ChainSummary } from './audit-ports.js';
 import { type ChunkCheck, checkGroups, createChainJoin, type RowGroup } from './chain-check.js';
-import type { ChainSummary } from './ports.js';
 import { CHAIN_EDGES_SQL, CHAIN_GROUP_SQL, CHAIN_HASHED_SQL, CHAIN_WHERE } from './sqlite-chain-sql.js';
 import {
   type ChainQuery,

@@ -4,7 +4,7 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { chainOf, GLOBAL_CHAIN } from '../audit-chain.js';
-import type { AuditRepository } from '../ports.js';
+import type { AuditRepository } from '../audit-ports.js';
 import type { AuditCheckpointTable, Database } from '../schema.js';
 
 type CheckpointMethods = Pick<

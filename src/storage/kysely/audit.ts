@@ -20,11 +20,11 @@ import {
   scannedRowIntact,
   type UnchainedRow,
 } from '../audit-chain.js';
+import type { AuditRepository } from '../audit-ports.js';
 import { checkChunk, createChainJoin } from '../chain-check.js';
 import type { StoredChainHead } from '../checkpoint-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';
-import type { AuditRepository } from '../ports.js';
 import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
 import { type RawSqlite, sqliteChainPages, summarizeSqliteChain } from '../sqlite-chain-check.js';
