@@ -2,6 +2,7 @@
 import { type App, createApp, createLogger } from '../app.js';
 import type { SigningKeyCheck } from '../audit/index.js';
 import { type Config, type ConfigFlags, loadConfig } from '../config/index.js';
+import { AppError } from '../core/index.js';
 import type { CliIo, CommonOptions } from './io.js';
 import { defaultDataDir } from './project-root.js';
 import { ensureSecretKey, readSecretKey } from './secret-key.js';
@@ -39,6 +40,20 @@ export function configFor(
     readOnly: true,
     signingKey: { acceptNewSecret, readOnly: true, ...(secretMissing && { secretMissing }) },
   };
+}
+
+/**
+ * For a command whose answer is derived from the secret (`audit keys`, `audit hash`): it only
+ * reads, and without the secret it refuses. SECURITY: a key or HMAC from a secret made up on
+ * the spot would look valid and match nothing the database holds.
+ */
+export function configWithSecret(io: CliIo, options: CommonOptions): CommandConfig {
+  const config = configFor(io, options, {}, 'read');
+  if (config.secretKey) return config;
+  throw new AppError(
+    'invalid_input',
+    `${config.signingKey?.secretMissing ?? 'the instance secret is missing'}. Restore it (or set TASKGATE_SECRET_KEY); this command does not create one, and its answer is derived from it.`,
+  );
 }
 
 /** Opens the app (migrating the database), runs `work`, and always closes it. */

@@ -82,6 +82,10 @@ describe('a lost secret.key', () => {
       ['audit', 'export', '--workspace', 'acme', '--format', 'jsonl'],
       ['keys', 'list', '--workspace', 'acme'],
       ['incident', 'report', '--workspace', 'acme', '--key', 'cursor-one'],
+      // Their answer is derived from the secret: one made up now would print a key or an HMAC
+      // that matches nothing in the database.
+      ['audit', 'keys'],
+      ['audit', 'hash', '--workspace', 'acme', 'tg_dev_value'],
     ]) {
       const result = await sandbox.run(...argv);
       expect({ argv, code: result.code }).toEqual({ argv, code: 2 });

@@ -11,7 +11,7 @@ import type { App } from '../../app.js';
 import { createAuditMasks, parseAnchor, type VerifyReport, verifyAudit } from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
 import { chainOf, GLOBAL_CHAIN, type Workspace } from '../../storage/index.js';
-import { configFor, withApp } from '../context.js';
+import { configFor, configWithSecret, withApp } from '../context.js';
 import { agoFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 
@@ -108,7 +108,7 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
     .command('keys')
     .description('print the public key that signs audit checkpoints (JWK)')
     .action((options: CommonOptions) =>
-      run(options, async (app) => {
+      withApp(io, configWithSecret(io, options), async (app) => {
         const key = app.auditSigner.publicKey;
         printResult(io, options, { keys: [key] }, `${key.kid} Ed25519 ${key.x}`);
       }),
@@ -119,7 +119,7 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
     .description('the HMAC that stands for <value> in the audit log, to search for it')
     .option('--workspace <slug>', 'the workspace whose audit key to use')
     .action((value: string, options: WorkspaceOption) =>
-      run(options, async (app) => {
+      withApp(io, configWithSecret(io, options), async (app) => {
         const workspace = await oneWorkspace(app, options.workspace);
         const hmac = createAuditMasks(app.config.secretKey!)(workspace.id)(value);
         printResult(io, options, { workspace: workspace.slug, hmac }, hmac);
