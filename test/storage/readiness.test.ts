@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
-import { startTestServer, type TestServer } from '../support/mcp-server.js';
+import { post, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
 let server: TestServer | undefined;
@@ -58,20 +58,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       } finally {
         await handle.close();
       }
-      const response = await fetch(server.mcpUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
+      const response = await post(
+        server,
+        JSON.stringify({
           jsonrpc: '2.0',
           id: 1,
           method: 'tools/call',
           params: { name: 'get_task', arguments: { task: 'APO-1' } },
         }),
-      });
+        { authorization: `Bearer ${key}` },
+      );
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(await response.json()).toMatchObject({

@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.js';
 import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/storage/connect.js';
-import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { callToolOverHttp, post, startTestServer, type TestServer } from '../support/mcp-server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -30,20 +30,16 @@ describe('SQLite faults', () => {
     let released = false;
     try {
       const started = Date.now();
-      const response = await fetch(server.mcpUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
+      const response = await post(
+        server,
+        JSON.stringify({
           jsonrpc: '2.0',
           id: 7,
           method: 'tools/call',
           params: { name: 'update_task', arguments: { task: 'APO-1', title: 'Written under a lock' } },
         }),
-      });
+        { authorization: `Bearer ${key}` },
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(SQLITE_BUSY_TIMEOUT_MS - 500);
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
