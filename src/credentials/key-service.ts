@@ -17,7 +17,7 @@ import {
 import { canReadProject, canSeeAllProjects } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Repositories, Store, Workspace } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
-import { recordKeyRevoked, revokeKeyFamily } from './key-family.js';
+import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import {
   type CreateKeyInput,
   checkKeyName,
@@ -90,23 +90,6 @@ export function createKeyService(deps: KeyServiceDeps) {
     };
     return { secret, record };
   }
-
-  const auditKey = (
-    repos: Repositories,
-    action: string,
-    workspace: Workspace,
-    key: ApiKeyRecord,
-    detail?: unknown,
-  ) =>
-    audit.record(repos, {
-      action,
-      outcome: 'ok',
-      workspaceId: workspace.id,
-      credentialId: key.id,
-      credentialName: key.name,
-      environment: key.environment,
-      detail,
-    });
 
   return {
     async create(input: CreateKeyInput): Promise<IssuedKey> {
@@ -199,7 +182,7 @@ export function createKeyService(deps: KeyServiceDeps) {
           days,
         );
         await repos.apiKeys.insert(record);
-        await auditKey(repos, 'key.created', workspace, record, {
+        await recordKeyEvent(audit, repos, workspace, record, 'key.created', {
           scopes,
           member: member.email,
           expiresAt: record.expiresAt,
@@ -283,7 +266,7 @@ export function createKeyService(deps: KeyServiceDeps) {
             ).revoked
           : [];
         await repos.apiKeys.insert(record);
-        await auditKey(repos, 'key.rotated', workspace, record, {
+        await recordKeyEvent(audit, repos, workspace, record, 'key.rotated', {
           replaces: old.id,
           graceUntil,
           ...(options.leaked && { leaked: true }),
