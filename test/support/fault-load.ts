@@ -18,7 +18,7 @@ export interface FaultCall {
   state: 'pending' | 'ok' | 'tool_error' | 'unavailable' | 'failed';
   /** The write's result (for `ok`), which its audit event must carry. */
   result?: unknown;
-  /** What a `failed` call saw. */
+  /** What a `failed` call or a tool error saw, for the failure message. */
   error?: string;
 }
 
