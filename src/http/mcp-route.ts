@@ -1,5 +1,5 @@
 /**
- * POST /mcp, in this order: Host/Origin → method → body limit → bearer from the header only
+ * POST /mcp, in this order: Host/Origin → method → Accept → body limit → bearer from the header only
  * → authentication → JSON parse → the MCP endpoint (tools run through the guard, which
  * records each call) → a record for requests that called no tool → last-used bookkeeping.
  * A request whose record cannot be written gets 503 and no data (fail closed).
@@ -21,6 +21,7 @@ import {
 import { type CallContext, callFields } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
+import { acceptsJson } from './accept-json.js';
 import { clientOf, type JsonRpcSummary, summarizeJsonRpc } from './json-rpc.js';
 import { allowedHostnames, bearerFrom, hostOriginRejection } from './request-guards.js';
 import { RETRY_AFTER } from './to-http-error.js';
@@ -78,6 +79,10 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   );
   app.post(
     '/mcp',
+    // Every answer here is JSON, in both protocol eras: a client that cannot take JSON is told
+    // so before anything is read (RFC 9110 §15.5.7), one that can is served whatever else it lists.
+    async (c, next) =>
+      acceptsJson(c.req.header('accept') ?? null) ? next() : refuse(c, notAcceptable(), 'not_acceptable'),
     bodyLimit({
       maxSize: MCP_MAX_BODY_BYTES,
       onError: (c) =>
@@ -326,6 +331,20 @@ function authFailure(failure: AuthFailure, challenge: string): Response {
     { status, headers: { 'WWW-Authenticate': header } },
   );
 }
+
+const notAcceptable = () =>
+  Response.json(
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message:
+          'Not Acceptable: this endpoint answers application/json; send an Accept header that allows it',
+      },
+    },
+    { status: 406 },
+  );
 
 const parseError = () =>
   Response.json(
