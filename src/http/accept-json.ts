@@ -51,3 +51,18 @@ export function acceptsJson(header: string | null): boolean {
   }
   return best !== undefined && best.q > 0;
 }
+
+/** 406 as a JSON-RPC error (-32000, as the SDK's own transport answers it). */
+export const notAcceptable = () =>
+  Response.json(
+    {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message:
+          'Not Acceptable: this endpoint answers application/json; send an Accept header that allows it',
+      },
+    },
+    { status: 406 },
+  );
