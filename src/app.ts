@@ -228,7 +228,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     publicUrl: config.publicUrl,
     auditKeys: [auditSigner.publicKey],
-    mcp: { endpoint, authenticate, audit, store, clock, ids, toolScopes: (name) => toolScopes.get(name) },
+    mcp: {
+      endpoint,
+      authenticate,
+      audit,
+      store,
+      clock,
+      ids,
+      toolScopes: (name) => toolScopes.get(name),
+      maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
+    },
     oauth,
     adminUi: {
       signIn,
