@@ -403,6 +403,32 @@ const CLIENTS = [
     },
   },
   {
+    name: 'MCP Inspector CLI `--strict` schema portability check',
+    pkg: '@modelcontextprotocol/inspector',
+    require: fromClients,
+    base: CLIENTS_DIR,
+    auth: 'API key (--header)',
+    gap: 'issue 13 point 12',
+    async run({ url, key, step }) {
+      const bin = fromClients.resolve('@modelcontextprotocol/inspector/clients/launcher/build/index.js');
+      await step('tools/list', async () => {
+        const args = ['--cli', url, '--transport', 'http', '--header', `Authorization: Bearer ${key}`];
+        const out = await runProcess(process.execPath, [
+          bin,
+          ...args,
+          '--method',
+          'tools/list',
+          '--strict',
+        ]).catch((error) => ({ failed: error.message }));
+        if (out.failed) throw new Error(out.failed);
+        const warnings = out.stderr.split('\n').filter((line) => line.startsWith('Warning: tool '));
+        const typeArrays = (out.stderr.match(/`type` is an array/g) ?? []).length;
+        if (warnings.length)
+          throw new Error(`${warnings.length} portability warnings (${typeArrays} about \`type\` arrays)`);
+      });
+    },
+  },
+  {
     name: 'oauth4webapi, authorization request without scope (RFC 6749 §3.3)',
     pkg: 'oauth4webapi',
     require: fromClients,
