@@ -54,7 +54,13 @@ import {
   type TrashPurge,
 } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
-import { createMcpEndpoint, createWriteSpecs, TOOLS, WRITE_TOOLS } from './mcp/index.js';
+import {
+  createMcpEndpoint,
+  createWriteSpecs,
+  type McpServerExtension,
+  TOOLS,
+  WRITE_TOOLS,
+} from './mcp/index.js';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
@@ -75,6 +81,8 @@ export interface AppOverrides {
   readonly database?: Pick<OpenStoreOptions, 'create' | 'onCreated'>;
   /** How to treat a database whose checkpoints another key signed (a lost or replaced secret). */
   readonly signingKey?: SigningKeyCheck;
+  /** Test harnesses only: more registrations on every MCP server (see `ServerDeps.extend`). */
+  readonly extendMcpServer?: McpServerExtension;
 }
 
 export interface App {
@@ -177,6 +185,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     specs,
     policyFor,
     requestStateKey: deriveKey(secret, 'mcp-request-state'),
+    ...(overrides.extendMcpServer && { extend: overrides.extendMcpServer }),
   });
   const mcpUrl = `${config.publicUrl}/mcp`;
   const oauthSigningKey = ed25519FromSeed(deriveKey(secret, 'oauth-token-signing'));
