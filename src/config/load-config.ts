@@ -18,6 +18,8 @@ export interface Config {
   readonly databaseConnectTimeoutMs: number;
   readonly databaseStatementTimeoutMs: number;
   readonly databaseIdleInTransactionTimeoutMs: number;
+  /** Origins whose web pages may call /mcp and the OAuth endpoints from a browser (CORS). */
+  readonly corsOrigins: readonly string[];
   /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */
@@ -67,6 +69,7 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       databaseUrl,
       publicUrl,
       secretKey: value.secretKey,
+      corsOrigins: Object.freeze([...value.corsOrigins]),
       oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
       oauthCimdTestCaFile: value.oauthCimdTestCaFile,
     }),
