@@ -236,6 +236,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     version: VERSION,
     logger,
     publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
     auditKeys: [auditSigner.publicKey],
     mcp: {
       endpoint,

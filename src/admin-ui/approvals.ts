@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import { AppError, toAppError } from '../core/index.js';
 import { type ActionService, type ConfirmResult, type EffectivePolicy, fieldDiff } from '../guard/index.js';
 import type { Member, ObjectChange, PendingAction, Workspace } from '../storage/index.js';
+import { formLimit, readForm } from './form.js';
 import { html, layout, type SafeHtml } from './page.js';
 import { requireMember, type SignedInMember, verifyCsrf } from './session.js';
 
@@ -154,11 +155,12 @@ export function mountApprovals(app: Hono, deps: ApprovalDeps): void {
     }
   });
 
-  app.post('/admin/approvals/:id/:decision{approve|decline}', async (c) => {
+  app.post('/admin/approvals/:id/:decision{approve|decline}', formLimit(), async (c) => {
     const signedIn = await requireMember(c);
     // SECURITY: no session → no decision; the redirect carries nothing of the form.
     if (signedIn instanceof Response) return signedIn;
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
+    if (form instanceof Response) return form;
     try {
       if (!verifyCsrf(c, form.csrf))
         throw new AppError(

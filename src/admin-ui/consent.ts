@@ -18,6 +18,7 @@ import {
   type Scope,
 } from '../credentials/index.js';
 import type { Member, Project, Workspace } from '../storage/index.js';
+import { formLimit, readForm } from './form.js';
 import { html, layout } from './page.js';
 import { requestOrigin, requireMember, type SignedInMember, verifyCsrf } from './session.js';
 
@@ -124,10 +125,11 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
     }
   });
 
-  app.post(`${CONSENT_PATH}/:uid`, async (c) => {
+  app.post(`${CONSENT_PATH}/:uid`, formLimit(), async (c) => {
     const signedIn = await requireMember(c);
     if (signedIn instanceof Response) return signedIn;
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c, { all: true });
+    if (form instanceof Response) return form;
     try {
       if (!verifyCsrf(c, form.csrf)) {
         throw new AppError(

@@ -4,10 +4,10 @@
  * sign-out carries the session's token. Every failure to sign in shows one generic message.
  */
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { AppError } from '../core/index.js';
 import { isSecretTokenShape, LOGIN_LINK_PATH, type SignedIn } from '../credentials/index.js';
+import { type Form, formLimit, readForm, formText as text } from './form.js';
 import { html, layout, type SafeHtml } from './page.js';
 import { constantTimeEqual, loginFormToken, safeNextPath, sameOrigin } from './security.js';
 import {
@@ -20,13 +20,9 @@ import {
   verifyCsrf,
 } from './session.js';
 
-const FORM_MAX_BYTES = 16 * 1024;
 const LOGIN_NONCE_MAX_AGE_S = 3600;
 export const HOME_PATH = '/admin';
 const FORM_EXPIRED = 'This form expired or did not come from this site. Please try again.';
-
-type Form = Record<string, unknown>;
-const text = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
 
 /** The nonce behind the login forms' token: reused while valid so several tabs keep working. */
 function loginFormCsrf(c: Context): string {
@@ -90,16 +86,15 @@ function failureMessage(error: unknown): { message: string; status: 401 | 429 } 
 }
 
 export function mountLogin(app: Hono): void {
-  const formLimit = bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => c.text('form too large', 413) });
-
   app.get('/login', async (c) => {
     const next = safeNextPath(c.req.query('next'), adminUi(c).publicOrigin);
     if (await adminUi(c).signIn.resolveSession(sessionToken(c))) return c.redirect(next ?? HOME_PATH, 303);
     return page(c, 'Sign in', await loginPage(c, { ...(next && { next }) }));
   });
 
-  app.post('/login', formLimit, async (c) => {
-    const form = await c.req.parseBody();
+  app.post('/login', formLimit(), async (c) => {
+    const form = await readForm(c);
+    if (form instanceof Response) return form;
     const next = safeNextPath(text(form, 'next'), adminUi(c).publicOrigin);
     const state = { email: text(form, 'email'), workspace: text(form, 'workspace'), ...(next && { next }) };
     if (!loginFormTrusted(c, form))
@@ -119,13 +114,14 @@ export function mountLogin(app: Hono): void {
     }
   });
 
-  app.post('/logout', formLimit, async (c) => {
+  app.post('/logout', formLimit(), async (c) => {
     // A cross-site post is refused outright, session or not (SameSite=Lax would drop the cookie).
     if (!sameOrigin(c, adminUi(c).publicOrigin))
       return page(c, 'Sign out', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
     const signedIn = await requireMember(c);
     if (signedIn instanceof Response) return signedIn;
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
+    if (form instanceof Response) return form;
     if (!verifyCsrf(c, form.csrf))
       return page(c, 'Sign out', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
     await adminUi(c).signIn.signOut(sessionToken(c), requestOrigin(c));
@@ -147,8 +143,9 @@ export function mountLogin(app: Hono): void {
     );
   });
 
-  app.post(LOGIN_LINK_PATH, formLimit, async (c) => {
-    const form = await c.req.parseBody();
+  app.post(LOGIN_LINK_PATH, formLimit(), async (c) => {
+    const form = await readForm(c);
+    if (form instanceof Response) return form;
     if (!loginFormTrusted(c, form))
       return page(c, 'Sign in', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
     try {

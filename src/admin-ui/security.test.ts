@@ -4,6 +4,42 @@ import { cookieNames, loginFormToken, safeNextPath, sameOrigin } from './securit
 
 const ORIGIN = 'https://taskgate.example';
 
+const OPEN_REDIRECT_BYPASSES = [
+  '/..//evil.example/x',
+  '/../..//evil.example/x',
+  '/.//evil.example',
+  '/a/..//evil.example',
+  '/%2e%2e//evil.example/x',
+  '/%2E%2E//evil.example/x',
+  '/.%2e//evil.example',
+  '/%2e//evil.example',
+  '/%2f%2fevil.example',
+  '/%2F/evil.example',
+  '/%2f/evil.example',
+  '/..%2f/evil.example',
+  '/%5cevil.example',
+  '/%5c%5cevil.example',
+  '/%255c%255cevil.example',
+  '/%252f%252fevil.example',
+  '/..\\/evil.example',
+  '/\\/evil.example',
+  '/ /evil.example',
+  '/\u00a0/evil.example',
+  '/\u2028/evil.example',
+  '/\r\n/evil.example',
+  '/%09/evil.example',
+  '/%0a/evil.example',
+  '/%0d%0a/evil.example',
+  '/%20/evil.example',
+  '/\u0000/evil.example',
+  '/%00/evil.example',
+  '\t//evil.example',
+  ' //evil.example',
+  '//evil.example/%2e%2e',
+  '///evil.example',
+  '/\t/evil.example',
+];
+
 describe('cookieNames', () => {
   it('uses the __Host- prefix and Secure whenever the public URL is https', () => {
     expect(cookieNames('https://taskgate.example/base')).toEqual({
@@ -37,6 +73,31 @@ describe('safeNextPath', () => {
     undefined,
   ])('refuses %j (open redirect)', (next) => {
     expect(safeNextPath(next, ORIGIN)).toBeUndefined();
+  });
+
+  // Each of these passes a check of the text but resolves, or is read by some browser, proxy
+  // or framework, as another host: the known bypass list of open-redirect filters.
+  it.each(OPEN_REDIRECT_BYPASSES)(
+    'refuses %j, which resolves off this site (open redirect bypass)',
+    (next) => {
+      expect(safeNextPath(next, ORIGIN)).toBeUndefined();
+    },
+  );
+
+  it('never returns a path that resolves to another host, whatever the input', () => {
+    for (const next of OPEN_REDIRECT_BYPASSES) {
+      const returned = safeNextPath(next, ORIGIN);
+      if (returned !== undefined)
+        expect(new URL(returned, 'https://probe.invalid').host).toBe('probe.invalid');
+    }
+  });
+
+  it.each([
+    ['/admin/../admin/approvals', '/admin/approvals'],
+    ['/admin/./approvals?x=%2F%2F', '/admin/approvals?x=%2F%2F'],
+    ['/oauth/consent/abc', '/oauth/consent/abc'],
+  ])('keeps %j as the same-site path %j', (next, expected) => {
+    expect(safeNextPath(next, ORIGIN)).toBe(expected);
   });
 });
 

@@ -79,13 +79,45 @@ export function deriveLoginFormKey(rootSecret: string | Uint8Array): Buffer {
   return createHmac('sha256', rootSecret).update('taskgate admin-ui login form v1').digest();
 }
 
-/** `next` when it is a path on this site (one leading `/`, no scheme, host or backslash). */
+const UNSAFE_CHARS = /[\\\s\p{Cc}\p{Cf}]/u;
+const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)/;
+/** Decoding rounds before a path still carrying escapes is refused (`%25252f`…). */
+const MAX_DECODE_ROUNDS = 4;
+
+/**
+ * `next` as a path on this site to send the browser to after sign-in, or undefined.
+ * SECURITY: judged on what is returned, after the URL parser normalised it (`/..//evil`
+ * becomes `//evil`, a host), and on every decoded form of its path, so that no layer that
+ * decodes again (`%2f`, `%5c`, `%252f`) can turn it into another host either.
+ */
 export function safeNextPath(next: string | undefined, publicOrigin: string): string | undefined {
-  if (!next?.startsWith('/') || next.startsWith('//') || /[\\\s\p{Cc}]/u.test(next)) return undefined;
-  try {
-    const url = new URL(next, publicOrigin);
-    return url.origin === publicOrigin ? `${url.pathname}${url.search}` : undefined;
-  } catch {
-    return undefined;
+  if (next === undefined || !next.startsWith('/') || UNSAFE_CHARS.test(next)) return undefined;
+  const url = URL.parse(next, publicOrigin);
+  if (url === null || url.origin !== publicOrigin) return undefined;
+  const path = `${url.pathname}${url.search}`;
+  return isPlainPath(url.pathname) && staysOnHost(path) ? path : undefined;
+}
+
+/** One leading `/`, and in no decoded form `//`, a backslash, a space, a control or a dot segment. */
+function isPlainPath(pathname: string): boolean {
+  let current = pathname;
+  for (let round = 0; round < MAX_DECODE_ROUNDS; round += 1) {
+    if (!current.startsWith('/') || current.includes('//') || UNSAFE_CHARS.test(current)) return false;
+    if (DOT_SEGMENT.test(current)) return false;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return false;
+    }
+    if (decoded === current) return true;
+    current = decoded;
   }
+  return false;
+}
+
+/** Resolved against any base, the path keeps that base's host and reads back unchanged. */
+function staysOnHost(path: string): boolean {
+  const probe = URL.parse(path, 'https://probe.invalid');
+  return probe?.host === 'probe.invalid' && `${probe.pathname}${probe.search}` === path;
 }

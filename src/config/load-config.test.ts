@@ -20,6 +20,8 @@ describe('parseConfig', () => {
         databaseStatementTimeoutMs: 5000,
         databaseIdleInTransactionTimeoutMs: 10_000,
         mcpMaxMessagesPerRequest: 10,
+
+        corsOrigins: [],
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
       },
@@ -138,6 +140,51 @@ describe('parseConfig', () => {
   it('refuses a secret key shorter than 32 characters', () => {
     const result = parseConfig({ env: { TASKGATE_SECRET_KEY: 'short' } });
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('CORS allow-list', () => {
+  it('reads the listed origins when they are in the form browsers send', () => {
+    const config = loadConfig({
+      env: { TASKGATE_CORS_ORIGINS: ' https://app.example.com, http://localhost:5173 ,' },
+    });
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('refuses `*` with an error that says to list each origin (a wildcard would open /mcp to every page)', () => {
+    const result = parseConfig({ env: { TASKGATE_CORS_ORIGINS: '*' } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toEqual([
+      {
+        field: 'corsOrigins (TASKGATE_CORS_ORIGINS)',
+        message:
+          '`*` is refused: list each origin that may call Taskgate from a browser, e.g. https://app.example.com',
+      },
+    ]);
+  });
+
+  it.each([
+    ['https://*.example.com', 'https://*.example.com: wildcards are refused; list each origin'],
+    ['null', 'null: not an http(s) origin such as https://app.example.com'],
+    ['file:///tmp/x.html', 'file:///tmp/x.html: not an http(s) origin such as https://app.example.com'],
+    [
+      'https://app.example.com/',
+      'https://app.example.com/: write the origin exactly as browsers send it: https://app.example.com',
+    ],
+    [
+      'https://App.Example.com',
+      'https://App.Example.com: write the origin exactly as browsers send it: https://app.example.com',
+    ],
+    [
+      'https://app.example.com:443',
+      'https://app.example.com:443: write the origin exactly as browsers send it: https://app.example.com',
+    ],
+  ])('refuses the entry %j, which no browser would send as an Origin', (entry, message) => {
+    const result = parseConfig({ env: { TASKGATE_CORS_ORIGINS: `https://ok.example, ${entry}` } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toEqual([{ field: 'corsOrigins (TASKGATE_CORS_ORIGINS)', message }]);
   });
 });
 

@@ -20,6 +20,9 @@ export interface Config {
   readonly databaseIdleInTransactionTimeoutMs: number;
   /** The most JSON-RPC messages one POST /mcp may carry. */
   readonly mcpMaxMessagesPerRequest: number;
+
+  /** Origins whose web pages may call /mcp and the OAuth endpoints from a browser (CORS). */
+  readonly corsOrigins: readonly string[];
   /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */
@@ -69,6 +72,7 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       databaseUrl,
       publicUrl,
       secretKey: value.secretKey,
+      corsOrigins: Object.freeze([...value.corsOrigins]),
       oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
       oauthCimdTestCaFile: value.oauthCimdTestCaFile,
     }),

@@ -88,6 +88,33 @@ const hostPortList = z.string().transform((value, context) => {
   return entries.map((entry) => toHostPort(entry)!);
 });
 
+/** What is wrong with one entry of the CORS allow-list, if anything. */
+function corsOriginProblem(entry: string): string | undefined {
+  // SECURITY: `*` would let every web page read what a browser-held key can see.
+  if (entry === '*')
+    return '`*` is refused: list each origin that may call Taskgate from a browser, e.g. https://app.example.com';
+  if (entry.includes('*')) return `${entry}: wildcards are refused; list each origin`;
+  const url = URL.parse(entry);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return `${entry}: not an http(s) origin such as https://app.example.com`;
+  // Browsers send the origin in canonical form; an entry in any other form would never match.
+  if (url.origin !== entry) return `${entry}: write the origin exactly as browsers send it: ${url.origin}`;
+  return undefined;
+}
+
+const corsOriginList = z.string().transform((value, context) => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const problems = entries.map(corsOriginProblem).filter((problem) => problem !== undefined);
+  if (problems.length > 0) {
+    context.addIssue({ code: 'custom', message: problems.join('; ') });
+    return z.NEVER;
+  }
+  return [...new Set(entries)];
+});
+
 const milliseconds = (max: number) =>
   z.coerce
     .number({ message: 'must be a number of milliseconds' })
@@ -196,6 +223,12 @@ export const SETTINGS = {
     env: 'TASKGATE_LOG_LEVEL',
     doc: 'Minimum level of the JSON log written to stderr.',
     defaultText: '`info`',
+  },
+  corsOrigins: {
+    schema: corsOriginList.default([]),
+    env: 'TASKGATE_CORS_ORIGINS',
+    doc: 'Comma-separated origins (`https://app.example.com`) whose web pages may call `/mcp` and the OAuth endpoints from a browser (CORS). Each must match exactly; `*` is refused. Empty: no cross-origin browser access.',
+    defaultText: 'none',
   },
   oauthCimdTestHosts: {
     schema: hostPortList.default([]),

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { type AdminUiDeps, isAdminUiPath, mountAdminUi, unavailablePage } from '../admin-ui/index.js';
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
+import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { type HealthProbe, readiness } from './readiness.js';
 import { RETRY_AFTER, toHttpError } from './to-http-error.js';
@@ -24,9 +25,11 @@ export interface HttpDeps {
   readonly version: string;
   readonly logger: Logger;
   readonly publicUrl: string;
+  /** Origins whose pages may call /mcp and the OAuth endpoints from a browser (CORS); empty: none. */
+  readonly corsOrigins: readonly string[];
   /** Public keys of the audit checkpoint signer, published under /.well-known. */
   readonly auditKeys: readonly AuditPublicKey[];
-  readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger'>;
+  readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger' | 'corsOrigins'>;
   /** The sign-in and admin pages; left out, only the machine endpoints are served. */
   readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
   /** The embedded OAuth authorization server; left out, /mcp takes API keys only. */
@@ -80,9 +83,14 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ status: 'unavailable', reason: ready.reason, ...pending, ...about }, 503);
   });
 
+  // Before every route it covers, so a preflight never reaches authentication.
+  for (const route of CORS_ROUTES) {
+    if (route.nodeWritten && !deps.oauth) continue;
+    app.use(route.path, corsFor({ origins: deps.corsOrigins, route }));
+  }
   mountWellKnown(app, publicUrl, deps.auditKeys, deps.oauth !== undefined);
   if (deps.oauth) mountOAuth(app, deps.oauth);
-  mountMcp(app, { ...deps.mcp, publicUrl, logger });
+  mountMcp(app, { ...deps.mcp, publicUrl, logger, corsOrigins: deps.corsOrigins });
   if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
 
   app.notFound((c) => {

@@ -35,6 +35,8 @@ export const MINIMAL_READ_SCOPES = ['projects:read', 'tasks:read'] as const;
 
 export interface McpRouteDeps {
   readonly publicUrl: string;
+  /** Origins allowed to call from a browser (CORS); they pass the Origin check. */
+  readonly corsOrigins: readonly string[];
   /** The scopes a tool needs; undefined for an unknown tool. */
   readonly toolScopes: (tool: string) => readonly string[] | undefined;
   readonly endpoint: McpEndpoint;
@@ -50,6 +52,7 @@ export interface McpRouteDeps {
 
 export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const hostnames = allowedHostnames(deps.publicUrl);
+  const corsOrigins = new Set(deps.corsOrigins);
   const metadataUrl = protectedResourceMetadataUrl(deps.publicUrl);
   const challenge = `Bearer resource_metadata="${metadataUrl}", scope="${MINIMAL_READ_SCOPES.join(' ')}"`;
 
@@ -67,7 +70,7 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
     )) ?? response;
 
   app.use('/mcp', async (c, next) => {
-    const rejection = hostOriginRejection(c.req.raw, hostnames);
+    const rejection = hostOriginRejection(c.req.raw, hostnames, corsOrigins);
     return rejection ? refuse(c, rejection, 'host_or_origin') : next();
   });
   app.on(['GET', 'DELETE', 'PUT', 'PATCH'], '/mcp', (c) =>

@@ -12,11 +12,20 @@ export function allowedHostnames(publicUrl: string): string[] {
   return LOOPBACK.includes(hostname) ? LOOPBACK : [hostname];
 }
 
-/** A 403 response when Host or Origin names another site; `undefined` when both are fine. */
-export function hostOriginRejection(request: Request, hostnames: string[]): Response | undefined {
+/**
+ * A 403 response when Host or Origin names another site; `undefined` when both are fine.
+ * SECURITY: an Origin listed for CORS (`corsOrigins`, exact match) is a site the operator
+ * chose to let in; the Host check, which is what stops DNS rebinding, applies to it too.
+ */
+export function hostOriginRejection(
+  request: Request,
+  hostnames: string[],
+  corsOrigins: ReadonlySet<string> = new Set(),
+): Response | undefined {
   const host = hostHeaderValidationResponse(request, hostnames);
   if (host) return forbidden('Host header is not this server');
-  if (!request.headers.get('origin')) return undefined;
+  const origin = request.headers.get('origin');
+  if (!origin || corsOrigins.has(origin)) return undefined;
   return originValidationResponse(request, hostnames)
     ? forbidden('Origin is not allowed to call this server')
     : undefined;
