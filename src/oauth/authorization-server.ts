@@ -209,9 +209,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       }),
       oauthClient: client
         ? { id: client.clientId, name: client.clientName ?? client.clientId }
-        : stolen.presentedBy
-          ? { id: stolen.presentedBy, name: stolen.presentedBy }
-          : null,
+        : { id: stolen.presentedBy, name: stolen.presentedBy },
       ip: ctx.ip,
       userAgent: ctx.get('user-agent') || null,
       detail: {

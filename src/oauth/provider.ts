@@ -169,6 +169,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       !token.scopes.has('offline_access') && !staysConnected(ctx.oidc.entities.Grant),
     // RFC 9700 §4.14.2: every refresh rotates, and a used one coming back revokes the grant.
     rotateRefreshToken: true,
+    // Every revocation oidc-provider makes (a client revoking its token, a replayed code or
+    // refresh token) takes the whole grant, and with it the connection. Its default spares the
+    // grant when an opaque access token is revoked; ours are JWTs, so we say it plainly.
+    revokeGrantPolicy: () => true,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_S,
       AuthorizationCode: CODE_TTL_S,
@@ -198,8 +202,7 @@ function staysConnected(grant: { getOIDCScope(): string } | undefined): boolean 
 
 /**
  * RFC 7009 §2.1: a client revokes only tokens issued to it; the revocation then takes the
- * whole grant (oidc-provider's `revokeGrantPolicy` default, which we keep: one revoked refresh
- * token ends the connection). Another client's token is left alone here and the answer is 200
+ * whole grant (`revokeGrantPolicy`: one revoked refresh token ends the connection). Another client's token is left alone here and the answer is 200
  * either way (§2.2, so the answer says nothing about the token); the authorization server's
  * theft check then treats it as stolen, exactly as at the token endpoint.
  */

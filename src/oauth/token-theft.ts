@@ -16,7 +16,7 @@ export interface StolenRefreshToken {
   /** The client the token was issued to. */
   readonly ownerClientId: string;
   /** The client that presented it: the authenticated one, else the `client_id` it named. */
-  readonly presentedBy: string | null;
+  readonly presentedBy: string;
   readonly endpoint: 'token' | 'revocation';
 }
 
@@ -46,7 +46,15 @@ export async function findStolenRefreshToken(
     // oidc-provider names the token it found before asking `allowedPolicy`.
     token = ctx.oidc.entities.RefreshToken;
   } else return undefined;
-  if (!token?.grantId || !token.accountId || !token.clientId || token.clientId === presentedBy)
+  // Who presented it must be known: a client whose Basic authentication failed names itself
+  // only in the header, and may well be the token's own client with a stale secret.
+  if (
+    !presentedBy ||
+    !token?.grantId ||
+    !token.accountId ||
+    !token.clientId ||
+    token.clientId === presentedBy
+  )
     return undefined;
   return {
     grantId: token.grantId,

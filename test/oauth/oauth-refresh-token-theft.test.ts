@@ -125,6 +125,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect((await callWhoami(server, rotated.body.access_token!)).status).toBe(401);
     });
 
+    it("A's refresh token presented under a client_id nobody registered: invalid_client, A's family is revoked", async () => {
+      const { victim } = await victimAndThief();
+      const stolen = await refresh(server, 'dcr_nobody', victim.tokens.refresh_token!);
+      expect(stolen.status).toBe(401);
+      expect(stolen.body.error).toBe('invalid_client');
+      await expectFamilyRevoked(victim, 'dcr_nobody');
+    });
+
     it("client B hands A's refresh token to the revocation endpoint: 200, and A's family is revoked", async () => {
       const { victim, thiefId } = await victimAndThief();
       const response = await fetch(`${server.url}/oauth/revoke`, {
