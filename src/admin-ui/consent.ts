@@ -34,6 +34,14 @@ export interface ConsentPort {
     uid: string,
     who: { workspace: Workspace; member: Member; ip: string | null },
   ): Promise<string>;
+  /** The member's answer was refused: the OAuth error redirect for the client, if the request is still pending. */
+  refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    who: { workspace: Workspace; member: Member; ip: string | null },
+    error: unknown,
+  ): Promise<string | undefined>;
 }
 
 export interface ConsentDeps {
@@ -130,6 +138,8 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
     if (signedIn instanceof Response) return signedIn;
     const form = await readForm(c, { all: true });
     if (form instanceof Response) return form;
+    // Only the member's own form (CSRF checked) may end the request with an error for the client.
+    let fromMember = false;
     try {
       if (!verifyCsrf(c, form.csrf)) {
         throw new AppError(
@@ -137,11 +147,13 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
           'this form has expired or did not come from Taskgate; reload the page',
         );
       }
+      fromMember = true;
       const { req, res } = node(c);
       const uid = c.req.param('uid');
       const { member, workspace } = signedIn;
       const { ip, userAgent } = requestOrigin(c);
-      if (form.decision !== 'allow') {
+      // "Allow" with nothing ticked grants nothing: the member said no.
+      if (form.decision !== 'allow' || list(form.scope).length === 0) {
         return c.redirect(await deps.consent.decline(req, res, uid, { workspace, member, ip }), 303);
       }
       const chosen = form.projects === 'chosen';
@@ -151,7 +163,6 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
       const visible = new Set((await deps.projectsFor(member)).map((p) => p.id));
       if (projectIds?.some((id) => !visible.has(id))) throw new AppError('not_found', 'no such project');
       const scopes = list(form.scope);
-      if (scopes.length === 0) throw new AppError('invalid_input', 'allow at least one thing, or deny');
       const target = await deps.consent.approve(req, res, uid, {
         workspace,
         member,
@@ -163,7 +174,12 @@ export function mountConsent(app: Hono, deps: ConsentDeps): void {
       });
       return c.redirect(target, 303);
     } catch (error) {
-      return failure(c, signedIn, error);
+      const { member, workspace } = signedIn;
+      const who = { workspace, member, ip: requestOrigin(c).ip };
+      const back = fromMember
+        ? await deps.consent.refuse(node(c).req, node(c).res, c.req.param('uid'), who, error)
+        : undefined;
+      return back ? c.redirect(back, 303) : failure(c, signedIn, error);
     }
   });
 }

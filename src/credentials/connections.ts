@@ -42,7 +42,7 @@ export interface ConsentRequest {
   };
   /** The Taskgate scopes asked for, in catalogue order. */
   readonly scopes: readonly Scope[];
-  /** Whether the client asked to stay connected (a refresh token). */
+  /** Whether allowing lets the client stay connected (a refresh token): see docs/oauth.md step 8. */
   readonly offline: boolean;
 }
 

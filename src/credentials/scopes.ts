@@ -20,6 +20,12 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * What the 401 challenge asks for first — enough to look around (MCP authorization, scope
+ * selection) — and what an OAuth authorization request without `scope` gets (RFC 6749 §3.3).
+ */
+export const CHALLENGE_SCOPES = ['projects:read', 'tasks:read'] as const satisfies readonly Scope[];
+
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'projects:read': 'see projects',
   'projects:write': 'create and change projects',

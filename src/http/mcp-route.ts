@@ -12,6 +12,7 @@ import type { Clock, IdGenerator } from '../core/index.js';
 import {
   type Authenticator,
   type AuthFailure,
+  CHALLENGE_SCOPES,
   isWriteScope,
   needsUseRecord,
   oauthClientOf,
@@ -29,9 +30,6 @@ import { RETRY_AFTER } from './to-http-error.js';
 import { protectedResourceMetadataUrl } from './well-known.js';
 
 export const MCP_MAX_BODY_BYTES = 256 * 1024;
-
-/** What the 401 challenge asks for first: enough to look around (MCP authorization, scope selection). */
-export const MINIMAL_READ_SCOPES = ['projects:read', 'tasks:read'] as const;
 
 export interface McpRouteDeps {
   readonly publicUrl: string;
@@ -54,7 +52,7 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const hostnames = allowedHostnames(deps.publicUrl);
   const corsOrigins = new Set(deps.corsOrigins);
   const metadataUrl = protectedResourceMetadataUrl(deps.publicUrl);
-  const challenge = `Bearer resource_metadata="${metadataUrl}", scope="${MINIMAL_READ_SCOPES.join(' ')}"`;
+  const challenge = `Bearer resource_metadata="${metadataUrl}", scope="${CHALLENGE_SCOPES.join(' ')}"`;
 
   // Refusals before authentication are recorded too (workspace unknown): probes leave a trace.
   const refuse = async (c: Context, response: Response, reason: string) =>

@@ -6,7 +6,8 @@
  * response leaves (if it cannot be written the client gets 503 and no token: fail closed);
  * Dynamic Client Registration is rate-limited per address in the database (shared by all
  * instances); and a grant oidc-provider revokes (code replay, refresh-token reuse, token
- * revocation) takes its connection with it, so the grant's access tokens die at once too.
+ * revocation) takes its connection with it, so the grant's access tokens die at once too;
+ * so does a grant whose refresh token another client presents (`token-theft.ts`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Adapter, KoaContextWithOIDC } from 'oidc-provider';
@@ -24,6 +25,7 @@ import {
   providerHandler,
   unavailablePage,
 } from './provider.js';
+import { findStolenRefreshToken, STOLEN_TOKEN_REASON, type StolenRefreshToken } from './token-theft.js';
 
 const ROUTE_OF = new Map<string, 'token' | 'registration' | 'revocation'>([
   [OAUTH_ROUTES.token, 'token'],
@@ -113,8 +115,11 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       (ctx.path === OAUTH_ROUTES.authorization || ctx.path.startsWith(`${OAUTH_ROUTES.authorization}/`));
     if (!refusedAuthorization && (!route || !ctx.oidc)) return;
     try {
-      if (refusedAuthorization) await recordRefusedAuthorization(ctx as KoaContextWithOIDC);
-      else if (route) await recordOutcome(ctx as KoaContextWithOIDC, route);
+      const oidcCtx = ctx as KoaContextWithOIDC;
+      const stolen = route && ctx.oidc ? await findStolenRefreshToken(oidcCtx, route) : undefined;
+      if (refusedAuthorization) await recordRefusedAuthorization(oidcCtx);
+      else if (stolen) await revokeStolen(oidcCtx, stolen);
+      else if (route) await recordOutcome(oidcCtx, route);
     } catch (error) {
       deps.logger.error({ err: error }, 'audit write failed: OAuth response withheld');
       ctx.status = 503;
@@ -180,6 +185,39 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
         error: out?.error_description ?? null,
         clientId: typeof params.client_id === 'string' ? params.client_id : null,
         redirectUri: typeof params.redirect_uri === 'string' ? params.redirect_uri : null,
+      },
+    });
+  }
+
+  /** The stolen token's family dies, and its workspace's log says who presented it. */
+  async function revokeStolen(ctx: KoaContextWithOIDC, stolen: StolenRefreshToken) {
+    await store.oauthModels.revokeByGrantId(stolen.grantId);
+    await store.oauthModels.destroy('Grant', stolen.grantId);
+    const connection = await connections.revokeByGrant(stolen.grantId, STOLEN_TOKEN_REASON);
+    const owned = await store.apiKeys.findOwnedById(stolen.accountId);
+    const client = ctx.oidc.client;
+    await audit.append({
+      action: 'oauth.refresh_token_stolen',
+      outcome: 'denied',
+      errorCode: stolen.endpoint === 'token' ? 'invalid_grant' : 'revoked',
+      ...(owned && {
+        workspaceId: owned.workspace.id,
+        memberId: owned.member.id,
+        credentialId: owned.key.id,
+        credentialName: owned.key.name,
+        environment: owned.key.environment,
+      }),
+      oauthClient: client
+        ? { id: client.clientId, name: client.clientName ?? client.clientId }
+        : { id: stolen.presentedBy, name: stolen.presentedBy },
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent') || null,
+      detail: {
+        reason: STOLEN_TOKEN_REASON,
+        endpoint: stolen.endpoint,
+        issuedTo: owned?.key.oauthClientId ?? stolen.ownerClientId,
+        presentedBy: stolen.presentedBy,
+        connectionRevoked: connection !== undefined,
       },
     });
   }

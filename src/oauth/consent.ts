@@ -4,11 +4,15 @@
  * signed in on our pages decides. What the member grants — possibly fewer scopes, chosen
  * projects, read-only — becomes a connection (our credential) and an oidc-provider grant
  * holding exactly those scopes for the MCP resource, whose id the connection records.
+ * Once the pending request is found (its client and redirect URI were checked when it was
+ * made), every outcome goes back to the client as an OAuth redirect, errors included
+ * (RFC 6749 §4.1.2.1): the client learns what happened, and the browser never ends on a bare
+ * error page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
-import { AppError } from '../core/index.js';
+import { AppError, toAppError } from '../core/index.js';
 import {
   type ConnectionService,
   type ConsentDecision,
@@ -17,6 +21,13 @@ import {
 } from '../credentials/index.js';
 import type { Member, Store, Workspace } from '../storage/index.js';
 import { clientKind } from './clients.js';
+
+/** RFC 6749 §4.1.2.1 error codes for the member's answers we refuse; other failures stay ours. */
+const REFUSAL: Partial<Record<string, 'access_denied' | 'invalid_request'>> = {
+  forbidden: 'access_denied',
+  invalid_input: 'invalid_request',
+  not_found: 'invalid_request',
+};
 
 /**
  * What the consent page (admin-ui's `ConsentPort`, wired in app.ts) acts through: `load` the
@@ -67,8 +78,21 @@ export function createConsentBackend(deps: {
         redirectUri: String(details.params.redirect_uri),
       },
       scopes: asked.filter(isScope),
-      offline: asked.includes('offline_access'),
+      // Issue 13 (9): a client registered for the refresh_token grant stays connected once
+      // the member allows it (the page says so), whether or not it sent OpenID's
+      // `offline_access` with `prompt=consent` (oidc-provider drops it otherwise).
+      offline: asked.includes('offline_access') || client.grantTypeAllowed('refresh_token'),
     };
+  }
+
+  /** Ends the pending request with an OAuth error for the client; returns where the browser goes. */
+  async function finish(req: IncomingMessage, res: ServerResponse, error: string, description: string) {
+    return provider.interactionResult(
+      req,
+      res,
+      { error, error_description: description },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   return {
@@ -136,12 +160,42 @@ export function createConsentBackend(deps: {
         ip: who.ip,
         detail: { scopes: request.scopes },
       });
-      return provider.interactionResult(
-        req,
-        res,
-        { error: 'access_denied', error_description: 'the member declined the request' },
-        { mergeWithLastSubmission: false },
-      );
+      return finish(req, res, 'access_denied', 'the member declined the request');
+    },
+
+    /**
+     * The member's answer could not be taken (no project chosen, a scope not asked for, beyond
+     * the role…): the client hears it as an OAuth error at its redirect URI, with its `state`.
+     * Undefined when the pending request itself is gone (then only a page can say so).
+     */
+    async refuse(
+      req: IncomingMessage,
+      res: ServerResponse,
+      uid: string,
+      who: { workspace: Workspace; member: Member; ip: string | null },
+      cause: unknown,
+    ): Promise<string | undefined> {
+      const appError = toAppError(cause);
+      const error = REFUSAL[appError.code];
+      if (!error) return undefined;
+      let request: ConsentRequest;
+      try {
+        request = await load(req, res, uid);
+      } catch {
+        return undefined;
+      }
+      await deps.audit.append({
+        action: 'oauth.consent_refused',
+        outcome: 'denied',
+        errorCode: error,
+        workspaceId: who.workspace.id,
+        memberId: who.member.id,
+        environment: who.workspace.environment,
+        oauthClient: { id: request.client.id, name: request.client.name },
+        ip: who.ip,
+        detail: { scopes: request.scopes, error: appError.publicMessage },
+      });
+      return finish(req, res, error, appError.publicMessage);
     },
   };
 }

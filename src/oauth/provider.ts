@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Ed25519KeyPair } from '../core/index.js';
-import { SCOPES } from '../credentials/index.js';
+import { CHALLENGE_SCOPES, isScope, SCOPES } from '../credentials/index.js';
 import type { Store } from '../storage/index.js';
 import { DCR_PREFIX } from './clients.js';
 import { checkRedirectUris } from './redirect-uris.js';
@@ -74,6 +74,25 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: ['offline_access', ...SCOPES],
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // RFC 6749 §3.3 lets a request leave `scope` out; the server then applies a documented
+    // default: the scopes our 401 challenge names. The validator runs after oidc-provider's
+    // own scope checks and before the interaction saves the request, so the consent page, the
+    // grant and the code all see the same scopes. A `scope` naming none of ours (only
+    // `offline_access`, or unknown names) would leave the member nothing to grant: refused
+    // here as `invalid_scope`, which goes back to the client's redirect URI.
+    extraParams: {
+      scope(ctx) {
+        const params = ctx.oidc.params;
+        if (!params) return;
+        if (params.scope === undefined) {
+          params.scope = CHALLENGE_SCOPES.join(' ');
+          return;
+        }
+        const asked = String(params.scope);
+        if (!asked.split(' ').some(isScope))
+          throw new errors.InvalidScope(`ask for at least one of: ${SCOPES.join(' ')}`, asked);
+      },
+    },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -88,7 +107,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       validator(_ctx, key, _value, metadata) {
         if (key !== 'taskgate_checked') return;
         const problem = checkRedirectUris(metadata.redirect_uris ?? []);
-        if (problem.error) throw new errors.InvalidRedirectUri(problem.error);
+        // InvalidRedirectUri ignores a description argument; the client needs ours.
+        if (problem.error)
+          throw Object.assign(new errors.InvalidRedirectUri(), { error_description: problem.error });
         // RFC 8252 §7.3: a loopback redirect may come back on any port. oidc-provider allows
         // that for native clients only, so a client with one is native.
         if (problem.loopback) metadata.application_type = 'native';
@@ -104,7 +125,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
       registration: {
         enabled: true,
         initialAccessToken: false,
@@ -137,9 +158,21 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     // The grant a token came from: /mcp refuses a token whose connection moved to another grant.
     extraTokenClaims: (_ctx, token) => ({ gid: 'grantId' in token ? token.grantId : undefined }),
-    issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    // Issue 13 (9): a refresh token goes to every client registered for the refresh_token
+    // grant whose member consented (the consent page says it stays connected), whether or not
+    // the request carried OpenID's `offline_access` + `prompt=consent`. Such a grant holds
+    // `offline_access`; its code and tokens must then outlive the short sign-in session.
+    issueRefreshToken: (ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || staysConnected(ctx.oidc.entities.Grant)),
+    expiresWithSession: (ctx, token) =>
+      !token.scopes.has('offline_access') && !staysConnected(ctx.oidc.entities.Grant),
+    // RFC 9700 §4.14.2: every refresh rotates, and a used one coming back revokes the grant.
     rotateRefreshToken: true,
+    // Every revocation oidc-provider makes (a client revoking its token, a replayed code or
+    // refresh token) takes the whole grant, and with it the connection. Its default spares the
+    // grant when an opaque access token is revoked; ours are JWTs, so we say it plainly.
+    revokeGrantPolicy: () => true,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_S,
       AuthorizationCode: CODE_TTL_S,
@@ -160,6 +193,21 @@ export function createProvider(deps: ProviderDeps): Provider {
   // A TLS-terminating proxy in front: the public URL says https, the socket does not.
   provider.proxy = deps.publicUrl.startsWith('https:');
   return provider;
+}
+
+/** Whether the member's consent let this grant renew itself (see `issueRefreshToken`). */
+function staysConnected(grant: { getOIDCScope(): string } | undefined): boolean {
+  return grant?.getOIDCScope().split(' ').includes('offline_access') ?? false;
+}
+
+/**
+ * RFC 7009 §2.1: a client revokes only tokens issued to it; the revocation then takes the
+ * whole grant (`revokeGrantPolicy`: one revoked refresh token ends the connection). Another client's token is left alone here and the answer is 200
+ * either way (§2.2, so the answer says nothing about the token); the authorization server's
+ * theft check then treats it as stolen, exactly as at the token endpoint.
+ */
+function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) {
+  return token.clientId === client.clientId;
 }
 
 /** oidc-provider as a Node request handler (it is a Koa app). */

@@ -4,6 +4,9 @@
  * custom schemes, no plain http to a network host, no credentials or fragments. At
  * authorization time oidc-provider then matches the redirect_uri exactly (the port of a
  * loopback one excepted), so a trailing slash, another path or an `@` host never match.
+ * A URI must be registered in the normal form a URL parser writes (`new URL(x).href`): a
+ * host in capitals, `%2e%2e` or `../` would be compared as text by one party and as a URL by
+ * another, and the two must never disagree about where a code goes.
  */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -23,6 +26,13 @@ export function checkRedirectUris(uris: readonly unknown[]): RedirectUriCheck {
       url = new URL(uri);
     } catch {
       return { error: `redirect_uri ${uri} is not a URL`, loopback };
+    }
+    // SECURITY: the text registered is the text matched, so it must already be the parsed form.
+    if (url.href !== uri) {
+      return {
+        error: `redirect_uri ${uri} is not in normal form (a URL parser reads it as ${url.href}); register it exactly as ${url.href}`,
+        loopback,
+      };
     }
     if (url.username || url.password) {
       return { error: `redirect_uri ${uri} must not carry credentials`, loopback };

@@ -217,6 +217,40 @@ describe('Dynamic Client Registration', () => {
     });
   }
 
+  // Issue 13 (5b): one party compares the text, another the parsed URL; they must agree.
+  for (const [attack, uri, parsed] of [
+    ['an upper-case host', 'https://Client.Example/cb', 'https://client.example/cb'],
+    ['an upper-case scheme', 'HTTPS://client.example/cb', 'https://client.example/cb'],
+    ['an encoded dot-dot segment', 'https://client.example/a/%2e%2e/cb', 'https://client.example/cb'],
+    ['a dot-dot segment', 'https://client.example/a/../cb', 'https://client.example/cb'],
+    ['a dot segment', 'https://client.example/./cb', 'https://client.example/cb'],
+    ['a default port', 'https://client.example:443/cb', 'https://client.example/cb'],
+    ['no path', 'https://client.example', 'https://client.example/'],
+    ['a backslash', 'https://client.example\\cb', 'https://client.example/cb'],
+    ['a loopback host in capitals', 'http://LOCALHOST:7777/cb', 'http://localhost:7777/cb'],
+  ] as const) {
+    it(`refuses a redirect URI not in normal form (${attack}): invalid_redirect_uri naming the normal form`, async () => {
+      const { status, body } = await registerClient(server, { redirect_uris: [uri] });
+      expect(status).toBe(400);
+      expect(body.error).toBe('invalid_redirect_uri');
+      expect(body.error_description).toBe(
+        `redirect_uri ${uri} is not in normal form (a URL parser reads it as ${parsed}); register it exactly as ${parsed}`,
+      );
+      expect(body.client_id).toBeUndefined();
+      expect(await server.app.oauth.clients.list()).toEqual([]);
+    });
+  }
+
+  it('(control) a redirect URI in normal form registers', async () => {
+    for (const uri of [
+      'https://client.example/cb?x=1',
+      'http://127.0.0.1:7777/callback',
+      'http://[::1]:7777/cb',
+    ]) {
+      expect((await registerClient(server, { redirect_uris: [uri] })).status).toBe(201);
+    }
+  });
+
   it('rate-limits registrations from one address: 429 with Retry-After, audited', async () => {
     const { perIp, windowMs } = DEFAULT_REGISTRATION_LIMIT;
     for (let i = 0; i < perIp; i++) {

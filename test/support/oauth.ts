@@ -59,7 +59,8 @@ export async function registerClient(
 export interface AuthorizeParams {
   readonly clientId: string;
   readonly redirectUri: string;
-  readonly scope?: string;
+  /** `null` leaves `scope` out of the request (RFC 6749 §3.3 allows it). */
+  readonly scope?: string | null;
   readonly challenge?: string;
   readonly method?: string;
   readonly resource?: string;
@@ -73,7 +74,7 @@ export function authorizeUrl(server: TestServer, p: AuthorizeParams): string {
     response_type: 'code',
     client_id: p.clientId,
     redirect_uri: p.redirectUri,
-    scope: p.scope ?? 'projects:read tasks:read offline_access',
+    ...(p.scope !== null && { scope: p.scope ?? 'projects:read tasks:read offline_access' }),
     state: p.state ?? 'st-1',
     ...(p.challenge !== undefined && { code_challenge: p.challenge }),
     ...(p.challenge !== undefined && { code_challenge_method: p.method ?? 'S256' }),
