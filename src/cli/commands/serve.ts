@@ -11,6 +11,7 @@ import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domai
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 import { toListenError } from '../listen-error.js';
+import { rememberPublicUrl } from '../remembered-public-url.js';
 
 interface ServeOptions extends CommonOptions {
   readonly port?: string;
@@ -72,7 +73,14 @@ export function registerServe(program: Command, io: CliIo): void {
 }
 
 function serverConfig(io: CliIo, options: ServeOptions): Config {
-  return configFor(io, options, { port: options.port, host: options.host, publicUrl: options.publicUrl });
+  // The server runs with what it is told, never with what an earlier run remembered.
+  return configFor(
+    io,
+    options,
+    { port: options.port, host: options.host, publicUrl: options.publicUrl },
+    'write',
+    { rememberedUrl: false },
+  );
 }
 
 async function runServer(
@@ -89,6 +97,10 @@ async function runServer(
       throw toListenError(error, config);
     });
     try {
+      const remembered = rememberPublicUrl(config);
+      if (!remembered.ok) {
+        app.logger.warn({ reason: remembered.reason }, 'could not remember the public URL for the CLI');
+      }
       await announce(io, options, app, server.url, await prepare(app));
       app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
       await (io.stopSignal ?? new Promise<void>(() => undefined));
