@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
-import { startBinary, type StartedServer } from '../support/cli-binary.js';
+import { type StartedServer, startBinary } from '../support/cli-binary.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const PIPED_PASSWORD = 'read -rs PW && printf %s "$PW" | ';
@@ -127,8 +127,10 @@ describe("README's member commands", () => {
     }
     const email = /--email (\S+)/.exec(lines[0]!)![1]!;
     const listed = await cli(['members', 'list', '--workspace', 'demo', '--json']);
-    const members = (JSON.parse(listed.stdout) as { members: { email: string; canSignIn?: boolean }[] }).members;
-    expect(members.find((m) => m.email === email)).toBeTruthy();
+    const { members } = JSON.parse(listed.stdout) as {
+      members: { email: string; role: string; hasPassword: boolean }[];
+    };
+    expect(members.find((m) => m.email === email)).toMatchObject({ role: 'admin', hasPassword: true });
     expect(outputs.at(-1)).toContain('/login');
   });
 
