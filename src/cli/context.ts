@@ -5,6 +5,7 @@ import { type Config, type ConfigFlags, loadConfig } from '../config/index.js';
 import { AppError } from '../core/index.js';
 import type { CliIo, CommonOptions } from './io.js';
 import { defaultDataDir } from './project-root.js';
+import { recallPublicUrl } from './remembered-public-url.js';
 import { ensureSecretKey, readSecretKey } from './secret-key.js';
 
 /** A command's config, with how it treats a database another key signed (see assertSigningKey). */
@@ -15,6 +16,8 @@ export interface CommandConfig extends Config {
 }
 
 /**
+ * Commands other than `serve` print the public URL `serve` last ran with on the same database
+ * (remembered-public-url.ts) unless TASKGATE_PUBLIC_URL or --public-url names one.
  * Every command runs with the instance secret, so what a command writes to the audit log is
  * masked and signed exactly as the server would. Commands that write read it or create it;
  * `access: 'read'` commands (audit verify|query|export, keys list, incident report) only read
@@ -25,12 +28,23 @@ export function configFor(
   options: CommonOptions,
   flags: ConfigFlags = {},
   access: 'read' | 'write' = 'write',
+  { rememberedUrl = true }: { rememberedUrl?: boolean } = {},
 ): CommandConfig {
-  const loaded = loadConfig({
+  const sources = {
     env: io.env,
     flags: { databaseUrl: options.db, ...flags },
     defaultDataDir: defaultDataDir(io.cwd ?? process.cwd()),
-  });
+  };
+  let loaded = loadConfig(sources);
+  const explicitUrl = flags.publicUrl !== undefined || Boolean(io.env.TASKGATE_PUBLIC_URL?.trim());
+  const remembered = rememberedUrl && !explicitUrl ? recallPublicUrl(loaded) : undefined;
+  if (remembered !== undefined) {
+    try {
+      loaded = loadConfig({ ...sources, flags: { ...sources.flags, publicUrl: remembered } });
+    } catch {
+      // A damaged record is ignored: the default URL is better than a refusal to run.
+    }
+  }
   const acceptNewSecret = options.acceptNewSecret === true;
   if (access === 'write') return { ...ensureSecretKey(loaded), signingKey: { acceptNewSecret } };
   const { config, missing } = readSecretKey(loaded);

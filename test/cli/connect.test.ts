@@ -7,11 +7,14 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerConnect, runBridge } from '../../src/cli/commands/connect.js';
+import { registerConnect } from '../../src/cli/commands/connect.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { runBridge } from '../../src/cli/stdio-bridge.js';
 import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from '../../src/cli/to-exit-code.js';
 import { cryptoRandom, toAppError } from '../../src/core/index.js';
 import { generateApiKey } from '../../src/credentials/index.js';
+
+const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 
 const KEY = generateApiKey('development', cryptoRandom);
 const PROTOCOL_VERSION = '2025-06-18';
@@ -19,7 +22,12 @@ const PROTOCOL_VERSION = '2025-06-18';
 interface Recorded {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
-  readonly body: { id?: unknown; method?: string; result?: unknown; params?: unknown };
+  readonly body: {
+    id?: unknown;
+    method?: string;
+    result?: unknown;
+    params?: { _meta?: Record<string, unknown> } & Record<string, unknown>;
+  };
 }
 
 interface FakeServer {
@@ -54,7 +62,17 @@ async function startMcpServer(redirectTo?: string): Promise<FakeServer> {
       return void res.writeHead(202).end();
     }
     if (body.id === undefined) return void res.writeHead(202).end();
+    if (body.params?._meta?.[PROTOCOL_VERSION_META_KEY]) {
+      return json(res, 200, { jsonrpc: '2.0', id: body.id, result: { modern: true } });
+    }
     switch (body.method) {
+      case 'refuse/whole-request':
+        // As the SDK answers a header/body mismatch: HTTP 400, a JSON-RPC error with id null.
+        return json(res, 400, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32020, message: 'header mismatch', data: { header: 'Mcp-Method' } },
+        });
       case 'initialize':
         return json(
           res,
@@ -218,6 +236,102 @@ describe('taskgate connect bridge', () => {
     }
   });
 
+  it('sends the 2026-07-28 headers each message needs when a client pinned to 2026-07-28 talks through it', async () => {
+    const server = await startMcpServer();
+    const stdin = pushableStdin();
+    const stdout = captureOutput();
+    const envelope = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28' };
+    const bridge = runBridge({ url: server.url, key: KEY, stdin, stdout });
+    // A 2025-era session first: its version and session id must not leak into 2026 requests.
+    stdin.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION },
+    });
+    await vi.waitFor(() => expect(stdout.messages()).toHaveLength(1));
+    stdin.send({ jsonrpc: '2.0', id: 2, method: 'server/discover', params: { _meta: envelope } });
+    stdin.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {}, _meta: envelope },
+    });
+    stdin.send({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: { name: 'schön\r\nX-Evil: 1', arguments: {}, _meta: envelope },
+    });
+    stdin.end();
+    await bridge;
+
+    const headersOf = (id: number) => server.requests.find((r) => r.body.id === id)!.headers;
+    expect(headersOf(2)).toMatchObject({
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'server/discover',
+    });
+    expect(headersOf(2)['mcp-name']).toBeUndefined();
+    expect(headersOf(3)).toMatchObject({
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'whoami',
+    });
+    expect(headersOf(4)['mcp-name']).toBe(
+      `=?base64?${Buffer.from('schön\r\nX-Evil: 1').toString('base64')}?=`,
+    );
+    expect(headersOf(4)['x-evil']).toBeUndefined();
+    for (const id of [2, 3, 4]) expect(headersOf(id)['mcp-session-id']).toBeUndefined();
+    expect(stdout.messages().filter((m) => m.id !== 1)).toHaveLength(3);
+  });
+
+  it('passes a JSON-RPC error answered with HTTP 400 through unchanged, addressed to the request', async () => {
+    const server = await startMcpServer();
+    const stdin = pushableStdin();
+    const stdout = captureOutput();
+    stdin.send({ jsonrpc: '2.0', id: 'r1', method: 'refuse/whole-request' });
+    stdin.end();
+
+    await runBridge({ url: server.url, key: KEY, stdin, stdout });
+
+    expect(stdout.messages()).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 'r1',
+        error: { code: -32020, message: 'header mismatch', data: { header: 'Mcp-Method' } },
+      },
+    ]);
+  });
+
+  it('names the client of its initialize on later 2025-era messages, and only there', async () => {
+    const server = await startMcpServer();
+    const stdin = pushableStdin();
+    const stdout = captureOutput();
+    const clientInfo = { name: 'claude-ai', version: '0.14.1' };
+    const bridge = runBridge({ url: server.url, key: KEY, stdin, stdout });
+    stdin.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientInfo } });
+    await vi.waitFor(() => expect(stdout.messages()).toHaveLength(1));
+    stdin.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    stdin.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    stdin.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/list',
+      params: { _meta: { [PROTOCOL_VERSION_META_KEY]: '2026-07-28' } },
+    });
+    stdin.end();
+    await bridge;
+
+    const metaOf = (method: string, id?: number) =>
+      server.requests.find((r) => r.body.method === method && (id === undefined || r.body.id === id))!.body
+        .params?._meta;
+    const CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+    expect(metaOf('notifications/initialized')).toEqual({ [CLIENT_INFO]: clientInfo });
+    expect(metaOf('tools/list', 2)).toEqual({ [CLIENT_INFO]: clientInfo });
+    // A 2026-07-28 message carries its own envelope, sent as it came.
+    expect(metaOf('tools/list', 3)).toEqual({ [PROTOCOL_VERSION_META_KEY]: '2026-07-28' });
+  });
+
   it('writes nothing to stdout when the client sends only notifications', async () => {
     const server = await startMcpServer();
     const stdin = pushableStdin();
@@ -245,13 +359,13 @@ describe('taskgate connect bridge', () => {
     await runBridge({ url: server.url, key: unknownKey, stdin, stdout, stderr });
 
     const errors = stdout.messages().sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    const refusal = {
+      status: 401,
+      body: { error: { code: 'unauthenticated', reason: 'unknown', message: 'unknown API key' } },
+    };
     expect(errors).toEqual([
-      { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'unknown API key', data: { status: 401 } } },
-      {
-        jsonrpc: '2.0',
-        id: 'two',
-        error: { code: -32000, message: 'unknown API key', data: { status: 401 } },
-      },
+      { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'unknown API key', data: refusal } },
+      { jsonrpc: '2.0', id: 'two', error: { code: -32000, message: 'unknown API key', data: refusal } },
     ]);
     expect(stderr.text).toContain('HTTP 401: unknown API key');
     expect(stdout.text + stderr.text).not.toContain(unknownKey);

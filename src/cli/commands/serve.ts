@@ -8,9 +8,11 @@ import type { Config } from '../../config/index.js';
 import { createSeededRandom } from '../../core/index.js';
 import { loginLinkUrl } from '../../credentials/index.js';
 import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
+import type { PolicyPatch } from '../../guard/index.js';
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 import { toListenError } from '../listen-error.js';
+import { rememberPublicUrl } from '../remembered-public-url.js';
 
 interface ServeOptions extends CommonOptions {
   readonly port?: string;
@@ -21,6 +23,19 @@ interface ServeOptions extends CommonOptions {
 /** A fixed seed: every fresh demo shows the same tasks, which makes docs and screenshots stable. */
 const DEMO_SEED = 20261127;
 const DEMO_KEY_NAME = 'demo-quickstart';
+
+/**
+ * The demo shows what the product does with a write, not a development workspace where every
+ * write runs at once (DESIGN §3 "Safe writes"): creates run, updates return a preview and a
+ * confirmation token for `confirm_action`, deletes and bulk changes wait for a member's
+ * approval in the browser. README "Quick start" states this policy; a test holds them equal.
+ */
+export const DEMO_POLICY = Object.freeze({
+  create: 'none',
+  update: 'token',
+  delete: 'approve',
+  bulk: 'approve',
+} as const satisfies PolicyPatch);
 
 type Seeded = DemoSummary & {
   readonly firstKey: { readonly name: string; readonly key: string };
@@ -48,6 +63,8 @@ export function registerServe(program: Command, io: CliIo): void {
     await runServer(io, options, serverConfig(io, options), async (app) => {
       if ((await app.domain.workspaces.list()).length > 0) return undefined;
       const summary = await seedDemoWorkspace(app.domain, app.clock, createSeededRandom(DEMO_SEED));
+      // Set by the operator (no member), as `policy set` would be; audited as policy.changed.
+      await app.policy.set(null, DEMO_WORKSPACE, DEMO_POLICY);
       // The first key is minted with the data and printed this once, like any key.
       const issued = await app.keys.create({
         workspace: DEMO_WORKSPACE,
@@ -72,7 +89,14 @@ export function registerServe(program: Command, io: CliIo): void {
 }
 
 function serverConfig(io: CliIo, options: ServeOptions): Config {
-  return configFor(io, options, { port: options.port, host: options.host, publicUrl: options.publicUrl });
+  // The server runs with what it is told, never with what an earlier run remembered.
+  return configFor(
+    io,
+    options,
+    { port: options.port, host: options.host, publicUrl: options.publicUrl },
+    'write',
+    { rememberedUrl: false },
+  );
 }
 
 async function runServer(
@@ -89,6 +113,10 @@ async function runServer(
       throw toListenError(error, config);
     });
     try {
+      const remembered = rememberPublicUrl(config);
+      if (!remembered.ok) {
+        app.logger.warn({ reason: remembered.reason }, 'could not remember the public URL for the CLI');
+      }
       await announce(io, options, app, server.url, await prepare(app));
       app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
       await (io.stopSignal ?? new Promise<void>(() => undefined));
@@ -143,6 +171,10 @@ function banner(url: string, config: Config, workspaces: string[], seeded: Seede
       '',
       `MCP endpoint: ${config.publicUrl}/mcp  (header "Authorization: Bearer <key>")`,
       '  or connect a client by OAuth with just that URL: it asks you to sign in and consent.',
+      '',
+      `Writes in the demo: creates run at once, updates return a preview and a confirmation token`,
+      `(confirm_action), deletes and bulk changes wait for approval at ${config.publicUrl}/admin/approvals.`,
+      '  Change it: npx taskgate policy set --workspace demo --update none (see policy show).',
       '',
       `Admin pages: sign in as ${seeded.loginLink.member} with this one-time link (15 minutes, works once):`,
       '',
