@@ -2,9 +2,11 @@
  * The SDK converts every tool's input and output schema to JSON Schema on every
  * `tools/list` (zod recomputes each time): measured at ~10 ms of CPU per list for our nine
  * tools. A schema's JSON form never changes, so this wraps a Standard Schema and memoises
- * its `~standard.jsonSchema` per direction and target; validation still goes to zod.
+ * its `~standard.jsonSchema` per direction and target; validation still goes to zod, with a
+ * `__proto__` argument put back first (proto-argument.ts) so the schema refuses it.
  */
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { restoreProtoArgument } from './proto-argument.js';
 
 type JsonSchemaOptions = { readonly target: string };
 
@@ -20,7 +22,12 @@ export function withCachedJsonSchema<S extends StandardSchemaWithJSON>(schema: S
     }
     return json;
   };
-  const cached = { ...standard, jsonSchema: { input: convert('input'), output: convert('output') } };
+  const cached = {
+    ...standard,
+    validate: (value: unknown, options?: Parameters<typeof standard.validate>[1]) =>
+      standard.validate(restoreProtoArgument(value), options),
+    jsonSchema: { input: convert('input'), output: convert('output') },
+  };
   return new Proxy(schema, {
     get: (target, property, receiver) =>
       property === '~standard' ? cached : Reflect.get(target, property, receiver),
