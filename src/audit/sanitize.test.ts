@@ -137,6 +137,15 @@ describe('secrets hidden by escaping or glued to other text', () => {
     );
   });
 
+  it('masks a JWT or a confirmation token lowercased on the way, as a typed email is', () => {
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiJRdzdRdzcifQ'}.${'Sg9'.repeat(14)}`;
+    const confirmation = `tgc_act_${'01M8E75480GHDHN9EH1YFZQ501'}.${'Rd9'.repeat(14)}x`;
+    for (const secret of [jwt, confirmation, key]) {
+      const typed = `api_key_${secret}@example.com`.toLowerCase();
+      expect(redactText(typed), secret).toBe('api_key_[redacted]@example.com');
+    }
+  });
+
   it('masks a key=value secret once: its mask sanitized again stays as it is', () => {
     const hmac = () => `hmac-sha256:${'0f'.repeat(16)}`;
     const once = redactText('password=hunter2horse', hmac);

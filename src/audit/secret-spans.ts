@@ -16,13 +16,15 @@ export interface SecretSpan {
   readonly secret: string;
 }
 
+// Case-insensitive: a copy lowercased on the way (an email is) is no longer a working
+// credential, but it still carries the secret's randomness.
 const SECRET_SHAPES = [
-  /tg_(?:dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}/g,
+  /tg_(?:dev|stg|prod)_[0-9a-z]{30}_[0-9a-z]{6}/gi,
   // Our confirmation tokens: single use, but a live one must not sit in the log.
-  /tgc_act_[0-9A-Z]{26}\.[0-9A-Za-z_-]{43}/g,
-  /(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g,
-  /gh[pousr]_[0-9A-Za-z]{30,}/g,
-  /AKIA[0-9A-Z]{16}/g,
+  /tgc_act_[0-9a-z]{26}\.[0-9a-z_-]{43}/gi,
+  /(?:sk|pk|rk)_(?:live|test)_[0-9a-z]{16,}/gi,
+  /gh[pousr]_[0-9a-z]{30,}/gi,
+  /AKIA[0-9A-Z]{16}/gi,
 ];
 
 // Names that say "secret" wherever they end a word (`DB_PASSWORD`, `client_secret`, `X-Api-Key`),
@@ -56,7 +58,7 @@ function shapeSpans(text: string, spans: SecretSpan[]): void {
  * (`eyJaaaaaaaa-` repeated over a 256 KiB argument blocked the event loop for seconds).
  */
 function jwtSpans(text: string, spans: SecretSpan[]): void {
-  if (!text.includes('eyJ')) return;
+  if (!/eyj/i.test(text)) return;
   for (const run of text.matchAll(/[0-9A-Za-z_.-]+/g)) {
     const segments = run[0].split('.');
     const starts: number[] = [];
@@ -67,7 +69,7 @@ function jwtSpans(text: string, spans: SecretSpan[]): void {
     }
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
-      const at = segment.indexOf('eyJ');
+      const at = segment.toLowerCase().indexOf('eyj');
       // A header of at least 8 characters after `eyJ`, a payload of at least 8, then a signature.
       if (
         at >= 0 &&
