@@ -113,12 +113,12 @@ async function plant(): Promise<void> {
     post(server, JSON.stringify(body), headers);
 
   // A task whose key the refused calls below can name, and a real confirmation token.
-  const created = (await call('create_task', { project: 'APO', title: 'canary target' })) as {
+  const created = (await call('create_task', { project: 'APO', title: 'canary target' })) as unknown as {
     structuredContent: { result: { task: string } };
   };
   const task = created.structuredContent.result.task;
   await server.app.policy.set(null, 'demo', { update: 'token' });
-  const preview = (await call('update_task', { task, version: 1, status: 'in_progress' })) as {
+  const preview = (await call('update_task', { task, version: 1, status: 'in_progress' })) as unknown as {
     structuredContent: { token: string };
   };
   const token = preview.structuredContent.token;
