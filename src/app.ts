@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
@@ -17,6 +17,7 @@ import {
   createAuditMasks,
   createAuditSigner,
   createCheckpointer,
+  redactLogArguments,
   type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
@@ -107,8 +108,23 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'taskgate' } }, pino.destination(2));
+/**
+ * SECURITY: every string that enters the log — message, fields, errors and their causes —
+ * passes the audit log's secret finder first (audit/log-redaction.ts).
+ */
+export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'taskgate' },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, redactLogArguments(args) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {

@@ -63,6 +63,7 @@ export {
   type RevertStep,
   type StepStatus,
 } from './incident-revert.js';
+export { redactForLog, redactLogArguments } from './log-redaction.js';
 export {
   OCSF_SCHEMA_VERSION,
   type OcsfContext,
@@ -72,7 +73,16 @@ export {
   toOcsf,
 } from './ocsf.js';
 export type { RevertAction } from './revert-chain.js';
-export { type Mask, maskSecretShapes, REDACTED, redact, redactText, sanitizeForAudit } from './sanitize.js';
+export {
+  holdsSecret,
+  type Mask,
+  maskSecretShapes,
+  REDACTED,
+  redact,
+  redactText,
+  sanitizeForAudit,
+} from './sanitize.js';
+export { findSecretSpans, maskSecretSpans, type SecretSpan } from './secret-spans.js';
 export {
   type AuditPublicKey,
   type AuditSigner,

@@ -75,9 +75,88 @@ describe('sanitizeForAudit', () => {
     expect(sanitizeForAudit(once)).toEqual(once);
   });
 
-  it('keeps a `__proto__` key as data instead of setting the prototype', () => {
-    const sanitized = sanitizeForAudit(JSON.parse('{"__proto__":{"polluted":true},"a":1}')) as object;
-    expect(Object.getPrototypeOf(sanitized)).toBe(Object.prototype);
-    expect(JSON.stringify(sanitized)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  it('keeps a `__proto__` key as data and builds every sanitized object without a prototype', () => {
+    const raw = JSON.parse('{"__proto__":{"polluted":true},"a":1,"nested":{"constructor":"x"}}');
+    const sanitized = sanitizeForAudit(raw) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(sanitized)).toBe(null);
+    expect(Object.getPrototypeOf(sanitized.nested)).toBe(null);
+    expect(Object.getPrototypeOf(Object.getOwnPropertyDescriptor(sanitized, '__proto__')?.value)).toBe(null);
+    expect(JSON.stringify(sanitized)).toBe(
+      '{"__proto__":{"polluted":true},"a":1,"nested":{"constructor":"x"}}',
+    );
+    const masked = maskSecretShapes(raw) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(masked)).toBe(null);
+    expect(Object.hasOwn(masked, '__proto__')).toBe(true);
+  });
+});
+
+describe('secrets hidden by escaping or glued to other text', () => {
+  // Assembled at run time from shapes; no credential literal is committed.
+  const random = 'Ab3'.repeat(10);
+  const key = `tg_dev_${random}_Zz9xY1`;
+  const percentAll = (text: string) =>
+    Array.from(text, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+  const mask = (secret: string) => `<${secret.length}>`;
+
+  it('masks a key written URL-encoded, twice encoded, or with \\u, \\x or HTML escapes', () => {
+    const escaped = [
+      key.replaceAll('_', '%5F'),
+      key.replaceAll('_', '%255F'),
+      percentAll(key),
+      `Bearer%20${key}`,
+      key.replaceAll('_', '\\u005f'),
+      key.replaceAll('_', '\\x5F'),
+      key.replaceAll('_', '&#95;'),
+      `x${key.replaceAll('_', '&#x5f;')}_old`,
+    ];
+    for (const text of escaped) {
+      const stored = redactText(text, mask);
+      expect(stored, text).not.toMatch(/Ab3Ab3|%41%62%33/i);
+      // The mask is of the secret itself, so an escaped copy and a plain one correlate.
+      expect(stored, text).toContain(`<${key.length}>`);
+    }
+  });
+
+  it('masks key=value secrets in free text, in any case, with =, : or JSON quoting', () => {
+    const cases: [string, string][] = [
+      ['login with password=hunter2horse then', 'hunter2horse'],
+      ['SECRET: s3cr3tvalue', 's3cr3tvalue'],
+      ['{"token":"tok-1234567"}', 'tok-1234567'],
+      [JSON.stringify(JSON.stringify({ api_key: 'nested-key-99' })), 'nested-key-99'],
+      ["db_password = 'canary horse staple'", 'canary horse staple'],
+      ['TASKGATE_SECRET_KEY=abcdef0123', 'abcdef0123'],
+      ['X-Api-Key: k-0987654321', 'k-0987654321'],
+      ['Authorization: Bearer opaque-token-42', 'opaque-token-42'],
+      ['?client_secret%3Dcs-777777&x=1', 'cs-777777'],
+      ['pwd:pw-5555&auth=au-6666', 'pw-5555'],
+      ['pwd:pw-5555&auth=au-6666', 'au-6666'],
+    ];
+    for (const [text, secret] of cases) expect(redactText(text), text).not.toContain(secret);
+    expect(redactText('compass: north, max_tokens=100, tokens: 5')).toBe(
+      'compass: north, max_tokens=100, tokens: 5',
+    );
+  });
+
+  it('masks a JWT or a confirmation token lowercased on the way, as a typed email is', () => {
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiJRdzdRdzcifQ'}.${'Sg9'.repeat(14)}`;
+    const confirmation = `tgc_act_${'01M8E75480GHDHN9EH1YFZQ501'}.${'Rd9'.repeat(14)}x`;
+    for (const secret of [jwt, confirmation, key]) {
+      const typed = `api_key_${secret}@example.com`.toLowerCase();
+      expect(redactText(typed), secret).toBe('api_key_[redacted]@example.com');
+    }
+  });
+
+  it('masks a key=value secret once: its mask sanitized again stays as it is', () => {
+    const hmac = () => `hmac-sha256:${'0f'.repeat(16)}`;
+    const once = redactText('password=hunter2horse', hmac);
+    expect(redactText(once, hmac)).toBe(once);
+  });
+
+  it('scans a crafted flood of names and open quotes in linear time', () => {
+    const started = performance.now();
+    redactText('password="'.repeat(25_000));
+    redactText('%25'.repeat(80_000));
+    redactText('token:'.repeat(40_000));
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

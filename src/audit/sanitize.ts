@@ -5,17 +5,9 @@
  * still be correlated but not read back — and long text is truncated. Pure.
  * SECURITY: runs on a copy; nothing here may throw on hostile input.
  */
+import { findSecretSpans, maskSecretSpans } from './secret-spans.js';
+
 const SECRET_FIELD = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential/i;
-// SECURITY: no `\b` on either side. A secret glued to a letter, a digit or an underscore — `x`,
-// the `%3D` of a URL-encoded `=`, `Bearer%20` — or followed by more of them is still the secret.
-const SECRET_VALUE = [
-  /tg_(dev|stg|prod)_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}/g,
-  /(sk|pk|rk)_(live|test)_[0-9A-Za-z]{16,}/g,
-  /gh[pousr]_[0-9A-Za-z]{30,}/g,
-  /AKIA[0-9A-Z]{16}/g,
-  // Our confirmation tokens: single use, but a live one must not sit in the log.
-  /tgc_act_[0-9A-Z]{26}\.[0-9A-Za-z_-]{43}/g,
-];
 export const MAX_TEXT_LENGTH = 500;
 const MAX_DEPTH = 6;
 const MAX_KEYS = 50;
@@ -26,47 +18,28 @@ export const REDACTED = '[redacted]';
 export type Mask = (secret: string) => string;
 export const redact: Mask = () => REDACTED;
 
+/** Free text: credential shapes and values under a secret's name (`password=…`). */
+const maskSecrets = (value: string, mask: Mask) => maskSecretSpans(value, mask);
 /**
- * JWTs (`eyJ…` header, payload, signature), found in one pass over the runs of base64url
- * characters and dots: a backtracking pattern takes quadratic time on a crafted run
- * (`eyJaaaaaaaa-` repeated over a 256 KiB argument blocked the event loop for seconds).
+ * Content a revert must put back (the before/after of changes): credential shapes only, so
+ * a description that merely reads "token: see the runbook" is restored as written.
  */
-function maskJwts(text: string, mask: Mask): string {
-  if (!text.includes('eyJ')) return text;
-  return text.replace(/[0-9A-Za-z_.-]+/g, (run) => {
-    const segments = run.split('.');
-    const out: string[] = [];
-    for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i]!;
-      const at = segment.indexOf('eyJ');
-      // A header of at least 8 characters after `eyJ`, a payload of at least 8, then a signature.
-      if (
-        at >= 0 &&
-        segment.length - at >= 11 &&
-        (segments[i + 1]?.length ?? 0) >= 8 &&
-        i + 2 < segments.length
-      ) {
-        out.push(
-          segment.slice(0, at) +
-            mask(
-              segments
-                .slice(i, i + 3)
-                .join('.')
-                .slice(at),
-            ),
-        );
-        i += 2;
-      } else out.push(segment);
-    }
-    return out.join('.');
-  });
-}
+const maskShapes = (value: string, mask: Mask) => maskSecretSpans(value, mask, { keyValues: false });
 
-const maskShapes = (value: string, mask: Mask) => {
-  let out = maskJwts(value, mask);
-  for (const pattern of SECRET_VALUE) out = out.replace(pattern, (secret) => mask(secret));
+/** Whether `text` holds a secret, as written or escaped (see secret-spans.ts). */
+export const holdsSecret = (text: string): boolean => findSecretSpans(text).length > 0;
+
+/**
+ * SECURITY: an object without a prototype, filled by definition: a `__proto__` key stays a
+ * field (an assignment would set the prototype and drop it), and nothing read from the result
+ * can come from Object.prototype.
+ */
+function recordOf(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, item] of entries)
+    Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
   return out;
-};
+}
 
 /**
  * A lone surrogate or a NUL becomes U+FFFD: the database stores (and a verifier reads back)
@@ -88,7 +61,7 @@ function truncate(value: string): string {
 }
 
 export function redactText(value: string, mask: Mask = redact): string {
-  return truncate(storable(maskShapes(value, mask)));
+  return truncate(storable(maskSecrets(value, mask)));
 }
 
 export function sanitizeForAudit(value: unknown, mask: Mask = redact, depth = 0): unknown {
@@ -98,8 +71,7 @@ export function sanitizeForAudit(value: unknown, mask: Mask = redact, depth = 0)
   if (Array.isArray(value))
     return value.slice(0, MAX_KEYS).map((item) => sanitizeForAudit(item, mask, depth + 1));
   if (typeof value === 'object') {
-    // fromEntries defines every key, `__proto__` included (an assignment would set the prototype).
-    return Object.fromEntries(
+    return recordOf(
       Object.entries(value as Record<string, unknown>)
         .slice(0, MAX_KEYS)
         .map(([key, item]) => [
@@ -128,7 +100,7 @@ export function maskSecretShapes<T>(value: T, mask: Mask = redact): T {
   if (typeof value === 'string') return maskShapes(value, mask) as T;
   if (Array.isArray(value)) return value.map((item) => maskSecretShapes(item, mask)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
+    return recordOf(
       Object.entries(value as Record<string, unknown>).map(([key, item]) => [
         maskShapes(key, mask),
         maskSecretShapes(item, mask),

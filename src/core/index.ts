@@ -3,6 +3,7 @@ export * from './canonical-json.js';
 export * from './clock.js';
 export * from './derive-key.js';
 export * from './errors.js';
+export * from './escaped-text.js';
 export * from './ids.js';
 export * from './random.js';
 export * from './result.js';

@@ -6,6 +6,7 @@
  * (5 per 15 minutes, whether the account exists or not) and per address (20 per 15 minutes);
  * over either limit the attempt is refused before any password check. Each attempt is audited.
  */
+import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type Random } from '../core/index.js';
 import type { Store, Workspace } from '../storage/index.js';
@@ -35,6 +36,24 @@ export interface SignInInput extends RequestOrigin {
   readonly password: string;
   /** The session token the browser already held, revoked on success (no session fixation). */
   readonly replacesToken?: string | undefined;
+}
+
+const EMAIL = z.email().max(254);
+const SLUG = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/**
+ * SECURITY: what a failed attempt typed, as the audit log keeps it. An email address and a
+ * workspace slug are kept as typed; anything else in those fields may be a password typed
+ * into the wrong one, so it goes under a name the audit sanitizer classes secret and is
+ * kept only as its HMAC (equal typings still correlate).
+ */
+function typedIdentity(email: string, slug: string | undefined) {
+  return {
+    ...(EMAIL.safeParse(email).success ? { email } : { email: null, email_field_secret: email }),
+    ...(slug === undefined || SLUG.test(slug)
+      ? { workspace: slug ?? null }
+      : { workspace: null, workspace_field_secret: slug }),
+  };
 }
 
 type FailureReason = 'unknown_workspace' | 'unknown_member' | 'no_password' | 'wrong_password';
@@ -87,7 +106,7 @@ export function createPasswordSignIn(deps: SignInDeps) {
         action: 'member.sign_in_failed',
         outcome: 'denied',
         errorCode: 'rate_limited',
-        detail: { reason: `throttled_${limited}`, email, workspace: slug ?? null },
+        detail: { reason: `throttled_${limited}`, ...typedIdentity(email, slug) },
       });
       throw new AppError('rate_limited', SIGN_IN_THROTTLED_MESSAGE);
     }
@@ -118,7 +137,7 @@ export function createPasswordSignIn(deps: SignInDeps) {
           outcome: 'denied',
           errorCode: 'unauthenticated',
           memberId: found?.member.id ?? null,
-          detail: { reason, email, workspace: slug ?? workspace?.slug ?? null },
+          detail: { reason, ...typedIdentity(email, slug ?? workspace?.slug) },
         });
       });
       throw new AppError('unauthenticated', SIGN_IN_FAILED_MESSAGE);

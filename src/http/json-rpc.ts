@@ -1,6 +1,6 @@
 /** What the HTTP layer needs to know of a JSON-RPC body: methods, whether it calls tools, client info. */
 import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
-import { redactText } from '../audit/index.js';
+import { holdsSecret, REDACTED, redactText } from '../audit/index.js';
 
 export interface JsonRpcSummary {
   readonly methods: string[];
@@ -36,9 +36,13 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
 }
 
 // SECURITY: the name travels on (key last-used, audit comments on tasks, pending actions):
-// a credential-shaped one is redacted whole before it is cut, so not even a prefix is kept.
-const clean = (value: unknown) =>
-  typeof value === 'string' ? redactText(value.replace(/[^\w .@()+-]/g, '')).slice(0, 64) : null;
+// one holding a secret — as sent, escaped (`tg%5Fdev%5F…`) or once its odd characters are
+// stripped — is redacted whole before it is cut, so not even a prefix is kept.
+const clean = (value: unknown) => {
+  if (typeof value !== 'string') return null;
+  const stripped = value.replace(/[^\w .@()+-]/g, '');
+  return holdsSecret(value) || holdsSecret(stripped) ? REDACTED : stripped.slice(0, 64);
+};
 
 /**
  * SECURITY: the client name and version this request itself carries — `clientInfo` of an

@@ -3,10 +3,12 @@
  * schema on every `tools/list` (zod recomputes each time): measured at ~10 ms of CPU per list
  * for our nine tools. A schema's JSON form never changes, so this wraps a Standard Schema and
  * memoises its `~standard.jsonSchema` per direction and target, in the portable spelling
- * (no `type` arrays, see portable-json-schema.ts); validation still goes to zod.
+ * (no `type` arrays, see portable-json-schema.ts); validation still goes to zod, with a
+ * `__proto__` argument put back first (proto-argument.ts) so the schema refuses it.
  */
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { toPortableJsonSchema } from './portable-json-schema.js';
+import { restoreProtoArgument } from './proto-argument.js';
 
 type JsonSchemaOptions = { readonly target: string };
 
@@ -24,7 +26,12 @@ export function withCachedJsonSchema<S extends StandardSchemaWithJSON>(schema: S
     }
     return json;
   };
-  const cached = { ...standard, jsonSchema: { input: convert('input'), output: convert('output') } };
+  const cached = {
+    ...standard,
+    validate: (value: unknown, options?: Parameters<typeof standard.validate>[1]) =>
+      standard.validate(restoreProtoArgument(value), options),
+    jsonSchema: { input: convert('input'), output: convert('output') },
+  };
   return new Proxy(schema, {
     get: (target, property, receiver) =>
       property === '~standard' ? cached : Reflect.get(target, property, receiver),

@@ -20,6 +20,7 @@ import type { CallContext } from '../guard/index.js';
 import type { Role } from '../storage/index.js';
 import { buildServer, callContextOf, createElicitationStateCodec, type ServerDeps } from './build-server.js';
 import { createSchemaCache } from './cached-json-schema.js';
+import { carryProtoArguments } from './proto-argument.js';
 
 const POOL_SIZE_PER_ROLE = 32;
 const SDK_ACCEPT = 'application/json, text/event-stream';
@@ -66,7 +67,8 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
   );
 
   return {
-    async handle(request, call, body) {
+    async handle(request, call, parsed) {
+      const body = carryProtoArguments(parsed);
       // SECURITY: the secret never travels further than authentication.
       const authInfo: AuthInfo = {
         token: '',

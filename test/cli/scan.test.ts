@@ -97,6 +97,28 @@ describe('taskgate scan', () => {
     }
   });
 
+  it('exits 1 on each file that hides a key glued to other text or URL-encoded', async () => {
+    const key = () => generateApiKey('production', cryptoRandom);
+    const percentAll = (text: string) =>
+      Array.from(text, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    const hidden: Record<string, (k: string) => string> = {
+      'bearer-percent-20.txt': (k) => `curl -H "Authorization:Bearer%20${k}"`,
+      'taskgate-key-prefix.env': (k) => `TASKGATE_KEY_${k}`,
+      'old-suffix.txt': (k) => `${k}_old`,
+      'url-encoded-underscores.log': (k) => `GET /x?k=${k.replaceAll('_', '%5F')}`,
+      'every-character-encoded.log': (k) => `GET /x?k=${percentAll(k)}`,
+      'json-escaped.json': (k) => `{"key": "${k.replaceAll('_', '\\u005f')}"}`,
+    };
+    for (const [file, hide] of Object.entries(hidden)) {
+      const leaked = key();
+      const folder = `${dir}/${file}.d`;
+      write(`${file}.d/${file}`, `${hide(leaked)}\n`);
+      const result = await scan(folder);
+      expect(result.code, file).toBe(1);
+      expect(result.stdout, file).toContain(displayPrefix(leaked));
+    }
+  });
+
   it('exits 0 and says how many files it read when no key is found', async () => {
     write('README.md', '# hello\n');
     write(

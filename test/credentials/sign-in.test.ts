@@ -240,4 +240,28 @@ describe('audit of sign-in', () => {
       userAgent: origin.userAgent,
     });
   });
+
+  it('keeps a password typed into the email or workspace field only masked, and a real email as typed', async () => {
+    const typedAsEmail = newPassword();
+    const typedAsWorkspace = `Hunter ${newPassword()}`;
+    await rejection(attempt(typedAsEmail, password));
+    await rejection(attempt('member@acme.test', 'wrong', { workspace: typedAsWorkspace }));
+    await rejection(attempt('Nobody@Acme.test', 'wrong'));
+    const failures = (await auditTrail()).filter((e) => e.action === 'member.sign_in_failed');
+    const text = JSON.stringify(failures);
+    expect(text).not.toContain(typedAsEmail.split(' ')[2]);
+    expect(text).not.toContain(typedAsWorkspace.split(' ')[3]);
+    expect(failures.map((e) => e.detail)).toEqual(
+      expect.arrayContaining([
+        { reason: 'unknown_member', email: null, email_field_secret: '[redacted]', workspace: 'acme' },
+        {
+          reason: 'unknown_workspace',
+          email: 'member@acme.test',
+          workspace: null,
+          workspace_field_secret: '[redacted]',
+        },
+        { reason: 'unknown_member', email: 'nobody@acme.test', workspace: 'acme' },
+      ]),
+    );
+  });
 });
