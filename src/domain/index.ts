@@ -9,6 +9,17 @@ export type { AddCommentInput, CommentService, ListCommentsInput } from './comme
 export { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from './demo-seed.js';
 export { createDomain, type Domain, type DomainDeps } from './domain.js';
 export type { Page } from './pagination.js';
+export {
+  CLIENT_NAME_MAX,
+  describeClient,
+  findUnsafeCharacter,
+  quoteJson,
+  quoteText,
+  type TextShape,
+  toSafeClientName,
+  type UnsafeCharacter,
+  unsafeCharacterMessage,
+} from './plain-text.js';
 export type { CreateProjectInput, ProjectService, UpdateProjectInput } from './projects.js';
 export type { TaskView } from './task-lookup.js';
 export {
@@ -19,4 +30,5 @@ export {
   type UpdateTaskInput,
 } from './tasks.js';
 export type { ListTimeInput, LogTimeInput, TimeEntryService } from './time-entries.js';
+export { multiLine, parseInput, reference, singleLine } from './validation.js';
 export type { AddMemberInput, CreateWorkspaceInput, WorkspaceService } from './workspaces.js';

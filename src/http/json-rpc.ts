@@ -1,6 +1,7 @@
 /** What the HTTP layer needs to know of a JSON-RPC body: methods, whether it calls tools, client info. */
 import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { redactText } from '../audit/index.js';
+import { CLIENT_NAME_MAX, toSafeClientName } from '../domain/index.js';
 
 export interface JsonRpcSummary {
   readonly methods: string[];
@@ -37,8 +38,11 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
 
 // SECURITY: the name travels on (key last-used, audit comments on tasks, pending actions):
 // a credential-shaped one is redacted whole before it is cut, so not even a prefix is kept.
-const clean = (value: unknown) =>
-  typeof value === 'string' ? redactText(value.replace(/[^\w .@()+-]/g, '')).slice(0, 64) : null;
+// Reduced to the safe client-name set first (issue 13: no quotes, `@` or line breaks to forge with).
+const clean = (value: unknown) => {
+  const safe = toSafeClientName(value, Number.POSITIVE_INFINITY);
+  return safe ? redactText(safe).slice(0, CLIENT_NAME_MAX) : null;
+};
 
 /**
  * SECURITY: the client name and version this request itself carries — `clientInfo` of an
