@@ -12,6 +12,7 @@ export type { Page } from './pagination.js';
 export {
   CLIENT_NAME_MAX,
   describeClient,
+  escapeUnsafe,
   findUnsafeCharacter,
   quoteJson,
   quoteText,

@@ -40,8 +40,9 @@ export function unsafeCharacterMessage(found: UnsafeCharacter, shape: TextShape)
   return `${allowed} (found ${found.codePoint} at position ${found.index + 1})`;
 }
 
-const escapeUnsafe = (json: string) =>
-  json.replace(UNSAFE_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Every character that could break or reorder a line, as a `\uXXXX` escape; the rest as is. */
+export const escapeUnsafe = (text: string) =>
+  text.replace(UNSAFE_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * A string as one JSON string literal, with every character that could break or reorder a

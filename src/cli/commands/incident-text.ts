@@ -3,7 +3,7 @@
  * or a post-mortem), the revert plan or result, and what containment did. Pure.
  */
 import type { IncidentReport, RevertRun, RevertStep } from '../../audit/index.js';
-import { describeClient, quoteJson, quoteText } from '../../domain/index.js';
+import { describeClient, escapeUnsafe, quoteJson } from '../../domain/index.js';
 import type { ContainedKey, ContainResult } from '../../guard/index.js';
 import type { Workspace } from '../../storage/index.js';
 
@@ -12,8 +12,8 @@ import type { Workspace } from '../../storage/index.js';
  * control characters and bidi controls as JSON escapes, so no value can break the row.
  */
 function cell(value: unknown): string {
-  const text = typeof value === 'string' ? quoteText(value).slice(1, -1) : quoteJson(value ?? null);
-  return text.replace(/\|/g, '\\|');
+  const text = typeof value === 'string' ? value : quoteJson(value ?? null);
+  return escapeUnsafe(text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|'));
 }
 
 const show = (value: unknown) => quoteJson(value ?? null);

@@ -147,5 +147,5 @@ function connectionLine(c: ApiKeyRecord, member: string, now: Date): string {
     ? `last used ${c.lastUsedAt} from ${c.lastUsedIp ?? 'an unknown address'}`
     : 'never used';
   const rights = `${c.scopes.join(' ')}${c.readOnly ? ' read-only' : ''}${c.projectIds ? ` projects ${c.projectIds.length}` : ''}`;
-  return `${c.name.padEnd(32)} ${c.oauthClientName ?? c.oauthClientId} for ${member} ${status} [${rights}] ${used}`;
+  return `${c.name.padEnd(32)} ${describeClient(c.oauthClientName) ?? c.oauthClientId} for ${member} ${status} [${rights}] ${used}`;
 }
