@@ -7,6 +7,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { AppError, toAppError } from '../core/index.js';
+import { describeClient, quoteJson, quoteText } from '../domain/index.js';
 import { type ActionService, type ConfirmResult, type EffectivePolicy, fieldDiff } from '../guard/index.js';
 import type { Member, ObjectChange, PendingAction, Workspace } from '../storage/index.js';
 import { formLimit, readForm } from './form.js';
@@ -25,8 +26,8 @@ async function mayApproveOthers(deps: ApprovalDeps, member: Member, workspace: W
   return policy.approver === 'member_or_admin' && (member.role === 'owner' || member.role === 'admin');
 }
 
-const show = (value: unknown) =>
-  value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
+// Quoted like the MCP preview, so a bidi control or line break stored in a value shows as an escape.
+const show = (value: unknown) => (value === null || value === undefined ? '—' : quoteJson(value));
 
 function changeView(change: ObjectChange): SafeHtml {
   const title = html`<h3>${change.op} ${change.kind.replace('_', ' ')} ${change.ref}</h3>`;
@@ -61,7 +62,8 @@ function actionView(action: PendingAction, signedIn: SignedInMember): SafeHtml {
     };
   };
   const by = plan.requestedBy ?? {};
-  const client = [by.client, by.clientVersion].filter(Boolean).join(' ') || 'an unnamed client';
+  // SECURITY: the client name and the reason are the caller's words: reduced, quoted, never bare.
+  const client = describeClient(by.client, by.clientVersion) ?? 'an unnamed client';
   const reason = typeof action.args.reason === 'string' ? action.args.reason : null;
   const changes = (plan.changes ?? []).map(changeView);
   const open = action.status === 'pending';
@@ -79,7 +81,7 @@ function actionView(action: PendingAction, signedIn: SignedInMember): SafeHtml {
 </div>`
     : html`<p class="status">This request is ${action.status === 'executed' ? 'approved and done' : action.status}.</p>`;
   return html`<p><strong>${by.credential ?? 'A key'}</strong> (${client}${by.ip ? `, from ${by.ip}` : ''}) asks to run <code>${action.tool}</code> in workspace ${signedIn.workspace.slug} (${signedIn.workspace.environment}).</p>
-<p>Reason given: ${reason ?? 'none'}</p>
+<p>Reason given: ${reason ? quoteText(reason) : 'none'}</p>
 <p>Requested ${action.createdAt}; expires ${action.expiresAt}.</p>
 ${changes}
 ${forms}`;

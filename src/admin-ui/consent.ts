@@ -17,6 +17,7 @@ import {
   SCOPE_DESCRIPTIONS,
   type Scope,
 } from '../credentials/index.js';
+import { describeClient, quoteText } from '../domain/index.js';
 import type { Member, Project, Workspace } from '../storage/index.js';
 import { formLimit, readForm } from './form.js';
 import { html, layout } from './page.js';
@@ -70,9 +71,10 @@ function page(c: Context, signedIn: SignedInMember, request: ConsentRequest, pro
   );
   const projectChoices = projects.map(
     (p) =>
-      html`<li><label class="check"><input type="checkbox" name="project" value="${p.id}"> ${p.key} · ${p.name}</label></li>`,
+      html`<li><label class="check"><input type="checkbox" name="project" value="${p.id}"> ${p.key} · ${quoteText(p.name)}</label></li>`,
   );
-  const body = html`<p><strong>${client.name}</strong>${
+  // SECURITY: a self-registered client picks its own name: reduced to a safe set and quoted.
+  const body = html`<p><strong>${describeClient(client.name) ?? `client ${quoteText(client.id)}`}</strong>${
     client.verified
       ? ''
       : html` <span class="error">unverified: this client registered itself and chose its own name</span>`

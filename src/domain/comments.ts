@@ -9,7 +9,7 @@ import { type Actor, inTransaction } from './actor.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks } from './projects.js';
 import { findTask } from './task-lookup.js';
-import { pageLimit, parseInput, text } from './validation.js';
+import { multiLine, pageLimit, parseInput, reference } from './validation.js';
 
 export interface CommentDeps {
   readonly store: Store;
@@ -17,9 +17,7 @@ export interface CommentDeps {
   readonly ids: IdGenerator;
 }
 
-const addCommentInput = z
-  .object({ task: z.string().trim().min(1, 'is required'), body: text(1, 10000) })
-  .strict();
+const addCommentInput = z.object({ task: reference(64), body: multiLine(1, 10000) }).strict();
 const listCommentsInput = z
   .object({
     task: z.string().trim().min(1, 'is required'),

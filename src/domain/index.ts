@@ -9,6 +9,18 @@ export type { AddCommentInput, CommentService, ListCommentsInput } from './comme
 export { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from './demo-seed.js';
 export { createDomain, type Domain, type DomainDeps } from './domain.js';
 export type { Page } from './pagination.js';
+export {
+  CLIENT_NAME_MAX,
+  describeClient,
+  escapeUnsafe,
+  findUnsafeCharacter,
+  quoteJson,
+  quoteText,
+  type TextShape,
+  toSafeClientName,
+  type UnsafeCharacter,
+  unsafeCharacterMessage,
+} from './plain-text.js';
 export type { CreateProjectInput, ProjectService, UpdateProjectInput } from './projects.js';
 export type { TaskView } from './task-lookup.js';
 export {
@@ -19,4 +31,5 @@ export {
   type UpdateTaskInput,
 } from './tasks.js';
 export type { ListTimeInput, LogTimeInput, TimeEntryService } from './time-entries.js';
+export { multiLine, parseInput, reference, singleLine } from './validation.js';
 export type { AddMemberInput, CreateWorkspaceInput, WorkspaceService } from './workspaces.js';

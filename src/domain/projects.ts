@@ -8,7 +8,7 @@ import type { Project, Repositories, Store } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects, canWriteTasks } from './access.js';
 import { type Actor, allowsProject, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
-import { parseInput, projectKey, text } from './validation.js';
+import { multiLine, parseInput, projectKey, reference, singleLine } from './validation.js';
 
 export interface ProjectDeps {
   readonly store: Store;
@@ -18,16 +18,19 @@ export interface ProjectDeps {
 
 const createProjectInput = z.object({
   key: projectKey,
-  name: text(1, 100),
-  description: text(0, 5000).default(''),
+  name: singleLine(1, 100),
+  description: multiLine(0, 5000).default(''),
   /** Member ids or emails to add to the project. */
-  members: z.array(z.string(), { message: 'must be a list of member ids or emails' }).max(200).default([]),
+  members: z
+    .array(reference(254), { message: 'must be a list of member ids or emails' })
+    .max(200)
+    .default([]),
 });
 
 const updateProjectInput = z
   .object({
-    name: text(1, 100).optional(),
-    description: text(0, 5000).optional(),
+    name: singleLine(1, 100).optional(),
+    description: multiLine(0, 5000).optional(),
     archived: z.boolean({ message: 'must be true or false' }).optional(),
   })
   .strict();

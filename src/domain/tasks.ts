@@ -22,7 +22,17 @@ import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks, findReadableProject, visibleProjects } from './projects.js';
 import { findTask, staleVersionError, type TaskView, toTaskView } from './task-lookup.js';
-import { fieldError, isoDate, label, labels, pageLimit, parseInput, text } from './validation.js';
+import {
+  fieldError,
+  isoDate,
+  label,
+  labels,
+  multiLine,
+  pageLimit,
+  parseInput,
+  reference,
+  singleLine,
+} from './validation.js';
 
 export interface TaskDeps {
   readonly store: Store;
@@ -32,7 +42,7 @@ export interface TaskDeps {
 
 const status = z.enum(TASK_STATUSES, { message: `must be one of ${TASK_STATUSES.join(', ')}` });
 const priority = z.enum(TASK_PRIORITIES, { message: `must be one of ${TASK_PRIORITIES.join(', ')}` });
-const memberRef = z.string({ message: 'must be a member id or email' }).trim().min(1).max(254).nullable();
+const memberRef = reference(254).nullable();
 const version = z
   .number({ message: 'must be a number' })
   .int('must be a whole number')
@@ -40,9 +50,9 @@ const version = z
 
 const createTaskInput = z
   .object({
-    project: z.string({ message: 'must be a project key or id' }).trim().min(1, 'is required'),
-    title: text(1, 200),
-    description: text(0, 20000).default(''),
+    project: reference(64),
+    title: singleLine(1, 200),
+    description: multiLine(0, 20000).default(''),
     status: status.default('todo'),
     priority: priority.default('none'),
     assignee: memberRef.default(null),
@@ -54,8 +64,8 @@ const createTaskInput = z
 const updateTaskInput = z
   .object({
     version: version.optional(),
-    title: text(1, 200).optional(),
-    description: text(0, 20000).optional(),
+    title: singleLine(1, 200).optional(),
+    description: multiLine(0, 20000).optional(),
     status: status.optional(),
     priority: priority.optional(),
     assignee: memberRef.optional(),
@@ -66,13 +76,13 @@ const updateTaskInput = z
 
 const listTasksInput = z
   .object({
-    project: z.string().trim().min(1).optional(),
+    project: reference(64).optional(),
     status: z.union([status, z.array(status).max(5)]).optional(),
-    assignee: z.string().trim().min(1).optional(),
+    assignee: reference(254).optional(),
     dueBefore: isoDate.optional(),
     dueAfter: isoDate.optional(),
     label: label.optional(),
-    text: text(1, 200).optional(),
+    text: singleLine(1, 200).optional(),
     cursor: z.string().max(200).optional(),
     limit: pageLimit,
   })

@@ -11,7 +11,7 @@ import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks, visibleProjects } from './projects.js';
 import { findTask } from './task-lookup.js';
-import { fieldError, isoDate, pageLimit, parseInput, text } from './validation.js';
+import { fieldError, isoDate, multiLine, pageLimit, parseInput, reference } from './validation.js';
 
 export interface TimeEntryDeps {
   readonly store: Store;
@@ -23,7 +23,7 @@ const MINUTES_PER_DAY = 24 * 60;
 
 const logTimeInput = z
   .object({
-    task: z.string().trim().min(1, 'is required'),
+    task: reference(64),
     date: isoDate,
     minutes: z
       .number({ message: 'must be a number' })
@@ -31,7 +31,7 @@ const logTimeInput = z
       .min(1, `must be 1-${MINUTES_PER_DAY}`)
       .max(MINUTES_PER_DAY, `must be 1-${MINUTES_PER_DAY}`),
     billable: z.boolean({ message: 'must be true or false' }).default(false),
-    note: text(0, 1000).nullable().default(null),
+    note: multiLine(0, 1000).nullable().default(null),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type AppError, type FieldIssue, invalidInput } from '../core/index.js';
+import { findUnsafeCharacter, type TextShape, unsafeCharacterMessage } from './plain-text.js';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
@@ -21,12 +22,48 @@ export function fieldError(field: string, message: string): AppError {
 
 const lengthMessage = (min: number, max: number) => `must be ${min}-${max} characters`;
 
-export const text = (min: number, max: number) =>
+/**
+ * SECURITY: refuses what lets one value read as two (see plain-text.ts). Runs before any
+ * trim, so a line break glued to either end is refused, not silently cut off.
+ */
+export const refuseUnsafeCharacters =
+  (shape: TextShape) =>
+  (ctx: z.core.ParsePayload<string>): void => {
+    const found = findUnsafeCharacter(ctx.value, shape);
+    if (found)
+      ctx.issues.push({ code: 'custom', message: unsafeCharacterMessage(found, shape), input: ctx.value });
+  };
+
+/** A single-line field (titles, names, reasons, references): no control character at all. */
+export const singleLine = (min: number, max: number) =>
   z
     .string({ message: 'must be a string' })
+    .check(refuseUnsafeCharacters('line'))
     .trim()
     .min(min, lengthMessage(min, max))
     .max(max, lengthMessage(min, max));
+
+/**
+ * A multi-line field (descriptions, comment bodies, notes): tabs and newlines stay (a CRLF
+ * becomes a newline); every other control character is refused.
+ */
+export const multiLine = (min: number, max: number) =>
+  z
+    .string({ message: 'must be a string' })
+    .overwrite((value) => value.replace(/\r\n/g, '\n'))
+    .check(refuseUnsafeCharacters('text'))
+    .trim()
+    .min(min, lengthMessage(min, max))
+    .max(max, lengthMessage(min, max));
+
+/** An identifier someone types or pastes (a key, id or email to look up): one line, bounded. */
+export const reference = (max: number) =>
+  z
+    .string({ message: 'must be a string' })
+    .check(refuseUnsafeCharacters('line'))
+    .trim()
+    .min(1, 'is required')
+    .max(max);
 
 export const slug = z
   .string({ message: 'must be a string' })

@@ -15,7 +15,7 @@ import {
 } from '../storage/index.js';
 import { canGrantRole } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
-import { email, parseInput, slug, text } from './validation.js';
+import { email, parseInput, singleLine, slug } from './validation.js';
 
 export interface WorkspaceDeps {
   readonly store: Store;
@@ -25,17 +25,17 @@ export interface WorkspaceDeps {
 
 const createWorkspaceInput = z.object({
   workspace: slug,
-  name: text(1, 100).optional(),
+  name: singleLine(1, 100).optional(),
   environment: z
     .enum(ENVIRONMENTS, { message: `must be one of ${ENVIRONMENTS.join(', ')}` })
     .default('development'),
   owner: email,
-  ownerName: text(1, 100).optional(),
+  ownerName: singleLine(1, 100).optional(),
 });
 
 const addMemberInput = z.object({
   email,
-  name: text(1, 100).optional(),
+  name: singleLine(1, 100).optional(),
   role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
 });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
-import type { Actor } from '../domain/index.js';
+import { type Actor, quoteJson } from '../domain/index.js';
 import type { ObjectChange, RiskClass, Store } from '../storage/index.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
@@ -67,12 +67,8 @@ export async function simulate(store: Store, spec: WriteSpec, actor: Actor, args
   throw new Error('unreachable: the plan transaction always rolls back');
 }
 
-const show = (value: unknown) =>
-  value === null || value === undefined
-    ? '(none)'
-    : typeof value === 'string'
-      ? JSON.stringify(value)
-      : JSON.stringify(value);
+// SECURITY: one quoted token per value, control and bidi characters escaped (plain-text.ts).
+const show = (value: unknown) => (value === null || value === undefined ? '(none)' : quoteJson(value));
 
 export function fieldDiff(change: ObjectChange): { field: string; before: unknown; after: unknown }[] {
   if (!change.before || !change.after) return [];

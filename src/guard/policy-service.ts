@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type FieldIssue, invalidInput } from '../core/index.js';
-import { canManageMembers } from '../domain/index.js';
+import { canManageMembers, singleLine } from '../domain/index.js';
 import {
   APPROVERS,
   CONFIRMATION_TIERS,
@@ -65,12 +65,7 @@ export type PolicyField = keyof PolicyPatch;
 const freezeInput = z
   .object({
     until: z.date({ message: 'must be a time' }).optional(),
-    reason: z
-      .string({ message: 'must be a string' })
-      .trim()
-      .min(1, 'must be 1-500 characters')
-      .max(500, 'must be 1-500 characters')
-      .optional(),
+    reason: singleLine(1, 500).optional(),
     by: z.string().nullable(),
   })
   .strict();

@@ -18,6 +18,7 @@ import type {
   Store,
   Workspace,
 } from '../storage/index.js';
+import { assertReason, auditCommentBody } from './audit-comment.js';
 import { assertWithinBudget, countWrites, isBudgetRefusal } from './budget.js';
 import type { CallContext } from './call-context.js';
 import { toActor } from './call-context.js';
@@ -126,10 +127,6 @@ export function createWritePipeline(deps: WriteDeps) {
     reason: string | undefined,
   ) {
     const { call } = exec;
-    const client = [call.clientName, call.clientVersion].filter(Boolean).join(' ');
-    const by = `${call.principal.credential.name}${client ? ` (${client})` : ''}`;
-    const approved = exec.approvedBy ? `, approved by ${exec.approvedBy.email}` : '';
-    const verb = { create: 'Created', update: 'Updated', delete: 'Moved to the trash', restore: 'Restored' };
     for (const change of changes) {
       if (change.kind !== 'task' || change.id === null) continue;
       await repos.comments.insert({
@@ -137,7 +134,14 @@ export function createWritePipeline(deps: WriteDeps) {
         workspaceId: call.principal.workspace.id,
         taskId: change.id,
         authorId: exec.actor.memberId,
-        body: `${verb[change.op]} via MCP by ${by}${approved}: ${reason?.trim() || 'no reason given'}`,
+        body: auditCommentBody({
+          op: change.op,
+          credentialName: call.principal.credential.name,
+          clientName: call.clientName,
+          clientVersion: call.clientVersion,
+          approvedBy: exec.approvedBy?.email ?? null,
+          reason,
+        }),
         via: 'mcp',
         credentialName: call.principal.credential.name,
         createdAt: now(),
@@ -320,11 +324,7 @@ export function createWritePipeline(deps: WriteDeps) {
       try {
         authorize(call, spec);
         const policy = await loadPolicy(call);
-        if (policy.requireReason && !args.reason?.trim()) {
-          throw invalidInput([
-            { field: 'reason', message: 'is required by this workspace: say why this change is made' },
-          ]);
-        }
+        assertReason(args.reason, policy.requireReason);
         const missing = policy.requireReadFirst ? (spec.missingVersions?.(args) ?? []) : [];
         if (missing.length) {
           throw invalidInput(

@@ -1,6 +1,7 @@
 /** What the HTTP layer needs to know of a JSON-RPC body: methods, whether it calls tools, client info. */
 import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { holdsSecret, REDACTED, redactText } from '../audit/index.js';
+import { CLIENT_NAME_MAX, toSafeClientName } from '../domain/index.js';
 
 export interface JsonRpcSummary {
   readonly methods: string[];
@@ -36,12 +37,13 @@ export function summarizeJsonRpc(body: unknown): JsonRpcSummary {
 }
 
 // SECURITY: the name travels on (key last-used, audit comments on tasks, pending actions):
-// one holding a secret — as sent, escaped (`tg%5Fdev%5F…`) or once its odd characters are
-// stripped — is redacted whole before it is cut, so not even a prefix is kept.
+// one holding a secret — as sent, escaped (`tg%5Fdev%5F…`) or once reduced to the safe
+// client-name set (issue 13: no quotes, `@` or line breaks to forge with) — is redacted whole
+// before it is cut, so not even a prefix is kept.
 const clean = (value: unknown) => {
-  if (typeof value !== 'string') return null;
-  const stripped = value.replace(/[^\w .@()+-]/g, '');
-  return holdsSecret(value) || holdsSecret(stripped) ? REDACTED : stripped.slice(0, 64);
+  const safe = toSafeClientName(value, Number.POSITIVE_INFINITY);
+  if (!safe) return null;
+  return holdsSecret(String(value)) || holdsSecret(safe) ? REDACTED : safe.slice(0, CLIENT_NAME_MAX);
 };
 
 /**

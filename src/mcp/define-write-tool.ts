@@ -6,15 +6,13 @@
  */
 import { z } from 'zod';
 import type { Scope } from '../credentials/index.js';
-import type { Actor, Domain, TaskView } from '../domain/index.js';
+import { type Actor, type Domain, singleLine, type TaskView } from '../domain/index.js';
 import type { Applied, WriteArgs, WriteSpec } from '../guard/index.js';
 import type { ObjectChange, Project, Repositories, RiskClass } from '../storage/index.js';
 import type { ToolAnnotations } from './define-tool.js';
 
 export const writeArgs = {
-  reason: z
-    .string()
-    .max(500)
+  reason: singleLine(0, 500)
     .optional()
     .describe('why this change is made, in the user’s words; kept in the audit log and on the task'),
   dry_run: z.boolean().optional().describe('true: return the plan and change nothing'),

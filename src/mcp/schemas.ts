@@ -1,6 +1,6 @@
 /** Output shapes shared by the tools, and the views that map domain records onto them. */
 import { z } from 'zod';
-import type { TaskView } from '../domain/index.js';
+import { quoteText, reference, type TaskView } from '../domain/index.js';
 import type { Comment, Member, Project, TimeEntry } from '../storage/index.js';
 
 export const projectOut = z.object({
@@ -54,7 +54,7 @@ export const dateIn = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .describe('YYYY-MM-DD');
-export const cursorIn = z.string().max(200).optional().describe('nextCursor from the previous page');
+export const cursorIn = reference(200).optional().describe('nextCursor from the previous page');
 export const limitIn = z.number().int().min(1).max(100).optional().describe('page size, 1-100 (default 25)');
 export const nextCursorOut = z.string().nullable();
 
@@ -110,7 +110,17 @@ export const toMemberOut = (m: Member): z.output<typeof memberOut> => ({
   role: m.role,
 });
 
+/**
+ * SECURITY: every free-text value in a tool's text content is one JSON string literal
+ * (`quoteText`), so no title, name or body — stored before control characters were refused
+ * included — can end its line and start a line that reads as another object.
+ */
 export function taskLine(t: TaskView): string {
   const due = t.dueDate ? `, due ${t.dueDate}` : '';
-  return `${t.key} [${t.status}${t.priority !== 'none' ? `, ${t.priority}` : ''}${due}] ${t.title} (v${t.version})`;
+  return `${t.key} [${t.status}${t.priority !== 'none' ? `, ${t.priority}` : ''}${due}] ${quoteText(t.title)} (v${t.version})`;
+}
+
+/** A multi-line field on its own line, quoted: `Description: "first\nsecond"`. */
+export function quotedField(label: string, value: string | null): string {
+  return `${label}: ${value ? quoteText(value) : '(none)'}`;
 }

@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { toAppError } from '../core/index.js';
+import { reference } from '../domain/index.js';
 import type {
   ActionService,
   CallContext,
@@ -292,7 +293,7 @@ export function registerActionTools(
   contextOf: (ctx: ServerContext) => CallContext,
 ) {
   const tokenIn = z
-    .object({ token: z.string().min(1).max(200).describe('the confirmation token from the preview') })
+    .object({ token: reference(200).describe('the confirmation token from the preview') })
     .strict();
   const guarded =
     (
@@ -346,7 +347,7 @@ export function registerActionTools(
     }),
   );
   const statusIn = z
-    .object({ action_id: z.string().min(1).max(64).describe('the action id from the approval request') })
+    .object({ action_id: reference(64).describe('the action id from the approval request') })
     .strict();
   server.registerTool(
     'get_action_status',

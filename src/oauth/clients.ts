@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type FieldIssue, invalidInput } from '../core/index.js';
 import type { ConnectionService, ConsentRequest } from '../credentials/index.js';
+import { findUnsafeCharacter, unsafeCharacterMessage } from '../domain/index.js';
 import type { Store } from '../storage/index.js';
 import { checkRedirectUris } from './redirect-uris.js';
 
@@ -66,7 +67,9 @@ export function createClientAdmin(deps: {
     async add(input: AddClientInput): Promise<OAuthClientView> {
       const issues: FieldIssue[] = [];
       const name = input.name.trim();
-      if (name.length < 1 || name.length > 100)
+      const unsafe = findUnsafeCharacter(input.name, 'line');
+      if (unsafe) issues.push({ field: 'name', message: unsafeCharacterMessage(unsafe, 'line') });
+      else if (name.length < 1 || name.length > 100)
         issues.push({ field: 'name', message: 'must be 1-100 characters' });
       if (input.redirectUris.length === 0) {
         issues.push({ field: 'redirect-uri', message: 'give at least one redirect URI' });

@@ -83,7 +83,7 @@ describe('approving in the browser', () => {
     const main = page.locator('main');
     expect(await main.textContent()).toContain(`delete task ${ref}`);
     expect(await main.textContent()).toContain('cursor-alan-laptop');
-    expect(await main.textContent()).toContain('Reason given: cleanup');
+    expect(await main.textContent()).toContain('Reason given: "cleanup"');
     await page.getByRole('button', { name: 'Approve and run' }).click();
     await page.waitForLoadState();
     expect(await page.locator('h1').textContent()).toBe('Approved and done');

@@ -162,7 +162,8 @@ describe('audit query', () => {
 
   it('strips terminal escape sequences planted in a client name from the human output', async () => {
     const result = await sandbox.run('audit', 'query', '--limit', '1000');
-    expect(result.stdout).toContain('evil?[2J?]0;pwned');
+    // Issue 13: a client name is reduced to a safe set and quoted after the word client.
+    expect(result.stdout).toContain('client "evil 2J 0 pwned 1.2.0"');
     for (const ch of ['\u001b', '\u0007', '\u202e']) expect(result.stdout).not.toContain(ch);
   });
 

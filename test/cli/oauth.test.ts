@@ -99,7 +99,7 @@ describe('oauth clients add', () => {
     });
     expect(await listClients()).toEqual([client]);
     const human = await cli.run('oauth', 'clients', 'list');
-    expect(human.stdout).toContain(`${client.clientId}  Acme Desktop  (pre-registered)`);
+    expect(human.stdout).toContain(`${client.clientId}  client "Acme Desktop"  (pre-registered)`);
     const added = (await server.app.store.audit.list(null, { limit: 50 })).filter(
       (e) => e.action === 'oauth.client_added',
     );
@@ -176,8 +176,8 @@ describe('oauth clients list', () => {
     ]);
     expect(list.find((c) => c.kind === 'dynamic')?.clientId).toMatch(/^dcr_/);
     const human = (await cli.run('oauth', 'clients', 'list')).stdout;
-    expect(human).toContain(`${added.clientId}  Acme Desktop  (pre-registered)`);
-    expect(human).toContain(`${registered.body.client_id as string}  Self-named Bot  (dynamic)`);
+    expect(human).toContain(`${added.clientId}  client "Acme Desktop"  (pre-registered)`);
+    expect(human).toContain(`${registered.body.client_id as string}  client "Self-named Bot"  (dynamic)`);
   });
 });
 
@@ -224,7 +224,9 @@ describe('oauth clients remove', () => {
 
     const result = await cli.run('oauth', 'clients', 'remove', client.clientId);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`Removed Acme Desktop (${client.clientId}); revoked 1 connection.`);
+    expect(result.stdout).toContain(
+      `Removed client "Acme Desktop" (${client.clientId}); revoked 1 connection.`,
+    );
 
     const refused = await callToolOverHttp(server, tokens.access_token!, 'whoami');
     expect(refused.status).toBe(401);
@@ -259,7 +261,7 @@ describe('connections list', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(record!.name);
     expect(human.stdout).toMatch(
-      /Attack test client for alan@example\.com active \[projects:read tasks:read tasks:write\] last used \S+ from 127\.0\.0\.1/,
+      /client "Attack test client" for alan@example\.com active \[projects:read tasks:read tasks:write\] last used \S+ from 127\.0\.0\.1/,
     );
 
     const listed = await cli.run('connections', 'list', '--workspace', 'demo', '--json');
@@ -314,7 +316,7 @@ describe('connections revoke', () => {
       oauth_client: { id: connected.clientId, name: 'Attack test client' },
     });
     const list = await cli.run('connections', 'list', '--workspace', 'demo');
-    expect(list.stdout).toMatch(/Attack test client for alan@example\.com revoked/);
+    expect(list.stdout).toMatch(/client "Attack test client" for alan@example\.com revoked/);
 
     const again = await cli.run('connections', 'revoke', '--workspace', 'demo', record!.name);
     expect(again.code).toBe(1);
@@ -341,7 +343,7 @@ describe('keys list', () => {
     expect(lines.find((l) => l.startsWith('cursor-work-laptop'))).toContain('active');
     const line = lines.find((l) => l.startsWith(record!.name));
     expect(line).toMatch(
-      /OAuth Attack test client for alan@example\.com active \[projects:read tasks:read tasks:write\] last used \S+ from 127\.0\.0\.1/,
+      /OAuth client "Attack test client" for alan@example\.com active \[projects:read tasks:read tasks:write\] last used \S+ from 127\.0\.0\.1/,
     );
 
     const listed = await cli.run('keys', 'list', '--workspace', 'demo', '--json');

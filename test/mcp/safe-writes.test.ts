@@ -84,7 +84,7 @@ describe('tier none (development default)', () => {
     expect(event!.changes).toEqual([expect.objectContaining({ kind: 'task', op: 'create', ref })]);
     const comments = await server.app.domain.comments.list(owner(), { task: ref });
     expect(comments.items.map((c) => c.body)).toEqual([
-      'Created via MCP by cursor-work-laptop: planning call',
+      'Created via MCP by cursor-work-laptop, reason: "planning call"',
     ]);
   });
 });

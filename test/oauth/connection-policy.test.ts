@@ -129,7 +129,7 @@ describe.each(storeKinds())('on %s', (kind) => {
       const listed = await cli.run('keys', 'list', '--workspace', 'demo');
       const line = listed.stdout.split('\n').find((l) => l.startsWith(connected.connection.name));
       expect(line).toMatch(
-        /OAuth Attack test client for alan@example\.com active FLAGGED \(write budget exceeded at /,
+        /OAuth client "Attack test client" for alan@example\.com active FLAGGED \(write budget exceeded at /,
       );
       const events = await expectEveryEventNamesTheClient(connected);
       expect(events.map((e) => e.action)).toContain('budget.exceeded');

@@ -15,6 +15,7 @@ import {
   createAuditReader,
 } from '../../audit/index.js';
 import { AppError, invalidInput } from '../../core/index.js';
+import { describeClient } from '../../domain/index.js';
 import type { AuditEvent, Member } from '../../storage/index.js';
 import { configFor, withApp } from '../context.js';
 import { pastTimeFlag } from '../duration.js';
@@ -189,7 +190,7 @@ function pageText(page: AuditPage): string {
 
 function cellsOf(e: AuditEvent, members: ReadonlyMap<string, Member>): string[] {
   const member = e.memberId === null ? null : (members.get(e.memberId)?.email ?? e.memberId);
-  const client = e.clientName ? [e.clientName, e.clientVersion].filter(Boolean).join(' ') : e.userAgent;
+  const client = describeClient(e.clientName, e.clientVersion) ?? e.userAgent;
   return [
     e.occurredAt,
     e.tool ? `${e.action} ${e.tool}` : e.action,

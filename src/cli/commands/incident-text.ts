@@ -3,16 +3,20 @@
  * or a post-mortem), the revert plan or result, and what containment did. Pure.
  */
 import type { IncidentReport, RevertRun, RevertStep } from '../../audit/index.js';
+import { describeClient, escapeUnsafe, quoteJson } from '../../domain/index.js';
 import type { ContainedKey, ContainResult } from '../../guard/index.js';
 import type { Workspace } from '../../storage/index.js';
 
-/** A value as it reads in a table cell: JSON, with pipes and line breaks that cannot break the row. */
+/**
+ * A value as it reads in a table cell: JSON, with pipes escaped and line breaks, other
+ * control characters and bidi controls as JSON escapes, so no value can break the row.
+ */
 function cell(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const text = typeof value === 'string' ? value : quoteJson(value ?? null);
+  return escapeUnsafe(text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|'));
 }
 
-const show = (value: unknown) => JSON.stringify(value ?? null);
+const show = (value: unknown) => quoteJson(value ?? null);
 
 function table(head: readonly string[], rows: readonly (readonly unknown[])[]): string[] {
   if (rows.length === 0) return ['(none)'];
@@ -99,7 +103,7 @@ export function reportMarkdown(r: IncidentReport): string {
     ...table(
       ['client', 'user agents', 'first use', 'last use', 'events'],
       r.clients.map((c) => [
-        [c.name ?? '(unnamed)', c.version].filter(Boolean).join(' '),
+        describeClient(c.name, c.version) ?? '(unnamed)',
         c.userAgents.join('; ') || '-',
         c.firstAt,
         c.lastAt,

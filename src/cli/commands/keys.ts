@@ -16,6 +16,7 @@ import {
   type KeyRevocation,
   type KeyView,
 } from '../../credentials/index.js';
+import { describeClient } from '../../domain/index.js';
 import { configFor, withApp } from '../context.js';
 import { durationFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
@@ -234,7 +235,7 @@ function keyLine(k: KeyView): string {
   if (k.oauthClient) {
     // A connection has no key to show: who granted what to which client.
     const rights = `${k.scopes.join(' ')}${k.readOnly ? ' read-only' : ''}`;
-    return `${k.name.padEnd(32)} ${k.id} OAuth ${k.oauthClient.name} for ${k.member.email} ${k.status}${flagged} [${rights}]${used}`;
+    return `${k.name.padEnd(32)} ${k.id} OAuth ${describeClient(k.oauthClient.name) ?? k.oauthClient.id} for ${k.member.email} ${k.status}${flagged} [${rights}]${used}`;
   }
   return `${k.name.padEnd(32)} ${k.id} ${k.display} ${k.status}${rotation}${grace}${flagged}${used}`;
 }

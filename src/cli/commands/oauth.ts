@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
+import { describeClient } from '../../domain/index.js';
 import type { ApiKeyRecord, Workspace } from '../../storage/index.js';
 import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
@@ -45,7 +46,12 @@ export function registerOAuth(program: Command, io: CliIo): void {
     .action((options: AddOptions) =>
       run(options, async (app) => {
         const client = await app.oauth.clients.add({ name: options.name, redirectUris: options.redirectUri });
-        printResult(io, options, { client }, `Registered ${client.name}: client_id ${client.clientId}`);
+        printResult(
+          io,
+          options,
+          { client },
+          `Registered ${describeClient(client.name)}: client_id ${client.clientId}`,
+        );
       }),
     );
   clients
@@ -54,7 +60,10 @@ export function registerOAuth(program: Command, io: CliIo): void {
     .action((options: CommonOptions) =>
       read(options, async (app) => {
         const list = await app.oauth.clients.list();
-        const lines = list.map((c) => `${c.clientId}  ${c.name}  (${c.kind})  ${c.redirectUris.join(' ')}`);
+        const lines = list.map(
+          (c) =>
+            `${c.clientId}  ${describeClient(c.name) ?? '(unnamed)'}  (${c.kind})  ${c.redirectUris.join(' ')}`,
+        );
         printResult(
           io,
           options,
@@ -73,7 +82,7 @@ export function registerOAuth(program: Command, io: CliIo): void {
           io,
           options,
           { client, revokedConnections: revoked },
-          `Removed ${client.name} (${client.clientId}); revoked ${revoked} connection${revoked === 1 ? '' : 's'}.`,
+          `Removed ${describeClient(client.name) ?? 'client'} (${client.clientId}); revoked ${revoked} connection${revoked === 1 ? '' : 's'}.`,
         );
       }),
     );
@@ -138,5 +147,5 @@ function connectionLine(c: ApiKeyRecord, member: string, now: Date): string {
     ? `last used ${c.lastUsedAt} from ${c.lastUsedIp ?? 'an unknown address'}`
     : 'never used';
   const rights = `${c.scopes.join(' ')}${c.readOnly ? ' read-only' : ''}${c.projectIds ? ` projects ${c.projectIds.length}` : ''}`;
-  return `${c.name.padEnd(32)} ${c.oauthClientName ?? c.oauthClientId} for ${member} ${status} [${rights}] ${used}`;
+  return `${c.name.padEnd(32)} ${describeClient(c.oauthClientName) ?? c.oauthClientId} for ${member} ${status} [${rights}] ${used}`;
 }

@@ -1,5 +1,6 @@
 /** `list_comments`, `list_time_entries` and `list_members`. */
 import { z } from 'zod';
+import { quoteText, reference } from '../../domain/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
 import {
   commentOut,
@@ -21,7 +22,7 @@ export const listComments = defineTool({
   scopes: ['comments:read'],
   annotations: { ...READ_ONLY, title: 'List comments' },
   input: z
-    .object({ task: z.string().min(1).max(64).describe('task key or id'), cursor: cursorIn, limit: limitIn })
+    .object({ task: reference(64).describe('task key or id'), cursor: cursorIn, limit: limitIn })
     .strict(),
   output: z.object({ comments: z.array(commentOut), nextCursor: nextCursorOut }),
   async run({ actor, domain }, input) {
@@ -31,7 +32,7 @@ export const listComments = defineTool({
       ? comments
           .map(
             (c) =>
-              `${c.createdAt} ${c.authorId}${c.credentialName ? ` via ${c.credentialName}` : ''}: ${c.body}`,
+              `${c.createdAt} ${c.authorId}${c.credentialName ? ` via ${quoteText(c.credentialName)}` : ''}: ${quoteText(c.body)}`,
           )
           .join('\n')
       : 'No comments.';
@@ -51,8 +52,8 @@ export const listTimeEntries = defineTool({
   annotations: { ...READ_ONLY, title: 'List time entries' },
   input: z
     .object({
-      task: z.string().min(1).max(64).optional(),
-      member: z.string().min(1).max(254).optional(),
+      task: reference(64).optional(),
+      member: reference(254).optional(),
       from: dateIn.optional(),
       to: dateIn.optional(),
       cursor: cursorIn,
@@ -91,7 +92,7 @@ export const listMembers = defineTool({
     const members = (await domain.workspaces.listMembers(actor)).map(toMemberOut);
     return {
       structured: { members },
-      text: members.map((m) => `${m.name} <${m.email}> ${m.role}`).join('\n'),
+      text: members.map((m) => `${quoteText(m.name)} <${m.email}> ${m.role}`).join('\n'),
       summary: { count: members.length },
     };
   },

@@ -1,9 +1,10 @@
 /** `list_projects` and `get_project`. */
 import { z } from 'zod';
+import { quoteText, reference } from '../../domain/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
-import { projectOut, toProjectOut } from '../schemas.js';
+import { projectOut, quotedField, toProjectOut } from '../schemas.js';
 
-const projectRef = z.string().min(1).max(64).describe('project key (e.g. APO) or id');
+const projectRef = reference(64).describe('project key (e.g. APO) or id');
 
 export const listProjects = defineTool({
   name: 'list_projects',
@@ -20,7 +21,7 @@ export const listProjects = defineTool({
       await domain.projects.list(actor, { includeArchived: input.includeArchived ?? false })
     ).map(toProjectOut);
     const text = projects.length
-      ? projects.map((p) => `${p.key}: ${p.name}${p.archived ? ' (archived)' : ''}`).join('\n')
+      ? projects.map((p) => `${p.key}: ${quoteText(p.name)}${p.archived ? ' (archived)' : ''}`).join('\n')
       : 'No projects visible to this credential.';
     return { structured: { projects }, text, summary: { count: projects.length } };
   },
@@ -38,7 +39,7 @@ export const getProject = defineTool({
     const project = toProjectOut(await domain.projects.get(actor, input.project));
     return {
       structured: { project },
-      text: `${project.key}: ${project.name}${project.archived ? ' (archived)' : ''}\n${project.description}`,
+      text: `${project.key}: ${quoteText(project.name)}${project.archived ? ' (archived)' : ''}\n${quotedField('Description', project.description)}`,
       summary: { id: project.id },
     };
   },

@@ -1,18 +1,27 @@
 /** `list_tasks`, `get_task` and `search_tasks`. */
 import { z } from 'zod';
-import type { Page, TaskView } from '../../domain/index.js';
+import { type Page, quoteText, reference, singleLine, type TaskView } from '../../domain/index.js';
 import { TASK_STATUSES } from '../../storage/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
-import { cursorIn, dateIn, limitIn, nextCursorOut, taskLine, taskOut, toTaskOut } from '../schemas.js';
+import {
+  cursorIn,
+  dateIn,
+  limitIn,
+  nextCursorOut,
+  quotedField,
+  taskLine,
+  taskOut,
+  toTaskOut,
+} from '../schemas.js';
 
-const taskRef = z.string().min(1).max(64).describe('task key (e.g. APO-12) or id');
+const taskRef = reference(64).describe('task key (e.g. APO-12) or id');
 const filters = {
-  project: z.string().min(1).max(64).optional().describe('project key or id'),
+  project: reference(64).optional().describe('project key or id'),
   status: z.array(z.enum(TASK_STATUSES)).max(5).optional(),
-  assignee: z.string().min(1).max(254).optional().describe('member id or email'),
+  assignee: reference(254).optional().describe('member id or email'),
   dueBefore: dateIn.optional(),
   dueAfter: dateIn.optional(),
-  label: z.string().min(1).max(32).optional(),
+  label: singleLine(1, 32).optional(),
   cursor: cursorIn,
   limit: limitIn,
 };
@@ -48,7 +57,7 @@ export const searchTasks = defineTool({
   description: 'Find tasks whose title or description contains the query (case-insensitive).',
   scopes: ['tasks:read'],
   annotations: { ...READ_ONLY, title: 'Search tasks' },
-  input: z.object({ query: z.string().min(1).max(200), ...filters }).strict(),
+  input: z.object({ query: singleLine(1, 200), ...filters }).strict(),
   output: page,
   async run({ actor, domain }, { query, ...rest }) {
     return toTaskPage(await domain.tasks.list(actor, { ...rest, text: query }));
@@ -68,7 +77,7 @@ export const getTask = defineTool({
     const task = toTaskOut(view);
     return {
       structured: { task },
-      text: `${taskLine(view)}\nLabels: ${task.labels.join(', ') || 'none'}\n\n${task.description}`,
+      text: `${taskLine(view)}\nLabels: ${task.labels.map(quoteText).join(', ') || 'none'}\n${quotedField('Description', task.description)}`,
       summary: { id: task.id, version: task.version },
     };
   },

@@ -1,5 +1,6 @@
 /** `whoami`: what this credential is and may do — the first call an assistant should make. */
 import { z } from 'zod';
+import { describeClient, quoteText } from '../../domain/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
 
 export const whoami = defineTool({
@@ -77,7 +78,7 @@ export const whoami = defineTool({
       writePolicy,
     };
     const text = [
-      `${c.oauthClient ? `OAuth connection ${c.name} of ${c.oauthClient.name}` : `Key ${c.name}`} (${c.environment}) acts for ${member.email} (${member.role}) in workspace ${workspace.slug}.`,
+      `${c.oauthClient ? `OAuth connection ${c.name} of ${describeClient(c.oauthClient.name) ?? `client ${quoteText(c.oauthClient.id)}`}` : `Key ${c.name}`} (${c.environment}) acts for ${member.email} (${member.role}) in workspace ${workspace.slug}.`,
       `Scopes: ${c.scopes.join(' ') || 'none'}${c.readOnly ? ' (read-only)' : ''}${c.dryRunOnly ? ' (dry-run only)' : ''}.`,
       `Projects: ${projects ? projects.join(', ') : 'all the member can see'}.`,
       `Expires ${c.expiresAt}. Writes: create ${writePolicy.create}, update ${writePolicy.update}, delete ${writePolicy.delete}, bulk ${writePolicy.bulk}${policy.requireReason ? '; a reason is required' : ''}${policy.requireReadFirst ? '; pass the version you read' : ''}; budget ${policy.budget.writes} writes and ${policy.budget.deletes} deletes per ${policy.budget.windowMinutes} min.`,

@@ -1,12 +1,13 @@
 /** `add_comment`, `log_time`, `create_project`, `update_project` and `bulk_update_tasks`. */
 import { z } from 'zod';
+import { multiLine, quoteText, reference, singleLine } from '../../domain/index.js';
 import type { ObjectChange } from '../../storage/index.js';
 import { defineWriteTool, projectSnapshot, taskChange, WRITE, writeArgs } from '../define-write-tool.js';
 import { dateIn } from '../schemas.js';
 import { taskFields } from './write-tasks.js';
 
 export const MAX_BULK_TASKS = 50;
-const taskRef = z.string().min(1).max(64).describe('task key (e.g. APO-12) or id');
+const taskRef = reference(64).describe('task key (e.g. APO-12) or id');
 
 export const addComment = defineWriteTool({
   name: 'add_comment',
@@ -14,7 +15,7 @@ export const addComment = defineWriteTool({
   description: 'Add a comment to a task.',
   scopes: ['comments:write'],
   annotations: { ...WRITE, title: 'Comment on a task', destructiveHint: false, idempotentHint: false },
-  input: z.object({ task: taskRef, body: z.string().min(1).max(10000), ...writeArgs }).strict(),
+  input: z.object({ task: taskRef, body: multiLine(1, 10000), ...writeArgs }).strict(),
   risk: 'create',
   async apply(domain, actor, { task, body }, repos) {
     const comment = await domain.comments.add(actor, { task, body }, repos);
@@ -49,7 +50,7 @@ export const logTime = defineWriteTool({
       date: dateIn,
       minutes: z.number().int().min(1).max(1440),
       billable: z.boolean().optional(),
-      note: z.string().max(1000).nullable().optional(),
+      note: multiLine(0, 1000).nullable().optional(),
       ...writeArgs,
     })
     .strict(),
@@ -89,10 +90,10 @@ export const createProject = defineWriteTool({
   annotations: { ...WRITE, title: 'Create a project', destructiveHint: false, idempotentHint: false },
   input: z
     .object({
-      key: z.string().min(2).max(10).describe('2-10 letters or digits, starting with a letter'),
-      name: z.string().min(1).max(100),
-      description: z.string().max(5000).optional(),
-      members: z.array(z.string().min(1).max(254)).max(200).optional().describe('member ids or emails'),
+      key: singleLine(2, 10).describe('2-10 letters or digits, starting with a letter'),
+      name: singleLine(1, 100),
+      description: multiLine(0, 5000).optional(),
+      members: z.array(reference(254)).max(200).optional().describe('member ids or emails'),
       ...writeArgs,
     })
     .strict(),
@@ -112,7 +113,7 @@ export const createProject = defineWriteTool({
     return {
       changes: [change],
       result: { project: project.key },
-      text: `Created project ${project.key} (${project.name})`,
+      text: `Created project ${project.key} ${quoteText(project.name)}`,
     };
   },
 });
@@ -125,9 +126,9 @@ export const updateProject = defineWriteTool({
   annotations: { ...WRITE, title: 'Update a project', destructiveHint: true, idempotentHint: true },
   input: z
     .object({
-      project: z.string().min(1).max(64).describe('project key or id'),
-      name: z.string().min(1).max(100).optional(),
-      description: z.string().max(5000).optional(),
+      project: reference(64).describe('project key or id'),
+      name: singleLine(1, 100).optional(),
+      description: multiLine(0, 5000).optional(),
       archived: z.boolean().optional(),
       ...writeArgs,
     })

@@ -1,23 +1,24 @@
 /** `create_task`, `update_task`, `delete_task`, `restore_task`: single-task writes. */
 import { z } from 'zod';
+import { multiLine, reference, singleLine } from '../../domain/index.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../storage/index.js';
 import { defineWriteTool, taskChange, WRITE, writeArgs } from '../define-write-tool.js';
 import { dateIn, taskLine } from '../schemas.js';
 
-const taskRef = z.string().min(1).max(64).describe('task key (e.g. APO-12) or id');
+const taskRef = reference(64).describe('task key (e.g. APO-12) or id');
 const version = z
   .number()
   .int()
   .positive()
   .describe('the version you last read (get_task); a stale one is refused');
 export const taskFields = {
-  title: z.string().min(1).max(200),
-  description: z.string().max(20000),
+  title: singleLine(1, 200),
+  description: multiLine(0, 20000),
   status: z.enum(TASK_STATUSES),
   priority: z.enum(TASK_PRIORITIES),
-  assignee: z.string().min(1).max(254).nullable().describe('member id or email; null to unassign'),
+  assignee: reference(254).nullable().describe('member id or email; null to unassign'),
   dueDate: dateIn.nullable(),
-  labels: z.array(z.string().min(1).max(32)).max(20),
+  labels: z.array(singleLine(1, 32)).max(20),
 };
 
 export const createTask = defineWriteTool({
@@ -29,7 +30,7 @@ export const createTask = defineWriteTool({
   annotations: { ...WRITE, title: 'Create a task', destructiveHint: false, idempotentHint: false },
   input: z
     .object({
-      project: z.string().min(1).max(64).describe('project key or id'),
+      project: reference(64).describe('project key or id'),
       title: taskFields.title,
       description: taskFields.description.optional(),
       status: taskFields.status.optional(),
