@@ -86,7 +86,8 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       import('./adapter.js'),
     ]);
     const OidcAdapter = createOidcAdapter({ store, clock: deps.clock });
-    const provider = createProvider({ ...deps, adapter: revokingConnections(OidcAdapter), newId });
+    const adapter: AdapterFactory = (model) => revokingConnections(model, new OidcAdapter(model));
+    const provider = createProvider({ ...deps, adapter, newId });
     instrument(provider);
     const consent = createConsentBackend({
       provider,
@@ -101,21 +102,18 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
 
   // A grant oidc-provider revokes takes its connection with it. `revoke` calls every token
   // model's adapter; the access-token one is always among them.
-  const revokingConnections =
-    (OidcAdapter: new (model: string) => Adapter): AdapterFactory =>
-    (model) => {
-      const base: Adapter = new OidcAdapter(model);
-      if (model !== 'AccessToken') return base;
-      // Shadow the one method on the instance itself: a wrapper object inheriting from `base`
-      // would call the adapter's methods with itself as `this`, which has none of the class's
-      // private fields — `AccessToken.find` threw, and the revocation endpoint answered 500.
-      const revokeTokens = base.revokeByGrantId.bind(base);
-      base.revokeByGrantId = async (grantId: string) => {
-        await revokeTokens(grantId);
-        await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
-      };
-      return base;
+  function revokingConnections(model: string, base: Adapter): Adapter {
+    if (model !== 'AccessToken') return base;
+    // Shadow the one method on the instance itself: a wrapper object inheriting from `base`
+    // would call the adapter's methods with itself as `this`, which has none of the class's
+    // private fields — `AccessToken.find` threw, and the revocation endpoint answered 500.
+    const revokeTokens = base.revokeByGrantId.bind(base);
+    base.revokeByGrantId = async (grantId: string) => {
+      await revokeTokens(grantId);
+      await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
     };
+    return base;
+  }
   // Requests oidc-provider failed because the database is out: answered 503, not its 500.
   const outages = new WeakSet<object>();
 
