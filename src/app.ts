@@ -54,7 +54,13 @@ import {
   type TrashPurge,
 } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
-import { createMcpEndpoint, createWriteSpecs, TOOLS, WRITE_TOOLS } from './mcp/index.js';
+import {
+  createMcpEndpoint,
+  createWriteSpecs,
+  type McpServerExtension,
+  TOOLS,
+  WRITE_TOOLS,
+} from './mcp/index.js';
 import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
 import { type OpenStoreOptions, openStore, type Store, type Workspace } from './storage/index.js';
 
@@ -70,6 +76,8 @@ export interface AppOverrides {
   readonly database?: Pick<OpenStoreOptions, 'create' | 'onCreated'>;
   /** How to treat a database whose checkpoints another key signed (a lost or replaced secret). */
   readonly signingKey?: SigningKeyCheck;
+  /** Test harnesses only: more registrations on every MCP server (see `ServerDeps.extend`). */
+  readonly extendMcpServer?: McpServerExtension;
 }
 
 export interface App {
@@ -172,6 +180,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     specs,
     policyFor,
     requestStateKey: deriveKey(secret, 'mcp-request-state'),
+    ...(overrides.extendMcpServer && { extend: overrides.extendMcpServer }),
   });
   const mcpUrl = `${config.publicUrl}/mcp`;
   const oauthSigningKey = ed25519FromSeed(deriveKey(secret, 'oauth-token-signing'));
@@ -221,7 +230,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     publicUrl: config.publicUrl,
     auditKeys: [auditSigner.publicKey],
-    mcp: { endpoint, authenticate, audit, store, clock, ids, toolScopes: (name) => toolScopes.get(name) },
+    mcp: {
+      endpoint,
+      authenticate,
+      audit,
+      store,
+      clock,
+      ids,
+      toolScopes: (name) => toolScopes.get(name),
+      maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
+    },
     oauth,
     adminUi: {
       signIn,

@@ -19,6 +19,7 @@ describe('parseConfig', () => {
         databaseConnectTimeoutMs: 5000,
         databaseStatementTimeoutMs: 5000,
         databaseIdleInTransactionTimeoutMs: 10_000,
+        mcpMaxMessagesPerRequest: 10,
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
       },
@@ -47,6 +48,21 @@ describe('parseConfig', () => {
       'databaseConnectTimeoutMs (TASKGATE_DATABASE_CONNECT_TIMEOUT_MS)',
       'databaseStatementTimeoutMs (TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS)',
     ]);
+  });
+
+  it('reads the batch cap and refuses one outside 1-100, naming the setting', () => {
+    expect(
+      loadConfig({ env: { TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST: '25' } }).mcpMaxMessagesPerRequest,
+    ).toBe(25);
+    for (const bad of ['0', '101', '2.5', 'ten']) {
+      const result = parseConfig({ env: { TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST: bad } });
+      expect(result.ok ? [] : result.error).toEqual([
+        {
+          field: 'mcpMaxMessagesPerRequest (TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST)',
+          message: 'must be a whole number 1-100',
+        },
+      ]);
+    }
   });
 
   it('keeps the default SQLite file inside the data directory', () => {

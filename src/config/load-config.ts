@@ -18,6 +18,8 @@ export interface Config {
   readonly databaseConnectTimeoutMs: number;
   readonly databaseStatementTimeoutMs: number;
   readonly databaseIdleInTransactionTimeoutMs: number;
+  /** The most JSON-RPC messages one POST /mcp may carry. */
+  readonly mcpMaxMessagesPerRequest: number;
   /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */

@@ -179,6 +179,18 @@ export const SETTINGS = {
     doc: 'PostgreSQL: `idle_in_transaction_session_timeout`: the server ends a session that holds a transaction open this long without a statement, so a stuck instance cannot hold locks for ever.',
     defaultText: `\`${DATABASE_TIMEOUT_DEFAULTS_MS.idleInTransaction}\``,
   },
+  mcpMaxMessagesPerRequest: {
+    schema: z.coerce
+      .number({ message: 'must be a whole number 1-100' })
+      .int('must be a whole number 1-100')
+      .min(1, 'must be a whole number 1-100')
+      // The MCP SDK refuses a batch of more than 100 messages whatever this says.
+      .max(100, 'must be a whole number 1-100')
+      .default(10),
+    env: 'TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST',
+    doc: 'The most JSON-RPC messages (tool calls, lists, notifications) one `POST /mcp` may carry as a batch (2025-03-26 clients; later protocol revisions send one per request). A longer batch is refused with JSON-RPC error `-32600`, HTTP 400, before any of it runs, and recorded.',
+    defaultText: '`10`',
+  },
   logLevel: {
     schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     env: 'TASKGATE_LOG_LEVEL',

@@ -2,7 +2,7 @@
  * Finding tasks the actor may see, by id (`tsk_…`) or human key (`APO-12`), and the
  * shapes shared by the task services: the task view and the stale-version conflict.
  */
-import { AppError, isId } from '../core/index.js';
+import { AppError, isAppError, isId } from '../core/index.js';
 import type { Project, Repositories, Task } from '../storage/index.js';
 import type { Actor } from './actor.js';
 import { findReadableProject } from './projects.js';
@@ -22,6 +22,19 @@ export const toTaskView = (task: Task, projectKey: string): TaskView => ({
 
 const TASK_KEY = /^([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,8})$/;
 
+/**
+ * A project the actor may not read hides its tasks, so its "project not found" becomes "task not
+ * found". Any other failure (the database going away) keeps its meaning: a client told a task
+ * does not exist during an outage would act on a lie.
+ */
+const hiddenAsTaskNotFound =
+  (ref: string) =>
+  (error: unknown): never => {
+    if (isAppError(error) && error.code === 'not_found')
+      throw new AppError('not_found', `task ${ref} not found`);
+    throw error;
+  };
+
 export async function findTask(
   repos: Repositories,
   actor: Actor,
@@ -35,15 +48,11 @@ export async function findTask(
     if (!isId('task', trimmed)) throw fieldError('task', 'is not a valid task id');
     task = await repos.tasks.findById(actor.workspaceId, trimmed);
     if (!task) throw new AppError('not_found', `task ${trimmed} not found`);
-    project = await findReadableProject(repos, actor, task.projectId).catch(() => {
-      throw new AppError('not_found', `task ${trimmed} not found`);
-    });
+    project = await findReadableProject(repos, actor, task.projectId).catch(hiddenAsTaskNotFound(trimmed));
   } else {
     const match = TASK_KEY.exec(trimmed);
     if (!match) throw fieldError('task', 'must be a task id (tsk_…) or a key like APO-12');
-    project = await findReadableProject(repos, actor, match[1]!).catch(() => {
-      throw new AppError('not_found', `task ${trimmed} not found`);
-    });
+    project = await findReadableProject(repos, actor, match[1]!).catch(hiddenAsTaskNotFound(trimmed));
     task = await repos.tasks.findByNumber(actor.workspaceId, project.id, Number(match[2]));
     if (!task) throw new AppError('not_found', `task ${trimmed.toUpperCase()} not found`);
   }

@@ -1,6 +1,6 @@
 /**
- * POST /mcp, in this order: Host/Origin → method → body limit → bearer from the header only
- * → authentication → JSON parse → the MCP endpoint (tools run through the guard, which
+ * POST /mcp, in this order: Host/Origin → method → Accept → body limit → bearer from the header only
+ * → authentication → JSON parse → batch length → step-up → the MCP endpoint (tools run through the guard, which
  * records each call) → a record for requests that called no tool → last-used bookkeeping.
  * A request whose record cannot be written gets 503 and no data (fail closed).
  */
@@ -21,6 +21,8 @@ import {
 import { type CallContext, callFields } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import type { Store } from '../storage/index.js';
+import { acceptsJson, notAcceptable } from './accept-json.js';
+import { batchRefusal, batchRefusalDetail, batchTooLarge } from './batch-limit.js';
 import { clientOf, type JsonRpcSummary, summarizeJsonRpc } from './json-rpc.js';
 import { allowedHostnames, bearerFrom, hostOriginRejection } from './request-guards.js';
 import { RETRY_AFTER } from './to-http-error.js';
@@ -36,6 +38,8 @@ export interface McpRouteDeps {
   /** The scopes a tool needs; undefined for an unknown tool. */
   readonly toolScopes: (tool: string) => readonly string[] | undefined;
   readonly endpoint: McpEndpoint;
+  /** The most JSON-RPC messages one request may carry (setting `mcpMaxMessagesPerRequest`). */
+  readonly maxMessagesPerRequest: number;
   readonly authenticate: Authenticator;
   readonly audit: AuditLog;
   readonly store: Store;
@@ -78,6 +82,10 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   );
   app.post(
     '/mcp',
+    // Every answer here is JSON, in both protocol eras: a client that cannot take JSON is told
+    // so before anything is read (RFC 9110 §15.5.7), one that can is served whatever else it lists.
+    async (c, next) =>
+      acceptsJson(c.req.header('accept') ?? null) ? next() : refuse(c, notAcceptable(), 'not_acceptable'),
     bodyLimit({
       maxSize: MCP_MAX_BODY_BYTES,
       onError: (c) =>
@@ -144,7 +152,10 @@ async function handleMcp(
   } catch {
     body = undefined;
   }
-  const summary = summarizeJsonRpc(body);
+  const tooMany = batchRefusal(body, deps.maxMessagesPerRequest);
+  // A refused batch is summarised (client, methods, tools for its record) by its first
+  // messages only: the refusal must cost little whatever the batch holds.
+  const summary = summarizeJsonRpc(tooMany ? (body as unknown[]).slice(0, tooMany.max) : body);
   const principal = auth.value;
   const client = clientOf(summary);
   const call: CallContext = {
@@ -158,6 +169,26 @@ async function handleMcp(
   if (body === undefined) {
     const failed = await recordRequest(deps, call, summary, 'error', 'invalid_input', started);
     return failed ?? parseError();
+  }
+
+  if (tooMany) {
+    const failed = await record(deps, () =>
+      deps.audit.append({
+        ...callFields(call),
+        action: 'mcp.request',
+        outcome: 'denied',
+        errorCode: 'invalid_input',
+        durationMs: deps.clock.now().getTime() - started,
+        tool: summary.tools[0] ?? null,
+        detail: {
+          ...batchRefusalDetail(tooMany),
+          methods: summary.methods,
+          tools: summary.tools,
+          toolCallsRun: 0,
+        },
+      }),
+    );
+    return failed ?? batchTooLarge(tooMany);
   }
 
   const stepUp = insufficientScope(deps, principal, summary.tools);

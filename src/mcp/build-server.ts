@@ -4,7 +4,12 @@
  * calling arrives with every request in `authInfo.extra.call`, so one built server can be
  * reused for any request of the same role.
  */
-import { createRequestStateCodec, McpServer, type RequestStateCodec } from '@modelcontextprotocol/server';
+import {
+  createRequestStateCodec,
+  McpServer,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { roleCeiling } from '../credentials/index.js';
 import type { Domain } from '../domain/index.js';
 import {
@@ -24,6 +29,15 @@ import { toToolError } from './to-tool-error.js';
 import { TOOLS, WRITE_TOOLS } from './tools/index.js';
 import { type ElicitationState, registerActionTools, registerWriteTools } from './write-handler.js';
 
+/**
+ * Test harnesses only: registers more on a built server (see `ServerDeps.extend`), with the
+ * server's own requestState codec so that a fixture's multi-round-trip state is checked like ours.
+ */
+export type McpServerExtension = (
+  server: McpServer,
+  state: { mintState(payload: unknown, ctx: ServerContext): Promise<string> },
+) => void;
+
 export interface ServerDeps {
   readonly domain: Domain;
   readonly runTool: ToolRunner;
@@ -34,6 +48,11 @@ export interface ServerDeps {
   readonly policyFor: PolicySource;
   /** Key for the multi-round-trip state of an elicitation (HMAC, bound to the credential). */
   readonly requestStateKey: Uint8Array;
+  /**
+   * Test harnesses only (the conformance run's fixture tools): more registrations on every
+   * built server, reached through the same authentication as ours. `serve` never sets it.
+   */
+  readonly extend?: McpServerExtension;
 }
 
 interface BuildDeps extends ServerDeps {
@@ -128,5 +147,6 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
     registerWriteTools(server, writes, deps, contextOf);
     registerActionTools(server, deps, contextOf);
   }
+  deps.extend?.(server, { mintState: (payload, ctx) => deps.requestState.mint(payload as never, ctx) });
   return server;
 }

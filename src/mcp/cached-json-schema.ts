@@ -1,10 +1,12 @@
 /**
- * The SDK converts every tool's input and output schema to JSON Schema on every
- * `tools/list` (zod recomputes each time): measured at ~10 ms of CPU per list for our nine
- * tools. A schema's JSON form never changes, so this wraps a Standard Schema and memoises
- * its `~standard.jsonSchema` per direction and target; validation still goes to zod.
+ * Where every tool schema becomes JSON Schema. The SDK converts each tool's input and output
+ * schema on every `tools/list` (zod recomputes each time): measured at ~10 ms of CPU per list
+ * for our nine tools. A schema's JSON form never changes, so this wraps a Standard Schema and
+ * memoises its `~standard.jsonSchema` per direction and target, in the portable spelling
+ * (no `type` arrays, see portable-json-schema.ts); validation still goes to zod.
  */
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { toPortableJsonSchema } from './portable-json-schema.js';
 
 type JsonSchemaOptions = { readonly target: string };
 
@@ -15,7 +17,9 @@ export function withCachedJsonSchema<S extends StandardSchemaWithJSON>(schema: S
     const key = `${io}:${options.target}`;
     let json = memo.get(key);
     if (!json) {
-      json = standard.jsonSchema[io](options as Parameters<typeof standard.jsonSchema.input>[0]);
+      json = toPortableJsonSchema(
+        standard.jsonSchema[io](options as Parameters<typeof standard.jsonSchema.input>[0]),
+      );
       memo.set(key, json);
     }
     return json;

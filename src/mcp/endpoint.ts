@@ -22,6 +22,22 @@ import { buildServer, callContextOf, createElicitationStateCodec, type ServerDep
 import { createSchemaCache } from './cached-json-schema.js';
 
 const POOL_SIZE_PER_ROLE = 32;
+const SDK_ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * The SDK's 2025-era transport answers 406 unless Accept lists both JSON and SSE, even in
+ * JSON-response mode where it only ever sends JSON; a client sending `application/json`,
+ * `*\/*` or no Accept at all (allowed, RFC 9110 §12.5.1) would be turned away. The HTTP
+ * route has already refused an Accept that excludes JSON, so the transport is handed the
+ * one it insists on. The body is passed parsed; the copy carries headers only.
+ */
+function withSdkAccept(request: Request): Request {
+  const accept = request.headers.get('accept') ?? '';
+  if (accept.includes('application/json') && accept.includes('text/event-stream')) return request;
+  const headers = new Headers(request.headers);
+  headers.set('accept', SDK_ACCEPT);
+  return new Request(request.url, { method: request.method, headers, signal: request.signal });
+}
 
 export interface McpEndpoint {
   handle(request: Request, call: CallContext, body: unknown): Promise<Response>;
@@ -68,7 +84,7 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
       });
       try {
         await server.connect(transport);
-        return await transport.handleRequest(request, { authInfo, parsedBody: body });
+        return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
       } finally {
         await server.close();
         release(role, server);

@@ -1,5 +1,5 @@
 /** MCP entry layer: the endpoint, the tool catalogue and its error mapper. */
-export { createWriteSpecs, toolsForRole } from './build-server.js';
+export { createWriteSpecs, type McpServerExtension, toolsForRole } from './build-server.js';
 export type { ToolDefinition } from './define-tool.js';
 export { createMcpEndpoint, type McpEndpoint } from './endpoint.js';
 export { toToolError } from './to-tool-error.js';

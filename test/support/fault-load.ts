@@ -18,7 +18,7 @@ export interface FaultCall {
   state: 'pending' | 'ok' | 'tool_error' | 'unavailable' | 'failed';
   /** The write's result (for `ok`), which its audit event must carry. */
   result?: unknown;
-  /** What a `failed` call saw. */
+  /** What a `failed` call or a tool error saw, for the failure message. */
   error?: string;
 }
 
@@ -42,12 +42,15 @@ async function call(client: Client, owner: FaultLoadClient, tool: string, args: 
   try {
     const result = (await client.callTool({ name: tool, arguments: args })) as ToolResult;
     entry.state = result.isError ? 'tool_error' : 'ok';
+    if (result.isError) entry.error = JSON.stringify(result).slice(0, 500);
     if (!result.isError) entry.result = result.structuredContent?.result;
     return result.isError ? undefined : result.structuredContent;
   } catch (error) {
     if (error instanceof StreamableHTTPError && error.code === 503) entry.state = 'unavailable';
-    else if (error instanceof McpError) entry.state = 'tool_error';
-    else {
+    else if (error instanceof McpError) {
+      entry.state = 'tool_error';
+      entry.error = String(error);
+    } else {
       entry.state = 'failed';
       entry.error = String(error);
     }

@@ -13,7 +13,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type Logger, pino } from 'pino';
-import { type App, createApp, listen, type RunningServer } from '../../src/app.js';
+import { type App, type AppOverrides, createApp, listen, type RunningServer } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
 import type { CreateKeyInput } from '../../src/credentials/index.js';
@@ -58,6 +58,8 @@ export interface TestServerOptions {
    * first one's TASKGATE_PUBLIC_URL too): it is neither seeded again nor dropped on close.
    */
   readonly database?: TestDatabase;
+  /** Test-only registrations on every MCP server (the conformance harness's fixtures). */
+  readonly extendMcpServer?: AppOverrides['extendMcpServer'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -73,7 +75,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const clock = createManualClock(T0);
-  const app = await createApp(config, { clock, logger: options.logger ?? pino({ level: 'silent' }) });
+  const app = await createApp(config, {
+    clock,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.extendMcpServer && { extendMcpServer: options.extendMcpServer }),
+  });
   if (!shared) await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
   const server: RunningServer = await listen(app);
   return {
