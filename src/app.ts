@@ -62,12 +62,7 @@ import {
   TOOLS,
   WRITE_TOOLS,
 } from './mcp/index.js';
-import {
-  type AuthorizationServer,
-  createAuthorizationServer,
-  createOidcAdapter,
-  createSafeFetch,
-} from './oauth/index.js';
+import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
 import { type OpenStoreOptions, openStore, type Store, type Workspace } from './storage/index.js';
 
 export const VERSION: string = (
@@ -206,14 +201,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const mcpUrl = `${config.publicUrl}/mcp`;
   const oauthSigningKey = ed25519FromSeed(deriveKey(secret, 'oauth-token-signing'));
   const connections = createConnectionService({ store, clock, ids, random, audit });
-  const OidcAdapter = createOidcAdapter({ store, clock });
   const oauth = createAuthorizationServer({
     publicUrl: config.publicUrl,
     mcpUrl,
     consentPath: CONSENT_PATH,
     signingKey: oauthSigningKey,
     cookieKey: deriveKey(secret, 'oauth-cookies').toString('base64url'),
-    adapter: (model) => new OidcAdapter(model),
     store,
     audit,
     clock,
@@ -322,7 +315,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function listen(app: App): Promise<RunningServer> {
+export async function listen(app: App): Promise<RunningServer> {
+  // The one place oidc-provider loads at start-up: a server that cannot build its
+  // authorization server fails now, not on a client's first OAuth request.
+  await app.oauth.ready();
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     const server: ServerType = serve(

@@ -8,23 +8,19 @@
  * instances); and a grant oidc-provider revokes (code replay, refresh-token reuse, token
  * revocation) takes its connection with it, so the grant's access tokens die at once too;
  * so does a grant whose refresh token another client presents (`token-theft.ts`).
+ * oidc-provider itself is loaded on first use (see `runtime`), never by importing this module.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Adapter, KoaContextWithOIDC } from 'oidc-provider';
+import type { Adapter, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator, Random } from '../core/index.js';
 import type { ConnectionService } from '../credentials/index.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseOutage, RETRY_AFTER_SECONDS } from '../storage/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
-import {
-  type AdapterFactory,
-  createProvider,
-  OAUTH_ROUTES,
-  type ProviderDeps,
-  providerHandler,
-  unavailablePage,
-} from './provider.js';
+import { unavailablePage } from './pages.js';
+import type { AdapterFactory, ProviderDeps } from './provider.js';
+import { OAUTH_PATHS, OAUTH_ROUTES } from './routes.js';
 import { findStolenRefreshToken, STOLEN_TOKEN_REASON, type StolenRefreshToken } from './token-theft.js';
 
 const ROUTE_OF = new Map<string, 'token' | 'registration' | 'revocation'>([
@@ -39,7 +35,7 @@ export interface RegistrationLimit {
 }
 export const DEFAULT_REGISTRATION_LIMIT: RegistrationLimit = { perIp: 10, windowMs: 3_600_000 };
 
-export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId'> {
+export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId' | 'adapter'> {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -60,6 +56,15 @@ export interface AuthorizationServer {
   revokeConnection(workspaceId: string, ref: string): Promise<void>;
   /** Deletes expired codes, tokens, sessions and old registration records; returns how many. */
   prune(): Promise<number>;
+  /** Loads oidc-provider now instead of on the first OAuth request (a server calls it at start-up). */
+  ready(): Promise<void>;
+}
+
+/** What exists only once oidc-provider is loaded. */
+interface Runtime {
+  readonly provider: Provider;
+  readonly handle: AuthorizationServer['handle'];
+  readonly consent: ConsentBackend;
 }
 
 export function createAuthorizationServer(deps: AuthorizationServerDeps): AuthorizationServer {
@@ -67,10 +72,39 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
   const newId = (prefix: string) => `${prefix}${Buffer.from(deps.random.bytes(16)).toString('hex')}`;
   const limit = deps.registrationLimit ?? DEFAULT_REGISTRATION_LIMIT;
 
+  // oidc-provider is imported when something first needs it, not with this module: a CLI
+  // command that never touches OAuth (all but `serve`, `demo` and `oauth clients add`) then
+  // neither pays for loading it nor prints its "Unsupported runtime" warning on Node 20 —
+  // which the stdio bridge would put in the log of every Claude Desktop session.
+  let loading: Promise<Runtime> | undefined;
+  const runtime = () => {
+    loading ??= loadRuntime();
+    return loading;
+  };
+
+  async function loadRuntime(): Promise<Runtime> {
+    const [{ createProvider, providerHandler }, { createOidcAdapter }] = await Promise.all([
+      import('./provider.js'),
+      import('./adapter.js'),
+    ]);
+    const OidcAdapter = createOidcAdapter({ store, clock: deps.clock });
+    const adapter: AdapterFactory = (model) => revokingConnections(model, new OidcAdapter(model));
+    const provider = createProvider({ ...deps, adapter, newId });
+    instrument(provider);
+    const consent = createConsentBackend({
+      provider,
+      mcpUrl: deps.mcpUrl,
+      connections,
+      store,
+      audit,
+      newConnectionId: () => deps.ids('connection'),
+    });
+    return { provider, handle: providerHandler(provider), consent };
+  }
+
   // A grant oidc-provider revokes takes its connection with it. `revoke` calls every token
   // model's adapter; the access-token one is always among them.
-  const adapter: AdapterFactory = (model) => {
-    const base: Adapter = deps.adapter(model);
+  function revokingConnections(model: string, base: Adapter): Adapter {
     if (model !== 'AccessToken') return base;
     // Shadow the one method on the instance itself: a wrapper object inheriting from `base`
     // would call the adapter's methods with itself as `this`, which has none of the class's
@@ -81,27 +115,29 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       await connections.revokeByGrant(grantId, 'the authorization server revoked the grant');
     };
     return base;
-  };
-  const provider = createProvider({ ...deps, adapter, newId });
+  }
   // Requests oidc-provider failed because the database is out: answered 503, not its 500.
   const outages = new WeakSet<object>();
-  // oidc-provider answers its own bugs with a bare 500: make them visible.
-  provider.on('server_error', (ctx, error) => {
-    if (isDatabaseOutage(error)) outages.add(ctx);
-    else deps.logger.error({ err: error }, 'OAuth server error');
-  });
 
-  provider.use(async (ctx, next) => {
-    try {
-      await serve(ctx, next);
-    } catch (error) {
-      if (!isDatabaseOutage(error)) throw error;
-      outages.add(ctx);
-    }
-    if (outages.has(ctx)) answerUnavailable(ctx);
-  });
+  function instrument(provider: Provider) {
+    // oidc-provider answers its own bugs with a bare 500: make them visible.
+    provider.on('server_error', (ctx, error) => {
+      if (isDatabaseOutage(error)) outages.add(ctx);
+      else deps.logger.error({ err: error }, 'OAuth server error');
+    });
 
-  type Ctx = Parameters<Parameters<typeof provider.use>[0]>[0];
+    provider.use(async (ctx, next) => {
+      try {
+        await serve(ctx, next);
+      } catch (error) {
+        if (!isDatabaseOutage(error)) throw error;
+        outages.add(ctx);
+      }
+      if (outages.has(ctx)) answerUnavailable(ctx);
+    });
+  }
+
+  type Ctx = Parameters<Parameters<Provider['use']>[0]>[0];
   async function serve(ctx: Ctx, next: () => Promise<void>) {
     // ctx.oidc only exists once the router ran: tell the endpoints by path.
     const route = ROUTE_OF.get(ctx.path);
@@ -272,25 +308,26 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
     });
   }
 
-  const handle = providerHandler(provider);
   return {
-    handle,
-    paths: [
-      ...Object.values(OAUTH_ROUTES),
-      `${OAUTH_ROUTES.authorization}/`,
-      `${OAUTH_ROUTES.registration}/`,
-      '/.well-known/oauth-authorization-server',
-      '/.well-known/openid-configuration',
-    ],
-    consent: createConsentBackend({
-      provider,
-      mcpUrl: deps.mcpUrl,
-      connections,
+    handle: async (req, res) => (await runtime()).handle(req, res),
+    paths: OAUTH_PATHS,
+    consent: {
+      load: async (...args) => (await runtime()).consent.load(...args),
+      approve: async (...args) => (await runtime()).consent.approve(...args),
+      decline: async (...args) => (await runtime()).consent.decline(...args),
+      refuse: async (...args) => (await runtime()).consent.refuse(...args),
+    },
+    clients: createClientAdmin({
+      provider: async () => (await runtime()).provider,
       store,
       audit,
-      newConnectionId: () => deps.ids('connection'),
+      connections,
+      newId,
+      now: () => deps.clock.now(),
     }),
-    clients: createClientAdmin({ provider, store, audit, connections, newId, now: () => deps.clock.now() }),
+    async ready() {
+      await runtime();
+    },
     async prune() {
       const now = deps.clock.now();
       const models = await store.oauthModels.pruneExpired(now.toISOString());

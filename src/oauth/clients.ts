@@ -39,7 +39,8 @@ export interface AddClientInput {
 }
 
 export function createClientAdmin(deps: {
-  provider: Provider;
+  /** oidc-provider, loaded on first use: only `add` needs it (to validate the metadata). */
+  provider: () => Promise<Provider>;
   store: Store;
   audit: AuditLog;
   connections: ConnectionService;
@@ -87,7 +88,7 @@ export function createClientAdmin(deps: {
         token_endpoint_auth_method: 'none' as const,
       };
       try {
-        await deps.provider.Client.validate(metadata);
+        await (await deps.provider()).Client.validate(metadata);
       } catch (error) {
         // oidc-provider's errors carry the code in `message` and the reason in
         // `error_description`: the administrator needs the reason.

@@ -1,7 +1,6 @@
 /** OAuth entry layer: the embedded authorization server (oidc-provider) and what it needs of ours. */
 
 /** The OAuth 2.1 authorization server (oidc-provider embedded) and its persistence. */
-export { createOidcAdapter, type OidcAdapterDeps } from './adapter.js';
 export {
   type AuthorizationServer,
   type AuthorizationServerDeps,
@@ -13,8 +12,8 @@ export { blockedRange } from './blocked-addresses.js';
 export type { AddClientInput, ClientAdmin, OAuthClientKind, OAuthClientView } from './clients.js';
 export type { ConsentBackend } from './consent.js';
 export { type FetchRefusal, FetchRefusedError } from './fetch-refused.js';
-export { ACCESS_TOKEN_TTL_S } from './provider.js';
 export { checkRedirectUris } from './redirect-uris.js';
+export { ACCESS_TOKEN_TTL_S } from './routes.js';
 export {
   CIMD_FETCH_TIMEOUT_MS,
   CIMD_MAX_BODY_BYTES,

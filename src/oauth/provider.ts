@@ -14,22 +14,15 @@ import type { Ed25519KeyPair } from '../core/index.js';
 import { CHALLENGE_SCOPES, isScope, SCOPES } from '../credentials/index.js';
 import type { Store } from '../storage/index.js';
 import { DCR_PREFIX } from './clients.js';
+import { errorPage } from './pages.js';
 import { checkRedirectUris } from './redirect-uris.js';
+import { ACCESS_TOKEN_TTL_S, OAUTH_ROUTES } from './routes.js';
 
-/** Lifetimes in seconds. */
-export const ACCESS_TOKEN_TTL_S = 600;
+/** Lifetimes in seconds (the access token's is in routes.ts). */
 const CODE_TTL_S = 60;
 const INTERACTION_TTL_S = 600;
 const REFRESH_TOKEN_TTL_S = 30 * 86_400;
 const GRANT_TTL_S = 90 * 86_400;
-
-export const OAUTH_ROUTES = {
-  authorization: '/oauth/authorize',
-  token: '/oauth/token',
-  registration: '/oauth/register',
-  revocation: '/oauth/revoke',
-  jwks: '/oauth/jwks',
-} as const;
 
 export type AdapterFactory = (model: string) => Adapter;
 export type MetadataFetch = (url: string | URL, options: RequestInit) => Promise<Response>;
@@ -214,19 +207,4 @@ function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, t
 export function providerHandler(provider: Provider) {
   const callback = provider.callback();
   return (req: IncomingMessage, res: ServerResponse) => callback(req, res) as Promise<void>;
-}
-
-const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function errorPage(error: string, description: string | undefined): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed</title></head>
-<body><h1>Authorization failed</h1><p><code>${escapeText(error)}</code></p><p>${escapeText(description ?? '')}</p>
-<p>Nothing was granted. Close this window and try connecting again from your assistant.</p></body></html>`;
-}
-
-/** What a browser sees while the database is out (the OAuth flow cannot go on). */
-export function unavailablePage(description: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>
-<body><h1>Temporarily unavailable</h1><p>${escapeText(description)}</p>
-<p>Nothing was granted. Try connecting again from your assistant in a few seconds.</p></body></html>`;
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import Provider, { type AdapterConstructor, errors } from 'oidc-provider';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock, systemClock } from '../../src/core/index.js';
-import { createOidcAdapter } from '../../src/oauth/index.js';
+import { createOidcAdapter } from '../../src/oauth/adapter.js';
 import { openStore, type Store } from '../../src/storage/index.js';
 import { createTestDatabase, describeEachStore, storeKinds, type TestDatabase } from '../support/stores.js';
 
