@@ -52,10 +52,4 @@ export const EXPECTED = [
     scenarios: ['tasks-status-notifications'],
     reason: 'the suite skips it itself (its harness awaits a rewrite for subscriptions/listen)',
   },
-  {
-    runs: ['auth'],
-    scenarios: ['authorization-code-grant'],
-    reason:
-      'the suite sends no scope; the consent page then offers nothing and Allow answers 400 — expected to pass once issue 13 point 10 lands',
-  },
 ];
