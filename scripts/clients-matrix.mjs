@@ -120,9 +120,9 @@ const CLIENTS = [
       await step('tools/list', () => client.listTools());
       await step('read', () => client.callTool({ name: READ.name, arguments: READ.args }));
       // create_task needs tasks:write, which the first consent (the challenge's scopes) lacks:
-      // the server answers 403 insufficient_scope and the SDK should ask for a new consent
-      // (step-up). SDK 1.32 holding a refresh token refreshes instead (a refresh cannot widen
-      // scope), gets the same scopes back and gives up: docs/clients.md, known gaps.
+      // the server answers 403 insufficient_scope and the SDK asks for a new consent (step-up).
+      // SDK 1.32 tries its refresh token first; the server refuses that refresh while the
+      // step-up is pending (a refresh cannot widen scope), so the SDK authorizes again.
       await step('write', async () => {
         callback = undefined;
         let out;
@@ -559,6 +559,11 @@ function memoryOAuthProvider(redirectUrl, redirect) {
       verifier = value;
     },
     codeVerifier: () => verifier,
+    // What an MCP host does when the server refuses its tokens (a step-up refuses the refresh).
+    invalidateCredentials: (scope) => {
+      if (scope === 'all' || scope === 'tokens') tokens = undefined;
+      if (scope === 'all' || scope === 'client') info = undefined;
+    },
   };
 }
 

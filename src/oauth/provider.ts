@@ -17,6 +17,7 @@ import { DCR_PREFIX } from './clients.js';
 import { errorPage } from './pages.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { ACCESS_TOKEN_TTL_S, OAUTH_ROUTES } from './routes.js';
+import { pendingStepUp } from './step-up.js';
 
 /** Lifetimes in seconds (the access token's is in routes.ts). */
 const CODE_TTL_S = 60;
@@ -161,7 +162,17 @@ export function createProvider(deps: ProviderDeps): Provider {
     expiresWithSession: (ctx, token) =>
       !token.scopes.has('offline_access') && !staysConnected(ctx.oidc.entities.Grant),
     // RFC 9700 §4.14.2: every refresh rotates, and a used one coming back revokes the grant.
-    rotateRefreshToken: true,
+    // Asked before anything is consumed, so a refresh refused here leaves the token valid.
+    rotateRefreshToken: async (ctx) => {
+      const token = ctx.oidc.entities.RefreshToken;
+      const scope = token && (await pendingStepUp(deps.store, token.accountId));
+      if (scope !== undefined)
+        // oidc-provider keeps a constructor's detail out of the answer: set what the client reads.
+        throw Object.assign(new errors.InvalidGrant(), {
+          error_description: `this connection was asked to step up${scope ? ` to "${scope}"` : ''}, which a refresh cannot grant; authorize again`,
+        });
+      return true;
+    },
     // Every revocation oidc-provider makes (a client revoking its token, a replayed code or
     // refresh token) takes the whole grant, and with it the connection. Its default spares the
     // grant when an opaque access token is revoked; ours are JWTs, so we say it plainly.

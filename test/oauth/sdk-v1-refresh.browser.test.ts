@@ -59,6 +59,11 @@ class V1Provider implements OAuthClientProvider {
   codeVerifier() {
     return this.verifier;
   }
+  /** What an MCP host does when the server refuses its tokens: forget them. */
+  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery') {
+    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
+    if (scope === 'all' || scope === 'client') this.info = undefined;
+  }
 }
 
 type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown> };
@@ -142,5 +147,47 @@ describe('the official SDK v1 client', () => {
     expect(actions).toContain('oauth.token_refreshed');
     expect(actions.filter((a) => a === 'connection.created')).toHaveLength(1);
     await client.close();
+  });
+
+  it('asks the member again for a wider scope instead of refreshing into the same one (step-up while holding a refresh token)', async () => {
+    server = await startTestServer();
+    const password = await givePassword(server, 'alan@example.com');
+    callback = await startLocalSite();
+    const provider = new V1Provider(callback.callbackUrl);
+    const transport = () =>
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+    const pending = transport();
+    await expect(new Client({ name: 'sdk-v1', version: '1.0.0' }).connect(pending)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    await pending.finishAuth((await consentInBrowser(provider.trips[0]!, password)).get('code')!);
+    const first = provider.saved!;
+    expect(first.refresh_token).toBeTruthy();
+    await context?.close();
+
+    // The write needs tasks:write, which the first consent (the challenge's read scopes) lacks:
+    // /mcp answers 403 insufficient_scope. SDK 1.x then tries its refresh token first; a
+    // refresh cannot widen the scope, so it must be refused for the client to ask again.
+    const client = new Client({ name: 'sdk-v1', version: '1.0.0' });
+    await client.connect(transport());
+    const write = { name: 'create_task', arguments: { project: 'APO', title: 'Stepped up' } };
+    await expect(client.callTool(write)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.trips).toHaveLength(2);
+    const wider = provider.trips[1]!;
+    expect(wider.searchParams.get('scope')).toContain('tasks:write');
+    await transport().finishAuth((await consentInBrowser(wider, password)).get('code')!);
+    const stepped = new Client({ name: 'sdk-v1', version: '1.0.0' });
+    await stepped.connect(transport());
+    const done = (await stepped.callTool(write)) as ToolResult;
+    expect(done.isError).toBeFalsy();
+
+    const demo = await server.app.store.workspaces.findBySlug('demo');
+    const events = await server.app.store.audit.list(demo!.id, { limit: 500 });
+    const refused = events.find((e) => e.action === 'oauth.token_refused');
+    expect(JSON.stringify(refused?.detail)).toContain('step up');
+    // The refused refresh consumed nothing: the old family was not revoked as a replay.
+    expect(events.map((e) => e.action)).not.toContain('connection.revoked');
+    await client.close();
+    await stepped.close();
   });
 });
