@@ -98,19 +98,24 @@ async function consentInBrowser(url: URL, password: string) {
   return arrived;
 }
 
+/** A server, a member with a password, and an SDK v1 client whose first connect asks to consent. */
+async function setUp() {
+  server = await startTestServer();
+  const password = await givePassword(server, 'alan@example.com');
+  callback = await startLocalSite();
+  const provider = new V1Provider(callback.callbackUrl);
+  const transport = () =>
+    new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+  const pending = transport();
+  await expect(new Client({ name: 'sdk-v1', version: '1.0.0' }).connect(pending)).rejects.toBeInstanceOf(
+    UnauthorizedError,
+  );
+  return { password, provider, transport, pending };
+}
+
 describe('the official SDK v1 client', () => {
   it('refreshes without a new consent after its access token expires', async () => {
-    server = await startTestServer();
-    const password = await givePassword(server, 'alan@example.com');
-    callback = await startLocalSite();
-    const provider = new V1Provider(callback.callbackUrl);
-    const transport = () =>
-      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
-
-    const pending = transport();
-    await expect(new Client({ name: 'sdk-v1', version: '1.0.0' }).connect(pending)).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
+    const { password, provider, transport, pending } = await setUp();
     expect(provider.trips).toHaveLength(1);
     const asked = provider.trips[0]!;
     // What the SDK v1 sends: the 401 challenge's scopes, and neither offline_access nor prompt.
@@ -150,16 +155,7 @@ describe('the official SDK v1 client', () => {
   });
 
   it('asks the member again for a wider scope instead of refreshing into the same one (step-up while holding a refresh token)', async () => {
-    server = await startTestServer();
-    const password = await givePassword(server, 'alan@example.com');
-    callback = await startLocalSite();
-    const provider = new V1Provider(callback.callbackUrl);
-    const transport = () =>
-      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
-    const pending = transport();
-    await expect(new Client({ name: 'sdk-v1', version: '1.0.0' }).connect(pending)).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
+    const { password, provider, transport, pending } = await setUp();
     await pending.finishAuth((await consentInBrowser(provider.trips[0]!, password)).get('code')!);
     const first = provider.saved!;
     expect(first.refresh_token).toBeTruthy();
