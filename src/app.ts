@@ -62,8 +62,9 @@ import {
   TOOLS,
   WRITE_TOOLS,
 } from './mcp/index.js';
+import type { Workspace } from './model/index.js';
 import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
-import { type OpenStoreOptions, openStore, type Store, type Workspace } from './storage/index.js';
+import { type OpenStoreOptions, openStore, type Store } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }

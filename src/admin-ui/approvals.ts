@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { AppError, toAppError } from '../core/index.js';
 import { describeClient, quoteJson, quoteText } from '../domain/index.js';
 import { type ActionService, type ConfirmResult, type EffectivePolicy, fieldDiff } from '../guard/index.js';
-import type { Member, ObjectChange, PendingAction, Workspace } from '../storage/index.js';
+import type { Member, ObjectChange, PendingAction, Workspace } from '../model/index.js';
 import { formLimit, readForm } from './form.js';
 import { html, layout, type SafeHtml } from './page.js';
 import { requireMember, type SignedInMember, verifyCsrf } from './session.js';

@@ -18,7 +18,7 @@ import {
   type Scope,
 } from '../credentials/index.js';
 import { describeClient, quoteText } from '../domain/index.js';
-import type { Member, Project, Workspace } from '../storage/index.js';
+import type { Member, Project, Workspace } from '../model/index.js';
 import { formLimit, readForm } from './form.js';
 import { html, layout } from './page.js';
 import { requestOrigin, requireMember, type SignedInMember, verifyCsrf } from './session.js';

@@ -8,7 +8,7 @@
 import type { Hono } from 'hono';
 import type { Random } from '../core/index.js';
 import type { SignInService } from '../credentials/index.js';
-import type { Workspace } from '../storage/index.js';
+import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';

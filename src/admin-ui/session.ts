@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Random } from '../core/index.js';
 import type { RequestOrigin, SignedIn, SignInService } from '../credentials/index.js';
-import type { Member, MemberSession, Workspace } from '../storage/index.js';
+import type { Member, MemberSession, Workspace } from '../model/index.js';
 import { type CookieNames, constantTimeEqual, sameOrigin } from './security.js';
 
 /** What every admin-ui handler can reach through `c.get('adminUi')`. */

@@ -8,7 +8,8 @@
  * Either way a failure to record propagates and the caller fails closed.
  */
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { AuditEvent, Repositories, Store } from '../storage/index.js';
+import type { AuditEvent } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { type Mask, maskSecretShapes, redact, redactText, sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &

@@ -6,14 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { AppError, type FieldIssue, invalidInput, isId } from '../core/index.js';
-import {
-  AUDIT_OUTCOMES,
-  type AuditEvent,
-  type AuditQuery,
-  type Member,
-  type Store,
-  type Workspace,
-} from '../storage/index.js';
+import { AUDIT_OUTCOMES, type AuditEvent, type Member, type Workspace } from '../model/index.js';
+import type { AuditQuery, Store } from '../storage/index.js';
 
 export const AUDIT_QUERY_DEFAULT_LIMIT = 50;
 export const AUDIT_QUERY_MAX_LIMIT = 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../storage/index.js';
+import type { AuditEvent } from '../model/index.js';
 import { csvCell, csvRow, defuseFormula } from './csv.js';
 import { CSV_COLUMNS, createAuditEncoder } from './export-format.js';
 

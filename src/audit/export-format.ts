@@ -3,7 +3,7 @@
  * streams: JSON Lines (every field, as stored), CSV (RFC 4180, one column per field, nested
  * values as JSON text, formula injection defused) and OCSF 1.1.0 as JSON Lines.
  */
-import type { AuditEvent } from '../storage/index.js';
+import type { AuditEvent } from '../model/index.js';
 import { csvRow } from './csv.js';
 import { type OcsfContext, toOcsf } from './ocsf.js';
 

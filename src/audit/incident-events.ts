@@ -3,7 +3,8 @@
  * that carries the name (a name covers every key that ever held it — the rotations of one
  * key share it), oldest first, and the object changes of its successful writes.
  */
-import type { AuditEvent, AuditQuery, ObjectChange, Repositories, TaskChange } from '../storage/index.js';
+import type { AuditEvent, ObjectChange, TaskChange } from '../model/index.js';
+import type { AuditQuery, Repositories } from '../storage/index.js';
 
 /** Events read per query while paging through a key's history. */
 export const INCIDENT_PAGE_SIZE = 500;

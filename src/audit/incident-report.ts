@@ -5,15 +5,8 @@
  * reporter only reads (the audit log, the keys that carried the name, their members).
  */
 import { AppError, type Clock } from '../core/index.js';
-import type {
-  ApiKeyRecord,
-  AuditEvent,
-  AuditOutcome,
-  Member,
-  Repositories,
-  Store,
-  Workspace,
-} from '../storage/index.js';
+import type { ApiKeyRecord, AuditEvent, AuditOutcome, Member, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import {
   changesOf,
   type IncidentScope,

@@ -7,7 +7,8 @@
  */
 import { type Clock, type IdGenerator, isAppError } from '../core/index.js';
 import type { Actor, Domain } from '../domain/index.js';
-import type { ObjectChange, Repositories, Store, Workspace } from '../storage/index.js';
+import type { ObjectChange, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import type { AuditLog } from './audit-log.js';
 import {
   changesOf,

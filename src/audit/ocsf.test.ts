@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent, Member } from '../storage/index.js';
+import type { AuditEvent, Member } from '../model/index.js';
 import { OCSF_SCHEMA_VERSION, type OcsfContext, ocsfActivityOf, ocsfClassOf, toOcsf } from './ocsf.js';
 
 const ADA: Member = {

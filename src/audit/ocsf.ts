@@ -5,7 +5,7 @@
  * Management (3004). Fields OCSF has no place for go to `unmapped` under their own names.
  * The mapping table is in docs/audit-format.md ("Querying and export").
  */
-import type { AuditEvent, AuditOutcome, Member } from '../storage/index.js';
+import type { AuditEvent, AuditOutcome, Member } from '../model/index.js';
 
 export const OCSF_SCHEMA_VERSION = '1.1.0';
 

@@ -5,7 +5,7 @@
  * must end where the next one starts; a gap means somebody else changed it in between, and
  * that change is never overwritten.
  */
-import type { ObjectChange } from '../storage/index.js';
+import type { ObjectChange } from '../model/index.js';
 import type { KeyChange } from './incident-events.js';
 
 export type Version = number | string | null;

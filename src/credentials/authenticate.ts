@@ -8,7 +8,8 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, Result } from '../core/index.js';
 import { err, ok } from '../core/index.js';
-import type { ApiKeyRecord, CredentialKind, Member, Store, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, CredentialKind, Member, Workspace } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import { type AccessTokenVerifier, looksLikeJwt } from './access-token.js';
 import { hashApiKey as hashOf, parseApiKey } from './api-key-format.js';
 import { ipAllowed, normalizeIp } from './ip-allow.js';

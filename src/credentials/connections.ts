@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type IdGenerator, type Random } from '../core/index.js';
-import type { ApiKeyRecord, Member, Repositories, Store, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { suggestKeyName } from './key-input.js';
 import { beyondRole, expandScopes, isScope, type Scope } from './scopes.js';
 

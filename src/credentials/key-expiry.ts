@@ -6,7 +6,8 @@
  * while it waited) and rolls its own back — so there is exactly one on either store.
  */
 import type { AuditLog } from '../audit/index.js';
-import type { ApiKeyRecord, Repositories, Store } from '../storage/index.js';
+import type { ApiKeyRecord } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 
 export const KEY_EXPIRED = 'key.expired';
 

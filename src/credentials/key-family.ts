@@ -6,7 +6,8 @@
  * another alive leaves the leaked secret (or its replacement) working.
  */
 import type { AuditLog } from '../audit/index.js';
-import type { ApiKeyRecord, Repositories, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, Workspace } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 import { oauthClientOf } from './authenticate.js';
 
 /** The keys of the name plus every key linked to one of them by rotation, transitively. */

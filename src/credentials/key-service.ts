@@ -15,7 +15,8 @@ import {
   type Random,
 } from '../core/index.js';
 import { canReadProject, canSeeAllProjects } from '../domain/index.js';
-import type { ApiKeyRecord, Member, Repositories, Store, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
 import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import {

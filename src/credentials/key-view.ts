@@ -4,7 +4,7 @@
  * workspace policy, and — for a rotated key — the grace left and whether a client still
  * uses it. Pure.
  */
-import type { ApiKeyRecord, Member, Project, Workspace } from '../storage/index.js';
+import type { ApiKeyRecord, Member, Project, Workspace } from '../model/index.js';
 
 export const DAY_MS = 86_400_000;
 const ROTATION_WARNING_DAYS = 7;

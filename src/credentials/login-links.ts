@@ -6,7 +6,8 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type Random } from '../core/index.js';
-import type { Member, Store, Workspace } from '../storage/index.js';
+import type { Member, Workspace } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import {
   isSecretTokenShape,
   newSecretToken,

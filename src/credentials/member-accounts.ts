@@ -6,7 +6,8 @@
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import type { Actor, AddMemberInput, WorkspaceService } from '../domain/index.js';
-import type { Member, Repositories, Store, Workspace } from '../storage/index.js';
+import type { Member, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { assertPasswordPolicy, type PasswordHasher } from './password.js';
 
 export interface MemberAccountDeps {

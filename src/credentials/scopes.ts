@@ -3,7 +3,7 @@
  * ever hold. Effective scopes = expand(credential scopes) ∩ role ceiling, minus writes for a
  * read-only credential. Pure.
  */
-import type { Role } from '../storage/index.js';
+import type { Role } from '../model/index.js';
 
 export const SCOPES = [
   'projects:read',

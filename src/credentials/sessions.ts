@@ -7,14 +7,8 @@
 import { createHash } from 'node:crypto';
 import { type AuditLog, redactText } from '../audit/index.js';
 import type { Clock, Random } from '../core/index.js';
-import type {
-  Member,
-  MemberSession,
-  OwnedSession,
-  Repositories,
-  Store,
-  Workspace,
-} from '../storage/index.js';
+import type { Member, MemberSession, Workspace } from '../model/index.js';
+import type { OwnedSession, Repositories, Store } from '../storage/index.js';
 
 export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_MAX_MS = 12 * 3_600_000;

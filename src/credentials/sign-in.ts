@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type Random } from '../core/index.js';
-import type { Store, Workspace } from '../storage/index.js';
+import type { Workspace } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import type { PasswordHasher } from './password.js';
 import { type RequestOrigin, type Sessions, type SignedIn, sha256Hex } from './sessions.js';
 

@@ -3,7 +3,7 @@
  * members; members and viewers see only projects they belong to; viewers never write.
  * Only an owner may make someone an owner.
  */
-import type { Role } from '../storage/index.js';
+import type { Role } from '../model/index.js';
 
 export function canSeeAllProjects(role: Role): boolean {
   return role === 'owner' || role === 'admin';

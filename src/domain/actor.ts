@@ -2,7 +2,8 @@
  * Who is acting: a member of one workspace, through one channel, optionally with a named
  * credential. Every service call takes one; services never look at HTTP, MCP or env.
  */
-import type { Repositories, Role, Store, Via } from '../storage/index.js';
+import type { Role, Via } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 
 export interface Actor {
   readonly workspaceId: string;

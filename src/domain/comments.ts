@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { Comment, Repositories, Store } from '../storage/index.js';
+import type { Comment } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { type Actor, inTransaction } from './actor.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks } from './projects.js';

@@ -4,7 +4,7 @@
  * through the same services as everything else, so the demo obeys every rule.
  */
 import { type Clock, type Random, randomInt } from '../core/index.js';
-import type { Member, TaskPriority, TaskStatus } from '../storage/index.js';
+import type { Member, TaskPriority, TaskStatus } from '../model/index.js';
 import type { Actor } from './actor.js';
 import type { Domain } from './domain.js';
 

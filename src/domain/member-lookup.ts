@@ -1,5 +1,6 @@
 /** Resolving a member reference (id `mbr_…` or email) within one workspace. */
-import type { Member, Repositories } from '../storage/index.js';
+import type { Member } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 import { fieldError } from './validation.js';
 
 /** The member `ref` names in the workspace; an unknown one is an input error on `field`. */

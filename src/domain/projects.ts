@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
-import type { Project, Repositories, Store } from '../storage/index.js';
+import type { Project } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects, canWriteTasks } from './access.js';
 import { type Actor, allowsProject, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';

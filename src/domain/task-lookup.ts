@@ -3,7 +3,8 @@
  * shapes shared by the task services: the task view and the stale-version conflict.
  */
 import { AppError, isAppError, isId } from '../core/index.js';
-import type { Project, Repositories, Task } from '../storage/index.js';
+import type { Project, Task } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 import type { Actor } from './actor.js';
 import { findReadableProject } from './projects.js';
 import { fieldError } from './validation.js';

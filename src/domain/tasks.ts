@@ -8,14 +8,12 @@ import { AppError, type Clock, type IdGenerator } from '../core/index.js';
 import {
   type FieldChange,
   type Project,
-  type Repositories,
-  type Store,
   TASK_PRIORITIES,
   TASK_STATUSES,
   type Task,
   type TaskFields,
-  type TaskFilter,
-} from '../storage/index.js';
+} from '../model/index.js';
+import type { Repositories, Store, TaskFilter } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';

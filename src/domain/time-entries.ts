@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { Repositories, Store, TimeEntry, TimeEntryFilter } from '../storage/index.js';
+import type { TimeEntry } from '../model/index.js';
+import type { Repositories, Store, TimeEntryFilter } from '../storage/index.js';
 import { canSeeAllProjects } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';

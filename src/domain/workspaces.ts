@@ -5,14 +5,8 @@
 import { z } from 'zod';
 import { ENVIRONMENTS } from '../config/index.js';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
-import {
-  DEFAULT_ROTATION_DAYS,
-  type Member,
-  type Repositories,
-  ROLES,
-  type Store,
-  type Workspace,
-} from '../storage/index.js';
+import { DEFAULT_ROTATION_DAYS, type Member, ROLES, type Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { canGrantRole } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { email, parseInput, singleLine, slug } from './validation.js';

@@ -6,7 +6,8 @@
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { oauthClientOf } from '../credentials/index.js';
-import type { ActionStatus, PendingAction, Repositories, Store } from '../storage/index.js';
+import type { ActionStatus, PendingAction } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import type { CallContext } from './call-context.js';
 import { callFields, outcomeOf } from './run-tool.js';
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { invalidInput } from '../core/index.js';
 import { describeClient, parseInput, quoteText, singleLine } from '../domain/index.js';
-import type { ObjectChange } from '../storage/index.js';
+import type { ObjectChange } from '../model/index.js';
 
 export interface AuditCommentInput {
   readonly op: ObjectChange['op'];

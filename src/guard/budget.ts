@@ -4,7 +4,8 @@
  * refuses the write, flags the key for review and leaves an audit event.
  */
 import { AppError, type Clock } from '../core/index.js';
-import type { ObjectChange, Repositories } from '../storage/index.js';
+import type { ObjectChange } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 import type { EffectivePolicy } from './policy.js';
 
 export interface WriteCount {

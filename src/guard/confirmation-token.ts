@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isId } from '../core/index.js';
-import type { PendingAction } from '../storage/index.js';
+import type { PendingAction } from '../model/index.js';
 
 export const TOKEN_PREFIX = 'tgc_';
 const TOKEN = /^tgc_(act_[0-9A-Z]{26})\.([A-Za-z0-9_-]{43})$/;

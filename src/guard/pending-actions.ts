@@ -11,14 +11,8 @@
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { keyRefusal, principalOf } from '../credentials/index.js';
-import type {
-  ConfirmationTier,
-  Member,
-  PendingAction,
-  RiskClass,
-  Store,
-  Workspace,
-} from '../storage/index.js';
+import type { ConfirmationTier, Member, PendingAction, RiskClass, Workspace } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import { type AskedCall, createActionTransitions, PUBLIC_STATUS } from './action-transitions.js';
 import { type CallContext, toActor } from './call-context.js';
 import { actionIdOf, tokenMatches } from './confirmation-token.js';

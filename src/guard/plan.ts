@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
 import { type Actor, quoteJson } from '../domain/index.js';
-import type { ObjectChange, RiskClass, Store } from '../storage/index.js';
+import type { ObjectChange, RiskClass } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
 
 export interface Plan {

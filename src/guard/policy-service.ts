@@ -15,12 +15,11 @@ import {
   DEFAULT_BUDGET_WINDOW_MINUTES,
   DEFAULT_DELETE_BUDGET,
   DEFAULT_WRITE_BUDGET,
-  type Repositories,
   RISK_CLASSES,
-  type Store,
   type Workspace,
   type WorkspacePolicyRecord,
-} from '../storage/index.js';
+} from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { type EffectivePolicy, effectivePolicy, freezeState } from './policy.js';
 
 export interface PolicyServiceDeps {

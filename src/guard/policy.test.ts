@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, createManualClock } from '../core/index.js';
-import type { Store, Workspace, WorkspacePolicyRecord } from '../storage/index.js';
+import type { Workspace, WorkspacePolicyRecord } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import {
   assertWritesAllowed,
   DEFAULT_TIERS,

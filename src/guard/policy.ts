@@ -17,7 +17,7 @@ import {
   type RiskClass,
   type Workspace,
   type WorkspacePolicyRecord,
-} from '../storage/index.js';
+} from '../model/index.js';
 
 export type TierSource = 'default' | 'workspace';
 

@@ -10,14 +10,8 @@
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type IdGenerator, invalidInput, toAppError } from '../core/index.js';
 import type { Actor } from '../domain/index.js';
-import type {
-  ConfirmationTier,
-  ObjectChange,
-  PendingAction,
-  Repositories,
-  Store,
-  Workspace,
-} from '../storage/index.js';
+import type { ConfirmationTier, ObjectChange, PendingAction, Workspace } from '../model/index.js';
+import type { Repositories, Store } from '../storage/index.js';
 import { assertReason, auditCommentBody } from './audit-comment.js';
 import { assertWithinBudget, countWrites, isBudgetRefusal } from './budget.js';
 import type { CallContext } from './call-context.js';

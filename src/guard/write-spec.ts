@@ -7,7 +7,8 @@
  */
 import type { Scope } from '../credentials/index.js';
 import type { Actor } from '../domain/index.js';
-import type { ObjectChange, Repositories, RiskClass } from '../storage/index.js';
+import type { ObjectChange, RiskClass } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 
 /** Every write tool takes these two, beside its own arguments. */
 export interface WriteArgs {

@@ -21,7 +21,7 @@ import {
   type WritePipeline,
   type WriteSpec,
 } from '../guard/index.js';
-import type { Role } from '../storage/index.js';
+import type { Role } from '../model/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import type { ToolDefinition } from './define-tool.js';
 import { toWriteSpec, type WriteToolDefinition } from './define-write-tool.js';

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Scope } from '../credentials/index.js';
 import { type Actor, type Domain, singleLine, type TaskView } from '../domain/index.js';
 import type { Applied, WriteArgs, WriteSpec } from '../guard/index.js';
-import type { ObjectChange, Project, Repositories, RiskClass } from '../storage/index.js';
+import type { ObjectChange, Project, RiskClass } from '../model/index.js';
+import type { Repositories } from '../storage/index.js';
 import type { ToolAnnotations } from './define-tool.js';
 
 export const writeArgs = {

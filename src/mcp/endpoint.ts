@@ -17,7 +17,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { CallContext } from '../guard/index.js';
-import type { Role } from '../storage/index.js';
+import type { Role } from '../model/index.js';
 import { buildServer, callContextOf, createElicitationStateCodec, type ServerDeps } from './build-server.js';
 import { createSchemaCache } from './cached-json-schema.js';
 import { carryProtoArguments } from './proto-argument.js';

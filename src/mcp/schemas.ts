@@ -1,7 +1,7 @@
 /** Output shapes shared by the tools, and the views that map domain records onto them. */
 import { z } from 'zod';
 import { quoteText, reference, type TaskView } from '../domain/index.js';
-import type { Comment, Member, Project, TimeEntry } from '../storage/index.js';
+import type { Comment, Member, Project, TimeEntry } from '../model/index.js';
 
 export const projectOut = z.object({
   id: z.string(),

@@ -24,7 +24,7 @@ import type {
   WriteResult,
   WriteSpec,
 } from '../guard/index.js';
-import type { RiskClass } from '../storage/index.js';
+import type { RiskClass } from '../model/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import { READ_ONLY } from './define-tool.js';
 import { WRITE, type WriteToolDefinition } from './define-write-tool.js';

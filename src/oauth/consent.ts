@@ -19,7 +19,8 @@ import {
   type ConsentRequest,
   isScope,
 } from '../credentials/index.js';
-import type { Member, Store, Workspace } from '../storage/index.js';
+import type { Member, Workspace } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 import { clientKind } from './clients.js';
 
 /** RFC 6749 §4.1.2.1 error codes for the member's answers we refuse; other failures stay ours. */

@@ -6,7 +6,8 @@
  * refresh is refused with `invalid_grant`: nothing is consumed or revoked, and the client
  * drops its tokens and asks the member for the wider scope.
  */
-import type { AuditEvent, Store } from '../storage/index.js';
+import type { AuditEvent } from '../model/index.js';
+import type { Store } from '../storage/index.js';
 
 /** The scope a pending step-up asks for ('' if it named none), or undefined when none is. */
 export async function pendingStepUp(store: Store, connectionId: string): Promise<string | undefined> {

@@ -1,7 +1,8 @@
 /** The audit log as the repository stores it: appending to a chain, reading and checking it. */
+
+import type { AuditEvent } from '../model/index.js';
 import type { ChainedRow, ChainValues } from './audit-chain.js';
 import type { AuditCheckpoint, ChainHead, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
-import type { AuditEvent } from './records.js';
 
 export interface AuditQuery {
   readonly credentialId?: string;

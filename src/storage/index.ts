@@ -15,6 +15,7 @@ import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
 import { toSqliteOpenError } from './sqlite-open.js';
 
+export * from '../model/index.js';
 export * from './audit-chain.js';
 export type * from './audit-ports.js';
 export type * from './checkpoint-ports.js';
@@ -36,7 +37,6 @@ export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';
-export * from './records.js';
 
 export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */

@@ -5,7 +5,7 @@
  * scoped by workspace: one authorization server serves the deployment, and what it stores
  * (a grant, a token) is what names the member and workspace.
  */
-import type { OAuthModelPayload, OAuthRegistration } from './records.js';
+import type { OAuthModelPayload, OAuthRegistration } from '../model/index.js';
 
 /**
  * oidc-provider's persistence, shared by every instance. `model` is oidc-provider's model name

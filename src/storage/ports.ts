@@ -5,8 +5,6 @@
  * and held to one contract suite.
  */
 
-import type { AuditRepository } from './audit-ports.js';
-import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type {
   ActionStatus,
   ApiKeyRecord,
@@ -29,7 +27,9 @@ import type {
   Workspace,
   WorkspacePolicyRecord,
   WriteUsage,
-} from './records.js';
+} from '../model/index.js';
+import type { AuditRepository } from './audit-ports.js';
+import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 
 export interface WorkspaceRepository {
   insert(workspace: Workspace): Promise<void>;

@@ -8,8 +8,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { canonicalJson } from '../core/index.js';
+import type { AuditEvent } from '../model/index.js';
 import { GENESIS_HASH, GLOBAL_CHAIN, type UnchainedRow } from './audit-chain.js';
-import type { AuditEvent } from './records.js';
 
 export interface AuditAppender {
   /** One entry per event: `null` when it is durable, else the error that kept it out. */

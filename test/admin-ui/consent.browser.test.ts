@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../src/credentials/index.js';
-import type { ApiKeyRecord, Workspace } from '../../src/storage/index.js';
+import type { ApiKeyRecord, Workspace } from '../../src/model/index.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { type LocalSite, startLocalSite } from '../support/local-site.js';
 import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';

@@ -20,7 +20,8 @@ import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSeededRandom, deriveKey } from '../../src/core/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
-import { type AuditEvent, openStore } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/model/index.js';
+import { openStore } from '../../src/storage/index.js';
 import {
   alive,
   answeredCounts,

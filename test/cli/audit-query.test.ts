@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog, createAuditReader } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
-import { type AuditEvent, type AuditOutcome, openStore } from '../../src/storage/index.js';
+import type { AuditEvent, AuditOutcome } from '../../src/model/index.js';
+import { openStore } from '../../src/storage/index.js';
 import { type CliSandbox, createCliSandbox } from '../support/cli.js';
 
 const HOUR_MS = 3_600_000;

@@ -6,8 +6,8 @@
  * a connection stops its tokens on the very next request. `keys list` shows connections too.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/model/index.js';
 import type { OAuthClientView } from '../../src/oauth/index.js';
-import type { AuditEvent } from '../../src/storage/index.js';
 import { createServerCli } from '../support/cli.js';
 import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
 import {

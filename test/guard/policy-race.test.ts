@@ -7,7 +7,8 @@ import { expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createSeededRandom } from '../../src/core/index.js';
 import { createPolicyService, type PolicyPatch } from '../../src/guard/index.js';
-import type { AuditEvent, Store } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/model/index.js';
+import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
 import { describeEachStore } from '../support/stores.js';
 

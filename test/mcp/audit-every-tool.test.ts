@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIncidentReporter } from '../../src/audit/index.js';
 import type { PolicyPatch } from '../../src/guard/index.js';
-import type { AuditEvent } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/model/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 

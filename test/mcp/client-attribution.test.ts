@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLIENT_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/model/index.js';
 import { connectV1, connectV2, post, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IncidentReport } from '../../src/audit/index.js';
 import type { ContainResult } from '../../src/guard/index.js';
-import type { ApiKeyRecord, AuditEvent, Workspace } from '../../src/storage/index.js';
+import type { ApiKeyRecord, AuditEvent, Workspace } from '../../src/model/index.js';
 import { createServerCli } from '../support/cli.js';
 import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { type ConsentChoice, connectOverHttp, tokenRequest } from '../support/oauth.js';

@@ -16,7 +16,7 @@ import {
   type WriteSpec,
 } from '../../src/guard/index.js';
 import { createWriteSpecs } from '../../src/mcp/index.js';
-import type { Member, Workspace } from '../../src/storage/index.js';
+import type { Member, Workspace } from '../../src/model/index.js';
 import type { TestServer } from '../support/mcp-server.js';
 
 export interface InProcess {

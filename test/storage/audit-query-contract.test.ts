@@ -7,14 +7,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
-import {
-  type AuditEvent,
-  type AuditOutcome,
-  type AuditQuery,
-  openDatabase,
-  openStore,
-  type Store,
-} from '../../src/storage/index.js';
+import type { AuditEvent, AuditOutcome } from '../../src/model/index.js';
+import { type AuditQuery, openDatabase, openStore, type Store } from '../../src/storage/index.js';
 import { createTestDatabase, describeEachStore, storeKinds } from '../support/stores.js';
 
 const WS = 'wsp_01JAAAAAAAAAAAAAAAAAAAAAAA';

@@ -4,7 +4,8 @@
  * and the purge count matches what a purge removes.
  */
 import { expect, it } from 'vitest';
-import type { Store, Task, Workspace, WorkspacePolicyRecord } from '../../src/storage/index.js';
+import type { Task, Workspace, WorkspacePolicyRecord } from '../../src/model/index.js';
+import type { Store } from '../../src/storage/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 const T0 = '2026-11-02T09:00:00.000Z';

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { LoginLink, Member, MemberSession, Store, Workspace } from '../../src/storage/index.js';
+import type { LoginLink, Member, MemberSession, Workspace } from '../../src/model/index.js';
+import type { Store } from '../../src/storage/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 const T0 = '2026-11-27T10:00:00.000Z';

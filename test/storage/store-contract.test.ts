@@ -3,7 +3,8 @@
  * relies on (tenant scoping, atomic counters, versioned updates, rollback) is pinned here.
  */
 import { expect, it } from 'vitest';
-import type { Member, Project, Store, Task, Workspace } from '../../src/storage/index.js';
+import type { Member, Project, Task, Workspace } from '../../src/model/index.js';
+import type { Store } from '../../src/storage/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 const T0 = '2026-11-02T09:00:00.000Z';

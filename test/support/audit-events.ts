@@ -1,5 +1,5 @@
 /** An audit event with every field empty but the ones a test cares about. */
-import type { AuditEvent } from '../../src/storage/index.js';
+import type { AuditEvent } from '../../src/model/index.js';
 
 export function auditEvent(fields: Pick<AuditEvent, 'id'> & Partial<AuditEvent>): AuditEvent {
   return {

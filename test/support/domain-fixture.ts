@@ -9,7 +9,8 @@ import {
   type ManualClock,
 } from '../../src/core/index.js';
 import { type Actor, createDomain, type Domain } from '../../src/domain/index.js';
-import type { Member, Store, Via, Workspace } from '../../src/storage/index.js';
+import type { Member, Via, Workspace } from '../../src/model/index.js';
+import type { Store } from '../../src/storage/index.js';
 
 export const START = new Date('2026-11-02T09:00:00.000Z');
 

@@ -16,7 +16,7 @@ import {
 } from '../../audit/index.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import { describeClient } from '../../domain/index.js';
-import type { AuditEvent, Member } from '../../storage/index.js';
+import type { AuditEvent, Member } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { pastTimeFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult, type Writable } from '../io.js';

@@ -5,7 +5,7 @@
 import type { IncidentReport, RevertRun, RevertStep } from '../../audit/index.js';
 import { describeClient, escapeUnsafe, quoteJson } from '../../domain/index.js';
 import type { ContainedKey, ContainResult } from '../../guard/index.js';
-import type { Workspace } from '../../storage/index.js';
+import type { Workspace } from '../../model/index.js';
 
 /**
  * A value as it reads in a table cell: JSON, with pipes escaped and line breaks, other

@@ -10,7 +10,7 @@ import { createIncidentReporter, createIncidentRevert, type IncidentScope } from
 import { AppError, invalidInput } from '../../core/index.js';
 import type { Actor } from '../../domain/index.js';
 import { createIncidentContain } from '../../guard/index.js';
-import type { Workspace } from '../../storage/index.js';
+import type { Workspace } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { parseDuration, untilFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';

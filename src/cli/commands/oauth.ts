@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import { describeClient } from '../../domain/index.js';
-import type { ApiKeyRecord, Workspace } from '../../storage/index.js';
+import type { ApiKeyRecord, Workspace } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { type FieldIssue, invalidInput, isAppError } from '../../core/index.js';
 import type { EffectivePolicy, PolicyField, PolicyPatch } from '../../guard/index.js';
-import { RISK_CLASSES } from '../../storage/index.js';
+import { RISK_CLASSES } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { durationFlag, untilFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';

@@ -1,7 +1,7 @@
 /** `list_tasks`, `get_task` and `search_tasks`. */
 import { z } from 'zod';
 import { type Page, quoteText, reference, singleLine, type TaskView } from '../../domain/index.js';
-import { TASK_STATUSES } from '../../storage/index.js';
+import { TASK_STATUSES } from '../../model/index.js';
 import { defineTool, READ_ONLY } from '../define-tool.js';
 import {
   cursorIn,

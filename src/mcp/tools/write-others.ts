@@ -1,7 +1,7 @@
 /** `add_comment`, `log_time`, `create_project`, `update_project` and `bulk_update_tasks`. */
 import { z } from 'zod';
 import { multiLine, quoteText, reference, singleLine } from '../../domain/index.js';
-import type { ObjectChange } from '../../storage/index.js';
+import type { ObjectChange } from '../../model/index.js';
 import { defineWriteTool, projectSnapshot, taskChange, WRITE, writeArgs } from '../define-write-tool.js';
 import { dateIn } from '../schemas.js';
 import { taskFields } from './write-tasks.js';

@@ -1,7 +1,7 @@
 /** `create_task`, `update_task`, `delete_task`, `restore_task`: single-task writes. */
 import { z } from 'zod';
 import { multiLine, reference, singleLine } from '../../domain/index.js';
-import { TASK_PRIORITIES, TASK_STATUSES } from '../../storage/index.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../model/index.js';
 import { defineWriteTool, taskChange, WRITE, writeArgs } from '../define-write-tool.js';
 import { dateIn, taskLine } from '../schemas.js';
 

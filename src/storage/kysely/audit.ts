@@ -5,6 +5,7 @@
  * (BEGIN IMMEDIATE) already does. The SQLite writer thread does the same in its own code.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AuditEvent, AuditOutcome } from '../../model/index.js';
 import {
   AUDIT_COLUMNS,
   CHAIN_HASH,
@@ -25,7 +26,6 @@ import { checkChunk, createChainJoin } from '../chain-check.js';
 import type { StoredChainHead } from '../checkpoint-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';
-import type { AuditEvent, AuditOutcome } from '../records.js';
 import type { AuditEventTable, Database } from '../schema.js';
 import { type RawSqlite, sqliteChainPages, summarizeSqliteChain } from '../sqlite-chain-check.js';
 import { createCheckpointMethods } from './audit-checkpoints.js';

@@ -1,9 +1,9 @@
 /** API keys. */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Environment } from '../../config/index.js';
+import type { ApiKeyRecord, CredentialKind } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
-import type { ApiKeyRecord, CredentialKind } from '../records.js';
 import type { ApiKeyTable, Database } from '../schema.js';
 import { OWNER_COLUMNS, toOwner } from './rows.js';
 

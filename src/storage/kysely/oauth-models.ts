@@ -12,9 +12,9 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
+import type { OAuthModelPayload, OAuthRegistration } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from '../oauth-ports.js';
-import type { OAuthModelPayload, OAuthRegistration } from '../records.js';
 import type { Database, OAuthModelTable } from '../schema.js';
 
 type ModelsBuilder = ExpressionBuilder<Database, 'oauth_models'>;

@@ -1,8 +1,8 @@
 /** Pending actions and the write ledger: the state behind confirmations and write budgets. */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ActionStatus, PendingAction } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { PendingActionRepository, WriteUsageRepository } from '../ports.js';
-import type { ActionStatus, PendingAction } from '../records.js';
 import type { Database, PendingActionTable } from '../schema.js';
 import { lockName } from './locks.js';
 

@@ -1,8 +1,8 @@
 /** Workspace safe-write policies: one row per workspace that departs from the defaults. */
 import type { Kysely, Selectable } from 'kysely';
+import type { Approver, ConfirmationTier, WorkspacePolicyRecord } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { PolicyRepository } from '../ports.js';
-import type { Approver, ConfirmationTier, WorkspacePolicyRecord } from '../records.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
 import { lockName } from './locks.js';
 

@@ -11,7 +11,7 @@ import type {
   TimeEntry,
   Via,
   Workspace,
-} from '../records.js';
+} from '../../model/index.js';
 import type {
   CommentTable,
   MemberTable,

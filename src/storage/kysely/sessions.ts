@@ -3,8 +3,8 @@
  * and link ids are SHA-256 digests of the secrets the browser holds, never the secrets.
  */
 import type { Kysely, Selectable } from 'kysely';
+import type { LoginLink, MemberSession } from '../../model/index.js';
 import type { SessionRepository, SignInRepository } from '../ports.js';
-import type { LoginLink, MemberSession } from '../records.js';
 import type { Database, LoginLinkTable, MemberPasswordColumns, MemberSessionTable } from '../schema.js';
 import { OWNER_COLUMNS, toMember, toOwner } from './rows.js';
 

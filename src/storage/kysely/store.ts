@@ -1,9 +1,9 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
+import type { AuditEvent } from '../../model/index.js';
 import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import { pendingMigrations } from '../migrations/index.js';
 import type { Repositories, Store } from '../ports.js';
-import type { AuditEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import type { RawSqlite } from '../sqlite-chain-check.js';
