@@ -20,7 +20,6 @@
  * --no-write). NODE_OPTIONS reaches the Taskgate process (for experiments with a preloaded
  * patch); no TASKGATE_* variable does. Internal: --hono-echo-server runs the echo server.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -28,6 +27,7 @@ import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { expect, fail, log, runJson, settled, startChild, stop } from './lib/children.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
@@ -378,67 +378,6 @@ async function writeSection(section) {
   await writeFile(DOC, text);
 }
 
-/** Spawns a child; `ready` resolves with the first complete JSON document on its stdout. */
-function startChild(command, args, { cwd, env = process.env, stdout = 'pipe' }) {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (chunk) => {
-    err = (err + chunk).slice(-4000);
-  });
-  child.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  child.stderrTail = () => err;
-  if (stdout === 'pipe') {
-    child.ready = new Promise((resolveReady, reject) => {
-      let out = '';
-      let isReady = false;
-      child.stdout.on('data', (chunk) => {
-        if (isReady) return; // keep draining
-        out += chunk;
-        try {
-          const parsed = JSON.parse(out);
-          isReady = true;
-          resolveReady(parsed);
-        } catch {
-          // not a whole document yet
-        }
-      });
-      child.exited.then(({ code }) => {
-        if (!isReady) reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${err}`));
-      });
-    });
-  }
-  return child;
-}
-
-async function stop(child) {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await child.exited;
-  clearTimeout(timer);
-}
-
-function runJson(command, args, options) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      err += c;
-    });
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${args.slice(1, 3).join(' ')} failed (${code}): ${err}`));
-      try {
-        resolveRun(JSON.parse(out));
-      } catch {
-        reject(new Error(`${args.slice(1, 3).join(' ')}: output is not JSON`));
-      }
-    });
-  });
-}
-
 function portOpen(port) {
   return new Promise((done) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -460,22 +399,6 @@ async function waitForPort(port, child) {
   fail(`the SDK example did not listen on ${port} within 15 s`);
 }
 
-/** Polls `count` until it stays the same for a second (requests still in flight have landed). */
-async function settled(count) {
-  const deadline = Date.now() + 30_000;
-  let last = count();
-  let stableSince = Date.now();
-  while (Date.now() - stableSince < 1000 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = count();
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    }
-  }
-  return last;
-}
-
 function pkgVersion(name) {
   try {
     // Read the file directly: some packages do not export ./package.json.
@@ -489,19 +412,6 @@ function positive(value, name) {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) fail(`--${name}: must be a positive number`);
   return n;
-}
-
-function expect(ok, message) {
-  if (!ok) throw new Error(`check failed: ${message}`);
-}
-
-function fail(message) {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(1);
-}
-
-function log(message) {
-  process.stderr.write(`bench: ${message}\n`);
 }
 
 // Last, so every module-level constant above is initialised first.
