@@ -80,7 +80,10 @@ if (!existsSync(join(ROOT, 'dist', 'main.js'))) fail('dist/main.js is missing: n
 
 const { default: autocannon } = await import('autocannon');
 const baseDir = await mkdtemp(join(tmpdir(), 'taskgate-base-'));
-const results = { base: {}, head: {} };
+const results = {
+  base: Object.fromEntries(WORKLOADS.map((w) => [w.id, []])),
+  head: Object.fromEntries(WORKLOADS.map((w) => [w.id, []])),
+};
 try {
   log(`building ${baseCommit} in ${baseDir}`);
   git('worktree', 'add', '--detach', baseDir, baseCommit);
@@ -99,7 +102,7 @@ try {
     const order = round % 2 ? ['base', 'head'] : ['head', 'base'];
     for (const which of order) {
       const rps = await measureBuild(builds[which]);
-      for (const [id, value] of Object.entries(rps)) (results[which][id] ??= []).push(value);
+      for (const [id, value] of Object.entries(rps)) results[which][id].push(value);
       log(
         `round ${round} ${which}: ${Object.entries(rps)
           .map(([id, v]) => `${id} ${v.toFixed(0)}`)
