@@ -13,9 +13,24 @@ const LOWER = {
   audit: ['core', 'config', 'model', 'storage', 'domain'],
   credentials: ['core', 'config', 'model', 'storage', 'domain', 'audit'],
   guard: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials'],
+  // Incident response and workspace administration sit beside the call pipeline: the entry
+  // layers use them, guard never does, so neither can pull an entry concern into a call.
+  incident: ['core', 'model', 'storage', 'domain', 'audit', 'credentials'],
+  admin: ['core', 'model', 'storage', 'domain', 'audit', 'guard'],
   oauth: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
   mcp: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
-  'admin-ui': ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+  'admin-ui': [
+    'core',
+    'config',
+    'model',
+    'storage',
+    'domain',
+    'audit',
+    'credentials',
+    'guard',
+    'incident',
+    'admin',
+  ],
   http: [
     'core',
     'config',
@@ -25,11 +40,13 @@ const LOWER = {
     'audit',
     'credentials',
     'guard',
+    'incident',
+    'admin',
     'mcp',
     'oauth',
     'admin-ui',
   ],
-  cli: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
+  cli: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard', 'incident', 'admin'],
 };
 
 const layerRules = Object.entries(LOWER).map(([layer, allowed]) => ({

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { createPolicyService, createTrashPurge, type PolicyService, type TrashPurge } from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
@@ -45,15 +46,7 @@ import {
   type SignInService,
 } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
-import {
-  createActionService,
-  createPolicyService,
-  createToolRunner,
-  createTrashPurge,
-  createWritePipeline,
-  type PolicyService,
-  type TrashPurge,
-} from './guard/index.js';
+import { createActionService, createToolRunner, createWritePipeline } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
 import {
   createMcpEndpoint,

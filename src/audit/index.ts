@@ -39,30 +39,6 @@ export {
   CSV_COLUMNS,
   createAuditEncoder,
 } from './export-format.js';
-export {
-  changesOf,
-  INCIDENT_CONTAINED,
-  INCIDENT_REVERTED,
-  type IncidentScope,
-  type KeyChange,
-  listKeyEvents,
-  snapshotDiff,
-} from './incident-events.js';
-export {
-  createIncidentReporter,
-  type IncidentReport,
-  type IncidentReporter,
-  keysNamed,
-  summarizeIncident,
-} from './incident-report.js';
-export {
-  createIncidentRevert,
-  type IncidentRevert,
-  type IncidentRevertDeps,
-  type RevertRun,
-  type RevertStep,
-  type StepStatus,
-} from './incident-revert.js';
 export { redactForLog, redactLogArguments } from './log-redaction.js';
 export {
   OCSF_SCHEMA_VERSION,
@@ -72,7 +48,13 @@ export {
   ocsfClassOf,
   toOcsf,
 } from './ocsf.js';
-export type { RevertAction } from './revert-chain.js';
+export {
+  type AuditPrune,
+  type AuditPruneDeps,
+  type AuditPruneResult,
+  createAuditPrune,
+  type PrunedChain,
+} from './prune.js';
 export {
   holdsSecret,
   type Mask,

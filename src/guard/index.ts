@@ -3,13 +3,6 @@
 export type { PublicStatus } from './action-transitions.js';
 export { type CallContext, toActor } from './call-context.js';
 export { TOKEN_PREFIX } from './confirmation-token.js';
-export {
-  type ContainedKey,
-  type ContainResult,
-  createIncidentContain,
-  type IncidentContain,
-  type IncidentContainDeps,
-} from './incident-contain.js';
 export { type ActionService, type ConfirmResult, createActionService } from './pending-actions.js';
 export { describeChanges, fieldDiff, type Plan } from './plan.js';
 export {
@@ -22,16 +15,6 @@ export {
   type TierSource,
 } from './policy.js';
 export {
-  createPolicyService,
-  type FreezeInput,
-  MAX_BUDGET,
-  MAX_BUDGET_WINDOW_MINUTES,
-  type PolicyField,
-  type PolicyPatch,
-  type PolicyService,
-  type PolicyServiceDeps,
-} from './policy-service.js';
-export {
   callFields,
   createToolRunner,
   type GuardDeps,
@@ -40,12 +23,6 @@ export {
   type ToolOutcome,
   type ToolRunner,
 } from './run-tool.js';
-export {
-  createTrashPurge,
-  type TrashPurge,
-  type TrashPurgeDeps,
-  type TrashPurgeResult,
-} from './trash-purge.js';
 export {
   type ClientAbilities,
   createWritePipeline,

@@ -5,7 +5,7 @@
  * refused call changes nothing, leaves its budget.exceeded event and flags the key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyPatch } from '../../src/guard/index.js';
+import type { PolicyPatch } from '../../src/admin/index.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 

@@ -64,6 +64,21 @@ describe('layer boundaries', () => {
       to: 'src/http/index.ts',
     });
   });
+
+  it('keeps incident and admin beside the guard: neither direction is allowed', async () => {
+    const result = await cruiseSrc(FIXTURE);
+    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    expect(violations).toContainEqual({
+      rule: 'layer-guard',
+      from: 'src/guard/index.ts',
+      to: 'src/admin/index.ts',
+    });
+    expect(violations).toContainEqual({
+      rule: 'layer-incident',
+      from: 'src/incident/index.ts',
+      to: 'src/guard/index.ts',
+    });
+  });
 });
 
 describe('house rules', () => {

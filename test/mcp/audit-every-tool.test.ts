@@ -5,8 +5,8 @@
  * tools answering about real pending actions, and `incident report` reading the result.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIncidentReporter } from '../../src/audit/index.js';
-import type { PolicyPatch } from '../../src/guard/index.js';
+import type { PolicyPatch } from '../../src/admin/index.js';
+import { createIncidentReporter } from '../../src/incident/index.js';
 import type { AuditEvent } from '../../src/model/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';

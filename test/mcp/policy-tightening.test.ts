@@ -5,7 +5,7 @@
  * action never comes back weaker than it was; a frozen workspace runs no confirmation.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyPatch } from '../../src/guard/index.js';
+import type { PolicyPatch } from '../../src/admin/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
 import { storeKinds } from '../support/stores.js';

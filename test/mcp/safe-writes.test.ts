@@ -5,7 +5,7 @@
  * the reason / read-first policies.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PolicyPatch } from '../../src/guard/index.js';
+import type { PolicyPatch } from '../../src/admin/index.js';
 import { connectV1, connectV2, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { AUDIT_TABLES, fingerprintTables } from '../support/snapshot.js';
 import { storeKinds } from '../support/stores.js';

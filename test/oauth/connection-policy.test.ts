@@ -6,8 +6,7 @@
  * audit event of its calls names the OAuth client it was granted to.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IncidentReport } from '../../src/audit/index.js';
-import type { ContainResult } from '../../src/guard/index.js';
+import type { ContainResult, IncidentReport } from '../../src/incident/index.js';
 import type { ApiKeyRecord, AuditEvent, Workspace } from '../../src/model/index.js';
 import { createServerCli } from '../support/cli.js';
 import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';

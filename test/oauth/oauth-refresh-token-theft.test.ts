@@ -7,7 +7,7 @@
  * lists it. On SQLite and on PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IncidentReport } from '../../src/audit/index.js';
+import type { IncidentReport } from '../../src/incident/index.js';
 import { createServerCli } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import {

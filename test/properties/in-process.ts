@@ -4,6 +4,7 @@
  * server's own store, audit log, clock and ids, and calls made as a key's principal.
  */
 import { randomBytes } from 'node:crypto';
+import { MAX_BUDGET } from '../../src/admin/index.js';
 import { principalOf } from '../../src/credentials/index.js';
 import type { Actor } from '../../src/domain/index.js';
 import {
@@ -11,7 +12,6 @@ import {
   type CallContext,
   createActionService,
   createWritePipeline,
-  MAX_BUDGET,
   type WritePipeline,
   type WriteSpec,
 } from '../../src/guard/index.js';

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createIncidentRevert } from '../../src/audit/index.js';
 import { isAppError } from '../../src/core/index.js';
 import type { Actor } from '../../src/domain/index.js';
+import { createIncidentRevert } from '../../src/incident/index.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../src/model/index.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { type InProcess, inProcess, specOf } from './in-process.js';

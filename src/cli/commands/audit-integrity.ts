@@ -8,7 +8,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
-import { createAuditMasks, parseAnchor, type VerifyReport, verifyAudit } from '../../audit/index.js';
+import {
+  createAuditMasks,
+  createAuditPrune,
+  parseAnchor,
+  type VerifyReport,
+  verifyAudit,
+} from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
 import type { Workspace } from '../../model/index.js';
 import { chainOf, GLOBAL_CHAIN } from '../../storage/index.js';
@@ -134,28 +140,11 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
     .option('--workspace <slug>', 'only this workspace')
     .action((options: WorkspaceOption & { before: string }) =>
       run(options, async (app) => {
-        const before = agoFlag('before', options.before, app.clock.now()).toISOString();
-        // Pin the current heads first: the oldest kept event must sit right after a checkpoint.
-        await app.checkpointer.checkpointAll();
+        const cutOff = agoFlag('before', options.before, app.clock.now());
         const only = options.workspace
           ? chainOf((await findWorkspace(app, options.workspace)).id)
           : undefined;
-        const pruned: { chain: string; throughSeq: number; count: number }[] = [];
-        for (const head of await app.store.audit.heads(only)) {
-          const throughSeq = await lastCheckpointBefore(app, head.chain, before);
-          if (throughSeq === 0) continue;
-          const count = await app.store.transaction(async (repos) => {
-            const removed = await repos.audit.prune(head.chain, throughSeq);
-            await app.audit.record(repos, {
-              action: 'audit.pruned',
-              outcome: 'ok',
-              workspaceId: head.chain === GLOBAL_CHAIN ? null : head.chain,
-              detail: { before, throughSeq, removed },
-            });
-            return removed;
-          });
-          pruned.push({ chain: head.chain, throughSeq, count });
-        }
+        const { before, pruned } = await createAuditPrune(app)(cutOff, only);
         const total = pruned.reduce((sum, p) => sum + p.count, 0);
         printResult(
           io,
@@ -175,14 +164,4 @@ function readAnchor(file: string) {
     throw new AppError('invalid_input', `anchor: cannot read ${file}`);
   }
   return parseAnchor(text, file);
-}
-
-/** The newest checkpoint whose event happened before `before` (0 when there is none). */
-async function lastCheckpointBefore(app: App, chain: string, before: string): Promise<number> {
-  const checkpoints = (await app.store.audit.checkpoints(chain)).sort((a, b) => b.seq - a.seq);
-  for (const cp of checkpoints) {
-    const [event] = await app.store.audit.chainRows(chain, cp.seq - 1, 1);
-    if (event && event.seq === cp.seq && event.occurred_at < before) return cp.seq;
-  }
-  return 0;
 }

@@ -6,15 +6,21 @@
  */
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
-import { createIncidentReporter, createIncidentRevert, type IncidentScope } from '../../audit/index.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import type { Actor } from '../../domain/index.js';
-import { createIncidentContain } from '../../guard/index.js';
+import {
+  containText,
+  createIncidentContain,
+  createIncidentReporter,
+  createIncidentRevert,
+  type IncidentScope,
+  reportMarkdown,
+  revertText,
+} from '../../incident/index.js';
 import type { Workspace } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { parseDuration, untilFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
-import { containText, reportMarkdown, revertText } from './incident-text.js';
 
 interface IncidentOptions extends CommonOptions {
   readonly workspace?: string;

@@ -4,9 +4,10 @@
  * A bad value exits 2 naming its flag and changes nothing.
  */
 import type { Command } from 'commander';
+import type { PolicyField, PolicyPatch } from '../../admin/index.js';
 import type { App } from '../../app.js';
 import { type FieldIssue, invalidInput, isAppError } from '../../core/index.js';
-import type { EffectivePolicy, PolicyField, PolicyPatch } from '../../guard/index.js';
+import type { EffectivePolicy } from '../../guard/index.js';
 import { RISK_CLASSES } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { durationFlag, untilFlag } from '../duration.js';

@@ -3,12 +3,12 @@
  * seeds a demo workspace when the database is empty. Both stop cleanly on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
+import type { PolicyPatch } from '../../admin/index.js';
 import { type App, listen } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { createSeededRandom } from '../../core/index.js';
 import { loginLinkUrl } from '../../credentials/index.js';
 import { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from '../../domain/index.js';
-import type { PolicyPatch } from '../../guard/index.js';
 import { configFor, openApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
 import { toListenError } from '../listen-error.js';

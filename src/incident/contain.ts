@@ -12,11 +12,11 @@
  */
 
 import type { AuditLog } from '../audit/index.js';
-import { INCIDENT_CONTAINED } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { oauthClientOf, recordKeyEvent, revokeKeyFamily } from '../credentials/index.js';
 import type { ApiKeyRecord, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
+import { INCIDENT_CONTAINED } from './events.js';
 
 export interface IncidentContainDeps {
   readonly store: Store;

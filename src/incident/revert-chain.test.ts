@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyChange } from './incident-events.js';
+import type { KeyChange } from './events.js';
 import {
   type ChainLink,
   chainIntact,

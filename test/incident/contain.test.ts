@@ -9,7 +9,7 @@ import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createManualClock, cryptoRandom } from '../../src/core/index.js';
 import { createAuthenticator, createKeyService } from '../../src/credentials/index.js';
 import { createDomain } from '../../src/domain/index.js';
-import { createIncidentContain } from '../../src/guard/index.js';
+import { createIncidentContain } from '../../src/incident/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { describeEachStore } from '../support/stores.js';
 

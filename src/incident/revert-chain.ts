@@ -6,7 +6,7 @@
  * that change is never overwritten.
  */
 import type { ObjectChange } from '../model/index.js';
-import type { KeyChange } from './incident-events.js';
+import type { KeyChange } from './events.js';
 
 export type Version = number | string | null;
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type FieldIssue, invalidInput } from '../core/index.js';
 import { canManageMembers, singleLine } from '../domain/index.js';
+import { type EffectivePolicy, effectivePolicy, freezeState } from '../guard/index.js';
 import {
   APPROVERS,
   CONFIRMATION_TIERS,
@@ -20,7 +21,6 @@ import {
   type WorkspacePolicyRecord,
 } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
-import { type EffectivePolicy, effectivePolicy, freezeState } from './policy.js';
 
 export interface PolicyServiceDeps {
   readonly store: Store;

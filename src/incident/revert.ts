@@ -5,11 +5,12 @@
  * detail names the event it undoes. An object somebody else changed after the key is a
  * conflict: reported, skipped, never overwritten. A dry run plans every step and writes nothing.
  */
+
+import type { AuditLog } from '../audit/index.js';
 import { type Clock, type IdGenerator, isAppError } from '../core/index.js';
 import type { Actor, Domain } from '../domain/index.js';
 import type { ObjectChange, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
-import type { AuditLog } from './audit-log.js';
 import {
   changesOf,
   describeTaskChange,
@@ -19,7 +20,7 @@ import {
   listKeyEvents,
   listReverts,
   revertDetail,
-} from './incident-events.js';
+} from './events.js';
 import {
   type ChainLink,
   checkRevert,

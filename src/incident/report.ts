@@ -15,7 +15,7 @@ import {
   listReverts,
   revertDetail,
   snapshotDiff,
-} from './incident-events.js';
+} from './events.js';
 
 export interface Sighting {
   readonly firstAt: string;

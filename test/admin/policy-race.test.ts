@@ -4,9 +4,9 @@
  * `before` is the `after` of the change that committed just before it.
  */
 import { expect, it } from 'vitest';
+import { createPolicyService, type PolicyPatch } from '../../src/admin/index.js';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createSeededRandom } from '../../src/core/index.js';
-import { createPolicyService, type PolicyPatch } from '../../src/guard/index.js';
 import type { AuditEvent } from '../../src/model/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';

@@ -2,10 +2,12 @@
  * The human forms of the incident commands: the report as Markdown (to paste into a ticket
  * or a post-mortem), the revert plan or result, and what containment did. Pure.
  */
-import type { IncidentReport, RevertRun, RevertStep } from '../../audit/index.js';
-import { describeClient, escapeUnsafe, quoteJson } from '../../domain/index.js';
-import type { ContainedKey, ContainResult } from '../../guard/index.js';
-import type { Workspace } from '../../model/index.js';
+
+import { describeClient, escapeUnsafe, quoteJson } from '../domain/index.js';
+import type { Workspace } from '../model/index.js';
+import type { ContainedKey, ContainResult } from './contain.js';
+import type { IncidentReport } from './report.js';
+import type { RevertRun, RevertStep } from './revert.js';
 
 /**
  * A value as it reads in a table cell: JSON, with pipes escaped and line breaks, other

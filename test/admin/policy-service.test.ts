@@ -4,9 +4,10 @@
  * writes until it ends, and a purge takes only what is old enough.
  */
 import { expect, it } from 'vitest';
+import { createPolicyService, createTrashPurge } from '../../src/admin/index.js';
 import { createAuditLog } from '../../src/audit/index.js';
 import { createIdGenerator, createSeededRandom } from '../../src/core/index.js';
-import { assertWritesAllowed, createPolicyService, createTrashPurge } from '../../src/guard/index.js';
+import { assertWritesAllowed } from '../../src/guard/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
 import { rejection } from '../support/errors.js';
