@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type FieldIssue, invalidInput } from '../core/index.js';
-import { canManageMembers, singleLine } from '../domain/index.js';
+import { canManageMembers, resolveWorkspace, singleLine } from '../domain/index.js';
 import { type EffectivePolicy, effectivePolicy, freezeState } from '../guard/index.js';
 import {
   APPROVERS,
@@ -134,14 +134,6 @@ function applyPatch(
 export function createPolicyService(deps: PolicyServiceDeps) {
   const { store, audit, clock } = deps;
 
-  async function requireWorkspace(repos: Repositories, ref: string): Promise<Workspace> {
-    const workspace = ref.startsWith('wsp_')
-      ? await repos.workspaces.findById(ref)
-      : await repos.workspaces.findBySlug(ref);
-    if (!workspace) throw new AppError('not_found', `workspace ${ref} not found`);
-    return workspace;
-  }
-
   /** SECURITY: only owners and admins change the policy; `null` is the local command line. */
   async function assertMayChange(repos: Repositories, workspace: Workspace, memberId: string | null) {
     if (memberId === null) return;
@@ -174,7 +166,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   return {
     /** The effective policy of a workspace, by slug or id. */
     async show(workspaceRef: string): Promise<EffectivePolicy> {
-      const workspace = await requireWorkspace(store, workspaceRef);
+      const workspace = await resolveWorkspace(store, workspaceRef);
       return effectivePolicy(workspace, await store.policies.find(workspace.id), clock.now());
     },
 
@@ -195,7 +187,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       }
       const now = clock.now();
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, workspaceRef);
+        const workspace = await resolveWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, actorMemberId);
         await repos.policies.lock(workspace.id);
         const before =
@@ -225,7 +217,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         ]);
       }
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, workspaceRef);
+        const workspace = await resolveWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, data.by);
         await repos.policies.lock(workspace.id);
         const before =
@@ -255,7 +247,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     async unfreeze(workspaceRef: string, by: string | null): Promise<EffectivePolicy> {
       const now = clock.now();
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, workspaceRef);
+        const workspace = await resolveWorkspace(repos, workspaceRef);
         await assertMayChange(repos, workspace, by);
         await repos.policies.lock(workspace.id);
         const before = await repos.policies.find(workspace.id);

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { AppError, type FieldIssue, invalidInput, isId } from '../core/index.js';
+import { resolveWorkspace } from '../domain/index.js';
 import { AUDIT_OUTCOMES, type AuditEvent, type Member, type Workspace } from '../model/index.js';
 import type { AuditQuery, Store } from '../storage/index.js';
 
@@ -69,13 +70,7 @@ export function createAuditReader(deps: { store: Store }): AuditReader {
   const { store } = deps;
 
   async function workspaceOf(ref: string | undefined): Promise<Workspace> {
-    if (ref !== undefined) {
-      const found = ref.startsWith('wsp_')
-        ? await store.workspaces.findById(ref)
-        : await store.workspaces.findBySlug(ref);
-      if (!found) throw new AppError('not_found', `workspace ${ref} not found`);
-      return found;
-    }
+    if (ref !== undefined) return resolveWorkspace(store, ref);
     const all = await store.workspaces.list();
     if (all.length === 1) return all[0] as Workspace;
     if (all.length === 0) throw new AppError('not_found', 'this database has no workspace yet');

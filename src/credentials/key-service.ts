@@ -14,7 +14,7 @@ import {
   isId,
   type Random,
 } from '../core/index.js';
-import { canReadProject, canSeeAllProjects } from '../domain/index.js';
+import { canReadProject, canSeeAllProjects, resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
@@ -49,14 +49,6 @@ export interface IssuedKey {
 
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, clock, random, ids, audit } = deps;
-
-  async function requireWorkspace(repos: Repositories, slug: string): Promise<Workspace> {
-    const workspace = slug.startsWith('wsp_')
-      ? await repos.workspaces.findById(slug)
-      : await repos.workspaces.findBySlug(slug);
-    if (!workspace) throw new AppError('not_found', `workspace ${slug} not found`);
-    return workspace;
-  }
 
   async function view(repos: Repositories, workspace: Workspace, key: ApiKeyRecord): Promise<KeyView> {
     const member = (await repos.members.findById(workspace.id, key.memberId))!;
@@ -102,7 +94,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
       const data = parsed.data;
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, data.workspace);
+        const workspace = await resolveWorkspace(repos, data.workspace);
         const issues: FieldIssue[] = [];
         const nameIssue = checkKeyName(data.name);
         if (nameIssue) issues.push(nameIssue);
@@ -193,13 +185,13 @@ export function createKeyService(deps: KeyServiceDeps) {
     },
 
     async list(workspaceSlug: string): Promise<KeyView[]> {
-      const workspace = await requireWorkspace(store, workspaceSlug);
+      const workspace = await resolveWorkspace(store, workspaceSlug);
       const keys = await store.apiKeys.list(workspace.id);
       return Promise.all(keys.map((key) => view(store, workspace, key)));
     },
 
     async show(workspaceSlug: string, ref: string): Promise<KeyView> {
-      const workspace = await requireWorkspace(store, workspaceSlug);
+      const workspace = await resolveWorkspace(store, workspaceSlug);
       return view(store, workspace, await findKey(store, workspace, ref));
     },
 
@@ -223,7 +215,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         throw invalidInput([{ field: 'grace', message: `must be 0-${MAX_GRACE_HOURS}h` }]);
       }
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, workspaceSlug);
+        const workspace = await resolveWorkspace(repos, workspaceSlug);
         await repos.apiKeys.lockForChange(workspace.id);
         const old = await findKey(repos, workspace, ref);
         const status = keyStatus(old, clock.now());
@@ -301,7 +293,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         ]);
       }
       return store.transaction(async (repos) => {
-        const workspace = await requireWorkspace(repos, workspaceSlug);
+        const workspace = await resolveWorkspace(repos, workspaceSlug);
         await repos.apiKeys.lockForChange(workspace.id);
         const at = clock.now().toISOString();
         if (options.only) {

@@ -6,6 +6,7 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type Random } from '../core/index.js';
+import { resolveWorkspace } from '../domain/index.js';
 import type { Member, Workspace } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import {
@@ -45,8 +46,7 @@ export function createLoginLinks(deps: LoginLinkDeps) {
   const { store, clock, random, audit, sessions } = deps;
   return {
     async create(input: { workspace: string; email: string }): Promise<IssuedLoginLink> {
-      const workspace = await store.workspaces.findBySlug(input.workspace.trim().toLowerCase());
-      if (!workspace) throw new AppError('not_found', `workspace ${input.workspace} not found`);
+      const workspace = await resolveWorkspace(store, input.workspace.trim().toLowerCase());
       const member = await store.members.findByEmail(workspace.id, input.email.trim().toLowerCase());
       if (!member) throw new AppError('not_found', `member ${input.email} not found in ${workspace.slug}`);
       const token = newSecretToken(random);

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type Random } from '../core/index.js';
+import { findWorkspace } from '../domain/index.js';
 import type { Workspace } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import type { PasswordHasher } from './password.js';
@@ -74,8 +75,8 @@ export function createPasswordSignIn(deps: SignInDeps) {
   const limits = deps.limits ?? DEFAULT_THROTTLE_LIMITS;
   const failureId = () => `sif_${Buffer.from(random.bytes(16)).toString('hex')}`;
 
-  async function findWorkspace(slug: string | undefined): Promise<Workspace | undefined> {
-    if (slug) return store.workspaces.findBySlug(slug);
+  async function workspaceOf(slug: string | undefined): Promise<Workspace | undefined> {
+    if (slug) return findWorkspace(store, slug);
     const all = await store.workspaces.list();
     return all.length === 1 ? all[0] : undefined;
   }
@@ -90,7 +91,7 @@ export function createPasswordSignIn(deps: SignInDeps) {
   return async function signIn(input: SignInInput): Promise<SignedIn> {
     const email = input.email.trim().toLowerCase();
     const slug = input.workspace?.trim().toLowerCase() || undefined;
-    const workspace = await findWorkspace(slug);
+    const workspace = await workspaceOf(slug);
     // Unknown accounts are counted too, under the name typed, so throttling reveals nothing.
     const account = sha256Hex(`${workspace?.slug ?? slug ?? '-'}/${email}`);
     const origin = { ip: input.ip, userAgent: input.userAgent };

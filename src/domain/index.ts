@@ -32,4 +32,5 @@ export {
 } from './tasks.js';
 export type { ListTimeInput, LogTimeInput, TimeEntryService } from './time-entries.js';
 export { multiLine, parseInput, reference, singleLine } from './validation.js';
+export { findWorkspace, resolveWorkspace, type WorkspaceLookup } from './workspace-lookup.js';
 export type { AddMemberInput, CreateWorkspaceInput, WorkspaceService } from './workspaces.js';

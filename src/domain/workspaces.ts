@@ -10,6 +10,7 @@ import type { Repositories, Store } from '../storage/index.js';
 import { canGrantRole } from './access.js';
 import { type Actor, inTransaction } from './actor.js';
 import { email, parseInput, singleLine, slug } from './validation.js';
+import { resolveWorkspace } from './workspace-lookup.js';
 
 export interface WorkspaceDeps {
   readonly store: Store;
@@ -38,14 +39,6 @@ export type AddMemberInput = z.input<typeof addMemberInput>;
 
 export function createWorkspaceService(deps: WorkspaceDeps) {
   const { store, clock, ids } = deps;
-
-  async function requireWorkspace(repos: Repositories, slugOrId: string): Promise<Workspace> {
-    const found = slugOrId.startsWith('wsp_')
-      ? await repos.workspaces.findById(slugOrId)
-      : await repos.workspaces.findBySlug(slugOrId);
-    if (!found) throw new AppError('not_found', `workspace ${slugOrId} not found`);
-    return found;
-  }
 
   return {
     async create(input: CreateWorkspaceInput): Promise<{ workspace: Workspace; owner: Member }> {
@@ -79,7 +72,7 @@ export function createWorkspaceService(deps: WorkspaceDeps) {
       });
     },
 
-    get: (slugOrId: string) => requireWorkspace(store, slugOrId),
+    get: (slugOrId: string) => resolveWorkspace(store, slugOrId),
 
     list: () => store.workspaces.list(),
 

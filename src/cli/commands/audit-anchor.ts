@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { toAnchor } from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
+import { resolveWorkspace } from '../../domain/index.js';
 import { type AuditCheckpoint, chainOf } from '../../storage/index.js';
 import { configFor, withApp } from '../context.js';
 import type { CliIo, CommonOptions } from '../io.js';
@@ -30,9 +31,7 @@ export function registerAuditAnchor(program: Command, io: CliIo): void {
       withApp(io, configFor(io, options), async (app) => {
         let chain: string | undefined;
         if (options.workspace) {
-          const workspace = await app.store.workspaces.findBySlug(options.workspace);
-          if (!workspace) throw new AppError('invalid_input', `workspace: ${options.workspace} not found`);
-          chain = chainOf(workspace.id);
+          chain = chainOf((await resolveWorkspace(app.store, options.workspace)).id);
         }
         // The freshest anchor pins the most: sign what is not signed yet first.
         await app.checkpointer.checkpointAll();

@@ -16,6 +16,7 @@ import {
   verifyAudit,
 } from '../../audit/index.js';
 import { AppError } from '../../core/index.js';
+import { resolveWorkspace } from '../../domain/index.js';
 import type { Workspace } from '../../model/index.js';
 import { chainOf, GLOBAL_CHAIN } from '../../storage/index.js';
 import { configFor, configWithSecret, withApp } from '../context.js';
@@ -27,9 +28,7 @@ interface WorkspaceOption extends CommonOptions {
 }
 
 async function findWorkspace(app: App, slug: string): Promise<Workspace> {
-  const workspace = await app.store.workspaces.findBySlug(slug);
-  if (!workspace) throw new AppError('invalid_input', `workspace: ${slug} not found`);
-  return workspace;
+  return resolveWorkspace(app.store, slug);
 }
 
 /** The given workspace, or the only one there is. */

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
-import type { Actor } from '../../domain/index.js';
+import { type Actor, resolveWorkspace } from '../../domain/index.js';
 import {
   containText,
   createIncidentContain,
@@ -147,11 +147,7 @@ async function workspaceOf(app: App, ref: string | undefined): Promise<Workspace
       },
     ]);
   }
-  const workspace = ref.startsWith('wsp_')
-    ? await app.store.workspaces.findById(ref)
-    : await app.store.workspaces.findBySlug(ref);
-  if (!workspace) throw new AppError('not_found', `workspace ${ref} not found`);
-  return workspace;
+  return resolveWorkspace(app.store, ref);
 }
 
 /** The command line is the operator of the database: it acts as the workspace owner. */

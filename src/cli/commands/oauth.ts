@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
-import { AppError, invalidInput } from '../../core/index.js';
-import { describeClient } from '../../domain/index.js';
+import { invalidInput } from '../../core/index.js';
+import { describeClient, resolveWorkspace } from '../../domain/index.js';
 import type { ApiKeyRecord, Workspace } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
@@ -136,9 +136,7 @@ export function registerOAuth(program: Command, io: CliIo): void {
 
 async function workspaceOf(app: App, slug: string): Promise<Workspace> {
   if (!slug) throw invalidInput([{ field: 'workspace', message: 'required' }]);
-  const workspace = await app.store.workspaces.findBySlug(slug);
-  if (!workspace) throw new AppError('not_found', `workspace ${slug} not found`);
-  return workspace;
+  return resolveWorkspace(app.store, slug);
 }
 
 function connectionLine(c: ApiKeyRecord, member: string, now: Date): string {

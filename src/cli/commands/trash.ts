@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError } from '../../core/index.js';
-import type { Actor } from '../../domain/index.js';
+import { type Actor, resolveWorkspace } from '../../domain/index.js';
 import { configFor, withApp } from '../context.js';
 import { durationFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
@@ -46,10 +46,7 @@ export function registerTrash(program: Command, io: CliIo): void {
 
 /** The command line is the operator of the database: it acts as the workspace owner. */
 async function ownerActor(app: App, ref: string): Promise<Actor> {
-  const workspace = ref.startsWith('wsp_')
-    ? await app.store.workspaces.findById(ref)
-    : await app.store.workspaces.findBySlug(ref);
-  if (!workspace) throw new AppError('not_found', `workspace ${ref} not found`);
+  const workspace = await resolveWorkspace(app.store, ref);
   const owner = (await app.store.members.list(workspace.id)).find((m) => m.role === 'owner');
   if (!owner) throw new AppError('not_found', `workspace ${workspace.slug} has no owner`);
   return { workspaceId: workspace.id, memberId: owner.id, role: owner.role, via: 'cli' };

@@ -1,12 +1,24 @@
 /** The tool catalogue, in the order clients list it. */
 import type { ToolDefinition } from '../define-tool.js';
 import type { WriteToolDefinition } from '../define-write-tool.js';
-import { listComments, listMembers, listTimeEntries } from './people-time.js';
-import { getProject, listProjects } from './projects.js';
-import { getTask, listTasks, searchTasks } from './tasks.js';
+import { addComment } from './add-comment.js';
+import { bulkUpdateTasks } from './bulk-update-tasks.js';
+import { createProject } from './create-project.js';
+import { createTask } from './create-task.js';
+import { deleteTask } from './delete-task.js';
+import { getProject } from './get-project.js';
+import { getTask } from './get-task.js';
+import { listComments } from './list-comments.js';
+import { listMembers } from './list-members.js';
+import { listProjects } from './list-projects.js';
+import { listTasks } from './list-tasks.js';
+import { listTimeEntries } from './list-time-entries.js';
+import { logTime } from './log-time.js';
+import { restoreTask } from './restore-task.js';
+import { searchTasks } from './search-tasks.js';
+import { updateProject } from './update-project.js';
+import { updateTask } from './update-task.js';
 import { whoami } from './whoami.js';
-import { addComment, bulkUpdateTasks, createProject, logTime, updateProject } from './write-others.js';
-import { createTask, deleteTask, restoreTask, updateTask } from './write-tasks.js';
 
 export const TOOLS: readonly ToolDefinition[] = [
   whoami,
