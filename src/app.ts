@@ -57,7 +57,10 @@ import {
 } from './mcp/index.js';
 import type { Workspace } from './model/index.js';
 import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
-import { type OpenStoreOptions, openStore, type Store } from './storage/index.js';
+import { isDatabaseOutage, type OpenStoreOptions, openStore, type Store } from './storage/index.js';
+
+/** `taskgate migrate` opens no app: the command line reaches storage only through here. */
+export { type MigrationOutcome, migrateDatabase } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -207,6 +210,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ids,
     random,
     connections,
+    isDatabaseOutage,
     fetch: createSafeFetch({ testHosts: config.oauthCimdTestHosts, testCaFile: config.oauthCimdTestCaFile }),
     logger,
   });

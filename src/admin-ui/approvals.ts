@@ -6,20 +6,19 @@
  * and nothing is framable (`frame-ancestors 'none'`, set for all of /admin).
  */
 import type { Context, Hono } from 'hono';
-import { AppError, toAppError } from '../core/index.js';
+import { AppError } from '../core/index.js';
 import { describeClient, quoteJson, quoteText } from '../domain/index.js';
 import { type ActionService, type ConfirmResult, type EffectivePolicy, fieldDiff } from '../guard/index.js';
 import type { Member, ObjectChange, PendingAction, Workspace } from '../model/index.js';
 import { formLimit, readForm } from './form.js';
 import { html, layout, type SafeHtml } from './page.js';
 import { requireMember, type SignedInMember, verifyCsrf } from './session.js';
+import { type PageStatus, toPageError } from './to-page-error.js';
 
 export interface ApprovalDeps {
   readonly actions: ActionService;
   readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
 }
-
-const STATUS_CODE = { not_found: 404, forbidden: 403, conflict: 409, invalid_input: 400 } as const;
 
 async function mayApproveOthers(deps: ApprovalDeps, member: Member, workspace: Workspace) {
   const policy = await deps.policyFor(workspace);
@@ -92,7 +91,7 @@ function resultPage(
   signedIn: SignedInMember,
   title: string,
   body: SafeHtml,
-  status: 200 | 403 | 404 | 409 | 400 = 200,
+  status: 200 | PageStatus = 200,
 ) {
   const { member, workspace, csrfToken } = signedIn;
   return c.html(
@@ -106,10 +105,8 @@ function resultPage(
 }
 
 function errorPage(c: Context, signedIn: SignedInMember, error: unknown) {
-  const appError = toAppError(error);
-  const status = STATUS_CODE[appError.code as keyof typeof STATUS_CODE];
-  if (!status) throw error;
-  return resultPage(c, signedIn, 'Nothing was done', html`<p>${appError.publicMessage}</p>`, status);
+  const { status, message } = toPageError(error);
+  return resultPage(c, signedIn, 'Nothing was done', html`<p>${message}</p>`, status);
 }
 
 function outcomeBody(result: ConfirmResult): { title: string; body: SafeHtml; status: 200 | 409 } {

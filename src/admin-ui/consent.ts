@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Hono } from 'hono';
-import { AppError, toAppError } from '../core/index.js';
+import { AppError } from '../core/index.js';
 import {
   type ConsentDecision,
   type ConsentRequest,
@@ -22,6 +22,7 @@ import type { Member, Project, Workspace } from '../model/index.js';
 import { formLimit, readForm } from './form.js';
 import { html, layout } from './page.js';
 import { requestOrigin, requireMember, type SignedInMember, verifyCsrf } from './session.js';
+import { toPageError } from './to-page-error.js';
 
 export const CONSENT_PATH = '/oauth/consent';
 
@@ -50,8 +51,6 @@ export interface ConsentDeps {
   /** The projects the member may choose from. */
   readonly projectsFor: (member: Member) => Promise<readonly Project[]>;
 }
-
-const STATUS = { not_found: 404, invalid_input: 400, forbidden: 403 } as const;
 
 function node(c: Context): { req: IncomingMessage; res: ServerResponse } {
   const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
@@ -106,13 +105,10 @@ function page(c: Context, signedIn: SignedInMember, request: ConsentRequest, pro
 }
 
 function failure(c: Context, signedIn: SignedInMember, error: unknown) {
-  const appError = toAppError(error);
-  const status = STATUS[appError.code as keyof typeof STATUS];
-  if (!status) throw error;
+  const { status, message } = toPageError(error);
   const { member, workspace, csrfToken } = signedIn;
   return c.html(
-    layout('Nothing was granted', html`<p>${appError.publicMessage}</p>`, { member, workspace, csrfToken })
-      .value,
+    layout('Nothing was granted', html`<p>${message}</p>`, { member, workspace, csrfToken }).value,
     status,
   );
 }

@@ -5,7 +5,6 @@
  */
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { AppError } from '../core/index.js';
 import { isSecretTokenShape, LOGIN_LINK_PATH, type SignedIn } from '../credentials/index.js';
 import { type Form, formLimit, readForm, formText as text } from './form.js';
 import { html, layout, type SafeHtml } from './page.js';
@@ -19,6 +18,7 @@ import {
   setSessionCookie,
   verifyCsrf,
 } from './session.js';
+import { type PageStatus, toPageError } from './to-page-error.js';
 
 const LOGIN_NONCE_MAX_AGE_S = 3600;
 export const HOME_PATH = '/admin';
@@ -69,20 +69,12 @@ async function loginPage(
 </form>`;
 }
 
-const page = (c: Context, title: string, body: SafeHtml, status: 200 | 401 | 403 | 429 = 200) =>
+const page = (c: Context, title: string, body: SafeHtml, status: 200 | PageStatus = 200) =>
   c.html(layout(title, body).value, status);
 
 function signedInRedirect(c: Context, signedIn: SignedIn, next: string | undefined): Response {
   setSessionCookie(c, signedIn);
   return c.redirect(next ?? HOME_PATH, 303);
-}
-
-function failureMessage(error: unknown): { message: string; status: 401 | 429 } {
-  if (error instanceof AppError && error.code === 'rate_limited')
-    return { message: error.publicMessage, status: 429 };
-  if (error instanceof AppError && error.code === 'unauthenticated')
-    return { message: error.publicMessage, status: 401 };
-  throw error;
 }
 
 export function mountLogin(app: Hono): void {
@@ -109,7 +101,7 @@ export function mountLogin(app: Hono): void {
       });
       return signedInRedirect(c, signedIn, next);
     } catch (error) {
-      const { message, status } = failureMessage(error);
+      const { message, status } = toPageError(error);
       return page(c, 'Sign in', await loginPage(c, { ...state, error: message }), status);
     }
   });
@@ -156,7 +148,7 @@ export function mountLogin(app: Hono): void {
       );
       return signedInRedirect(c, signedIn, undefined);
     } catch (error) {
-      const { message, status } = failureMessage(error);
+      const { message, status } = toPageError(error);
       return page(c, 'Sign in', await loginPage(c, { error: message }), status);
     }
   });

@@ -41,7 +41,7 @@ interface Pending {
 }
 
 export function createAuditLog(deps: {
-  store: Store;
+  store: Pick<Store, 'appendAudit'>;
   clock: Clock;
   ids: IdGenerator;
   /** Told how many events were written (checkpoints follow the count). */

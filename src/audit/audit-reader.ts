@@ -66,7 +66,9 @@ interface Scope {
   readonly filters: Filters;
 }
 
-export function createAuditReader(deps: { store: Store }): AuditReader {
+export function createAuditReader(deps: {
+  store: Pick<Store, 'apiKeys' | 'audit' | 'members' | 'workspaces'>;
+}): AuditReader {
   const { store } = deps;
 
   async function workspaceOf(ref: string | undefined): Promise<Workspace> {

@@ -52,7 +52,7 @@ export function checkLinks(checkpoints: readonly AuditCheckpoint[], report: Repo
  * not a longer time, than a genuine log leaves unsigned.
  */
 export async function checkCadence(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   head: StoredChainHead,
   checkpoints: readonly AuditCheckpoint[],
   report: Report,

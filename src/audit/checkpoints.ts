@@ -27,7 +27,7 @@ export interface Checkpointer {
 }
 
 export function createCheckpointer(deps: {
-  store: Store;
+  store: Pick<Store, 'audit' | 'transaction'>;
   signer: AuditSigner;
   clock: Clock;
   logger: { error(obj: unknown, msg: string): void };

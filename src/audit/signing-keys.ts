@@ -38,7 +38,10 @@ const isKey = (value: unknown): value is { keyId: string; publicKey: string } =>
  * This instance's key, and the earlier keys its audited introduction vouches for — only if a
  * checkpoint this instance's key signed pins that event (else its list is not trusted).
  */
-export async function trustedKeys(store: Store, signer: AuditSigner): Promise<Map<string, TrustedKey>> {
+export async function trustedKeys(
+  store: Pick<Store, 'audit'>,
+  signer: AuditSigner,
+): Promise<Map<string, TrustedKey>> {
   const keys = new Map<string, TrustedKey>([
     [signer.keyId, { keyId: signer.keyId, x: signer.publicKey.x, source: 'instance' }],
   ]);
@@ -72,7 +75,7 @@ export interface SigningKeyCheck {
  * caller must sign now, so a checkpoint of the new key pins the event that vouches.
  */
 export async function assertSigningKey(
-  deps: { store: Store; signer: AuditSigner; audit: AuditLog; clock: Clock },
+  deps: { store: Pick<Store, 'audit' | 'transaction'>; signer: AuditSigner; audit: AuditLog; clock: Clock },
   check: SigningKeyCheck,
 ): Promise<'known' | 'accepted'> {
   const { store, signer } = deps;
@@ -109,7 +112,7 @@ export async function assertSigningKey(
 
 /** Records the new key and, in the same transaction, the audited event that vouches for the old ones. */
 async function acceptNewKey(
-  deps: { store: Store; signer: AuditSigner; audit: AuditLog; clock: Clock },
+  deps: { store: Pick<Store, 'audit' | 'transaction'>; signer: AuditSigner; audit: AuditLog; clock: Clock },
   known: readonly SigningKeyRecord[],
 ): Promise<void> {
   const { signer } = deps;

@@ -69,7 +69,7 @@ export const AUDIT_TABLE = 'audit_events';
 const PAGE = 5000;
 
 export async function verifyAudit(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   signer: AuditSigner,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
@@ -126,7 +126,7 @@ interface Trust {
 }
 
 async function verifyChain(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   trust: Trust,
   chain: string,
   checkpoints: readonly AuditCheckpoint[],
@@ -177,7 +177,7 @@ interface RowsSeen {
  * anything is off (then `checkRows` finds what and where), so it never has to name damage.
  */
 async function regularRows(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   chain: string,
   pinned: ReadonlyMap<number, AuditCheckpoint>,
 ): Promise<RowsSeen | null> {
@@ -194,7 +194,7 @@ async function regularRows(
 
 /** Row by row: names the first bad sequence number and the kind of damage. */
 async function checkRows(
-  store: Store,
+  store: Pick<Store, 'audit'>,
   chain: string,
   pinned: ReadonlyMap<number, AuditCheckpoint>,
   problem: (seq: number, kind: Damage, detail: string) => void,

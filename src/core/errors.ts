@@ -69,3 +69,12 @@ export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   return new AppError('internal', 'internal error', { cause: error });
 }
+
+/**
+ * What a caller is told when the database is out. Storage decides what counts as an outage
+ * (`unavailable`); every entry layer words and paces its answer from these two constants.
+ */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'database unavailable; try again shortly';
+
+/** Seconds a client should wait before trying again (the `Retry-After` of a 503). */
+export const RETRY_AFTER_SECONDS = 5;

@@ -82,7 +82,7 @@ const fail = (reason: keyof typeof MESSAGES, key?: ApiKeyRecord): Result<never, 
   err({ reason, message: MESSAGES[reason], ...(key && { key }) });
 
 export interface AuthenticatorDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'apiKeys' | 'audit' | 'transaction'>;
   readonly clock: Clock;
   readonly audit?: AuditLog;
   /** Verifies OAuth access tokens; without it only API keys are accepted. */

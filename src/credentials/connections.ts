@@ -66,7 +66,7 @@ export interface GrantedConnection {
 }
 
 export function createConnectionService(deps: {
-  store: Store;
+  store: Pick<Store, 'apiKeys' | 'transaction'>;
   clock: Clock;
   ids: IdGenerator;
   random: Random;

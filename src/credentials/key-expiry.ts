@@ -14,7 +14,7 @@ export const KEY_EXPIRED = 'key.expired';
 class AlreadyRecorded extends Error {}
 
 export interface KeyExpiryDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'audit' | 'transaction'>;
   readonly audit: AuditLog;
 }
 

@@ -30,7 +30,7 @@ import { DAY_MS, type KeyView, keyStatus, toKeyView } from './key-view.js';
 import { beyondRole, expandScopes } from './scopes.js';
 
 export interface KeyServiceDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'apiKeys' | 'members' | 'projects' | 'transaction' | 'workspaces'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly ids: IdGenerator;
@@ -50,13 +50,21 @@ export interface IssuedKey {
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, clock, random, ids, audit } = deps;
 
-  async function view(repos: Repositories, workspace: Workspace, key: ApiKeyRecord): Promise<KeyView> {
+  async function view(
+    repos: Pick<Repositories, 'members' | 'projects'>,
+    workspace: Workspace,
+    key: ApiKeyRecord,
+  ): Promise<KeyView> {
     const member = (await repos.members.findById(workspace.id, key.memberId))!;
     const projects = await repos.projects.list(workspace.id, { includeArchived: true });
     return toKeyView(key, { now: clock.now(), workspace, member, projects });
   }
 
-  async function findKey(repos: Repositories, workspace: Workspace, ref: string): Promise<ApiKeyRecord> {
+  async function findKey(
+    repos: Pick<Repositories, 'apiKeys'>,
+    workspace: Workspace,
+    ref: string,
+  ): Promise<ApiKeyRecord> {
     const found = ref.startsWith('key_')
       ? await repos.apiKeys.findById(workspace.id, ref)
       : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??

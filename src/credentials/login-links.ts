@@ -35,7 +35,7 @@ export interface IssuedLoginLink {
 }
 
 export interface LoginLinkDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'members' | 'transaction' | 'workspaces'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly audit: AuditLog;

@@ -11,7 +11,7 @@ import type { Repositories, Store } from '../storage/index.js';
 import { assertPasswordPolicy, type PasswordHasher } from './password.js';
 
 export interface MemberAccountDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'members' | 'signIn' | 'transaction'>;
   readonly clock: Clock;
   readonly audit: AuditLog;
   readonly passwords: PasswordHasher;

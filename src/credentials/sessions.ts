@@ -42,7 +42,7 @@ export interface SignedIn extends OwnedSession {
 }
 
 export interface SessionDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'sessions' | 'transaction'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly audit: AuditLog;

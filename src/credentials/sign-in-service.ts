@@ -11,7 +11,7 @@ import { createSessions, type RequestOrigin, type SignedIn } from './sessions.js
 import { createPasswordSignIn, type SignInInput, type ThrottleLimits } from './sign-in.js';
 
 export interface SignInServiceDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'members' | 'sessions' | 'signIn' | 'transaction' | 'workspaces'>;
   readonly clock: Clock;
   /** SECURITY: must be the CSPRNG; session and link tokens are drawn from it. */
   readonly random: Random;

@@ -61,7 +61,7 @@ function typedIdentity(email: string, slug: string | undefined) {
 type FailureReason = 'unknown_workspace' | 'unknown_member' | 'no_password' | 'wrong_password';
 
 export interface SignInDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'signIn' | 'transaction' | 'workspaces'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly audit: AuditLog;

@@ -23,9 +23,15 @@ export function allowsProject(actor: Actor, projectId: string): boolean {
   return actor.projectIds == null || actor.projectIds.includes(projectId);
 }
 
+/**
+ * What a domain service works on: the repositories and transactions over them, not the
+ * connection's lifecycle (ping, close) nor the audit log's group commit.
+ */
+export type DomainStore = Repositories & Pick<Store, 'transaction'>;
+
 /** Runs `work` inside the caller's transaction when given one, else in a new one. */
 export function inTransaction<T>(
-  store: Store,
+  store: Pick<Store, 'transaction'>,
   tx: Repositories | undefined,
   work: (repos: Repositories) => Promise<T>,
 ): Promise<T> {

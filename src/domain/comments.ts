@@ -5,15 +5,15 @@
 import { z } from 'zod';
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { Comment } from '../model/index.js';
-import type { Repositories, Store } from '../storage/index.js';
-import { type Actor, inTransaction } from './actor.js';
+import type { Repositories } from '../storage/index.js';
+import { type Actor, type DomainStore, inTransaction } from './actor.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks } from './projects.js';
 import { findTask } from './task-lookup.js';
 import { multiLine, pageLimit, parseInput, reference } from './validation.js';
 
 export interface CommentDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

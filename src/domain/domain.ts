@@ -1,6 +1,6 @@
 /** The composition of the domain services; the rest of the system receives one Domain. */
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { Store } from '../storage/index.js';
+import type { DomainStore } from './actor.js';
 import { createCommentService } from './comments.js';
 import { createProjectService } from './projects.js';
 import { createTaskService } from './tasks.js';
@@ -8,7 +8,7 @@ import { createTimeEntryService } from './time-entries.js';
 import { createWorkspaceService } from './workspaces.js';
 
 export interface DomainDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

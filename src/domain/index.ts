@@ -4,7 +4,7 @@
  */
 
 export * from './access.js';
-export type { Actor } from './actor.js';
+export type { Actor, DomainStore } from './actor.js';
 export type { AddCommentInput, CommentService, ListCommentsInput } from './comments.js';
 export { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from './demo-seed.js';
 export { createDomain, type Domain, type DomainDeps } from './domain.js';

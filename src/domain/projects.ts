@@ -5,14 +5,14 @@
 import { z } from 'zod';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
 import type { Project } from '../model/index.js';
-import type { Repositories, Store } from '../storage/index.js';
+import type { Repositories } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects, canWriteTasks } from './access.js';
-import { type Actor, allowsProject, inTransaction } from './actor.js';
+import { type Actor, allowsProject, type DomainStore, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { multiLine, parseInput, projectKey, reference, singleLine } from './validation.js';
 
 export interface ProjectDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

@@ -13,9 +13,9 @@ import {
   type Task,
   type TaskFields,
 } from '../model/index.js';
-import type { Repositories, Store, TaskFilter } from '../storage/index.js';
+import type { Repositories, TaskFilter } from '../storage/index.js';
 import { canManageProjects, canReadProject, canSeeAllProjects } from './access.js';
-import { type Actor, inTransaction } from './actor.js';
+import { type Actor, type DomainStore, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks, findReadableProject, visibleProjects } from './projects.js';
@@ -33,7 +33,7 @@ import {
 } from './validation.js';
 
 export interface TaskDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { TimeEntry } from '../model/index.js';
-import type { Repositories, Store, TimeEntryFilter } from '../storage/index.js';
+import type { Repositories, TimeEntryFilter } from '../storage/index.js';
 import { canSeeAllProjects } from './access.js';
-import { type Actor, inTransaction } from './actor.js';
+import { type Actor, type DomainStore, inTransaction } from './actor.js';
 import { findMemberByRef } from './member-lookup.js';
 import { decodeCursor, type Page, toPage } from './pagination.js';
 import { assertCanWriteTasks, visibleProjects } from './projects.js';
@@ -15,7 +15,7 @@ import { findTask } from './task-lookup.js';
 import { fieldError, isoDate, multiLine, pageLimit, parseInput, reference } from './validation.js';
 
 export interface TimeEntryDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

@@ -6,14 +6,14 @@ import { z } from 'zod';
 import { ENVIRONMENTS } from '../config/index.js';
 import { AppError, type Clock, type IdGenerator } from '../core/index.js';
 import { DEFAULT_ROTATION_DAYS, type Member, ROLES, type Workspace } from '../model/index.js';
-import type { Repositories, Store } from '../storage/index.js';
+import type { Repositories } from '../storage/index.js';
 import { canGrantRole } from './access.js';
-import { type Actor, inTransaction } from './actor.js';
+import { type Actor, type DomainStore, inTransaction } from './actor.js';
 import { email, parseInput, singleLine, slug } from './validation.js';
 import { resolveWorkspace } from './workspace-lookup.js';
 
 export interface WorkspaceDeps {
-  readonly store: Store;
+  readonly store: DomainStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }

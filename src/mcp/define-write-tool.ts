@@ -9,7 +9,6 @@ import type { Scope } from '../credentials/index.js';
 import { type Actor, type Domain, singleLine, type TaskView } from '../domain/index.js';
 import type { Applied, WriteArgs, WriteSpec } from '../guard/index.js';
 import type { ObjectChange, Project, RiskClass } from '../model/index.js';
-import type { Repositories } from '../storage/index.js';
 import type { ToolAnnotations } from './define-tool.js';
 
 export const writeArgs = {
@@ -18,6 +17,9 @@ export const writeArgs = {
     .describe('why this change is made, in the user’s words; kept in the audit log and on the task'),
   dry_run: z.boolean().optional().describe('true: return the plan and change nothing'),
 };
+
+/** The transaction the pipeline hands `apply`, passed on to the domain services as their `tx`. */
+type WriteRepos = Parameters<WriteSpec['apply']>[2];
 
 // biome-ignore lint/suspicious/noExplicitAny: the erased shape under which tools of any schema are listed
 type AnyObject = z.ZodObject<any>;
@@ -31,7 +33,7 @@ export interface WriteToolDefinition<I extends AnyObject = AnyObject> {
   readonly input: I;
   readonly risk: RiskClass;
   missingVersions?(args: z.output<I>): string[];
-  apply(domain: Domain, actor: Actor, args: z.output<I>, repos: Repositories): Promise<Applied>;
+  apply(domain: Domain, actor: Actor, args: z.output<I>, repos: WriteRepos): Promise<Applied>;
 }
 
 export function defineWriteTool<I extends AnyObject>(

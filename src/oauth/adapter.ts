@@ -7,10 +7,10 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { errors } from 'oidc-provider';
 import { type Clock, toIsoTime } from '../core/index.js';
 import type { OAuthModelPayload } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { AdapterStore } from './ports.js';
 
 export interface OidcAdapterDeps {
-  readonly store: Pick<Store, 'oauthModels'>;
+  readonly store: AdapterStore;
   readonly clock: Clock;
 }
 

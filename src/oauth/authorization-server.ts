@@ -13,12 +13,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Adapter, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import type { AuditLog } from '../audit/index.js';
-import type { Clock, IdGenerator, Random } from '../core/index.js';
+import {
+  type Clock,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  type IdGenerator,
+  type Random,
+  RETRY_AFTER_SECONDS,
+} from '../core/index.js';
 import type { ConnectionService } from '../credentials/index.js';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseOutage, RETRY_AFTER_SECONDS } from '../storage/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
 import { unavailablePage } from './pages.js';
+import type { AuthorizationStore } from './ports.js';
 import type { AdapterFactory, ProviderDeps } from './provider.js';
 import { OAUTH_PATHS, OAUTH_ROUTES } from './routes.js';
 import { findStolenRefreshToken, STOLEN_TOKEN_REASON, type StolenRefreshToken } from './token-theft.js';
@@ -35,7 +41,13 @@ export interface RegistrationLimit {
 }
 export const DEFAULT_REGISTRATION_LIMIT: RegistrationLimit = { perIp: 10, windowMs: 3_600_000 };
 
-export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId' | 'adapter'> {
+export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId' | 'adapter' | 'store'> {
+  readonly store: AuthorizationStore;
+  /**
+   * Whether an error means the database is out (storage classifies it): such a request is
+   * answered 503 `temporarily_unavailable`, not oidc-provider's 500.
+   */
+  readonly isDatabaseOutage: (error: unknown) => boolean;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -68,7 +80,7 @@ interface Runtime {
 }
 
 export function createAuthorizationServer(deps: AuthorizationServerDeps): AuthorizationServer {
-  const { store, audit, connections } = deps;
+  const { store, audit, connections, isDatabaseOutage } = deps;
   const newId = (prefix: string) => `${prefix}${Buffer.from(deps.random.bytes(16)).toString('hex')}`;
   const limit = deps.registrationLimit ?? DEFAULT_REGISTRATION_LIMIT;
 

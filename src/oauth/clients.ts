@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/index.js';
 import { AppError, type FieldIssue, invalidInput } from '../core/index.js';
 import type { ConnectionService, ConsentRequest } from '../credentials/index.js';
 import { findUnsafeCharacter, unsafeCharacterMessage } from '../domain/index.js';
-import type { Store } from '../storage/index.js';
+import type { ClientStore } from './ports.js';
 import { checkRedirectUris } from './redirect-uris.js';
 
 export type OAuthClientKind = ConsentRequest['client']['kind'];
@@ -41,7 +41,7 @@ export interface AddClientInput {
 export function createClientAdmin(deps: {
   /** oidc-provider, loaded on first use: only `add` needs it (to validate the metadata). */
   provider: () => Promise<Provider>;
-  store: Store;
+  store: ClientStore;
   audit: AuditLog;
   connections: ConnectionService;
   newId: (prefix: string) => string;

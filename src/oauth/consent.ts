@@ -20,8 +20,8 @@ import {
   isScope,
 } from '../credentials/index.js';
 import type { Member, Workspace } from '../model/index.js';
-import type { Store } from '../storage/index.js';
 import { clientKind } from './clients.js';
+import type { ConsentStore } from './ports.js';
 
 /** RFC 6749 §4.1.2.1 error codes for the member's answers we refuse; other failures stay ours. */
 const REFUSAL: Partial<Record<string, 'access_denied' | 'invalid_request'>> = {
@@ -39,7 +39,7 @@ export function createConsentBackend(deps: {
   provider: Provider;
   mcpUrl: string;
   connections: ConnectionService;
-  store: Store;
+  store: ConsentStore;
   audit: AuditLog;
   newConnectionId: () => string;
 }) {

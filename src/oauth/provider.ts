@@ -12,9 +12,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Ed25519KeyPair } from '../core/index.js';
 import { CHALLENGE_SCOPES, isScope, SCOPES } from '../credentials/index.js';
-import type { Store } from '../storage/index.js';
 import { DCR_PREFIX } from './clients.js';
 import { errorPage } from './pages.js';
+import type { StepUpStore } from './ports.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { ACCESS_TOKEN_TTL_S, OAUTH_ROUTES } from './routes.js';
 import { pendingStepUp } from './step-up.js';
@@ -36,7 +36,7 @@ export interface ProviderDeps {
   readonly signingKey: Ed25519KeyPair;
   readonly cookieKey: string;
   readonly adapter: AdapterFactory;
-  readonly store: Store;
+  readonly store: StepUpStore;
   /** The SSRF-safe fetcher for client ID metadata documents (and any other fetch). */
   readonly fetch: MetadataFetch;
   readonly newId: (prefix: string) => string;

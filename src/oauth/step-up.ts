@@ -7,10 +7,10 @@
  * drops its tokens and asks the member for the wider scope.
  */
 import type { AuditEvent } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { StepUpStore } from './ports.js';
 
 /** The scope a pending step-up asks for ('' if it named none), or undefined when none is. */
-export async function pendingStepUp(store: Store, connectionId: string): Promise<string | undefined> {
+export async function pendingStepUp(store: StepUpStore, connectionId: string): Promise<string | undefined> {
   const owned = await store.apiKeys.findOwnedById(connectionId);
   if (!owned) return undefined;
   // One log and one clock for both sides: the audit trail orders them, whatever oidc-provider's

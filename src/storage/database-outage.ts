@@ -4,13 +4,11 @@
  * storage layer as `AppError('unavailable')`, which every entry maps to 503 with
  * `Retry-After`; a constraint violation or a bug keeps its own error.
  */
-import { AppError, isAppError } from '../core/index.js';
+import { AppError, DATABASE_UNAVAILABLE_MESSAGE, isAppError, RETRY_AFTER_SECONDS } from '../core/index.js';
 
-/** What a caller is told; the driver's own message goes to the log through `cause`. */
-export const DATABASE_UNAVAILABLE_MESSAGE = 'database unavailable; try again shortly';
-
-/** Seconds a client should wait before trying again (the `Retry-After` of a 503). */
-export const RETRY_AFTER_SECONDS = 5;
+// The caller sees the core's message; the driver's own goes to the log through `cause`.
+// Re-exported so callers of storage keep finding them here.
+export { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS };
 
 /** Socket errors of Node: the server cannot be reached at all. */
 const NETWORK_CODES = new Set([

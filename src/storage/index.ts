@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../core/index.js';
 import {
   type DatabaseHandle,
+  type DatabaseKind,
   DEFAULT_POSTGRES_TIMEOUTS,
   type OpenDatabaseOptions,
   openDatabase,
@@ -73,6 +74,31 @@ async function migratePostgres(url: string, options: OpenDatabaseOptions): Promi
   });
   try {
     await migrateToLatest(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface MigrationOutcome {
+  readonly database: DatabaseKind;
+  readonly applied: readonly string[];
+}
+
+/**
+ * Applies pending migrations to the database at `url` and closes it. They may rewrite large
+ * tables, so no statement timeout (the connect timeout holds).
+ */
+export async function migrateDatabase(
+  url: string,
+  options: { readonly connectMs: number; readonly onCreated?: (file: string) => void },
+): Promise<MigrationOutcome> {
+  const handle = await openDatabase(url, {
+    timeouts: { connectMs: options.connectMs, statementMs: 0, idleInTransactionMs: 0 },
+  });
+  if (handle.created && handle.sqliteFile) options.onCreated?.(resolve(handle.sqliteFile));
+  try {
+    const report = await migrateToLatest(handle.db);
+    return { database: handle.kind, applied: report.applied };
   } finally {
     await handle.close();
   }

@@ -79,6 +79,16 @@ describe('layer boundaries', () => {
       to: 'src/guard/index.ts',
     });
   });
+
+  it('reports entry-layers-do-not-import-storage when an entry layer imports storage', async () => {
+    const result = await cruiseSrc(FIXTURE);
+    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    expect(violations).toContainEqual({
+      rule: 'entry-layers-do-not-import-storage',
+      from: 'src/oauth/bad.ts',
+      to: 'src/storage/index.ts',
+    });
+  });
 });
 
 describe('house rules', () => {
