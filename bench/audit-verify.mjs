@@ -7,9 +7,10 @@
  *      the schema, the instance secret and the first events are the real ones;
  *   2. 1,000,000 events are appended to the workspace's chain directly with better-sqlite3,
  *      50,000 per transaction: seq, prev_hash, hash and the stored body come from
- *      `chainEntry` in `dist/chain` (the app's own chain rule), the head is moved in `audit_heads`, and every 1,000 events
- *      a checkpoint is signed with the app's key (`createAuditSigner(deriveKey(secret,
- *      'audit-signing'))`), as the server's checkpointer would (loading is not measured);
+ *      `chainEntry` in `dist/chain` (the app's own chain rule), the head is moved in
+ *      `audit_heads`, and every 1,000 events a checkpoint is signed with the app's key
+ *      (`createAuditSigner(deriveKey(secret, 'audit-signing'))`), as the server's
+ *      checkpointer would (loading is not measured);
  *   3. `verifyAudit(store, signer)` from `dist/audit` — what `audit verify` runs — is timed
  *      over every chain, 3 runs after 1 warm-up, and the whole `runCli(['audit', 'verify'])`
  *      command once (open, migrate-check, verify, print, close).
