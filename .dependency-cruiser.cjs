@@ -8,9 +8,10 @@ const LOWER = {
   core: [],
   config: ['core'],
   model: ['core', 'config'],
-  storage: ['core', 'config', 'model'],
+  chain: ['core'],
+  storage: ['core', 'config', 'model', 'chain'],
   domain: ['core', 'config', 'model', 'storage'],
-  audit: ['core', 'config', 'model', 'storage', 'domain'],
+  audit: ['core', 'config', 'model', 'chain', 'storage', 'domain'],
   credentials: ['core', 'config', 'model', 'storage', 'domain', 'audit'],
   guard: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials'],
   // Incident response and workspace administration sit beside the call pipeline: the entry
@@ -35,7 +36,19 @@ const LOWER = {
     'oauth',
     'admin-ui',
   ],
-  cli: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard', 'incident', 'admin'],
+  cli: [
+    'core',
+    'config',
+    'model',
+    'chain',
+    'storage',
+    'domain',
+    'audit',
+    'credentials',
+    'guard',
+    'incident',
+    'admin',
+  ],
 };
 
 /**
@@ -92,6 +105,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/', pathNot: '\\.test\\.ts$' },
       to: { pathNot: '^src/core/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'chain-is-a-leaf',
+      comment: 'src/chain/ (the audit chain rule) depends on core and Node built-ins only',
+      severity: 'error',
+      from: { path: '^src/chain/', pathNot: '\\.test\\.ts$' },
+      to: { pathNot: '^src/(chain|core)/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'chain-hash-only-in-chain',
+      comment:
+        "the chain's digest is computed in src/chain/ alone: storage (its writers, workers and " +
+        'scans) imports the rule instead of hashing rows itself',
+      severity: 'error',
+      from: { path: '^src/storage/' },
+      to: { path: '^(node:)?crypto$' },
     },
     {
       name: 'no-transport-below-entry-layers',

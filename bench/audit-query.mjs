@@ -7,7 +7,7 @@
  *      SQLite file, so the schema and the keys are the real ones;
  *   2. 1,000,000 events spread over the 50 keys and 30 days are appended to the workspace's
  *      chain directly with better-sqlite3, 50,000 per transaction, as the app stores them
- *      (`chainEntry` from `dist/storage`; loading is not what is measured);
+ *      (`chainEntry` from `dist/chain`; loading is not what is measured);
  *   3. the query the CLI runs — `createAuditReader(store).page(...)` from `dist/audit`,
  *      which resolves the workspace and the key name, then reads one page — is timed 20
  *      times after 3 warm-up runs: the first page, a page deep in the key's history (by
@@ -63,7 +63,8 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore, chainEntry } = await dist('storage/index.js');
+  const { openStore } = await dist('storage/index.js');
+  const { chainEntry } = await dist('chain/index.js');
   const { createAuditReader } = await dist('audit/index.js');
   const { default: Database } = await import('better-sqlite3');
 

@@ -7,9 +7,10 @@
  *      the schema, the instance secret and the first events are the real ones;
  *   2. 1,000,000 events are appended to the workspace's chain directly with better-sqlite3,
  *      50,000 per transaction: seq, prev_hash, hash and the stored body come from
- *      `chainEntry` in `dist/storage` (the app's own chain rule), the head is moved in `audit_heads`, and every 1,000 events
- *      a checkpoint is signed with the app's key (`createAuditSigner(deriveKey(secret,
- *      'audit-signing'))`), as the server's checkpointer would (loading is not measured);
+ *      `chainEntry` in `dist/chain` (the app's own chain rule), the head is moved in
+ *      `audit_heads`, and every 1,000 events a checkpoint is signed with the app's key
+ *      (`createAuditSigner(deriveKey(secret, 'audit-signing'))`), as the server's
+ *      checkpointer would (loading is not measured);
  *   3. `verifyAudit(store, signer)` from `dist/audit` — what `audit verify` runs — is timed
  *      over every chain, 3 runs after 1 warm-up, and the whole `runCli(['audit', 'verify'])`
  *      command once (open, migrate-check, verify, print, close).
@@ -68,7 +69,8 @@ const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 async function main() {
   await readFile(join(ROOT, 'dist', 'main.js')).catch(() => fail('dist/main.js is missing: npm run build'));
   const { runCli } = await dist('cli/index.js');
-  const { openStore, chainEntry } = await dist('storage/index.js');
+  const { openStore } = await dist('storage/index.js');
+  const { chainEntry } = await dist('chain/index.js');
   const { checkpointHash, createAuditSigner, verifyAudit } = await dist('audit/index.js');
   const { deriveKey } = await dist('core/index.js');
   const { default: Database } = await import('better-sqlite3');

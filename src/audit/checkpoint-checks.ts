@@ -5,7 +5,8 @@
  * (after rewriting the events they pinned), so the cadence is a tripwire, not a proof:
  * docs/audit-format.md says what it catches and what only an anchor does.
  */
-import { type AuditCheckpoint, GENESIS_HASH, type Store, type StoredChainHead } from '../storage/index.js';
+import { GENESIS_HASH } from '../chain/index.js';
+import type { AuditCheckpoint, Store, StoredChainHead } from '../storage/index.js';
 import { CHECKPOINT_EVERY_EVENTS, CHECKPOINT_EVERY_MS } from './checkpoints.js';
 import { checkpointHash, keyIdOf, verifyWithKey } from './signer.js';
 import type { TrustedKey } from './signing-keys.js';

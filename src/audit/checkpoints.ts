@@ -8,8 +8,10 @@
  * by someone who can recompute every hash — and the checkpoint before it: each signs its
  * predecessor's hash, so one deleted from the middle breaks a link. Pruning keeps them.
  */
+
+import { GENESIS_HASH } from '../chain/index.js';
 import type { Clock } from '../core/index.js';
-import { GENESIS_HASH, type Store } from '../storage/index.js';
+import type { Store } from '../storage/index.js';
 import { type AuditSigner, type CheckpointClaim, checkpointHash } from './signer.js';
 
 export const CHECKPOINT_EVERY_EVENTS = 1000;

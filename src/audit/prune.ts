@@ -3,8 +3,9 @@
  * newest signed checkpoint before the cut-off, so the first kept event follows a checkpoint
  * and the rest still verifies. Each cut commits with its own `audit.pruned` event.
  */
+
+import { GLOBAL_CHAIN } from '../chain/index.js';
 import type { Store } from '../storage/index.js';
-import { GLOBAL_CHAIN } from '../storage/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { Checkpointer } from './checkpoints.js';
 

@@ -6,8 +6,10 @@
  * this instance's key vouches for it and a checkpoint signed by this instance's key pins
  * that event; docs/audit-format.md says what that does and does not stop.
  */
+
+import { GLOBAL_CHAIN } from '../chain/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { GLOBAL_CHAIN, type Repositories, type SigningKeyRecord, type Store } from '../storage/index.js';
+import type { Repositories, SigningKeyRecord, Store } from '../storage/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditSigner } from './signer.js';
 

@@ -14,16 +14,8 @@
  * An intact chain is confirmed in bulk by storage (`summarizeChain`: on SQLite in SQL and
  * worker threads); only a chain that is not gets read row by row here to name the damage.
  */
-import {
-  type AuditCheckpoint,
-  CHAIN_HASH,
-  CHAIN_PREV_HASH,
-  CHAIN_SEQ,
-  GENESIS_HASH,
-  type Store,
-  type StoredChainHead,
-  scannedRowIntact,
-} from '../storage/index.js';
+import { CHAIN_HASH, CHAIN_PREV_HASH, CHAIN_SEQ, GENESIS_HASH, scannedRowIntact } from '../chain/index.js';
+import type { AuditCheckpoint, Store, StoredChainHead } from '../storage/index.js';
 import { type Anchor, checkAnchored } from './anchor.js';
 import { checkCadence, checkLinks, checkSignatures, type KeyUse } from './checkpoint-checks.js';
 import type { AuditSigner } from './signer.js';

@@ -1,7 +1,7 @@
 /** The audit log as the repository stores it: appending to a chain, reading and checking it. */
 
+import type { ChainedRow, ChainSummary, ChainValues } from '../chain/index.js';
 import type { AuditEvent } from '../model/index.js';
-import type { ChainedRow, ChainValues } from './audit-chain.js';
 import type { AuditCheckpoint, ChainHead, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
 
 export interface AuditQuery {
@@ -20,16 +20,6 @@ export interface AuditQuery {
   /** `desc` (default): newest first. */
   readonly order?: 'desc' | 'asc';
   readonly limit: number;
-}
-
-/** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
-export interface ChainSummary {
-  /** How many rows; 0 when there are none (then `first` and `last` are null). */
-  readonly count: number;
-  readonly first: { readonly seq: number; readonly prevHash: string } | null;
-  readonly last: { readonly seq: number; readonly hash: string } | null;
-  /** The stored hash of each asked-for seq that has a row. */
-  readonly hashesAt: ReadonlyMap<number, string>;
 }
 
 export interface AuditRepository {

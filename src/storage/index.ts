@@ -17,7 +17,6 @@ import type { Store } from './ports.js';
 import { toSqliteOpenError } from './sqlite-open.js';
 
 export * from '../model/index.js';
-export * from './audit-chain.js';
 export type * from './audit-ports.js';
 export type * from './checkpoint-ports.js';
 export {

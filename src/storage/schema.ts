@@ -4,6 +4,7 @@
  * 0/1 integers, lists are JSON text. `docs/storage.md` describes each table.
  */
 import type { Generated } from 'kysely';
+import type { ChainedRow } from '../chain/index.js';
 
 export interface WorkspaceTable {
   id: string;
@@ -133,34 +134,8 @@ export interface ApiKeyTable {
   oauth_grant_id: string | null;
 }
 
-export interface AuditEventTable {
-  id: string;
-  workspace_id: string | null;
-  occurred_at: string;
-  action: string;
-  tool: string | null;
-  outcome: string;
-  error_code: string | null;
-  member_id: string | null;
-  credential_id: string | null;
-  credential_name: string | null;
-  environment: string | null;
-  params: string | null;
-  result: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  client_name: string | null;
-  client_version: string | null;
-  request_id: string | null;
-  duration_ms: number | null;
-  detail: string | null;
-  changes: string | null;
-  reason: string | null;
-  confirmation: string | null;
-  seq: number;
-  prev_hash: string;
-  hash: string;
-}
+/** Audit events: the chain rule hashes every column, so src/chain/ defines the row. */
+export type AuditEventTable = ChainedRow;
 
 /** The newest event of each chain: where the next one attaches (and what a lock is taken on). */
 export interface AuditHeadTable {

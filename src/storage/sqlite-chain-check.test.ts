@@ -21,7 +21,7 @@ import {
   GENESIS_HASH,
   scannedRowIntact,
   type UnchainedRow,
-} from './audit-chain.js';
+} from '../chain/index.js';
 import { type DatabaseHandle, openDatabase } from './connect.js';
 import { createAuditRepository } from './kysely/audit.js';
 import { migrateToLatest } from './migrations/index.js';

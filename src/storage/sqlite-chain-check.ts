@@ -6,20 +6,23 @@
  * chain row by row instead. The chain is split into seq ranges, checked by worker threads
  * with read-only connections of their own, and joined in order.
  */
-import { hash as sha256Once } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type SQLite from 'better-sqlite3';
-import { CHAIN_SCAN_COLUMNS, type ChainValues, GLOBAL_CHAIN } from './audit-chain.js';
-import type { ChainSummary } from './audit-ports.js';
-import { type ChunkCheck, checkGroups, createChainJoin, type RowGroup } from './chain-check.js';
-import { CHAIN_EDGES_SQL, CHAIN_GROUP_SQL, CHAIN_HASHED_SQL, CHAIN_WHERE } from './sqlite-chain-sql.js';
 import {
-  type ChainQuery,
-  type ChainWorkers,
+  CHAIN_SCAN_COLUMNS,
+  type ChainSummary,
+  type ChainValues,
+  type ChunkCheck,
+  chainDigest,
   chainGroups,
+  checkGroups,
+  createChainJoin,
+  GLOBAL_CHAIN,
   goOn,
-  startChainWorkers,
-} from './sqlite-chain-workers.js';
+  type RowGroup,
+} from '../chain/index.js';
+import { CHAIN_EDGES_SQL, CHAIN_GROUP_SQL, CHAIN_HASHED_SQL, CHAIN_WHERE } from './sqlite-chain-sql.js';
+import { type ChainQuery, type ChainWorkers, startChainWorkers } from './sqlite-chain-workers.js';
 
 /** The SQLite connection under kysely, its file, and a way to read on it in turn. */
 export interface RawSqlite {
@@ -65,7 +68,6 @@ export function sqliteChainPages(sqlite: RawSqlite, chain: string, pageSize: num
     );
 }
 
-const digest = (bytes: Uint8Array) => sha256Once('sha256', bytes, 'hex');
 const isSeq = (value: unknown): value is number => Number.isSafeInteger(value);
 
 export async function summarizeSqliteChain(
@@ -146,7 +148,7 @@ function createRangeChecker(
       const statement = connection.prepare(sql).raw();
       const group = (from: number, to: number) =>
         statement.get(query.chain, query.workspaceId, query.afterSeq, from, to) as RowGroup;
-      return checkGroups(chainGroups(group, lo, hi, whole ? hi - lo : groupRows), pinned, digest);
+      return checkGroups(chainGroups(group, lo, hi, whole ? hi - lo : groupRows), pinned, chainDigest);
     });
   };
   return {

@@ -1,10 +1,12 @@
 /**
  * The SQL of the bulk chain check on SQLite (sqlite-chain-check.ts runs it). A row stores
  * the text its hash covers (`body`, migration 0010), so SQLite only hands the bytes over,
- * and it sums a group of rows up in one result row (`RowGroup`, chain-check.ts), so the
- * driver builds no array and no strings per row.
+ * and it sums a group of rows up in one result row (`RowGroup`, src/chain/check.ts), so the
+ * driver builds no array and no strings per row. No rule is restated here: the hash and the
+ * links are checked by src/chain/, and sqlite-chain-check.test.ts proves the bytes handed
+ * over are exactly those `scannedRowIntact` hashes, intact or tampered.
  */
-import { GLOBAL_CHAIN } from './audit-chain.js';
+import { GLOBAL_CHAIN } from '../chain/index.js';
 
 /** A chain's rows: `?` the chain, `?` its workspace id (null for `*`). */
 export const CHAIN_WHERE = `coalesce(workspace_id, '${GLOBAL_CHAIN}') = ? and workspace_id is ?`;

@@ -1,11 +1,12 @@
 /**
- * Worker threads for the bulk chain check on SQLite: each opens the database read-only and
- * checks the seq ranges it is handed (`checkGroups` over `chainGroups`), one at a time, so
- * the chain is checked on every CPU.
+ * Worker threads for the bulk chain check on SQLite (sqlite-chain-worker.ts): each opens the
+ * database read-only and checks the seq ranges it is handed, one at a time, so the chain is
+ * checked on every CPU.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { type ChunkCheck, checkGroups, type RowGroup } from './chain-check.js';
+import { type ChunkCheck, goOn } from '../chain/index.js';
+import type { ChainWorkerData, ChainWorkerReply, ChainWorkerRequest } from './sqlite-chain-worker.js';
+import { workerModule } from './worker-module.js';
 
 /** Which rows: the chain, its workspace id (null for `*`), after which seq; and the pins. */
 export interface ChainQuery {
@@ -14,47 +15,6 @@ export interface ChainQuery {
   readonly afterSeq: number;
   readonly pinned: readonly number[];
 }
-
-/**
- * The groups of rows lo < x ≤ hi, `groupRows` at a time (the last group may be larger than
- * a step when `groupRows` is the whole range). Self-contained: workers run it from source.
- */
-export function* chainGroups(
-  group: (lo: number, hi: number) => RowGroup,
-  lo: number,
-  hi: number,
-  groupRows: number,
-): Generator<RowGroup> {
-  for (let at = lo; at < hi; at += groupRows) yield group(at, Math.min(hi, at + groupRows));
-}
-
-/**
- * Whether the ranges after this one are worth checking: not after an irregular one, nor
- * after an empty one (its rows are missing).
- */
-export const goOn = (check: ChunkCheck): boolean => check.regular && check.count > 0;
-
-// Plain CommonJS run by `new Worker(…, { eval: true })`: no separate file to build or resolve.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { hash } = require('node:crypto');
-const Database = require(workerData.driverPath);
-const checkGroups = (${checkGroups.toString()});
-const chainGroups = (${chainGroups.toString()});
-const db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
-const statement = db.prepare(workerData.sql).raw();
-const { chain, workspaceId, afterSeq, groupRows } = workerData;
-const pinned = new Set(workerData.pinned);
-const digest = (bytes) => hash('sha256', bytes, 'hex');
-const group = (from, to) => statement.get(chain, workspaceId, afterSeq, from, to);
-parentPort.on('message', ({ index, lo, hi }) => {
-  try {
-    parentPort.postMessage({ index, result: checkGroups(chainGroups(group, lo, hi, groupRows), pinned, digest) });
-  } catch (error) {
-    parentPort.postMessage({ index, error: String((error && error.message) || error) });
-  }
-});
-`;
 
 export interface ChainWorkers {
   /**
@@ -76,15 +36,12 @@ export function startChainWorkers(
   query: ChainQuery,
   count: number,
 ): ChainWorkers {
-  const workerData = {
-    ...query,
-    ...options,
-    driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
-  };
-  const workers = Array.from({ length: count }, () => new Worker(WORKER_SOURCE, { eval: true, workerData }));
+  const workerData: ChainWorkerData = { ...query, ...options };
+  const entry = workerModule('sqlite-chain-worker', import.meta.url);
+  const workers = Array.from({ length: count }, () => new Worker(entry, { workerData }));
   let failed = false;
   let job: {
-    reply(worker: Worker, message: { index: number; result?: ChunkCheck }): void;
+    reply(worker: Worker, message: ChainWorkerReply): void;
     fail(): void;
   } | null = null;
   for (const worker of workers) {
@@ -116,7 +73,11 @@ export function startChainWorkers(
           }
           const index = next++;
           running++;
-          worker.postMessage({ index, lo: ranges[index]![0], hi: ranges[index]![1] });
+          worker.postMessage({
+            index,
+            lo: ranges[index]![0],
+            hi: ranges[index]![1],
+          } satisfies ChainWorkerRequest);
         };
         job = {
           reply(worker, message) {

@@ -6,8 +6,9 @@
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.js';
+import { AUDIT_COLUMNS, eventHash } from '../../src/chain/index.js';
 import { canonicalJson } from '../../src/core/index.js';
-import { AUDIT_COLUMNS, type DatabaseHandle, eventHash, openDatabase } from '../../src/storage/index.js';
+import { type DatabaseHandle, openDatabase } from '../../src/storage/index.js';
 import { tamperEvent } from '../support/audit-tamper.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { type ChainedRow, eventHash, GENESIS_HASH } from '../../src/chain/index.js';
 import { canonicalJson } from '../../src/core/index.js';
-import { type ChainedRow, eventHash, GENESIS_HASH } from '../../src/storage/index.js';
 
 const doc = readFileSync(new URL('../../docs/audit-format.md', import.meta.url), 'utf8');
 const vectors = [...doc.matchAll(/<!-- vector -->\n```json\n([\s\S]+?)\n```\n\nhash: `([0-9a-f]{64})`/g)].map(

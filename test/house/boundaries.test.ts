@@ -89,6 +89,19 @@ describe('layer boundaries', () => {
       to: 'src/storage/index.ts',
     });
   });
+
+  it('reports chain-is-a-leaf and chain-hash-only-in-chain when the chain rule leaks', async () => {
+    const result = await cruiseSrc(FIXTURE);
+    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    expect(violations).toContainEqual({
+      rule: 'chain-is-a-leaf',
+      from: 'src/chain/index.ts',
+      to: 'src/storage/index.ts',
+    });
+    expect(violations).toContainEqual(
+      expect.objectContaining({ rule: 'chain-hash-only-in-chain', from: 'src/storage/index.ts' }),
+    );
+  });
 });
 
 describe('house rules', () => {

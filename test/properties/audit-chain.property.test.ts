@@ -14,7 +14,6 @@ import {
   createAuditSigner,
 } from '../../src/audit/index.js';
 import { verifyAudit } from '../../src/audit/verify.js';
-import { createIdGenerator, createManualClock, cryptoRandom } from '../../src/core/index.js';
 import {
   AUDIT_COLUMNS,
   CHAIN_SCAN_COLUMNS,
@@ -25,7 +24,8 @@ import {
   eventHash,
   scannedRowIntact,
   type UnchainedRow,
-} from '../../src/storage/index.js';
+} from '../../src/chain/index.js';
+import { createIdGenerator, createManualClock, cryptoRandom } from '../../src/core/index.js';
 import { describeEachStore } from '../support/stores.js';
 import { anyJson, anyString } from './arbitraries.js';
 

@@ -16,11 +16,9 @@ import {
   eventBody,
   GENESIS_HASH,
   GLOBAL_CHAIN,
-  MIGRATIONS,
-  openDatabase,
-  openStore,
   type UnchainedRow,
-} from '../../src/storage/index.js';
+} from '../../src/chain/index.js';
+import { MIGRATIONS, openDatabase, openStore } from '../../src/storage/index.js';
 import { auditBody, SQLITE_AUDIT_TABLE_SQL } from '../../src/storage/migrations/0010-audit-body.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 

@@ -8,19 +8,16 @@
 import type { KyselyPlugin, QueryId, RootOperationNode } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
-import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
 import {
   CHAIN_SCAN_COLUMNS,
   type ChainedRow,
   type ChainValues,
-  createKyselyStore,
   GENESIS_HASH,
   GLOBAL_CHAIN,
-  openDatabase,
-  openStore,
-  type Store,
   scannedRowIntact,
-} from '../../src/storage/index.js';
+} from '../../src/chain/index.js';
+import { createIdGenerator, createManualClock, createSeededRandom } from '../../src/core/index.js';
+import { createKyselyStore, openDatabase, openStore, type Store } from '../../src/storage/index.js';
 import { tamperEvent } from '../support/audit-tamper.js';
 import { createTestDatabase, describeEachStore, storeKinds } from '../support/stores.js';
 

@@ -5,14 +5,8 @@
  * with the changed fields; `prev_hash` is also a column of its own there, and `hash` is one
  * on both. `hash` changes only when given.
  */
-import {
-  AUDIT_COLUMNS,
-  type ChainedRow,
-  type DatabaseHandle,
-  eventBody,
-  eventHash,
-  GLOBAL_CHAIN,
-} from '../../src/storage/index.js';
+import { AUDIT_COLUMNS, type ChainedRow, eventBody, eventHash, GLOBAL_CHAIN } from '../../src/chain/index.js';
+import type { DatabaseHandle } from '../../src/storage/index.js';
 
 export async function tamperEvent(
   handle: DatabaseHandle,

@@ -15,10 +15,10 @@ import {
   type VerifyReport,
   verifyAudit,
 } from '../../audit/index.js';
+import { chainOf, GLOBAL_CHAIN } from '../../chain/index.js';
 import { AppError } from '../../core/index.js';
 import { resolveWorkspace } from '../../domain/index.js';
 import type { Workspace } from '../../model/index.js';
-import { chainOf, GLOBAL_CHAIN } from '../../storage/index.js';
 import { configFor, configWithSecret, withApp } from '../context.js';
 import { agoFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';

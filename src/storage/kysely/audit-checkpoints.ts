@@ -3,7 +3,7 @@
  * keys are recorded once, the first time they sign here. Nothing private is stored.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { chainOf, GLOBAL_CHAIN } from '../audit-chain.js';
+import { chainOf, GLOBAL_CHAIN } from '../../chain/index.js';
 import type { AuditRepository } from '../audit-ports.js';
 import type { AuditCheckpointTable, Database } from '../schema.js';
 

@@ -2,10 +2,10 @@
  * Audit events: only ever inserted, each appended to its workspace's hash chain inside the
  * caller's transaction. The chain's head row is the lock: on PostgreSQL `for update` makes
  * concurrent writers of one workspace take turns; on SQLite the write transaction
- * (BEGIN IMMEDIATE) already does. The SQLite writer thread does the same in its own code.
+ * (BEGIN IMMEDIATE) already does. The SQLite writer thread places rows by the same rule
+ * (src/chain/).
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { AuditEvent, AuditOutcome } from '../../model/index.js';
 import {
   AUDIT_COLUMNS,
   CHAIN_HASH,
@@ -16,13 +16,15 @@ import {
   type ChainValues,
   chainEntry,
   chainOf,
+  checkChunk,
+  createChainJoin,
   GENESIS_HASH,
   GLOBAL_CHAIN,
   scannedRowIntact,
   type UnchainedRow,
-} from '../audit-chain.js';
+} from '../../chain/index.js';
+import type { AuditEvent, AuditOutcome } from '../../model/index.js';
 import type { AuditRepository } from '../audit-ports.js';
-import { checkChunk, createChainJoin } from '../chain-check.js';
 import type { StoredChainHead } from '../checkpoint-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import { SQLITE_AUDIT_TABLE_SQL } from '../migrations/0010-audit-body.js';

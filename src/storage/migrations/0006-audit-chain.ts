@@ -4,7 +4,7 @@
  * are chained here, in the order of their ids.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { type ChainedRow, chainOf, chainRow, GENESIS_HASH, type UnchainedRow } from '../audit-chain.js';
+import { type ChainedRow, chainOf, chainRow, GENESIS_HASH, type UnchainedRow } from '../../chain/index.js';
 import type { Database } from '../schema.js';
 
 export const auditChain: Migration = {

@@ -5,20 +5,57 @@
  * row is the stored one — column names, JSON columns as their stored text — so a verifier
  * needs nothing but the table; on SQLite the table stores that canonical JSON itself.
  * docs/audit-format.md has test vectors.
+ *
+ * This is the one statement of the rule: storage's writers, its worker threads and the
+ * verifier import it from here. The SQLite bulk check's SQL (storage/sqlite-chain-sql.ts)
+ * only hands over the bytes this rule hashes, and tests prove it agrees with `scannedRowIntact`.
  */
 import { hash as sha256Once } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
-import type { AuditEventTable } from './schema.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const GLOBAL_CHAIN = '*';
 
 export const chainOf = (workspaceId: string | null): string => workspaceId ?? GLOBAL_CHAIN;
 
-export type ChainedRow = AuditEventTable;
-export type UnchainedRow = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash'>;
+/**
+ * A stored `audit_events` row, every column of it: the hash covers them all, so the chain
+ * owns the row's shape (storage's table type is this one). JSON columns hold their text.
+ */
+export interface ChainedRow {
+  id: string;
+  workspace_id: string | null;
+  occurred_at: string;
+  action: string;
+  tool: string | null;
+  outcome: string;
+  error_code: string | null;
+  member_id: string | null;
+  credential_id: string | null;
+  credential_name: string | null;
+  environment: string | null;
+  params: string | null;
+  result: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  request_id: string | null;
+  duration_ms: number | null;
+  detail: string | null;
+  changes: string | null;
+  reason: string | null;
+  confirmation: string | null;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+export type UnchainedRow = Omit<ChainedRow, 'seq' | 'prev_hash' | 'hash'>;
 
 const chainHash = (prevHash: string, body: string) => sha256Once('sha256', prevHash + body, 'hex');
+
+/** The hex SHA-256 of bytes a hash covers, as stored (`prev_hash ‖ body` on SQLite). */
+export const chainDigest = (bytes: Uint8Array): string => sha256Once('sha256', bytes, 'hex');
 
 export function eventHash(row: Omit<ChainedRow, 'hash'>): string {
   return chainHash(row.prev_hash, eventBody(row));
@@ -116,7 +153,7 @@ export function scannedRowIntact(values: readonly unknown[]): boolean {
     hashed === undefined
       ? chainValuesHash(values as ChainValues)
       : Buffer.isBuffer(hashed)
-        ? sha256Once('sha256', hashed, 'hex')
+        ? chainDigest(hashed)
         : null;
   return digest !== null && digest === values[CHAIN_HASH];
 }

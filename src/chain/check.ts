@@ -7,7 +7,16 @@
  * row by row to say where and how it is broken. So this code only ever has to be right about
  * intact chains, and it can stop at the first doubt.
  */
-import type { ChainSummary } from './audit-ports.js';
+
+/** A regular stretch of a chain in brief (see `AuditRepository.summarizeChain`). */
+export interface ChainSummary {
+  /** How many rows; 0 when there are none (then `first` and `last` are null). */
+  readonly count: number;
+  readonly first: { readonly seq: number; readonly prevHash: string } | null;
+  readonly last: { readonly seq: number; readonly hash: string } | null;
+  /** The stored hash of each asked-for seq that has a row. */
+  readonly hashesAt: ReadonlyMap<number, string>;
+}
 
 /** What one stretch of rows looked like; plain data, so it crosses a worker boundary. */
 export interface ChunkCheck {
@@ -62,7 +71,7 @@ export function checkChunk(
 }
 
 /**
- * A group of consecutive rows as SQLite sums it up (sqlite-chain-sql.ts): how many, the
+ * A group of consecutive rows as SQLite sums it up (storage/sqlite-chain-sql.ts): how many, the
  * least seq, the seqs joined by commas, the stored hashes and prev_hashes back to back (as
  * bytes), and the texts to hash — prev_hash ‖ canonical JSON per row — separated by a 0x01
  * byte, which canonical JSON never holds (it escapes every control character).
@@ -83,7 +92,7 @@ export type RowGroup = readonly [
  * Stored hashes are compared as latin1 (one character per byte), so matching a hex digest
  * means every byte is that hex digit — the string the driver would read; the SQL gives a
  * row whose hash or prev_hash is not 64 bytes no text, so the places line up. Stops at the
- * first doubt. Self-contained: worker threads run it from its source text.
+ * first doubt.
  */
 export function checkGroups(
   groups: Iterable<RowGroup>,
@@ -162,6 +171,25 @@ export function checkGroups(
   }
   return { regular: true, count, firstSeq, firstPrevHash, lastSeq, lastHash, hashesAt };
 }
+
+/**
+ * The groups of rows lo < x ≤ hi, `groupRows` at a time (the last group may be larger than
+ * a step when `groupRows` is the whole range).
+ */
+export function* chainGroups(
+  group: (lo: number, hi: number) => RowGroup,
+  lo: number,
+  hi: number,
+  groupRows: number,
+): Generator<RowGroup> {
+  for (let at = lo; at < hi; at += groupRows) yield group(at, Math.min(hi, at + groupRows));
+}
+
+/**
+ * Whether the ranges after this one are worth checking: not after an irregular one, nor
+ * after an empty one (its rows are missing).
+ */
+export const goOn = (check: ChunkCheck): boolean => check.regular && check.count > 0;
 
 /**
  * Joins checked stretches in seq order: each must be regular, non-empty (an empty stretch

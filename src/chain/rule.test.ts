@@ -16,7 +16,7 @@ import {
   eventHash,
   GENESIS_HASH,
   type UnchainedRow,
-} from './audit-chain.js';
+} from './rule.js';
 
 type Row = Omit<ChainedRow, 'hash'>;
 
