@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Process entry: the only file (with cli/) that touches process.env, argv, signals and
+ * Process entry: the only file that touches process.env, argv, signals and
  * the exit code. Everything else receives what it needs from here.
  */
 import { runCli } from './cli/index.js';
