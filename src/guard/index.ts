@@ -1,7 +1,9 @@
-/** The guard: the request pipeline every tool call goes through, reads and writes. */
+/** The guard: the call pipeline every tool call goes through (`pipeline.ts`, the table of steps). */
 
+export { type ActionService, type ActionServiceDeps, createActionService } from './action-service.js';
 export type { PublicStatus } from './action-transitions.js';
-export { type CallContext, toActor } from './call-context.js';
+export { type CallContext, callFields, toActor } from './call-context.js';
+export type { CallRecord, Ran, ToolOutcome } from './call-record.js';
 export { TOKEN_PREFIX } from './confirmation-token.js';
 export {
   type ContainedKey,
@@ -10,7 +12,6 @@ export {
   type IncidentContain,
   type IncidentContainDeps,
 } from './incident-contain.js';
-export { type ActionService, type ConfirmResult, createActionService } from './pending-actions.js';
 export { describeChanges, fieldDiff, type Plan } from './plan.js';
 export {
   assertWritesAllowed,
@@ -31,15 +32,9 @@ export {
   type PolicyService,
   type PolicyServiceDeps,
 } from './policy-service.js';
-export {
-  callFields,
-  createToolRunner,
-  type GuardDeps,
-  type GuardedTool,
-  missingScopes,
-  type ToolOutcome,
-  type ToolRunner,
-} from './run-tool.js';
+export type { PolicySource, WriteDeps } from './ports.js';
+export { type GuardedTool, missingScopes } from './steps/authorize.js';
+export type { ClientAbilities, ConfirmResult, WriteResult } from './steps/state.js';
 export {
   createTrashPurge,
   type TrashPurge,
@@ -47,10 +42,10 @@ export {
   type TrashPurgeResult,
 } from './trash-purge.js';
 export {
-  type ClientAbilities,
+  createToolRunner,
   createWritePipeline,
-  type PolicySource,
+  type GuardDeps,
+  type ToolRunner,
   type WritePipeline,
-  type WriteResult,
-} from './write-pipeline.js';
+} from './write-service.js';
 export type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
