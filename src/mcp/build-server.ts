@@ -22,13 +22,14 @@ import {
   type WriteSpec,
 } from '../guard/index.js';
 import type { Role } from '../model/index.js';
+import { registerActionTools } from './action-tools.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import type { ToolDefinition } from './define-tool.js';
 import { toWriteSpec, type WriteToolDefinition } from './define-write-tool.js';
 import { guardedRequestOf } from './guarded-request.js';
 import { toToolError } from './to-tool-error.js';
 import { TOOLS, WRITE_TOOLS } from './tools/index.js';
-import { type ElicitationState, registerActionTools, registerWriteTools } from './write-handler.js';
+import { type ElicitationState, registerWriteTools } from './write-handler.js';
 
 /**
  * Test harnesses only: registers more on a built server (see `ServerDeps.extend`), with the

@@ -1,8 +1,8 @@
 /**
- * Registers the write tools and the confirmation tools on an McpServer, and only translates:
- * each handler calls one guard entry (a write, confirm_action, cancel_action,
- * get_action_status, the retry carrying an elicitation's answer), reports the record of its
- * one audit event to the request, and turns the outcome into an MCP result: a done write, a
+ * Registers the write tools on an McpServer (the confirmation tools are in `action-tools.ts`)
+ * and only translates: each handler calls one guard entry (a write, or the retry carrying an
+ * elicitation's answer or asking after a URL approval), reports the record of its one audit
+ * event to the request, and turns the outcome into an MCP result: a done write, a
  * dry run, a preview with a confirmation token, a form elicitation (2026-07-28
  * multi-round-trip `input_required`, its state HMAC-sealed and bound to the credential), or
  * an approval URL. Nothing is recorded from here: the guard records, refusals included.
@@ -17,7 +17,6 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { toAppError } from '../core/index.js';
-import { reference } from '../domain/index.js';
 import type {
   ActionService,
   CallContext,
@@ -30,8 +29,7 @@ import type {
 } from '../guard/index.js';
 import type { RiskClass } from '../model/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
-import { READ_ONLY } from './define-tool.js';
-import { WRITE, type WriteToolDefinition } from './define-write-tool.js';
+import type { WriteToolDefinition } from './define-write-tool.js';
 import type { GuardedRequest } from './guarded-request.js';
 import { toToolError } from './to-tool-error.js';
 
@@ -48,7 +46,7 @@ export interface ElicitationState {
   readonly kind: 'confirm' | 'approve';
 }
 
-type ToolReturn = {
+export type ToolReturn = {
   content: { type: 'text'; text: string }[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
@@ -65,7 +63,11 @@ export function clientAbilities(ctx: ServerContext): ClientAbilities {
   return { formElicitation: Boolean(elicitation?.form) || bare, urlElicitation: Boolean(elicitation?.url) };
 }
 
-const textResult = (body: string, structured: Record<string, unknown>, isError = false): ToolReturn => ({
+export const textResult = (
+  body: string,
+  structured: Record<string, unknown>,
+  isError = false,
+): ToolReturn => ({
   content: [{ type: 'text', text: body }],
   structuredContent: structured,
   ...(isError && { isError: true }),
@@ -83,7 +85,7 @@ interface Refusal {
   readonly structured: Record<string, unknown>;
 }
 
-async function confirmResultToTool(
+export async function confirmResultToTool(
   result: ConfirmResult,
   call: CallContext,
   ctx: ServerContext,
@@ -164,7 +166,7 @@ export function registerWriteTools(
  * Reports the call's record to the request (the route decides from it), then turns the
  * outcome into an MCP result; a refusal becomes a tool error.
  */
-async function translate<T>(
+export async function translate<T>(
   request: GuardedRequest,
   running: Promise<Ran<T>>,
   toResult: (value: T) => Promise<ToolReturn | InputRequiredResult> | ToolReturn | InputRequiredResult,
@@ -324,84 +326,4 @@ async function toToolReturn(
       );
     }
   }
-}
-
-export function registerActionTools(
-  server: McpServer,
-  deps: WriteHandlerDeps,
-  requestOf: (ctx: ServerContext) => GuardedRequest,
-) {
-  const tokenIn = z
-    .object({ token: reference(200).describe('the confirmation token from the preview') })
-    .strict();
-  const { calls } = deps.actions;
-
-  server.registerTool(
-    'confirm_action',
-    {
-      title: 'Confirm a previewed change',
-      description:
-        'Carry out a change the user confirmed, with the token from its preview. Refused if anything changed since the preview.',
-      inputSchema: deps.schemas(tokenIn),
-      annotations: { ...WRITE, title: 'Confirm a change', destructiveHint: true, idempotentHint: false },
-    },
-    async (args: unknown, ctx) => {
-      const request = requestOf(ctx);
-      const { token } = args as { token: string };
-      return translate(request, calls.confirm(request.call, token, args), (result) =>
-        confirmResultToTool(result, request.call, ctx, deps),
-      );
-    },
-  );
-  server.registerTool(
-    'cancel_action',
-    {
-      title: 'Cancel a previewed change',
-      description: 'Discard a previewed change the user did not confirm.',
-      inputSchema: deps.schemas(tokenIn),
-      annotations: { ...WRITE, title: 'Cancel a change', destructiveHint: false, idempotentHint: true },
-    },
-    async (args: unknown, ctx) => {
-      const request = requestOf(ctx);
-      const { token } = args as { token: string };
-      return translate(request, calls.cancel(request.call, token, args), ({ action }) =>
-        textResult(`Cancelled: nothing was changed (${action.tool}).`, {
-          status: 'cancelled',
-          action: action.id,
-        }),
-      );
-    },
-  );
-  const statusIn = z
-    .object({ action_id: reference(64).describe('the action id from the approval request') })
-    .strict();
-  server.registerTool(
-    'get_action_status',
-    {
-      title: 'Status of a change waiting for approval',
-      description:
-        'Whether a change waiting for a person is pending, approved (and done), declined or expired.',
-      inputSchema: deps.schemas(statusIn),
-      annotations: { ...READ_ONLY, title: 'Action status' },
-    },
-    async (args: unknown, ctx) => {
-      const request = requestOf(ctx);
-      const { action_id: id } = args as { action_id: string };
-      return translate(
-        request,
-        calls.status(request.call, id, 'get_action_status', args),
-        ({ status, action }) =>
-          textResult(
-            `${action.tool} (${action.id}) is ${status}${status === 'pending' ? ` until ${action.expiresAt}` : ''}.`,
-            {
-              status,
-              action: action.id,
-              tool: action.tool,
-              expiresAt: action.expiresAt,
-              decidedAt: action.decidedAt,
-            },
-          ),
-      );
-    },
-  );
 }
