@@ -38,7 +38,8 @@ import { tier } from './steps/tier.js';
 import { tightened } from './steps/tightened.js';
 
 // ── The table ────────────────────────────────────────────────────────────────────────────
-// (add a step: a file under steps/ and a line here, e.g. `rateLimit,` before `authorize`)
+// Adding a step (rate-limit, anomaly — issue 16) is adding a file under steps/ and a line in
+// the lists below, e.g. `rateLimit,` before `authorize`: the runner records its refusal.
 
 /** A read tool. */
 const READ_STEPS = [authorize, runRead] as const;
