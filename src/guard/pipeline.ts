@@ -156,9 +156,12 @@ export const ELICITATION_ANSWER: Entry<ActionState, ActionDeps> = mcpAction(ELIC
 export const CANCEL: Entry<ActionState, ActionDeps> = mcpAction(CANCEL_STEPS);
 export const STATUS: Entry<ActionState, ActionDeps> = mcpAction(STATUS_STEPS);
 
-/** A browser decision is no MCP call: its refusal is the page's to show, and records nothing. */
+/** A browser decision is no MCP call: its refusal is the page's to show (and log), and records nothing. */
 const browser = (steps: readonly ((s: ActionState, d: ActionDeps) => Promise<ActionState>)[]) =>
-  ({ steps, refusal: () => null, ...WRITE_FAILURE }) satisfies Entry<ActionState, ActionDeps>;
+  ({ ...WRITE_FAILURE, steps, refusal: () => null, failureLog: null }) satisfies Entry<
+    ActionState,
+    ActionDeps
+  >;
 
 export const BROWSER_APPROVAL: Entry<ActionState, ActionDeps> = browser(BROWSER_APPROVAL_STEPS);
 export const BROWSER_DECLINE: Entry<ActionState, ActionDeps> = browser(BROWSER_DECLINE_STEPS);

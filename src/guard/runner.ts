@@ -33,8 +33,8 @@ export interface Entry<S, D> {
   readonly steps: readonly Step<S, D>[];
   /** The event of a call refused before its own was written; null: nothing to record. */
   refusal(state: S, error: AppError, deps: D): AuditDraft | null;
-  /** The log line of an unexpected (`internal`) failure. */
-  readonly failureLog: string;
+  /** The log line of an unexpected (`internal`) failure; null where the caller logs it (a page). */
+  readonly failureLog: string | null;
   /** What the caller is told when the call's event cannot be written. */
   readonly auditUnavailable: string;
 }
@@ -87,7 +87,8 @@ export async function runEntry<V, S extends Flow<V>, D extends RunnerDeps>(
     // what failed after it is the caller's answer, not a second event.
     return { outcome: { ok: false, error }, record: record('written') };
   }
-  if (error.code === 'internal') deps.logger.error({ err: failure, tool: state.tool }, entry.failureLog);
+  if (error.code === 'internal' && entry.failureLog)
+    deps.logger.error({ err: failure, tool: state.tool }, entry.failureLog);
   const draft = entry.refusal(state, error, deps);
   if (!draft) return { outcome: { ok: false, error }, record: record('none') };
   const failed = await append(deps, entry, state.tool, draft);
