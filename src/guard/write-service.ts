@@ -10,7 +10,7 @@ import { READ_CALL, WRITE_CALL } from './pipeline.js';
 import type { WriteDeps } from './ports.js';
 import { type Entry, type RunnerDeps, runEntry } from './runner.js';
 import type { GuardedTool } from './steps/authorize.js';
-import type { ClientAbilities, ReadState, WriteResult } from './steps/state.js';
+import type { ClientAbilities, ReadState, WriteResult, WriteState } from './steps/state.js';
 import type { WriteArgs, WriteSpec } from './write-spec.js';
 
 export type GuardDeps = RunnerDeps;
@@ -38,7 +38,7 @@ export type ToolRunner = ReturnType<typeof createToolRunner>;
 
 export function createWritePipeline(deps: WriteDeps) {
   const call = (call: CallContext, spec: WriteSpec, args: WriteArgs, client: ClientAbilities) =>
-    runEntry<WriteResult, typeof WRITE_CALL extends Entry<infer S, WriteDeps> ? S : never, WriteDeps>(
+    runEntry<WriteResult, WriteState, WriteDeps>(
       WRITE_CALL,
       { call, tool: spec.name, args, started: deps.clock.now().getTime(), spec, client },
       deps,
