@@ -1,5 +1,7 @@
 /** Audit: the event writer and the sanitizer that keeps secrets out of it. */
 
+/** A signed checkpoint as storage keeps it: the CLI's anchor command reads it through audit/. */
+export type { AuditCheckpoint } from '../storage/index.js';
 export {
   ANCHOR_FORMAT,
   type Anchor,

@@ -1,15 +1,16 @@
 /**
  * The state changes of a pending action that are not its execution — expired, superseded,
  * declined, cancelled — each with its audit event in the same transaction, and the one
- * `mcp.tool_called` event of a call the action service answered itself.
+ * `mcp.tool_called` event of the call that asked for the change, when there is one (the
+ * steps that use these then mark the call's event `written`).
  */
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { oauthClientOf } from '../credentials/index.js';
 import type { ActionStatus, PendingAction } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
-import type { CallContext } from './call-context.js';
-import { callFields, outcomeOf } from './run-tool.js';
+import { type CallContext, callFields } from './call-context.js';
+import { outcomeOf } from './call-record.js';
 
 export type PublicStatus = 'pending' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'superseded';
 export const PUBLIC_STATUS: Record<ActionStatus, PublicStatus> = {
@@ -28,7 +29,11 @@ export interface AskedCall {
   readonly started: number;
 }
 
-export function createActionTransitions(deps: { store: Store; audit: AuditLog; clock: Clock }) {
+export function createActionTransitions(deps: {
+  store: Pick<Store, 'transaction' | 'pendingActions'>;
+  audit: Pick<AuditLog, 'record'>;
+  clock: Clock;
+}) {
   const { store, audit, clock } = deps;
   const now = () => clock.now().toISOString();
 
@@ -120,7 +125,6 @@ export function createActionTransitions(deps: { store: Store; audit: AuditLog; c
       });
       if (refused.asked) await audit.record(repos, callEvent(call, refused.asked, action, refused.error));
     });
-    if (refused.asked) call.toolCallsAudited++;
   }
 
   async function decide(
@@ -148,7 +152,6 @@ export function createActionTransitions(deps: { store: Store; audit: AuditLog; c
         await audit.record(repos, callEvent(by.call, by.asked, decided));
       }
     });
-    if (by.call && by.asked) by.call.toolCallsAudited++;
   }
 
   return { settle, callEvent, supersede, decide };

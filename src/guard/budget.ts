@@ -19,7 +19,7 @@ export const countWrites = (changes: readonly ObjectChange[]): WriteCount => ({
 });
 
 export async function assertWithinBudget(
-  repos: Repositories,
+  repos: Pick<Repositories, 'writeUsage'>,
   clock: Clock,
   credential: { id: string; name: string },
   policy: EffectivePolicy,

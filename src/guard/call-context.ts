@@ -1,7 +1,7 @@
 /**
- * Everything one MCP request carries through the pipeline: who (principal), from where
- * (ip, user agent, client), and a flag the endpoint reads to fail closed when an audit
- * record could not be written.
+ * Who a tool call is for and where it came from: the principal, the request, the client it
+ * named. Read-only: what happened to the call is not written here but returned by the
+ * pipeline as a value (`call-record.ts`).
  */
 import type { Principal } from '../credentials/index.js';
 import type { Actor } from '../domain/index.js';
@@ -13,15 +13,6 @@ export interface CallContext {
   readonly userAgent: string | null;
   readonly clientName: string | null;
   readonly clientVersion: string | null;
-  /** Set when an audit record failed: the response must become a 503. */
-  auditFailed: boolean;
-  /**
-   * Set when a tool failed because the database is unavailable (its record was written): the
-   * response becomes a 503 with `Retry-After` too, so clients retry instead of reading an error.
-   */
-  databaseUnavailable?: boolean;
-  /** Tool calls the guard ran and recorded; the HTTP layer records the rest. */
-  toolCallsAudited: number;
 }
 
 export function toActor(principal: Principal): Actor {
@@ -32,5 +23,23 @@ export function toActor(principal: Principal): Actor {
     via: 'mcp',
     credentialName: principal.credential.name,
     projectIds: principal.credential.projectIds,
+  };
+}
+
+/** The audit fields every event about a call carries: who, with which key, from where. */
+export function callFields(ctx: CallContext) {
+  const { principal } = ctx;
+  return {
+    workspaceId: principal.workspace.id,
+    memberId: principal.member.id,
+    credentialId: principal.credential.id,
+    credentialName: principal.credential.name,
+    oauthClient: principal.credential.oauthClient,
+    environment: principal.credential.environment,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    clientName: ctx.clientName,
+    clientVersion: ctx.clientVersion,
+    requestId: ctx.requestId,
   };
 }

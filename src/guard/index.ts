@@ -1,9 +1,10 @@
-/** The guard: the request pipeline every tool call goes through, reads and writes. */
+/** The guard: the call pipeline every tool call goes through (`pipeline.ts`, the table of steps). */
 
+export { type ActionService, type ActionServiceDeps, createActionService } from './action-service.js';
 export type { PublicStatus } from './action-transitions.js';
-export { type CallContext, toActor } from './call-context.js';
+export { type CallContext, callFields, toActor } from './call-context.js';
+export type { CallRecord, Ran, ToolOutcome } from './call-record.js';
 export { TOKEN_PREFIX } from './confirmation-token.js';
-export { type ActionService, type ConfirmResult, createActionService } from './pending-actions.js';
 export { describeChanges, fieldDiff, type Plan } from './plan.js';
 export {
   assertWritesAllowed,
@@ -14,20 +15,14 @@ export {
   freezeState,
   type TierSource,
 } from './policy.js';
+export type { PolicySource, WriteDeps } from './ports.js';
+export { type GuardedTool, missingScopes } from './steps/authorize.js';
+export type { ClientAbilities, ConfirmResult, WriteResult } from './steps/state.js';
 export {
-  callFields,
   createToolRunner,
-  type GuardDeps,
-  type GuardedTool,
-  missingScopes,
-  type ToolOutcome,
-  type ToolRunner,
-} from './run-tool.js';
-export {
-  type ClientAbilities,
   createWritePipeline,
-  type PolicySource,
+  type GuardDeps,
+  type ToolRunner,
   type WritePipeline,
-  type WriteResult,
-} from './write-pipeline.js';
+} from './write-service.js';
 export type { Applied, WriteArgs, WriteSpec } from './write-spec.js';

@@ -56,7 +56,12 @@ export function toPlan(spec: WriteSpec, args: WriteArgs, applied: Applied): Plan
 }
 
 /** Runs the write and undoes it: the plan is exactly what executing now would do. */
-export async function simulate(store: Store, spec: WriteSpec, actor: Actor, args: WriteArgs): Promise<Plan> {
+export async function simulate(
+  store: Pick<Store, 'transaction'>,
+  spec: WriteSpec,
+  actor: Actor,
+  args: WriteArgs,
+): Promise<Plan> {
   try {
     await store.transaction(async (repos) => {
       throw new Rollback(await spec.apply(actor, args, repos));

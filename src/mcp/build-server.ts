@@ -1,8 +1,9 @@
 /**
  * Builds an McpServer with the tools a role may ever use (tools it can never use are not
- * listed), each wrapped in the guard pipeline. The server holds no request state: who is
- * calling arrives with every request in `authInfo.extra.call`, so one built server can be
- * reused for any request of the same role.
+ * listed), each handler one entry of the guard pipeline whose record it reports to the
+ * request. The server holds no request state: who is calling, and where to report, arrive
+ * with every request in `authInfo.extra.request`, so one built server can be reused for any
+ * request of the same role.
  */
 import {
   createRequestStateCodec,
@@ -14,7 +15,6 @@ import { roleCeiling } from '../credentials/index.js';
 import type { Domain } from '../domain/index.js';
 import {
   type ActionService,
-  type CallContext,
   type PolicySource,
   type ToolRunner,
   toActor,
@@ -22,12 +22,14 @@ import {
   type WriteSpec,
 } from '../guard/index.js';
 import type { Role } from '../model/index.js';
+import { registerActionTools } from './action-tools.js';
 import type { SchemaCache } from './cached-json-schema.js';
 import type { ToolDefinition } from './define-tool.js';
 import { toWriteSpec, type WriteToolDefinition } from './define-write-tool.js';
+import { guardedRequestOf } from './guarded-request.js';
 import { toToolError } from './to-tool-error.js';
 import { TOOLS, WRITE_TOOLS } from './tools/index.js';
-import { type ElicitationState, registerActionTools, registerWriteTools } from './write-handler.js';
+import { type ElicitationState, registerWriteTools } from './write-handler.js';
 
 /**
  * Test harnesses only: registers more on a built server (see `ServerDeps.extend`), with the
@@ -88,13 +90,6 @@ export function toolsForRole<T extends { readonly scopes: readonly string[] }>(
   return tools.filter((tool) => tool.scopes.every((scope) => ceiling.has(scope as never)));
 }
 
-export function callContextOf(extra: Record<string, unknown> | undefined): CallContext {
-  const call = extra?.call as CallContext | undefined;
-  // SECURITY: a server reached without an authenticated call context is a wiring bug; refuse.
-  if (!call) throw new Error('MCP request without an authenticated call context');
-  return call;
-}
-
 export function buildServer(deps: BuildDeps, role: Role): McpServer {
   const server = new McpServer(
     { name: 'taskgate', title: 'Taskgate', version: deps.version },
@@ -107,8 +102,8 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
       inputRequired: { legacyShim: false },
     },
   );
-  const contextOf = (ctx: { http?: { authInfo?: { extra?: Record<string, unknown> } } }) =>
-    callContextOf(ctx.http?.authInfo?.extra);
+  const requestOf = (ctx: { http?: { authInfo?: { extra?: Record<string, unknown> } } }) =>
+    guardedRequestOf(ctx.http?.authInfo?.extra);
   for (const tool of toolsForRole<ToolDefinition>(role)) {
     server.registerTool(
       tool.name,
@@ -120,8 +115,8 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
         annotations: tool.annotations,
       },
       async (args: unknown, ctx) => {
-        const call = callContextOf(ctx.http?.authInfo?.extra);
-        const outcome = await deps.runTool(call, tool, args, async () => {
+        const { call, report } = requestOf(ctx);
+        const { outcome, record } = await deps.runTool(call, tool, args, async () => {
           const result = await tool.run(
             {
               principal: call.principal,
@@ -133,6 +128,7 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
           );
           return { value: result, summary: result.summary };
         });
+        report(record);
         if (!outcome.ok) return toToolError(outcome.error);
         return {
           content: [{ type: 'text' as const, text: outcome.value.text }],
@@ -144,8 +140,8 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
   // Writes after reads: clients list tools in this order.
   const writes = toolsForRole<WriteToolDefinition>(role, WRITE_TOOLS);
   if (writes.length) {
-    registerWriteTools(server, writes, deps, contextOf);
-    registerActionTools(server, deps, contextOf);
+    registerWriteTools(server, writes, deps, requestOf);
+    registerActionTools(server, deps, requestOf);
   }
   deps.extend?.(server, { mintState: (payload, ctx) => deps.requestState.mint(payload as never, ctx) });
   return server;

@@ -2,8 +2,8 @@
  * The MCP endpoint over the official SDK (v2), stateless: 2025-era requests go through the
  * Streamable HTTP transport in JSON-response mode, 2026-07-28 requests through the SDK's
  * per-request handler (JSON unless a tool streams, which ours do not). Tool calls are
- * recorded by the guard before their result is handed back; other requests by the HTTP
- * layer before the response leaves.
+ * recorded by the guard before their result is handed back, and each record is reported
+ * back with the response (`McpExchange`); the HTTP route records the rest from that.
  *
  * Built servers are pooled per role: a server carries only its tool registrations (per-
  * request identity arrives in authInfo), so reusing a closed one saves rebuilding every
@@ -16,10 +16,11 @@ import {
   type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import type { CallContext } from '../guard/index.js';
+import type { CallContext, CallRecord } from '../guard/index.js';
 import type { Role } from '../model/index.js';
-import { buildServer, callContextOf, createElicitationStateCodec, type ServerDeps } from './build-server.js';
+import { buildServer, createElicitationStateCodec, type ServerDeps } from './build-server.js';
 import { createSchemaCache } from './cached-json-schema.js';
+import { type GuardedRequest, guardedRequestOf } from './guarded-request.js';
 import { carryProtoArguments } from './proto-argument.js';
 
 const POOL_SIZE_PER_ROLE = 32;
@@ -40,8 +41,17 @@ function withSdkAccept(request: Request): Request {
   return new Request(request.url, { method: request.method, headers, signal: request.signal });
 }
 
+/** What one request came to: the response, and what the guard recorded of its tool calls. */
+export interface McpExchange {
+  readonly response: Response;
+  /** One record per tool call the guard ran, as it reported them. */
+  readonly calls: readonly CallRecord[];
+  /** Whether the response answers any message with a JSON-RPC error (see `answeredWithError`). */
+  readonly answeredWithError: boolean;
+}
+
 export interface McpEndpoint {
-  handle(request: Request, call: CallContext, body: unknown): Promise<Response>;
+  handle(request: Request, call: CallContext, body: unknown): Promise<McpExchange>;
   close(): Promise<void>;
 }
 
@@ -60,38 +70,71 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
   };
 
   const modern = createMcpHandler(
-    (ctx) => buildServer(deps, callContextOf(ctx.authInfo?.extra).principal.member.role),
+    (ctx) => buildServer(deps, guardedRequestOf(ctx.authInfo?.extra).call.principal.member.role),
     {
       legacy: 'reject',
     },
   );
 
+  async function respond(request: Request, body: unknown, authInfo: AuthInfo, role: Role): Promise<Response> {
+    if (!(await isLegacyRequest(request, body))) return modern.fetch(request, { authInfo, parsedBody: body });
+    const server = acquire(role);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    try {
+      await server.connect(transport);
+      return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
+    } finally {
+      await server.close();
+      release(role, server);
+    }
+  }
+
   return {
     async handle(request, call, parsed) {
       const body = carryProtoArguments(parsed);
+      const calls: CallRecord[] = [];
+      const guarded: GuardedRequest = { call, report: (record) => calls.push(record) };
       // SECURITY: the secret never travels further than authentication.
       const authInfo: AuthInfo = {
         token: '',
         clientId: call.principal.credential.id,
         scopes: [...call.principal.credential.scopes],
-        extra: { call },
+        extra: { request: guarded },
       };
-      if (!(await isLegacyRequest(request, body)))
-        return modern.fetch(request, { authInfo, parsedBody: body });
-      const role = call.principal.member.role;
-      const server = acquire(role);
-      const transport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      });
-      try {
-        await server.connect(transport);
-        return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
-      } finally {
-        await server.close();
-        release(role, server);
-      }
+      const response = await respond(request, body, authInfo, call.principal.member.role);
+      const recorded = calls.filter((c) => c.audit === 'written').length;
+      return {
+        response,
+        calls,
+        answeredWithError: recorded < messageCount(parsed) && (await answeredWithError(response)),
+      };
     },
     close: () => modern.close(),
   };
+}
+
+const messageCount = (body: unknown) =>
+  (Array.isArray(body) ? body : [body]).filter((m) => typeof m === 'object' && m !== null).length;
+
+/**
+ * The SDK answers `initialize`, `tools/list`, `ping` and notifications itself, and refuses an
+ * unknown or hidden tool, or arguments failing its schema, before any handler of ours runs:
+ * how those ended is only in the response it writes. So a request carrying any message the
+ * guard did not record has its response read once, here where the protocol is spoken, and the
+ * route is handed the answer as data. A request whose every message the guard recorded is
+ * never read again.
+ */
+async function answeredWithError(response: Response): Promise<boolean> {
+  if (!response.headers.get('content-type')?.includes('application/json')) return false;
+  try {
+    const parsed: unknown = await response.clone().json();
+    return (Array.isArray(parsed) ? parsed : [parsed]).some(
+      (m) => typeof m === 'object' && m !== null && 'error' in m,
+    );
+  } catch {
+    return true;
+  }
 }

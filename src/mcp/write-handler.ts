@@ -1,8 +1,11 @@
 /**
- * Registers the write tools and the confirmation tools on an McpServer, and turns the
- * guard's outcomes into MCP results: a done write, a dry run, a preview with a
- * confirmation token, a form elicitation (2026-07-28 multi-round-trip `input_required`,
- * its state HMAC-sealed and bound to the credential), or an approval URL.
+ * Registers the write tools on an McpServer (the confirmation tools are in `action-tools.ts`)
+ * and only translates: each handler calls one guard entry (a write, or the retry carrying an
+ * elicitation's answer or asking after a URL approval), reports the record of its one audit
+ * event to the request, and turns the outcome into an MCP result: a done write, a
+ * dry run, a preview with a confirmation token, a form elicitation (2026-07-28
+ * multi-round-trip `input_required`, its state HMAC-sealed and bound to the credential), or
+ * an approval URL. Nothing is recorded from here: the guard records, refusals included.
  */
 import {
   type ElicitResult,
@@ -14,20 +17,20 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { toAppError } from '../core/index.js';
-import { reference } from '../domain/index.js';
 import type {
   ActionService,
   CallContext,
   ClientAbilities,
   ConfirmResult,
+  Ran,
   WritePipeline,
   WriteResult,
   WriteSpec,
 } from '../guard/index.js';
 import type { RiskClass } from '../model/index.js';
 import type { SchemaCache } from './cached-json-schema.js';
-import { READ_ONLY } from './define-tool.js';
-import { WRITE, type WriteToolDefinition } from './define-write-tool.js';
+import type { WriteToolDefinition } from './define-write-tool.js';
+import type { GuardedRequest } from './guarded-request.js';
 import { toToolError } from './to-tool-error.js';
 
 export interface WriteHandlerDeps {
@@ -43,7 +46,7 @@ export interface ElicitationState {
   readonly kind: 'confirm' | 'approve';
 }
 
-type ToolReturn = {
+export type ToolReturn = {
   content: { type: 'text'; text: string }[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
@@ -60,7 +63,11 @@ export function clientAbilities(ctx: ServerContext): ClientAbilities {
   return { formElicitation: Boolean(elicitation?.form) || bare, urlElicitation: Boolean(elicitation?.url) };
 }
 
-const textResult = (body: string, structured: Record<string, unknown>, isError = false): ToolReturn => ({
+export const textResult = (
+  body: string,
+  structured: Record<string, unknown>,
+  isError = false,
+): ToolReturn => ({
   content: [{ type: 'text', text: body }],
   structuredContent: structured,
   ...(isError && { isError: true }),
@@ -78,7 +85,7 @@ interface Refusal {
   readonly structured: Record<string, unknown>;
 }
 
-async function confirmResultToTool(
+export async function confirmResultToTool(
   result: ConfirmResult,
   call: CallContext,
   ctx: ServerContext,
@@ -127,7 +134,7 @@ export function registerWriteTools(
   server: McpServer,
   tools: readonly WriteToolDefinition[],
   deps: WriteHandlerDeps,
-  call: (ctx: ServerContext) => CallContext,
+  requestOf: (ctx: ServerContext) => GuardedRequest,
 ) {
   for (const tool of tools) {
     const spec = deps.specs.get(tool.name)!;
@@ -140,62 +147,96 @@ export function registerWriteTools(
         annotations: tool.annotations,
       },
       async (args: unknown, ctx) => {
-        const context = call(ctx);
+        const request = requestOf(ctx);
         const state = ctx.mcpReq.requestState<ElicitationState>();
-        if (!state) {
-          try {
-            // The pipeline records every outcome, refusals included.
-            const outcome = await deps.pipeline.run(context, spec, args as never, clientAbilities(ctx));
-            return await toToolReturn(outcome, context, ctx, deps);
-          } catch (error) {
-            return toToolError(toAppError(error));
-          }
-        }
-        const started = Date.now();
-        try {
-          return await resume(context, tool.name, state, ctx, deps);
-        } catch (error) {
-          if (context.auditFailed) return toToolError(toAppError(error));
-          return toToolError(await deps.pipeline.recordRefusal(context, tool.name, args, error, started));
-        }
+        // The guard records every outcome, refusals included; this only translates it.
+        if (state)
+          return translate(request, resume(request.call, tool.name, state, args, ctx, deps), (r) => r);
+        return translate(
+          request,
+          deps.pipeline.call(request.call, spec, args as never, clientAbilities(ctx)),
+          (outcome) => toToolReturn(outcome, request.call, ctx, deps),
+        );
       },
     );
   }
 }
 
+/**
+ * Reports the call's record to the request (the route decides from it), then turns the
+ * outcome into an MCP result; a refusal becomes a tool error.
+ */
+export async function translate<T>(
+  request: GuardedRequest,
+  running: Promise<Ran<T>>,
+  toResult: (value: T) => Promise<ToolReturn | InputRequiredResult> | ToolReturn | InputRequiredResult,
+): Promise<ToolReturn | InputRequiredResult> {
+  const { outcome, record } = await running;
+  request.report(record);
+  if (!outcome.ok) return toToolError(outcome.error);
+  try {
+    return await toResult(outcome.value);
+  } catch (error) {
+    return toToolError(toAppError(error));
+  }
+}
+
+/** A resumed write: its result is built once the guard has answered (see `resume`). */
+type Resumed = ToolReturn | InputRequiredResult;
+
+/**
+ * The retry of a write that waited for a person: for a URL approval, where it stands; for a
+ * form, the answer (declined, or executed as confirmed). Runs the guard's entry and builds
+ * the MCP result from its outcome, so the pair is one `Ran`.
+ */
 async function resume(
   call: CallContext,
   tool: string,
   state: ElicitationState,
+  args: unknown,
   ctx: ServerContext,
   deps: WriteHandlerDeps,
-): Promise<ToolReturn | InputRequiredResult> {
+): Promise<Ran<Resumed>> {
   if (state.kind === 'approve') {
-    const { status, action } = await deps.actions.status(call, state.actionId, tool);
-    return textResult(
-      status === 'approved'
-        ? `Approved in the browser and done: ${tool}.`
-        : `The change is ${status}${status === 'pending' ? `; it waits for approval at the link given. Call get_action_status with action_id "${action.id}" to follow it.` : '.'}`,
-      { status, action: action.id },
+    const ran = await deps.actions.calls.status(call, state.actionId, tool, args);
+    return mapRan(ran, ({ status, action }) =>
+      textResult(
+        status === 'approved'
+          ? `Approved in the browser and done: ${tool}.`
+          : `The change is ${status}${status === 'pending' ? `; it waits for approval at the link given. Call get_action_status with action_id "${action.id}" to follow it.` : '.'}`,
+        { status, action: action.id },
+      ),
     );
   }
   const answer = ctx.mcpReq.inputResponses?.confirm as ElicitResult | undefined;
   const accepted =
     answer?.action === 'accept' && (answer.content as { confirm?: unknown } | undefined)?.confirm === true;
-  const result = await deps.actions.answerElicitation(
+  const ran = await deps.actions.calls.answer(
     call,
     state.actionId,
     accepted,
     tool,
     clientAbilities(ctx),
+    args,
   );
-  if (result.kind === 'declined') {
-    return textResult('The user declined: nothing was changed.', {
-      status: 'declined',
-      action: state.actionId,
-    });
+  return mapRan(ran, (result) =>
+    result.kind === 'declined'
+      ? textResult('The user declined: nothing was changed.', { status: 'declined', action: state.actionId })
+      : confirmResultToTool(result, call, ctx, deps),
+  );
+}
+
+/** The outcome's value turned into an MCP result; a refusal and the record are kept as they are. */
+async function mapRan<T>(
+  ran: Ran<T>,
+  toResult: (value: T) => Resumed | Promise<Resumed>,
+): Promise<Ran<Resumed>> {
+  if (!ran.outcome.ok) return { outcome: ran.outcome, record: ran.record };
+  try {
+    return { outcome: { ok: true, value: await toResult(ran.outcome.value) }, record: ran.record };
+  } catch (error) {
+    return { outcome: { ok: false, error: toAppError(error) }, record: ran.record };
   }
-  return confirmResultToTool(result, call, ctx, deps);
 }
 
 /** What a person should know before saying yes: can this be taken back? */
@@ -285,91 +326,4 @@ async function toToolReturn(
       );
     }
   }
-}
-
-export function registerActionTools(
-  server: McpServer,
-  deps: WriteHandlerDeps,
-  contextOf: (ctx: ServerContext) => CallContext,
-) {
-  const tokenIn = z
-    .object({ token: reference(200).describe('the confirmation token from the preview') })
-    .strict();
-  const guarded =
-    (
-      name: string,
-      work: (
-        context: CallContext,
-        args: Record<string, string>,
-        ctx: ServerContext,
-      ) => Promise<ToolReturn | InputRequiredResult>,
-    ) =>
-    async (args: unknown, ctx: ServerContext) => {
-      const context = contextOf(ctx);
-      const started = Date.now();
-      const recorded = context.toolCallsAudited;
-      try {
-        return await work(context, args as Record<string, string>, ctx);
-      } catch (error) {
-        // A call already recorded (a drift whose new preview then failed) gets no second event.
-        if (context.auditFailed || context.toolCallsAudited > recorded) return toToolError(toAppError(error));
-        return toToolError(await deps.pipeline.recordRefusal(context, name, args, error, started));
-      }
-    };
-
-  server.registerTool(
-    'confirm_action',
-    {
-      title: 'Confirm a previewed change',
-      description:
-        'Carry out a change the user confirmed, with the token from its preview. Refused if anything changed since the preview.',
-      inputSchema: deps.schemas(tokenIn),
-      annotations: { ...WRITE, title: 'Confirm a change', destructiveHint: true, idempotentHint: false },
-    },
-    guarded('confirm_action', async (context, { token }, ctx) =>
-      confirmResultToTool(await deps.actions.confirm(context, token!), context, ctx, deps),
-    ),
-  );
-  server.registerTool(
-    'cancel_action',
-    {
-      title: 'Cancel a previewed change',
-      description: 'Discard a previewed change the user did not confirm.',
-      inputSchema: deps.schemas(tokenIn),
-      annotations: { ...WRITE, title: 'Cancel a change', destructiveHint: false, idempotentHint: true },
-    },
-    guarded('cancel_action', async (context, { token }) => {
-      const action = await deps.actions.cancel(context, token!);
-      return textResult(`Cancelled: nothing was changed (${action.tool}).`, {
-        status: 'cancelled',
-        action: action.id,
-      });
-    }),
-  );
-  const statusIn = z
-    .object({ action_id: reference(64).describe('the action id from the approval request') })
-    .strict();
-  server.registerTool(
-    'get_action_status',
-    {
-      title: 'Status of a change waiting for approval',
-      description:
-        'Whether a change waiting for a person is pending, approved (and done), declined or expired.',
-      inputSchema: deps.schemas(statusIn),
-      annotations: { ...READ_ONLY, title: 'Action status' },
-    },
-    guarded('get_action_status', async (context, { action_id: id }) => {
-      const { status, action } = await deps.actions.status(context, id!);
-      return textResult(
-        `${action.tool} (${action.id}) is ${status}${status === 'pending' ? ` until ${action.expiresAt}` : ''}.`,
-        {
-          status,
-          action: action.id,
-          tool: action.tool,
-          expiresAt: action.expiresAt,
-          decidedAt: action.decidedAt,
-        },
-      );
-    }),
-  );
 }

@@ -6,11 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { toAnchor } from '../../audit/index.js';
+import { type AuditCheckpoint, toAnchor } from '../../audit/index.js';
 import { chainOf } from '../../chain/index.js';
 import { AppError } from '../../core/index.js';
 import { resolveWorkspace } from '../../domain/index.js';
-import type { AuditCheckpoint } from '../../storage/index.js';
 import { configFor, withApp } from '../context.js';
 import type { CliIo, CommonOptions } from '../io.js';
 

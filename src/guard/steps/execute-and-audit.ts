@@ -1,0 +1,135 @@
+/**
+ * Step execute-and-audit: one transaction holding the change, the budget ledger entry, an
+ * audit comment on each task and the call's audit event. With a pending action it first
+ * claims the action (exactly one of any number of concurrent confirmations wins) and rolls
+ * everything back if the plan's digest is no longer the confirmed one.
+ */
+import { AppError } from '../../core/index.js';
+import type { Actor } from '../../domain/index.js';
+import type { ObjectChange, PendingAction } from '../../model/index.js';
+import type { Repositories } from '../../storage/index.js';
+import { auditCommentBody } from '../audit-comment.js';
+import { assertWithinBudget, countWrites } from '../budget.js';
+import { type CallContext, callFields } from '../call-context.js';
+import { type Plan, toPlan } from '../plan.js';
+import type { EffectivePolicy } from '../policy.js';
+import type { WriteDeps } from '../ports.js';
+import type { Applied, WriteArgs, WriteSpec } from '../write-spec.js';
+import { withBudgetRefusal } from './budget.js';
+import { need, type WriteState } from './state.js';
+
+/** Raised inside an execution whose plan no longer matches the confirmed one; rolls it back. */
+export class PlanDrift extends Error {
+  constructor(readonly plan: Plan) {
+    super('plan drifted');
+  }
+}
+
+/** Who an execution acts for, and how it was confirmed. */
+export interface Execution {
+  readonly call: CallContext;
+  readonly actor: Actor;
+  readonly action: PendingAction | null;
+  /** The member who approved in the browser, when that is how it was confirmed. */
+  readonly approvedBy: { readonly id: string; readonly email: string } | null;
+  /** The audit event's action and tool (`mcp.tool_called` + the tool that was called). */
+  readonly event: { readonly action: string; readonly tool: string; readonly params?: unknown };
+}
+
+export async function executeAndAudit(state: WriteState, deps: WriteDeps): Promise<WriteState> {
+  const exec: Execution = {
+    call: state.call,
+    actor: need(state.actor, 'actor'),
+    action: null,
+    approvedBy: null,
+    event: { action: 'mcp.tool_called', tool: state.spec.name },
+  };
+  const applied = await execute(deps, exec, state.spec, state.args, need(state.policy, 'policy'));
+  return { ...state, result: { kind: 'done', applied, actionId: null }, event: 'written' };
+}
+
+export function execute(
+  deps: WriteDeps,
+  exec: Execution,
+  spec: WriteSpec,
+  args: WriteArgs,
+  policy: EffectivePolicy,
+): Promise<Applied> {
+  const { clock, ids, audit } = deps;
+  const now = () => clock.now().toISOString();
+  const started = clock.now().getTime();
+  const { call, action } = exec;
+  return withBudgetRefusal(deps, call, () =>
+    deps.store.transaction(async (repos) => {
+      // SECURITY: the budget check and the ledger insert below must not interleave with
+      // another write by this credential, or concurrent calls each see room and all run.
+      await repos.writeUsage.lockCredential(call.principal.credential.id);
+      if (action) {
+        const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+          status: 'executed',
+          at: now(),
+          by: exec.approvedBy?.id ?? null,
+        });
+        if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
+      }
+      const applied = await spec.apply(exec.actor, args, repos);
+      if (action) {
+        const plan = toPlan(spec, args, applied);
+        if (plan.digest !== action.digest) throw new PlanDrift(plan);
+      }
+      const count = countWrites(applied.changes);
+      await assertWithinBudget(repos, clock, call.principal.credential, policy, count);
+      await repos.writeUsage.insert({
+        id: ids('writeUsage'),
+        workspaceId: call.principal.workspace.id,
+        credentialId: call.principal.credential.id,
+        ...count,
+        at: now(),
+      });
+      await auditComments(deps, repos, exec, applied.changes, args.reason);
+      await audit.record(repos, {
+        ...callFields(call),
+        ...exec.event,
+        outcome: 'ok',
+        params: exec.event.params ?? args,
+        result: applied.result,
+        changes: applied.changes,
+        reason: args.reason ?? null,
+        confirmation: action?.id ?? null,
+        durationMs: clock.now().getTime() - started,
+        ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
+      });
+      return applied;
+    }),
+  );
+}
+
+async function auditComments(
+  deps: WriteDeps,
+  repos: Repositories,
+  exec: Execution,
+  changes: readonly ObjectChange[],
+  reason: string | undefined,
+) {
+  const { call } = exec;
+  for (const change of changes) {
+    if (change.kind !== 'task' || change.id === null) continue;
+    await repos.comments.insert({
+      id: deps.ids('comment'),
+      workspaceId: call.principal.workspace.id,
+      taskId: change.id,
+      authorId: exec.actor.memberId,
+      body: auditCommentBody({
+        op: change.op,
+        credentialName: call.principal.credential.name,
+        clientName: call.clientName,
+        clientVersion: call.clientVersion,
+        approvedBy: exec.approvedBy?.email ?? null,
+        reason,
+      }),
+      via: 'mcp',
+      credentialName: call.principal.credential.name,
+      createdAt: deps.clock.now().toISOString(),
+    });
+  }
+}
