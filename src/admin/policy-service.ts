@@ -23,7 +23,7 @@ import {
 import type { Repositories, Store } from '../storage/index.js';
 
 export interface PolicyServiceDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'workspaces' | 'policies' | 'transaction'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
 }
@@ -171,7 +171,10 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     },
 
     /** For the write pipeline, which already holds the workspace (and maybe a transaction). */
-    async forWorkspace(workspace: Workspace, repos: Repositories = store): Promise<EffectivePolicy> {
+    async forWorkspace(
+      workspace: Workspace,
+      repos: Pick<Repositories, 'policies'> = store,
+    ): Promise<EffectivePolicy> {
       return effectivePolicy(workspace, await repos.policies.find(workspace.id), clock.now());
     },
 

@@ -8,7 +8,7 @@ import type { Actor, TaskService } from '../domain/index.js';
 import type { Store } from '../storage/index.js';
 
 export interface TrashPurgeDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'transaction'>;
   readonly tasks: Pick<TaskService, 'purgeTrash'>;
   readonly audit: AuditLog;
 }

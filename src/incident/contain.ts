@@ -19,7 +19,7 @@ import type { Repositories, Store } from '../storage/index.js';
 import { INCIDENT_CONTAINED } from './events.js';
 
 export interface IncidentContainDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'transaction'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
 }

@@ -215,7 +215,10 @@ export async function keysNamed(repos: Pick<Repositories, 'apiKeys'>, workspaceI
   return keys.filter((k) => k.name === name).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-export function createIncidentReporter(deps: { store: Store; clock: Clock }) {
+export function createIncidentReporter(deps: {
+  store: Pick<Store, 'members' | 'apiKeys' | 'audit'>;
+  clock: Clock;
+}) {
   const { store, clock } = deps;
   return async function report(workspace: Workspace, scope: IncidentScope): Promise<IncidentReport> {
     const keys = await keysNamed(store, workspace.id, scope.keyName);

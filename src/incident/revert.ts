@@ -61,7 +61,7 @@ export interface RevertRun {
 }
 
 export interface IncidentRevertDeps {
-  readonly store: Store;
+  readonly store: Pick<Store, 'members' | 'tasks' | 'projects' | 'audit' | 'transaction'>;
   readonly domain: Pick<Domain, 'tasks' | 'projects'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
@@ -85,7 +85,7 @@ const MANUAL: Record<string, string> = {
 };
 
 async function readState(
-  repos: Repositories,
+  repos: Pick<Repositories, 'tasks' | 'projects'>,
   workspaceId: string,
   change: KeyChange,
 ): Promise<ObjectState | undefined> {
