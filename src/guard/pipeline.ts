@@ -57,43 +57,20 @@ const WRITE_STEPS = [
   executeAndAudit,
 ] as const;
 
+/**
+ * How every confirmation ends, whoever confirms: the rights and the policy are checked again
+ * (either may have changed while the action waited), then it runs — or is offered anew.
+ */
+const CHECK_AGAIN_AND_EXECUTE = [toolOfAction, authorize, freeze, tightened, executeAction, reissue] as const;
+
 /** confirm_action: a token-tier action, confirmed with its token. */
-const CONFIRM_STEPS = [
-  byToken,
-  open,
-  toolOfAction,
-  authorize,
-  freeze,
-  tightened,
-  executeAction,
-  reissue,
-] as const;
+const CONFIRM_STEPS = [byToken, open, ...CHECK_AGAIN_AND_EXECUTE] as const;
 
 /** The retry of a write tool carrying the answer to its form elicitation. */
-const ELICITATION_ANSWER_STEPS = [
-  elicited,
-  open,
-  declined,
-  toolOfAction,
-  authorize,
-  freeze,
-  tightened,
-  executeAction,
-  reissue,
-] as const;
+const ELICITATION_ANSWER_STEPS = [elicited, open, declined, ...CHECK_AGAIN_AND_EXECUTE] as const;
 
 /** A signed-in member approves an approve-tier action in the browser (runs as the key that asked). */
-const BROWSER_APPROVAL_STEPS = [
-  open,
-  seenDigest,
-  keyStillActs,
-  toolOfAction,
-  authorize,
-  freeze,
-  tightened,
-  executeAction,
-  reissue,
-] as const;
+const BROWSER_APPROVAL_STEPS = [open, seenDigest, keyStillActs, ...CHECK_AGAIN_AND_EXECUTE] as const;
 
 /** A signed-in member declines it. */
 const BROWSER_DECLINE_STEPS = [open, browserDecline] as const;

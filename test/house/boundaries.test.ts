@@ -47,6 +47,21 @@ function sourceFiles(root: string): string[] {
     .sort();
 }
 
+interface Violation {
+  readonly rule: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+let fixtureRun: Promise<Violation[]> | undefined;
+/** The known-bad fixture's violations, cruised once for every test that needs them. */
+function fixtureViolations(): Promise<Violation[]> {
+  fixtureRun ??= cruiseSrc(FIXTURE).then((result) =>
+    result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to })),
+  );
+  return fixtureRun;
+}
+
 describe('layer boundaries', () => {
   it('finds no violation when cruising src/', async () => {
     const result = await cruiseSrc(ROOT);
@@ -56,8 +71,7 @@ describe('layer boundaries', () => {
   });
 
   it('reports layer-domain when domain code imports the HTTP layer', async () => {
-    const result = await cruiseSrc(FIXTURE);
-    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    const violations = await fixtureViolations();
     expect(violations).toContainEqual({
       rule: 'layer-domain',
       from: 'src/domain/bad.ts',
@@ -66,8 +80,7 @@ describe('layer boundaries', () => {
   });
 
   it('keeps incident and admin beside the guard: neither direction is allowed', async () => {
-    const result = await cruiseSrc(FIXTURE);
-    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    const violations = await fixtureViolations();
     expect(violations).toContainEqual({
       rule: 'layer-guard',
       from: 'src/guard/index.ts',
@@ -81,8 +94,7 @@ describe('layer boundaries', () => {
   });
 
   it('reports entry-layers-do-not-import-storage when an entry layer imports storage', async () => {
-    const result = await cruiseSrc(FIXTURE);
-    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    const violations = await fixtureViolations();
     expect(violations).toContainEqual({
       rule: 'entry-layers-do-not-import-storage',
       from: 'src/oauth/bad.ts',
@@ -91,8 +103,7 @@ describe('layer boundaries', () => {
   });
 
   it('reports chain-is-a-leaf and chain-hash-only-in-chain when the chain rule leaks', async () => {
-    const result = await cruiseSrc(FIXTURE);
-    const violations = result.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+    const violations = await fixtureViolations();
     expect(violations).toContainEqual({
       rule: 'chain-is-a-leaf',
       from: 'src/chain/index.ts',
