@@ -1,6 +1,6 @@
 /**
  * Workspace administration that the command line and the console share: the safe-write
- * policy and emptying the trash. The call pipeline (guard) only reads what these write.
+ * policy (with the key rotation period) and emptying the trash. The call pipeline (guard) only reads what these write.
  */
 
 export {
@@ -12,7 +12,14 @@ export {
   type PolicyPatch,
   type PolicyService,
   type PolicyServiceDeps,
+  type WorkspacePolicy,
 } from './policy-service.js';
+export {
+  isRotationDays,
+  type ParsedRotationDays,
+  parseRotationDays,
+  ROTATION_DAYS_TEXT,
+} from './rotation-days.js';
 export {
   createTrashPurge,
   type TrashPurge,

@@ -4,6 +4,8 @@
  * its audit event. The command line acts as `null` (the operator of the database); a
  * member must be an owner or admin. Each change reads and rewrites the whole row while it
  * holds the workspace's policy lock, so concurrent changes never overwrite each other.
+ * The key rotation period is part of the policy but lives on the workspace row (every key
+ * view already reads it from there); it changes under the same lock and in the same event.
  */
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
@@ -17,10 +19,12 @@ import {
   DEFAULT_DELETE_BUDGET,
   DEFAULT_WRITE_BUDGET,
   RISK_CLASSES,
+  type RotationDays,
   type Workspace,
   type WorkspacePolicyRecord,
 } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
+import { isRotationDays, ROTATION_DAYS_TEXT } from './rotation-days.js';
 
 export interface PolicyServiceDeps {
   readonly store: Pick<Store, 'workspaces' | 'policies' | 'transaction'>;
@@ -54,6 +58,9 @@ const policyPatch = z
     writeBudget: whole(MAX_BUDGET).optional(),
     deleteBudget: whole(MAX_BUDGET).optional(),
     budgetWindowMinutes: whole(MAX_BUDGET_WINDOW_MINUTES).optional(),
+    keyRotationDays: z
+      .custom<RotationDays>(isRotationDays, { message: `must be ${ROTATION_DAYS_TEXT} (days)` })
+      .optional(),
   })
   .strict();
 
@@ -70,6 +77,15 @@ const freezeInput = z
   .strict();
 
 export type FreezeInput = z.input<typeof freezeInput>;
+
+/** The safe-write policy with the key rotation period, as `policy show` and the console see it. */
+export type WorkspacePolicy = EffectivePolicy & {
+  /** Keys are due for rotation this many days after their creation (30, 60, 90 or 180). */
+  readonly keyRotationDays: number;
+};
+
+const withRotation = (workspace: Workspace, policy: EffectivePolicy): WorkspacePolicy =>
+  Object.freeze({ ...policy, keyRotationDays: workspace.keyRotationDays });
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
@@ -102,12 +118,15 @@ function blankRecord(workspaceId: string, now: string): WorkspacePolicyRecord {
   };
 }
 
-/** The stored value of each patchable field; a null tier reads as 'default'. */
-function storedValue(record: WorkspacePolicyRecord, field: PolicyField): unknown {
+/** The stored value of each field of the policy row; a null tier reads as 'default'. */
+function storedValue(record: WorkspacePolicyRecord, field: RecordField): unknown {
   if ((RISK_CLASSES as readonly string[]).includes(field))
     return record.tiers[field as (typeof RISK_CLASSES)[number]] ?? 'default';
-  return record[field as Exclude<PolicyField, (typeof RISK_CLASSES)[number]>];
+  return record[field as Exclude<RecordField, (typeof RISK_CLASSES)[number]>];
 }
+
+/** The fields kept in the policy row; the rotation period is kept on the workspace. */
+type RecordField = Exclude<PolicyField, 'keyRotationDays'>;
 
 function applyPatch(
   record: WorkspacePolicyRecord,
@@ -165,9 +184,12 @@ export function createPolicyService(deps: PolicyServiceDeps) {
 
   return {
     /** The effective policy of a workspace, by slug or id. */
-    async show(workspaceRef: string): Promise<EffectivePolicy> {
+    async show(workspaceRef: string): Promise<WorkspacePolicy> {
       const workspace = await resolveWorkspace(store, workspaceRef);
-      return effectivePolicy(workspace, await store.policies.find(workspace.id), clock.now());
+      return withRotation(
+        workspace,
+        effectivePolicy(workspace, await store.policies.find(workspace.id), clock.now()),
+      );
     },
 
     /** For the write pipeline, which already holds the workspace (and maybe a transaction). */
@@ -178,11 +200,17 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return effectivePolicy(workspace, await repos.policies.find(workspace.id), clock.now());
     },
 
+    /**
+     * Changes the named settings; one `policy.changed` event lists each one that changed,
+     * before and after. A new rotation period applies at once to every key's rotation
+     * state (due soon, overdue), which is computed from it when read; no key is revoked
+     * or shortened by it (docs/keys.md, "Rotation policy").
+     */
     async set(
       actorMemberId: string | null,
       workspaceRef: string,
       patch: PolicyPatch,
-    ): Promise<EffectivePolicy> {
+    ): Promise<WorkspacePolicy> {
       const data = parse(policyPatch, patch);
       const fields = (Object.keys(data) as PolicyField[]).filter((f) => data[f] !== undefined);
       if (fields.length === 0) {
@@ -190,28 +218,38 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       }
       const now = clock.now();
       return store.transaction(async (repos) => {
-        const workspace = await resolveWorkspace(repos, workspaceRef);
-        await assertMayChange(repos, workspace, actorMemberId);
-        await repos.policies.lock(workspace.id);
+        const found = await resolveWorkspace(repos, workspaceRef);
+        await assertMayChange(repos, found, actorMemberId);
+        await repos.policies.lock(found.id);
+        // Read again under the lock: a rotation change committed while we waited is the "before".
+        const workspace = (await repos.workspaces.findById(found.id)) ?? found;
         const before =
           (await repos.policies.find(workspace.id)) ?? blankRecord(workspace.id, now.toISOString());
         const next = applyPatch(before, data);
         const changes: Record<string, { before: unknown; after: unknown }> = {};
         for (const field of fields) {
+          if (field === 'keyRotationDays') continue;
           const was = storedValue(before, field);
           const is = storedValue(next, field);
           if (was !== is) changes[field] = { before: was, after: is };
         }
-        if (Object.keys(changes).length === 0) return effectivePolicy(workspace, before, now);
+        const days = data.keyRotationDays;
+        if (days !== undefined && days !== workspace.keyRotationDays) {
+          changes.keyRotationDays = { before: workspace.keyRotationDays, after: days };
+          await repos.workspaces.setKeyRotationDays(workspace.id, days);
+        }
+        if (Object.keys(changes).length === 0)
+          return withRotation(workspace, effectivePolicy(workspace, before, now));
         const record = { ...next, updatedAt: now.toISOString(), updatedBy: actorMemberId };
         await repos.policies.upsert(record);
         await changeAudit(repos, 'policy.changed', workspace, actorMemberId, { changes });
-        return effectivePolicy(workspace, record, now);
+        const after = { ...workspace, keyRotationDays: days ?? workspace.keyRotationDays };
+        return withRotation(after, effectivePolicy(workspace, record, now));
       });
     },
 
     /** Stops every write by every credential; a second freeze replaces `until` and `reason`. */
-    async freeze(workspaceRef: string, input: FreezeInput): Promise<EffectivePolicy> {
+    async freeze(workspaceRef: string, input: FreezeInput): Promise<WorkspacePolicy> {
       const data = parse(freezeInput, input);
       const now = clock.now();
       if (data.until && data.until.getTime() <= now.getTime()) {
@@ -242,12 +280,12 @@ export function createPolicyService(deps: PolicyServiceDeps) {
           reason: record.frozenReason,
           ...(current.frozen && { previous: { until: current.until, reason: current.reason } }),
         });
-        return effectivePolicy(workspace, record, now);
+        return withRotation(workspace, effectivePolicy(workspace, record, now));
       });
     },
 
     /** Lifts the freeze; refused (conflict) when the workspace is not frozen. */
-    async unfreeze(workspaceRef: string, by: string | null): Promise<EffectivePolicy> {
+    async unfreeze(workspaceRef: string, by: string | null): Promise<WorkspacePolicy> {
       const now = clock.now();
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, workspaceRef);
@@ -273,7 +311,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
           until: current.until,
           reason: current.reason,
         });
-        return effectivePolicy(workspace, record, now);
+        return withRotation(workspace, effectivePolicy(workspace, record, now));
       });
     },
   };

@@ -36,6 +36,12 @@ export {
   type GrantedConnection,
 } from './connections.js';
 export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
+export {
+  actorByEmail,
+  checkActorEmail,
+  type KeyActor,
+  mayActOnKeyOf,
+} from './key-actor.js';
 export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.js';
 export {
   type FamilyRevocation,
@@ -45,16 +51,16 @@ export {
   revokeKeyFamily,
   rotationFamily,
 } from './key-family.js';
+export { IDLE_DAYS, type KeyHealth, type KeyHealthEntry, summarizeKeyHealth } from './key-health.js';
 export { type CreateKeyInput, suggestKeyName } from './key-input.js';
 export {
   createKeyService,
   DEFAULT_GRACE_HOURS,
   type IssuedKey,
-  type KeyRevocation,
   type KeyService,
 } from './key-service.js';
 export { LAST_USED_RESOLUTION_MS, needsUseRecord } from './key-use.js';
-export type { KeyStatus, KeyView } from './key-view.js';
+export type { KeyRevocation, KeyStatus, KeyView, RotationState } from './key-view.js';
 export {
   type IssuedLoginLink,
   LOGIN_LINK_INVALID_MESSAGE,

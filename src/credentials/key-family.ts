@@ -41,7 +41,10 @@ export interface RevocationDetail {
   readonly reason?: string;
 }
 
-/** Records one event about `key` (`key.revoked`, `key.restricted`…), naming its client when it is an OAuth connection. */
+/**
+ * Records one event about `key` (`key.revoked`, `key.restricted`…), naming its client when
+ * it is an OAuth connection and the member who did it (`null`: the command line's operator).
+ */
 export function recordKeyEvent(
   audit: AuditLog,
   repos: Repositories,
@@ -49,11 +52,13 @@ export function recordKeyEvent(
   key: ApiKeyRecord,
   action: string,
   detail: Readonly<Record<string, unknown>>,
+  actorMemberId: string | null = null,
 ) {
   return audit.record(repos, {
     action,
     outcome: 'ok',
     workspaceId: workspace.id,
+    memberId: actorMemberId,
     credentialId: key.id,
     credentialName: key.name,
     environment: key.environment,
@@ -68,7 +73,8 @@ export const recordKeyRevoked = (
   workspace: Workspace,
   key: ApiKeyRecord,
   detail: Readonly<Record<string, unknown>>,
-) => recordKeyEvent(audit, repos, workspace, key, 'key.revoked', detail);
+  actorMemberId: string | null = null,
+) => recordKeyEvent(audit, repos, workspace, key, 'key.revoked', detail, actorMemberId);
 
 /**
  * Revokes every live key of the family of `name`, each with its `key.revoked` event, inside
@@ -81,6 +87,7 @@ export async function revokeKeyFamily(
   name: string,
   at: string,
   detail: RevocationDetail,
+  actorMemberId: string | null = null,
 ): Promise<FamilyRevocation> {
   // A rotation committing between this read and the revocations would leave its new key alive.
   await repos.apiKeys.lockForChange(workspace.id);
@@ -91,7 +98,14 @@ export async function revokeKeyFamily(
   const revoked: ApiKeyRecord[] = [];
   for (const key of family) {
     if (!(await repos.apiKeys.revoke(workspace.id, key.id, at))) continue;
-    await recordKeyRevoked(audit, repos, workspace, key, { ...detail, family: { name, keys: ids } });
+    await recordKeyRevoked(
+      audit,
+      repos,
+      workspace,
+      key,
+      { ...detail, family: { name, keys: ids } },
+      actorMemberId,
+    );
     revoked.push(key);
   }
   return { family, revoked, alreadyRevoked: family.filter((k) => !revoked.includes(k)) };

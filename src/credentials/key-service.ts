@@ -1,7 +1,9 @@
 /**
- * Key lifecycle: create, list, show, rotate, revoke — each change with its audit event in
- * the same transaction. The secret exists only in the return value of create and rotate.
- * SECURITY: keys are minted from the CSPRNG passed in as `random`; only their SHA-256 is stored.
+ * Key lifecycle: create, list, show, rotate, revoke, health — each change with its audit
+ * event, naming the member who did it, in the same transaction. The secret exists only in
+ * the return value of create and rotate.
+ * SECURITY: keys are minted from the CSPRNG passed in as `random`; only their SHA-256 is
+ * stored. What an acting member may do is key-actor.ts's.
  */
 
 import type { AuditLog } from '../audit/index.js';
@@ -14,11 +16,13 @@ import {
   isId,
   type Random,
 } from '../core/index.js';
-import { canReadProject, canSeeAllProjects, resolveWorkspace } from '../domain/index.js';
+import { resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
+import { actingMember, actorByEmail, assertMayCreateKey, type KeyActor, mayActOnKeyOf } from './key-actor.js';
 import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
+import { type KeyHealth, summarizeKeyHealth } from './key-health.js';
 import {
   type CreateKeyInput,
   checkKeyName,
@@ -26,7 +30,8 @@ import {
   resolveCidrs,
   resolveScopes,
 } from './key-input.js';
-import { DAY_MS, type KeyView, keyStatus, toKeyView } from './key-view.js';
+import { resolveProjects } from './key-projects.js';
+import { DAY_MS, type KeyRevocation, type KeyView, keyStatus, toKeyView } from './key-view.js';
 import { beyondRole, expandScopes } from './scopes.js';
 
 export interface KeyServiceDeps {
@@ -60,16 +65,19 @@ export function createKeyService(deps: KeyServiceDeps) {
     return toKeyView(key, { now: clock.now(), workspace, member, projects });
   }
 
+  /** SECURITY: a key the actor may not act on is not found, exactly like a missing one. */
   async function findKey(
     repos: Pick<Repositories, 'apiKeys'>,
     workspace: Workspace,
     ref: string,
+    actor: Member | null,
   ): Promise<ApiKeyRecord> {
     const found = ref.startsWith('key_')
       ? await repos.apiKeys.findById(workspace.id, ref)
       : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
         (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
-    if (!found) throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+    if (!found || !mayActOnKeyOf(actor, found.memberId))
+      throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
     return found;
   }
 
@@ -93,7 +101,8 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   return {
-    async create(input: CreateKeyInput): Promise<IssuedKey> {
+    /** `actor`: who creates it (default: the operator); the key is theirs unless `member` says otherwise. */
+    async create(input: CreateKeyInput, options: { actor?: KeyActor } = {}): Promise<IssuedKey> {
       const parsed = createKeyInput.safeParse(input);
       if (!parsed.success) {
         throw invalidInput(
@@ -103,6 +112,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       const data = parsed.data;
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, data.workspace);
+        const actor = await actingMember(repos, workspace, options.actor ?? null);
         const issues: FieldIssue[] = [];
         const nameIssue = checkKeyName(data.name);
         if (nameIssue) issues.push(nameIssue);
@@ -116,13 +126,15 @@ export function createKeyService(deps: KeyServiceDeps) {
           ? await (data.member.startsWith('mbr_')
               ? repos.members.findById(workspace.id, data.member)
               : repos.members.findByEmail(workspace.id, data.member.toLowerCase()))
-          : (await repos.members.list(workspace.id)).find((m) => m.role === 'owner');
+          : (actor ?? (await repos.members.list(workspace.id)).find((m) => m.role === 'owner'));
         if (!member)
           issues.push({
             field: 'member',
             message: `no member ${data.member ?? '(owner)'} in ${workspace.slug}`,
           });
         const scopes = resolveScopes(data.scopes, data.preset);
+        if (member && Array.isArray(scopes))
+          assertMayCreateKey(actor, member, scopes, data.readOnly, workspace);
         if (!Array.isArray(scopes)) issues.push(scopes);
         else if (member) {
           const excess = beyondRole(scopes, member.role);
@@ -164,7 +176,7 @@ export function createKeyService(deps: KeyServiceDeps) {
             dryRunOnly: data.dryRunOnly,
             ipAllow: cidrs as string[] | null,
             client: data.client ?? null,
-            createdBy: null,
+            createdBy: actor?.id ?? null,
             revokedAt: null,
             replaces: null,
             replacedBy: null,
@@ -183,24 +195,38 @@ export function createKeyService(deps: KeyServiceDeps) {
           days,
         );
         await repos.apiKeys.insert(record);
-        await recordKeyEvent(audit, repos, workspace, record, 'key.created', {
-          scopes,
-          member: member.email,
-          expiresAt: record.expiresAt,
-        });
+        await recordKeyEvent(
+          audit,
+          repos,
+          workspace,
+          record,
+          'key.created',
+          { scopes, member: member.email, expiresAt: record.expiresAt },
+          actor?.id ?? null,
+        );
         return { key: await view(repos, workspace, record), secret };
       });
     },
 
     async list(workspaceSlug: string): Promise<KeyView[]> {
-      const workspace = await resolveWorkspace(store, workspaceSlug);
-      const keys = await store.apiKeys.list(workspace.id);
-      return Promise.all(keys.map((key) => view(store, workspace, key)));
+      return viewAll(await resolveWorkspace(store, workspaceSlug), clock.now());
     },
 
     async show(workspaceSlug: string, ref: string): Promise<KeyView> {
       const workspace = await resolveWorkspace(store, workspaceSlug);
-      return view(store, workspace, await findKey(store, workspace, ref));
+      return view(store, workspace, await findKey(store, workspace, ref, null));
+    },
+
+    /** Live keys due soon or overdue for rotation, never used, or idle: the Overview's list. */
+    async health(workspaceRef: string): Promise<KeyHealth> {
+      const workspace = await resolveWorkspace(store, workspaceRef);
+      const now = clock.now();
+      return summarizeKeyHealth(workspace, await viewAll(workspace, now), now);
+    },
+
+    /** The member an email names in the workspace, as an actor (`--as <email>`). */
+    async actorFor(workspaceRef: string, email: string): Promise<NonNullable<KeyActor>> {
+      return actorByEmail(store, await resolveWorkspace(store, workspaceRef), email);
     },
 
     /**
@@ -211,7 +237,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     async rotate(
       workspaceSlug: string,
       ref: string,
-      options: { graceHours?: number; leaked?: boolean } = {},
+      options: { graceHours?: number; leaked?: boolean; actor?: KeyActor } = {},
     ): Promise<IssuedKey & { old: KeyView; revoked: KeyView[] }> {
       if (options.leaked && options.graceHours !== undefined) {
         throw invalidInput([
@@ -225,7 +251,9 @@ export function createKeyService(deps: KeyServiceDeps) {
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, workspaceSlug);
         await repos.apiKeys.lockForChange(workspace.id);
-        const old = await findKey(repos, workspace, ref);
+        const actor = await actingMember(repos, workspace, options.actor ?? null);
+        const actorId = actor?.id ?? null;
+        const old = await findKey(repos, workspace, ref, actor);
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
           throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);
@@ -234,6 +262,7 @@ export function createKeyService(deps: KeyServiceDeps) {
           {
             ...old,
             replaces: old.id,
+            createdBy: actorId,
             lastUsedAt: null,
             lastUsedIp: null,
             lastUsedClient: null,
@@ -260,18 +289,27 @@ export function createKeyService(deps: KeyServiceDeps) {
         // Before the replacement exists, so the family revoked is exactly the old secrets.
         const revoked = options.leaked
           ? (
-              await revokeKeyFamily(audit, repos, workspace, old.name, now.toISOString(), {
-                by: 'keys.rotate',
-                reason: 'leaked',
-              })
+              await revokeKeyFamily(
+                audit,
+                repos,
+                workspace,
+                old.name,
+                now.toISOString(),
+                { by: 'keys.rotate', reason: 'leaked' },
+                actorId,
+              )
             ).revoked
           : [];
         await repos.apiKeys.insert(record);
-        await recordKeyEvent(audit, repos, workspace, record, 'key.rotated', {
-          replaces: old.id,
-          graceUntil,
-          ...(options.leaked && { leaked: true }),
-        });
+        await recordKeyEvent(
+          audit,
+          repos,
+          workspace,
+          record,
+          'key.rotated',
+          { replaces: old.id, graceUntil, ...(options.leaked && { leaked: true }) },
+          actorId,
+        );
         const oldNow = (await repos.apiKeys.findById(workspace.id, old.id))!;
         return {
           key: await view(repos, workspace, record),
@@ -290,7 +328,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     async revoke(
       workspaceSlug: string,
       ref: string,
-      options: { only?: boolean } = {},
+      options: { only?: boolean; actor?: KeyActor } = {},
     ): Promise<KeyRevocation> {
       if (options.only && !isId('apiKey', ref)) {
         throw invalidInput([
@@ -304,16 +342,25 @@ export function createKeyService(deps: KeyServiceDeps) {
         const workspace = await resolveWorkspace(repos, workspaceSlug);
         await repos.apiKeys.lockForChange(workspace.id);
         const at = clock.now().toISOString();
+        const actor = await actingMember(repos, workspace, options.actor ?? null);
+        const actorId = actor?.id ?? null;
         if (options.only) {
-          const key = await repos.apiKeys.findById(workspace.id, ref);
-          if (!key) throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+          const key = await findKey(repos, workspace, ref, actor);
           if (!(await repos.apiKeys.revoke(workspace.id, key.id, at)))
             throw new AppError('conflict', `key ${key.name} (${key.id}) is already revoked`);
-          await recordKeyRevoked(audit, repos, workspace, key, { by: 'keys.revoke', only: true });
+          await recordKeyRevoked(audit, repos, workspace, key, { by: 'keys.revoke', only: true }, actorId);
           return { name: key.name, revoked: await views(repos, workspace, [key]), alreadyRevoked: [] };
         }
-        const key = await findKey(repos, workspace, ref);
-        const result = await revokeKeyFamily(audit, repos, workspace, key.name, at, { by: 'keys.revoke' });
+        const key = await findKey(repos, workspace, ref, actor);
+        const result = await revokeKeyFamily(
+          audit,
+          repos,
+          workspace,
+          key.name,
+          at,
+          { by: 'keys.revoke' },
+          actorId,
+        );
         if (result.revoked.length === 0) throw new AppError('conflict', `key ${key.name} is already revoked`);
         return {
           name: key.name,
@@ -324,6 +371,15 @@ export function createKeyService(deps: KeyServiceDeps) {
     },
   };
 
+  /** Every key of the workspace, viewed at `now`: three queries, whatever the number of keys. */
+  async function viewAll(workspace: Workspace, now: Date): Promise<KeyView[]> {
+    const members = new Map((await store.members.list(workspace.id)).map((m) => [m.id, m]));
+    const projects = await store.projects.list(workspace.id, { includeArchived: true });
+    return (await store.apiKeys.list(workspace.id)).map((key) =>
+      toKeyView(key, { now, workspace, member: members.get(key.memberId)!, projects }),
+    );
+  }
+
   /** The keys as they are now in the database, viewed. */
   async function views(repos: Repositories, workspace: Workspace, keys: readonly ApiKeyRecord[]) {
     const out: KeyView[] = [];
@@ -333,39 +389,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 }
 
-export interface KeyRevocation {
-  readonly name: string;
-  /** Revoked by this call: their next request gets 401. */
-  readonly revoked: readonly KeyView[];
-  /** Of the same family, revoked before. */
-  readonly alreadyRevoked: readonly KeyView[];
-}
-
 const lifetimeDays = (key: ApiKeyRecord) =>
   Math.round((Date.parse(key.expiresAt) - Date.parse(key.createdAt)) / DAY_MS);
-
-async function resolveProjects(
-  repos: Repositories,
-  workspace: Workspace,
-  member: Member,
-  refs: string[] | undefined,
-  issues: FieldIssue[],
-): Promise<string[] | null> {
-  if (refs === undefined || refs.length === 0) return null;
-  const ids: string[] = [];
-  for (const ref of refs) {
-    const project = await repos.projects.findByKey(workspace.id, ref.toUpperCase());
-    const visible =
-      project &&
-      canReadProject(
-        member.role,
-        canSeeAllProjects(member.role) || (await repos.projects.isMember(project.id, member.id)),
-      );
-    if (!project || !visible)
-      issues.push({ field: 'projects', message: `no project ${ref} that ${member.email} can see` });
-    else ids.push(project.id);
-  }
-  return ids;
-}
 
 export type KeyService = ReturnType<typeof createKeyService>;

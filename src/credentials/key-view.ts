@@ -3,6 +3,11 @@
  * last four characters, its rights, and its life: expiry, rotation due or overdue under the
  * workspace policy, and — for a rotated key — the grace left and whether a client still
  * uses it. Pure.
+ *
+ * Rotation is judged against the policy as it is now, not as it was when the key was made:
+ * a shorter period makes an old key overdue at once. Such a key keeps working until its own
+ * expiry (nothing is revoked behind its owner's back); `beyondPolicy` says that its expiry
+ * is later than the policy now allows, so the console can ask for a rotation.
  */
 import type { ApiKeyRecord, Member, Project, Workspace } from '../model/index.js';
 
@@ -10,6 +15,7 @@ export const DAY_MS = 86_400_000;
 const ROTATION_WARNING_DAYS = 7;
 
 export type KeyStatus = 'active' | 'grace' | 'rotated' | 'expired' | 'revoked';
+export type RotationState = 'ok' | 'due_soon' | 'overdue';
 
 export interface KeyView {
   readonly id: string;
@@ -29,7 +35,15 @@ export interface KeyView {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly status: KeyStatus;
-  readonly rotation: { readonly dueAt: string; readonly state: 'ok' | 'due_soon' | 'overdue' };
+  readonly rotation: {
+    /** Creation plus the policy's period, or the key's expiry when that comes first. */
+    readonly dueAt: string;
+    readonly state: RotationState;
+    /** The workspace's rotation period (days) the state was judged against. */
+    readonly policyDays: number;
+    /** The key expires later than the current policy would let a new key live. */
+    readonly beyondPolicy: boolean;
+  };
   readonly grace: {
     readonly until: string;
     readonly remainingSeconds: number;
@@ -44,6 +58,15 @@ export interface KeyView {
   readonly replacedBy: string | null;
   /** Set when the key went over its write budget: review what it did. */
   readonly flagged: { readonly at: string; readonly reason: string } | null;
+}
+
+/** What a revocation did, key by key. */
+export interface KeyRevocation {
+  readonly name: string;
+  /** Revoked by this call: their next request gets 401. */
+  readonly revoked: readonly KeyView[];
+  /** Of the same family, revoked before. */
+  readonly alreadyRevoked: readonly KeyView[];
 }
 
 export function keyStatus(key: ApiKeyRecord, now: Date): KeyStatus {
@@ -61,8 +84,10 @@ export function toKeyView(
 ): KeyView {
   const { now, workspace, member } = context;
   const status = keyStatus(key, now);
-  const dueAt = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
-  const rotationState =
+  const policyEnd = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
+  // A key made to live shorter than the policy must be replaced before it dies.
+  const dueAt = Math.min(policyEnd, Date.parse(key.expiresAt));
+  const rotationState: RotationState =
     now.getTime() > dueAt
       ? 'overdue'
       : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
@@ -98,7 +123,12 @@ export function toKeyView(
     createdAt: key.createdAt,
     expiresAt: key.expiresAt,
     status,
-    rotation: { dueAt: new Date(dueAt).toISOString(), state: rotationState },
+    rotation: {
+      dueAt: new Date(dueAt).toISOString(),
+      state: rotationState,
+      policyDays: workspace.keyRotationDays,
+      beyondPolicy: Date.parse(key.expiresAt) > policyEnd,
+    },
     grace,
     lastUsed:
       key.lastUsedAt === null ? null : { at: key.lastUsedAt, ip: key.lastUsedIp, client: key.lastUsedClient },

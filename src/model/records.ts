@@ -18,7 +18,8 @@ export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
 /** How often keys must be rotated: the workspace policy sets their lifetime. */
 export const ROTATION_DAYS = [30, 60, 90, 180] as const;
-export const DEFAULT_ROTATION_DAYS = 90;
+export type RotationDays = (typeof ROTATION_DAYS)[number];
+export const DEFAULT_ROTATION_DAYS: RotationDays = 90;
 
 export interface Workspace {
   readonly id: string;

@@ -36,6 +36,8 @@ export interface WorkspaceRepository {
   findById(id: string): Promise<Workspace | undefined>;
   findBySlug(slug: string): Promise<Workspace | undefined>;
   list(): Promise<Workspace[]>;
+  /** The rotation policy: every key's rotation due date is computed from it when read. */
+  setKeyRotationDays(id: string, days: number): Promise<void>;
 }
 
 export interface MemberRepository {

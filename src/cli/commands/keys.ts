@@ -1,6 +1,8 @@
 /**
- * `taskgate keys create|list|show|rotate|revoke`. The secret is printed once, by create and
- * rotate, and never again; list and show give the id, name, prefix and last four characters.
+ * `taskgate keys create|list|show|rotate|revoke|health`. The secret is printed once, by create
+ * and rotate, and never again; list and show give the id, name, prefix and last four
+ * characters. `--as <email>` acts as a member, whose role must allow the action and who is
+ * named in its audit event; without it the command acts as the database's operator.
  */
 
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,8 @@ import {
   clientConfigSnippet,
   type IssuedKey,
   isKnownClient,
+  type KeyActor,
+  type KeyHealth,
   type KeyRevocation,
   type KeyView,
 } from '../../credentials/index.js';
@@ -34,10 +38,12 @@ interface CreateOptions extends CommonOptions {
   readonly ip?: string;
   readonly expiresIn?: string;
   readonly client?: string;
+  readonly as?: string;
 }
 
 interface RefOptions extends CommonOptions {
   readonly workspace: string;
+  readonly as?: string;
 }
 
 interface RotateOptions extends RefOptions {
@@ -56,6 +62,10 @@ export function registerKeys(program: Command, io: CliIo): void {
     work: (app: App) => Promise<void>,
     access: 'read' | 'write' = 'write',
   ) => withApp(io, configFor(io, options, {}, access), work);
+  const actor = (app: App, options: { workspace: string; as?: string }): Promise<KeyActor> =>
+    options.as === undefined ? Promise.resolve(null) : app.keys.actorFor(options.workspace, options.as);
+  const asHelp =
+    'act as this member (named in the audit log): owners and admins for any key, others for their own';
 
   keys
     .command('create')
@@ -72,6 +82,7 @@ export function registerKeys(program: Command, io: CliIo): void {
     .option('--ip <cidrs>', 'comma-separated CIDR blocks the key may be used from')
     .option('--expires-in <days>', 'lifetime like 30d (at most the workspace rotation period)')
     .option('--client <client>', 'claude-desktop, cursor, windsurf, continue or vscode: prints its config')
+    .option('--as <email>', `${asHelp}; the key is theirs unless --member says otherwise`)
     .action((options: CreateOptions) =>
       run(options, async (app) => {
         const input: CreateKeyInput = {
@@ -89,7 +100,7 @@ export function registerKeys(program: Command, io: CliIo): void {
           ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
           ...(options.client !== undefined && { client: options.client as CreateKeyInput['client'] }),
         };
-        const issued = await app.keys.create(input);
+        const issued = await app.keys.create(input, { actor: await actor(app, options) });
         const snippet = snippetFor(app, issued.key);
         printResult(
           io,
@@ -141,11 +152,14 @@ export function registerKeys(program: Command, io: CliIo): void {
     .requiredOption('--workspace <slug>', 'workspace slug')
     .option('--grace <duration>', 'how long the old key keeps working, e.g. 24h or 30m (default 24h)')
     .option('--leaked', 'the old key leaked: no grace, it is revoked now with any predecessor still in grace')
+    .option('--as <email>', asHelp)
     .action((ref: string, options: RotateOptions) =>
       run(options, async (app) => {
+        const grace = options.grace === undefined ? undefined : parseGrace(options.grace);
         const rotated = await app.keys.rotate(options.workspace, ref, {
-          ...(options.grace !== undefined && { graceHours: parseGrace(options.grace) }),
+          ...(grace !== undefined && { graceHours: grace }),
           ...(options.leaked && { leaked: true }),
+          actor: await actor(app, options),
         });
         const after = options.leaked
           ? [
@@ -167,18 +181,58 @@ export function registerKeys(program: Command, io: CliIo): void {
     .description('revoke a key and its rotation family (the old key in grace, its replacement): 401 next')
     .requiredOption('--workspace <slug>', 'workspace slug')
     .option('--only <id>', 'revoke exactly this key id (from keys list) and leave the rest of its family')
+    .option('--as <email>', asHelp)
     .action((ref: string | undefined, options: RevokeOptions) =>
       run(options, async (app) => {
         if ((ref === undefined) === (options.only === undefined)) {
           throw invalidInput([{ field: 'key', message: 'give either a key name or --only <id>' }]);
         }
+        const by = await actor(app, options);
         const result =
           options.only !== undefined
-            ? await app.keys.revoke(options.workspace, options.only, { only: true })
-            : await app.keys.revoke(options.workspace, ref!);
+            ? await app.keys.revoke(options.workspace, options.only, { only: true, actor: by })
+            : await app.keys.revoke(options.workspace, ref!, { actor: by });
         printResult(io, options, result, revokedText(result));
       }),
     );
+
+  keys
+    .command('health')
+    .description('keys due soon or overdue for rotation, never used, or idle for 30 days')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .action((options: RefOptions) =>
+      run(
+        options,
+        async (app) => {
+          const health = await app.keys.health(options.workspace);
+          printResult(io, options, health, healthText(health));
+        },
+        'read',
+      ),
+    );
+}
+
+function healthText(h: KeyHealth): string {
+  const section = (
+    title: string,
+    list: KeyHealth['overdue'],
+    what: (k: KeyHealth['overdue'][number]) => string,
+  ) =>
+    list.length
+      ? [
+          `${title} (${list.length}):`,
+          ...list.map((k) => `  ${k.name.padEnd(32)} ${k.owner.email} ${k.environment} ${what(k)}`),
+        ]
+      : [`${title}: none`];
+  const used = (k: KeyHealth['overdue'][number]) =>
+    k.lastUsed ? `last used ${k.lastUsed.at}` : 'never used';
+  return [
+    `Key health of ${h.workspace.slug}: ${h.liveKeys} live key${h.liveKeys === 1 ? '' : 's'}, rotation every ${h.workspace.keyRotationDays} days`,
+    ...section('Overdue for rotation', h.overdue, (k) => `due ${k.rotation.dueAt}, ${used(k)}`),
+    ...section('Due for rotation within 7 days', h.dueSoon, (k) => `due ${k.rotation.dueAt}, ${used(k)}`),
+    ...section('Never used', h.neverUsed, (k) => `created ${k.createdAt}`),
+    ...section('Idle for 30 days or more', h.idle, used),
+  ].join('\n');
 }
 
 function revokedText(result: KeyRevocation): string {

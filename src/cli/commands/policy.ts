@@ -1,13 +1,19 @@
 /**
  * `taskgate policy show|set`, `taskgate freeze` and `taskgate unfreeze`: the workspace
- * safe-write policy from the command line, which acts as the operator of the database.
+ * safe-write policy and the key rotation period from the command line, which acts as the
+ * operator of the database (or, with `--as <email>`, as that member, who must be allowed).
  * A bad value exits 2 naming its flag and changes nothing.
  */
 import type { Command } from 'commander';
-import type { PolicyField, PolicyPatch } from '../../admin/index.js';
+import {
+  type PolicyField,
+  type PolicyPatch,
+  parseRotationDays,
+  type WorkspacePolicy,
+} from '../../admin/index.js';
 import type { App } from '../../app.js';
 import { type FieldIssue, invalidInput, isAppError } from '../../core/index.js';
-import type { EffectivePolicy } from '../../guard/index.js';
+import type { KeyHealth } from '../../credentials/index.js';
 import { RISK_CLASSES } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { durationFlag, untilFlag } from '../duration.js';
@@ -29,6 +35,8 @@ interface SetOptions extends WorkspaceOptions {
   readonly writeBudget?: string;
   readonly deleteBudget?: string;
   readonly budgetWindow?: string;
+  readonly rotationDays?: string;
+  readonly as?: string;
 }
 
 interface FreezeOptions extends WorkspaceOptions {
@@ -49,6 +57,7 @@ const FLAG: Record<PolicyField, string> = {
   writeBudget: 'write-budget',
   deleteBudget: 'delete-budget',
   budgetWindowMinutes: 'budget-window',
+  keyRotationDays: 'rotation-days',
 };
 
 const APPROVER_FLAG: Record<string, 'member' | 'member_or_admin'> = {
@@ -91,14 +100,26 @@ export function registerPolicy(program: Command, io: CliIo): void {
     .option('--write-budget <n>', 'writes per credential per window (1-10000, default 60)')
     .option('--delete-budget <n>', 'deletes per credential per window (1-10000, default 10)')
     .option('--budget-window <duration>', 'the budget window, e.g. 10m or 1h (at most 24h)')
+    .option(
+      '--rotation-days <days>',
+      'keys are due for rotation this many days after creation: 30, 60, 90 or 180',
+    )
+    .option('--as <email>', 'act as this member (an owner or admin), named in the audit log')
     .action((options: SetOptions) =>
       run(options, async (app) => {
-        const changed = await withFlagNames(() => app.policy.set(null, options.workspace, toPatch(options)));
+        const patch = toPatch(options);
+        const by =
+          options.as === undefined ? null : (await app.keys.actorFor(options.workspace, options.as)).memberId;
+        const changed = await withFlagNames(() => app.policy.set(by, options.workspace, patch));
+        const rotation =
+          patch.keyRotationDays === undefined
+            ? ''
+            : `\n\n${rotationText(await app.keys.health(options.workspace))}`;
         printResult(
           io,
           options,
           changed,
-          `Updated the policy of ${options.workspace}.\n\n${policyText(changed)}`,
+          `Updated the policy of ${options.workspace}.\n\n${policyText(changed)}${rotation}`,
         );
       }),
     );
@@ -162,6 +183,12 @@ function toPatch(options: SetOptions): PolicyPatch {
       issues.push(...error.fields);
     }
   }
+  let keyRotationDays: PolicyPatch['keyRotationDays'];
+  if (options.rotationDays !== undefined) {
+    const parsed = parseRotationDays(options.rotationDays);
+    if (parsed.ok) keyRotationDays = parsed.days;
+    else issues.push({ field: 'rotation-days', message: parsed.message });
+  }
   const patch: PolicyPatch = {
     ...(options.create !== undefined && { create: options.create as PolicyPatch['create'] }),
     ...(options.update !== undefined && { update: options.update as PolicyPatch['update'] }),
@@ -174,6 +201,7 @@ function toPatch(options: SetOptions): PolicyPatch {
     writeBudget: count('writeBudget', options.writeBudget),
     deleteBudget: count('deleteBudget', options.deleteBudget),
     budgetWindowMinutes: windowMinutes,
+    keyRotationDays,
   };
   if (issues.length) throw invalidInput(issues);
   return patch;
@@ -192,7 +220,19 @@ async function withFlagNames<T>(work: () => Promise<T>): Promise<T> {
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
-export function policyText(p: EffectivePolicy): string {
+/** After a new rotation period: where every live key now stands under it. */
+function rotationText(health: KeyHealth): string {
+  const names = (list: KeyHealth['overdue']) =>
+    list.length ? `: ${list.map((k) => k.name).join(', ')}` : '';
+  return [
+    `Every key is now judged against ${health.workspace.keyRotationDays} days (${health.liveKeys} live key${health.liveKeys === 1 ? '' : 's'}).`,
+    `  overdue for rotation: ${health.overdue.length}${names(health.overdue)}`,
+    `  due within 7 days:    ${health.dueSoon.length}${names(health.dueSoon)}`,
+    'Overdue keys keep working until their own expiry; rotate them: taskgate keys rotate <name>.',
+  ].join('\n');
+}
+
+export function policyText(p: WorkspacePolicy): string {
   const env = p.workspace.environment;
   const tiers = RISK_CLASSES.map(
     (risk) =>
@@ -211,6 +251,7 @@ export function policyText(p: EffectivePolicy): string {
     `require OAuth:       ${yesNo(p.requireOauth)}${p.requireOauth ? ' (API keys are refused)' : ''}`,
     `approver:            ${p.approver === 'member' ? 'member (the member the credential acts for)' : 'member-or-admin (that member, or an owner or admin)'}`,
     `write budget:        ${p.budget.writes} writes and ${p.budget.deletes} deletes per credential per ${p.budget.windowMinutes} min`,
+    `key rotation:        every ${p.keyRotationDays} days (a key is due that long after its creation)`,
     `freeze:              ${freeze}`,
   ].join('\n');
 }

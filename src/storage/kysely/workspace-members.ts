@@ -30,6 +30,9 @@ export function createWorkspaceRepository(db: Kysely<Database>): WorkspaceReposi
     async list() {
       return (await db.selectFrom('workspaces').selectAll().orderBy('slug').execute()).map(toWorkspace);
     },
+    async setKeyRotationDays(id, days) {
+      await db.updateTable('workspaces').set({ key_rotation_days: days }).where('id', '=', id).execute();
+    },
   };
 }
 
