@@ -162,6 +162,28 @@ describeEachStore('key actions name their member', (current) => {
     ]);
   });
 
+  it('leaves no key and no half-done rotation when the audit event cannot be written', async () => {
+    const store = current();
+    const { keys, members, clock, input } = await setup(store);
+    await keys.create(input('cursor-work-laptop'), { actor: as(members.member) });
+    const ids = createIdGenerator(clock, cryptoRandom);
+    const audit = createAuditLog({ store, clock, ids });
+    const failing = createKeyService({
+      store,
+      clock,
+      random: cryptoRandom,
+      ids,
+      audit: { ...audit, record: async () => Promise.reject(new Error('disk full')) },
+    });
+    const actor = as(members.member);
+    await expect(failing.create(input('cursor-home-desktop'), { actor })).rejects.toThrow('disk full');
+    await expect(failing.rotate('acme', 'cursor-work-laptop', { actor })).rejects.toThrow('disk full');
+    await expect(failing.revoke('acme', 'cursor-work-laptop', { actor })).rejects.toThrow('disk full');
+    expect((await keys.list('acme')).map((k) => `${k.name} ${k.status}`)).toEqual([
+      'cursor-work-laptop active',
+    ]);
+  });
+
   it('resolves --as by email, refusing an address with anything glued to it', async () => {
     const { keys, members } = await setup(current());
     expect(await keys.actorFor('acme', 'MEMBER@acme.test')).toEqual({
