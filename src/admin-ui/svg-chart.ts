@@ -88,7 +88,7 @@ export function renderDaySvg(chart: DayChart): string {
 export function renderDayTable(chart: DayChart): string {
   const id = checkedId(chart.id);
   const series = folded(chart.series);
-  const head = series.map((s) => `<th scope="col">${text(s.label)}</th>`).join('');
+  const head = series.map((s) => `<th scope="col">${label(s.label)}</th>`).join('');
   const rows = chart.days.map((day, d) => {
     const cells = series.map((s) => `<td>${formatNumber(at(s, d))}</td>`).join('');
     return `<tr><th scope="row">${text(day)}</th>${cells}<td>${formatNumber(sumAt(series, d))}</td></tr>`;
@@ -127,7 +127,7 @@ function bars(days: readonly string[], series: readonly Drawn[], { slot, y }: Sc
       const height = round(y(base) - y1);
       base += value;
       out.push(
-        `<rect class="series-${i}" x="${round(MARGIN.left + slot * d + (slot - width) / 2)}" y="${round(y1)}" width="${width}" height="${height}" fill="${colour(series, i)}"><title>${text(`${day} ${s.label}: ${formatNumber(value)}`)}</title></rect>`,
+        `<rect class="series-${i}" x="${round(MARGIN.left + slot * d + (slot - width) / 2)}" y="${round(y1)}" width="${width}" height="${height}" fill="${colour(series, i)}"><title>${text(day)} ${label(s.label)}: ${formatNumber(value)}</title></rect>`,
       );
     });
   });
@@ -137,7 +137,7 @@ function bars(days: readonly string[], series: readonly Drawn[], { slot, y }: Sc
 function lines(days: readonly string[], series: readonly Drawn[], { slot, y }: Scale): string[] {
   return series.map((s, i) => {
     const points = days.map((_, d) => `${round(MARGIN.left + slot * d + slot / 2)},${round(y(at(s, d)))}`);
-    return `<polyline class="series-${i}" points="${points.join(' ')}" fill="none" stroke="${colour(series, i)}" stroke-width="2"><title>${text(s.label)}</title></polyline>`;
+    return `<polyline class="series-${i}" points="${points.join(' ')}" fill="none" stroke="${colour(series, i)}" stroke-width="2"><title>${label(s.label)}</title></polyline>`;
   });
 }
 
@@ -145,7 +145,7 @@ function legend(series: readonly Drawn[]): string {
   if (series.length < 2) return '';
   const items = series.map((s, i) => {
     const x = MARGIN.left + 8 + i * 110;
-    return `<rect x="${x}" y="${MARGIN.top}" width="10" height="10" fill="${colour(series, i)}"/><text x="${x + 14}" y="${MARGIN.top + 9}" font-size="11" fill="#333">${text(short(s.label, 14))}</text>`;
+    return `<rect x="${x}" y="${MARGIN.top}" width="10" height="10" fill="${colour(series, i)}"/><text x="${x + 14}" y="${MARGIN.top + 9}" font-size="11" fill="#333">${label(s.label, 14)}</text>`;
   });
   return `<g class="legend">${items.join('')}</g>`;
 }
@@ -207,10 +207,13 @@ function short(label: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : label;
 }
 
-/** SECURITY: a caller-chosen label as inert text: unsafe characters spelled out, then HTML-escaped. */
-function text(label: string): string {
-  return escapeUnsafe(short(label, LABEL_MAX)).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+/** SECURITY: caller-chosen text made inert: unsafe characters spelled out, then HTML-escaped. */
+function text(value: string): string {
+  return escapeUnsafe(value).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
+
+/** A key or tool name as shown: cut to a readable length, then `text`. */
+const label = (value: string, max = LABEL_MAX) => text(short(value, max));
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
