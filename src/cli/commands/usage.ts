@@ -86,6 +86,7 @@ const n = (value: number) => value.toLocaleString('en-US');
  * (ANSI escapes, bidi overrides) would rewrite the operator's terminal, so they are spelled out.
  */
 function shown(label: string): string {
-  const safe = escapeUnsafe(label);
-  return safe.length > LABEL_MAX ? `${safe.slice(0, LABEL_MAX - 1)}…` : safe;
+  // Cut before escaping, so an escape is never cut in half.
+  const chars = [...label];
+  return escapeUnsafe(chars.length > LABEL_MAX ? `${chars.slice(0, LABEL_MAX - 1).join('')}…` : label);
 }
