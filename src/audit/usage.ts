@@ -6,7 +6,7 @@
  * may not see is answered exactly like one that does not exist.
  */
 import { AppError, invalidInput, isId } from '../core/index.js';
-import { canSeeAllProjects, quoteText, resolveWorkspace } from '../domain/index.js';
+import { quoteText, resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Role, Workspace } from '../model/index.js';
 import type { Store, UsageCount } from '../storage/index.js';
 
@@ -83,7 +83,7 @@ export function createUsageService(deps: {
     const keys = input.key === undefined ? visible : keysNamed(visible, input.key.trim(), workspace);
     const window = windowOf(clock.now(), days);
     // An operator's or an owner's whole view reads every credential: no list to send.
-    const everyKey = input.key === undefined && (!input.viewer || canSeeAllProjects(input.viewer.role));
+    const everyKey = input.key === undefined && (!input.viewer || seesEveryKey(input.viewer.role));
     const rows = await store.usage.dailyCounts(workspace.id, {
       since: window.since,
       until: window.until,
@@ -115,8 +115,11 @@ function checkedDays(days: number | undefined): number {
   return days;
 }
 
+/** Those who manage the workspace (issue 15: owners and admins); the rest see their own keys. */
+const seesEveryKey = (role: Role) => role === 'owner' || role === 'admin';
+
 function visibleKeys(keys: readonly ApiKeyRecord[], viewer: UsageViewer | undefined): ApiKeyRecord[] {
-  if (viewer === undefined || canSeeAllProjects(viewer.role)) return [...keys];
+  if (viewer === undefined || seesEveryKey(viewer.role)) return [...keys];
   return keys.filter((k) => k.memberId === viewer.memberId);
 }
 
