@@ -84,6 +84,17 @@ export {
   trustedKeys,
 } from './signing-keys.js';
 export {
+  createUsageService,
+  type DaySeries,
+  USAGE_CALL_ACTIONS,
+  USAGE_DEFAULT_DAYS,
+  USAGE_MAX_DAYS,
+  type UsageInput,
+  type UsageReport,
+  type UsageService,
+  type UsageViewer,
+} from './usage.js';
+export {
   AUDIT_TABLE,
   type ChainProblem,
   DAMAGE_KINDS,

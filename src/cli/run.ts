@@ -19,6 +19,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrash } from './commands/trash.js';
+import { registerUsage } from './commands/usage.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from './to-exit-code.js';
 
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   registerMembers(program, io);
   registerIncident(program, io);
   registerOAuth(program, io);
+  registerUsage(program, io);
   // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
   registerAuditRead(program, io);
   const addCommon = (command: Command): void => {

@@ -37,6 +37,7 @@ export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';
+export type * from './usage-ports.js';
 
 export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */

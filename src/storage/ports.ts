@@ -30,6 +30,7 @@ import type {
 } from '../model/index.js';
 import type { AuditRepository } from './audit-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
+import type { UsageRepository } from './usage-ports.js';
 
 export interface WorkspaceRepository {
   insert(workspace: Workspace): Promise<void>;
@@ -300,6 +301,8 @@ export interface Repositories {
   readonly signIn: SignInRepository;
   readonly oauthModels: OAuthModelRepository;
   readonly oauthRegistrations: OAuthRegistrationRepository;
+  /** Calls per day read out of the audit log (not the write budget's ledger, `writeUsage`). */
+  readonly usage: UsageRepository;
 }
 
 export interface Store extends Repositories {

@@ -127,6 +127,7 @@ describe('migration 0010: audit events stored as the text their hashes cover (SQ
         'audit_events_chain_seq_uq',
         'audit_events_credential_idx',
         'audit_events_credential_name_idx',
+        'audit_events_credential_time_idx',
         'audit_events_id_uq',
         'audit_events_member_idx',
         'audit_events_occurred_idx',

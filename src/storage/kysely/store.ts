@@ -16,6 +16,7 @@ import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createTaskRepository } from './tasks.js';
+import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
@@ -35,6 +36,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     signIn: createSignInRepository(db),
     oauthModels: createOAuthModelRepository(db),
     oauthRegistrations: createOAuthRegistrationRepository(db, kind),
+    usage: createUsageRepository(db),
   };
 }
 
