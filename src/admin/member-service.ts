@@ -227,10 +227,10 @@ export function createMemberService(deps: MemberServiceDeps) {
 
   return {
     /** What `changeRole` or `remove` would do now, changing nothing; refused exactly as they would be. */
-    preview: (target: MemberTarget, request: MemberChangeRequest) =>
+    preview: async (target: MemberTarget, request: MemberChangeRequest) =>
       change(target, toChange(request), { dryRun: true }),
 
-    changeRole: (target: MemberTarget & { readonly role: string }, expected?: CascadePlan) =>
+    changeRole: async (target: MemberTarget & { readonly role: string }, expected?: CascadePlan) =>
       change(target, toChange({ kind: 'role', role: target.role }), { dryRun: false, expected }),
 
     remove: (target: MemberTarget, expected?: CascadePlan) =>
