@@ -155,6 +155,45 @@ export function createMemberService(deps: MemberServiceDeps) {
     }
   }
 
+  /** The change itself, its cascade and its event, inside the caller's locked transaction. */
+  async function commit(
+    repos: Repositories,
+    workspace: Workspace,
+    acting: Acting,
+    member: Member,
+    wanted: MemberChange,
+    plan: CascadePlan,
+    keys: ReadonlyMap<string, ApiKeyRecord>,
+    at: string,
+    expected: CascadePlan | undefined,
+  ) {
+    const reason = wanted.kind === 'remove' ? 'member removed' : `role changed to ${wanted.role}`;
+    await applyCascade(repos, workspace, acting, plan, keys, reason, at);
+    let sessionsEnded = 0;
+    if (wanted.kind === 'remove') {
+      await repos.members.setRemoved(workspace.id, member.id, at);
+      // Reinstated later, they start again from a fresh login link, not an old password.
+      await repos.signIn.setPasswordHash(workspace.id, member.id, null);
+      sessionsEnded = await repos.sessions.revokeAllForMember(workspace.id, member.id, at);
+    } else {
+      await repos.members.updateRole(workspace.id, member.id, wanted.role);
+    }
+    const matchedPreview = expected && samePlan(expected, plan);
+    await record(repos, workspace, acting, {
+      action: wanted.kind === 'remove' ? 'member.removed' : 'member.role_changed',
+      detail: {
+        member: { id: member.id, email: member.email },
+        ...(wanted.kind === 'role' && { role: { before: member.role, after: wanted.role } }),
+        revoked: plan.revoke.map((k) => k.id),
+        narrowed: plan.narrow.map((k) => k.id),
+        cancelledActions: plan.cancel.map((a) => a.id),
+        sessionsEnded,
+        ...(matchedPreview !== undefined && { matchedPreview }),
+      },
+    });
+    return { sessionsEnded, matchedPreview };
+  }
+
   /** Reads, checks and (unless `dryRun`) applies one change, all under the membership lock. */
   async function change(
     target: MemberTarget,
@@ -192,30 +231,9 @@ export function createMemberService(deps: MemberServiceDeps) {
         ...plan,
       };
       if (options.dryRun) return { ...outcome, applied: false, sessionsEnded: 0 };
-      const reason = wanted.kind === 'remove' ? 'member removed' : `role lowered to ${wanted.role}`;
-      await applyCascade(repos, workspace, acting, plan, new Map(keys.map((k) => [k.id, k])), reason, at);
-      let sessionsEnded = 0;
-      if (wanted.kind === 'remove') {
-        await repos.members.setRemoved(workspace.id, member.id, at);
-        // Reinstated later, they start again from a fresh login link, not an old password.
-        await repos.signIn.setPasswordHash(workspace.id, member.id, null);
-        sessionsEnded = await repos.sessions.revokeAllForMember(workspace.id, member.id, at);
-      } else {
-        await repos.members.updateRole(workspace.id, member.id, wanted.role);
-      }
-      const matchedPreview = options.expected && samePlan(options.expected, plan);
-      await record(repos, workspace, acting, {
-        action: wanted.kind === 'remove' ? 'member.removed' : 'member.role_changed',
-        detail: {
-          member: { id: member.id, email: member.email },
-          ...(wanted.kind === 'role' && { role: { before: member.role, after: wanted.role } }),
-          revoked: plan.revoke.map((k) => k.id),
-          narrowed: plan.narrow.map((k) => k.id),
-          cancelledActions: plan.cancel.map((a) => a.id),
-          sessionsEnded,
-          ...(matchedPreview !== undefined && { matchedPreview }),
-        },
-      });
+      const keyMap = new Map(keys.map((k) => [k.id, k]));
+      const done = await commit(repos, workspace, acting, member, wanted, plan, keyMap, at, options.expected);
+      const { sessionsEnded, matchedPreview } = done;
       return {
         ...outcome,
         applied: true,

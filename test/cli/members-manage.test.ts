@@ -153,6 +153,9 @@ describe('members remove', () => {
     expect(done.stdout).toMatch(/^Done: remove bob@acme.test/);
     expect((await bobKey()).status).toBe('revoked');
     expect(await roles()).not.toHaveProperty('bob@acme.test');
+    // Their history stays readable: an investigation often starts after the removal.
+    const history = await sandbox.run('audit', 'query', ...ws, '--member', 'bob@acme.test', '--json');
+    expect(history.code, history.stderr).toBe(0);
   });
 
   it('refuses a glued email with exit 2 and removes nobody', async () => {
