@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { createPolicyService, createTrashPurge, type PolicyService, type TrashPurge } from './admin/index.js';
+import {
+  createMemberService,
+  createPolicyService,
+  createTrashPurge,
+  type MemberService,
+  type PolicyService,
+  type TrashPurge,
+} from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
@@ -95,6 +102,8 @@ export interface App {
   readonly purgeTrash: TrashPurge;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
+  /** Invite, change a role, remove — with the cascade to the member's credentials. */
+  readonly members: MemberService;
   readonly connections: ConnectionService;
   readonly oauth: AuthorizationServer;
   close(): Promise<void>;
@@ -238,6 +247,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     passwords,
     workspaces: domain.workspaces,
   });
+  const members = createMemberService({
+    store,
+    audit,
+    clock,
+    workspaces: domain.workspaces,
+    loginLinks: { create: signIn.createLoginLink },
+  });
   const http = createHttpApp({
     database: store,
     version: VERSION,
@@ -299,6 +315,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     purgeTrash,
     signIn,
     memberAccounts,
+    members,
     connections,
     oauth,
     auditSigner,

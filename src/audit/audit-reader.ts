@@ -88,7 +88,9 @@ export function createAuditReader(deps: {
     const issues = checkFilters(input);
     if (issues.length) throw invalidInput(issues);
     const workspace = await workspaceOf(input.workspace);
-    const members = new Map((await store.members.list(workspace.id)).map((m) => [m.id, m]));
+    const members = new Map(
+      (await store.members.list(workspace.id, { includeRemoved: true })).map((m) => [m.id, m]),
+    );
     const filters: { -readonly [K in keyof Filters]: Filters[K] } = {};
     if (input.key !== undefined) Object.assign(filters, await keyFilter(workspace, input.key.trim()));
     if (input.member !== undefined) filters.memberId = memberOf(members, input.member).id;

@@ -80,7 +80,8 @@ export function createLoginLinks(deps: LoginLinkDeps) {
             const link = await repos.signIn.consumeLoginLink(sha256Hex(token), clock.now().toISOString());
             const workspace = link && (await repos.workspaces.findById(link.workspaceId));
             const member = link && (await repos.members.findById(link.workspaceId, link.memberId));
-            if (!workspace || !member) return undefined;
+            // SECURITY: a link issued before its member was removed must not sign them back in.
+            if (!workspace || !member || member.removedAt !== undefined) return undefined;
             return sessions.start(
               repos,
               { member, workspace },

@@ -31,6 +31,6 @@ export {
   type UpdateTaskInput,
 } from './tasks.js';
 export type { ListTimeInput, LogTimeInput, TimeEntryService } from './time-entries.js';
-export { multiLine, parseInput, reference, singleLine } from './validation.js';
+export { email, fieldError, multiLine, parseInput, reference, singleLine } from './validation.js';
 export { findWorkspace, resolveWorkspace, type WorkspaceLookup } from './workspace-lookup.js';
 export type { AddMemberInput, CreateWorkspaceInput, WorkspaceService } from './workspaces.js';

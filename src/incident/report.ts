@@ -234,7 +234,7 @@ export function createIncidentReporter(deps: {
       scope,
       generatedAt: clock.now().toISOString(),
       keys,
-      members: await store.members.list(workspace.id),
+      members: await store.members.list(workspace.id, { includeRemoved: true }),
       events,
       reverts: await listReverts(store, workspace.id, scope),
     });

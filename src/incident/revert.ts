@@ -167,7 +167,9 @@ export function createIncidentRevert(deps: IncidentRevertDeps) {
       return 'its last update is not one the key or a revert made';
     const expected = new Set(links.map((l) => l.after));
     const history = await store.tasks.listChanges(workspaceId, change.id!, change.afterVersion);
-    const members = new Map((await store.members.list(workspaceId)).map((m) => [m.id, m.email]));
+    const members = new Map(
+      (await store.members.list(workspaceId, { includeRemoved: true })).map((m) => [m.id, m.email]),
+    );
     const others = history.filter((h) => !expected.has(h.version));
     return others.length
       ? others.map((h) => describeTaskChange(h, members.get(h.changedBy))).join('; ')

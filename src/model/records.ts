@@ -37,6 +37,8 @@ export interface Member {
   readonly name: string;
   readonly role: Role;
   readonly createdAt: string;
+  /** Present once the member was removed: kept for history, never signs in or holds a credential. */
+  readonly removedAt?: string;
 }
 
 export interface Project {

@@ -41,12 +41,26 @@ export interface WorkspaceRepository {
   setKeyRotationDays(id: string, days: number): Promise<void>;
 }
 
+export interface MemberLookupOptions {
+  /** Also find members who were removed (they carry `removedAt`); by default only current ones. */
+  readonly includeRemoved?: boolean;
+}
+
 export interface MemberRepository {
   insert(member: Member): Promise<void>;
+  /** By id, removed or not: history (tasks, audit events) points at members by id. */
   findById(workspaceId: string, id: string): Promise<Member | undefined>;
-  findByEmail(workspaceId: string, email: string): Promise<Member | undefined>;
-  list(workspaceId: string): Promise<Member[]>;
+  findByEmail(workspaceId: string, email: string, options?: MemberLookupOptions): Promise<Member | undefined>;
+  /** The workspace's current members; removed ones only when asked. */
+  list(workspaceId: string, options?: MemberLookupOptions): Promise<Member[]>;
   updateRole(workspaceId: string, id: string, role: Role): Promise<void>;
+  /** Marks the member removed (`at`) or current again (`null`); returns whether it changed. */
+  setRemoved(workspaceId: string, id: string, at: string | null): Promise<boolean>;
+  /**
+   * Inside a transaction: waits for, then holds until commit, the workspace's membership, so
+   * that "is this the last owner?" and the change after it never interleave with another's.
+   */
+  lock(workspaceId: string): Promise<void>;
 }
 
 export interface ProjectPatch {
@@ -175,6 +189,12 @@ export interface ApiKeyRepository {
   flag(workspaceId: string, id: string, flag: { at: string; reason: string }): Promise<void>;
   /** Distinct environments of the workspaces this database serves. */
   servedEnvironments(): Promise<string[]>;
+  /** Replaces a live key's scopes and read-only flag (a lowered role); returns whether it did. */
+  narrow(
+    workspaceId: string,
+    id: string,
+    rights: { readonly scopes: readonly string[]; readonly readOnly: boolean },
+  ): Promise<boolean>;
   /** Makes the key dry-run-only (incident containment) if it is not yet; returns whether it did. */
   restrictToDryRun(workspaceId: string, id: string): Promise<boolean>;
   /** A credential by id alone with its workspace and member: how an OAuth access token is resolved. */

@@ -22,6 +22,8 @@ export interface MemberTable {
   name: string;
   role: string;
   created_at: string;
+  /** Set when the member was removed (migration 0012); the row stays for history. */
+  removed_at: string | null;
 }
 
 export interface ProjectTable {

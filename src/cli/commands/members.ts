@@ -1,5 +1,5 @@
 /**
- * `taskgate members add|set-password|list|login-link`. Passwords come from standard input
+ * `taskgate members add|set-password|list|login-link` (invite, role and remove: members-manage.ts). Passwords come from standard input
  * only (`--password-stdin`): never argv, which other users can read in the process list and
  * shells keep in their history. A terminal is refused, since it would echo what is typed.
  */
@@ -10,6 +10,7 @@ import { loginLinkUrl, type MemberAccount } from '../../credentials/index.js';
 import type { AddMemberInput } from '../../domain/index.js';
 import { configFor, withApp } from '../context.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
+import { registerMemberChanges } from './members-manage.js';
 
 interface MemberOptions extends CommonOptions {
   readonly workspace: string;
@@ -51,6 +52,7 @@ const memberLine = (m: MemberAccount) =>
 
 export function registerMembers(program: Command, io: CliIo): void {
   const members = program.command('members').description('workspace members and their web sign-in');
+  registerMemberChanges(members, io);
   const run = <O extends CommonOptions>(options: O, work: (app: App) => Promise<void>) =>
     withApp(io, configFor(io, options), work);
 

@@ -55,6 +55,8 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       .innerJoin('members as m', (join) =>
         join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
       )
+      // SECURITY: a removed member's credentials never authenticate, even one minted in a race.
+      .where('m.removed_at', 'is', null)
       .selectAll('k')
       .select(OWNER_COLUMNS);
   return {
@@ -209,6 +211,16 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       if (kind === 'postgres') {
         await sql`select pg_advisory_xact_lock(hashtext(${`api_keys:${workspaceId}`}))`.execute(db);
       }
+    },
+    async narrow(workspaceId, id, rights) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ scopes: JSON.stringify(rights.scopes), read_only: rights.readOnly ? 1 : 0 })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async restrictToDryRun(workspaceId, id) {
       const result = await db

@@ -38,6 +38,7 @@ export const toMember = (row: Selectable<MemberTable>): Member => ({
   name: row.name,
   role: row.role as Role,
   createdAt: row.created_at,
+  ...(row.removed_at !== null && { removedAt: row.removed_at }),
 });
 
 export const toProject = (row: Selectable<ProjectTable>): Project => ({
@@ -179,5 +180,7 @@ export const toOwner = (row: OwnerRow): { workspace: Workspace; member: Member }
     name: row.m_name,
     role: row.m_role,
     created_at: row.m_created_at,
+    // Owner lookups join on `removed_at is null`: a removed member never owns a credential.
+    removed_at: null,
   }),
 });

@@ -56,6 +56,7 @@ export function createSessionRepository(db: Kysely<Database>): SessionRepository
         .innerJoin('members as m', (join) =>
           join.onRef('m.id', '=', 's.member_id').onRef('m.workspace_id', '=', 's.workspace_id'),
         )
+        .where('m.removed_at', 'is', null)
         .selectAll('s')
         .select(OWNER_COLUMNS)
         .where('s.id', '=', id)
@@ -112,6 +113,7 @@ export function createSignInRepository(db: Kysely<Database>): SignInRepository {
         .selectAll()
         .where('workspace_id', '=', workspaceId)
         .where('email', '=', email)
+        .where('removed_at', 'is', null)
         .executeTakeFirst();
       return row && { member: toMember(row), passwordHash: row.password_hash };
     },

@@ -22,7 +22,7 @@ import { createMemberRepository, createWorkspaceRepository } from './workspace-m
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
   return {
     workspaces: createWorkspaceRepository(db),
-    members: createMemberRepository(db),
+    members: createMemberRepository(db, kind),
     projects: createProjectRepository(db),
     tasks: createTaskRepository(db),
     comments: createCommentRepository(db),

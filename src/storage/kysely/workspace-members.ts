@@ -1,7 +1,9 @@
 /** Workspaces and their members. */
 import type { Kysely } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
 import type { MemberRepository, WorkspaceRepository } from '../ports.js';
 import type { Database } from '../schema.js';
+import { lockName } from './locks.js';
 import { toMember, toWorkspace } from './rows.js';
 
 export function createWorkspaceRepository(db: Kysely<Database>): WorkspaceRepository {
@@ -36,7 +38,11 @@ export function createWorkspaceRepository(db: Kysely<Database>): WorkspaceReposi
   };
 }
 
-export function createMemberRepository(db: Kysely<Database>): MemberRepository {
+export function createMemberRepository(db: Kysely<Database>, kind: DatabaseKind): MemberRepository {
+  const current = (workspaceId: string, includeRemoved = false) => {
+    const query = db.selectFrom('members').selectAll().where('workspace_id', '=', workspaceId);
+    return includeRemoved ? query : query.where('removed_at', 'is', null);
+  };
   return {
     async insert(m) {
       await db
@@ -60,22 +66,14 @@ export function createMemberRepository(db: Kysely<Database>): MemberRepository {
         .executeTakeFirst();
       return row && toMember(row);
     },
-    async findByEmail(workspaceId, email) {
-      const row = await db
-        .selectFrom('members')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
+    async findByEmail(workspaceId, email, options) {
+      const row = await current(workspaceId, options?.includeRemoved)
         .where('email', '=', email)
         .executeTakeFirst();
       return row && toMember(row);
     },
-    async list(workspaceId) {
-      const rows = await db
-        .selectFrom('members')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .orderBy('id')
-        .execute();
+    async list(workspaceId, options) {
+      const rows = await current(workspaceId, options?.includeRemoved).orderBy('id').execute();
       return rows.map(toMember);
     },
     async updateRole(workspaceId, id, role) {
@@ -86,5 +84,16 @@ export function createMemberRepository(db: Kysely<Database>): MemberRepository {
         .where('id', '=', id)
         .execute();
     },
+    async setRemoved(workspaceId, id, at) {
+      const result = await db
+        .updateTable('members')
+        .set({ removed_at: at })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('removed_at', at === null ? 'is not' : 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    lock: (workspaceId) => lockName(db, kind, `members:${workspaceId}`),
   };
 }
