@@ -17,7 +17,8 @@ const LOWER = {
   // Incident response and workspace administration sit beside the call pipeline: the entry
   // layers use them, guard never does, so neither can pull an entry concern into a call.
   incident: ['core', 'model', 'storage', 'domain', 'audit', 'credentials'],
-  admin: ['core', 'model', 'storage', 'domain', 'audit', 'guard'],
+  // admin reads keys for the security checklist (the naming rule, rotation) as guard does.
+  admin: ['core', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
   oauth: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],
   mcp: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],
   'admin-ui': ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard', 'incident', 'admin'],

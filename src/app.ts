@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { createPolicyService, createTrashPurge, type PolicyService, type TrashPurge } from './admin/index.js';
+import {
+  type ChecklistService,
+  createChecklistService,
+  createPolicyService,
+  createTrashPurge,
+  type PolicyService,
+  type TrashPurge,
+} from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import {
   type AuditLog,
@@ -93,6 +100,7 @@ export interface App {
   readonly checkpointer: Checkpointer;
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
+  readonly checklist: ChecklistService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
   readonly connections: ConnectionService;
@@ -164,6 +172,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
+  const checklist = createChecklistService({ store, clock, policyFor });
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -297,6 +306,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     policy,
     purgeTrash,
+    checklist,
     signIn,
     memberAccounts,
     connections,

@@ -45,7 +45,7 @@ export {
   revokeKeyFamily,
   rotationFamily,
 } from './key-family.js';
-export { type CreateKeyInput, suggestKeyName } from './key-input.js';
+export { type CreateKeyInput, checkKeyName, suggestKeyName } from './key-input.js';
 export {
   createKeyService,
   DEFAULT_GRACE_HOURS,
@@ -54,7 +54,7 @@ export {
   type KeyService,
 } from './key-service.js';
 export { LAST_USED_RESOLUTION_MS, needsUseRecord } from './key-use.js';
-export type { KeyStatus, KeyView } from './key-view.js';
+export { type KeyStatus, type KeyView, keyStatus, type RotationState, rotationOf } from './key-view.js';
 export {
   type IssuedLoginLink,
   LOGIN_LINK_INVALID_MESSAGE,

@@ -55,19 +55,27 @@ export function keyStatus(key: ApiKeyRecord, now: Date): KeyStatus {
   return 'active';
 }
 
+export type RotationState = KeyView['rotation']['state'];
+
+/** When the workspace's rotation policy wants the key replaced, and how close that is. */
+export function rotationOf(key: ApiKeyRecord, workspace: Workspace, now: Date): KeyView['rotation'] {
+  const dueAt = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
+  const state: RotationState =
+    now.getTime() > dueAt
+      ? 'overdue'
+      : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
+        ? 'due_soon'
+        : 'ok';
+  return { dueAt: new Date(dueAt).toISOString(), state };
+}
+
 export function toKeyView(
   key: ApiKeyRecord,
   context: { now: Date; workspace: Workspace; member: Member; projects: readonly Project[] },
 ): KeyView {
   const { now, workspace, member } = context;
   const status = keyStatus(key, now);
-  const dueAt = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
-  const rotationState =
-    now.getTime() > dueAt
-      ? 'overdue'
-      : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
-        ? 'due_soon'
-        : 'ok';
+  const rotation = rotationOf(key, workspace, now);
   const projectKeys = new Map(context.projects.map((p) => [p.id, p.key]));
   const grace =
     key.replacedBy !== null && key.graceUntil !== null
@@ -98,7 +106,7 @@ export function toKeyView(
     createdAt: key.createdAt,
     expiresAt: key.expiresAt,
     status,
-    rotation: { dueAt: new Date(dueAt).toISOString(), state: rotationState },
+    rotation,
     grace,
     lastUsed:
       key.lastUsedAt === null ? null : { at: key.lastUsedAt, ip: key.lastUsedIp, client: key.lastUsedClient },
