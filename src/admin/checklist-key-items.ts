@@ -99,7 +99,7 @@ export function descriptiveNames(s: ChecklistSnapshot): ChecklistItem {
       [...broken, ...generic],
       true,
       '',
-      `${plural(broken.length, 'key')} break the <client>-<machine> naming rule: ${listOf(
+      `${plural(broken.length, 'key')} break the client-machine naming rule: ${listOf(
         broken,
         (k) => `${inertName(k.name)} (try ${inertName(suggestKeyName(k.name))})`,
       )}${generic.length ? `; ${plural(generic.length, 'key')} say nothing: ${listOf(generic)}` : ''}`,
@@ -109,7 +109,7 @@ export function descriptiveNames(s: ChecklistSnapshot): ChecklistItem {
     base,
     generic,
     false,
-    `every key is named <client>-<machine> (${plural(s.keys.length, 'key')})`,
+    `every key is named client-machine (${plural(s.keys.length, 'key')})`,
     `${plural(generic.length, 'key')} name no client or machine: ${listOf(generic)}`,
   );
 }
