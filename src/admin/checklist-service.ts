@@ -39,6 +39,8 @@ export interface ChecklistServiceDeps {
   readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
   /** The last verification of the workspace's audit chain; default: its `audit.verified` events. */
   readonly lastVerification?: (workspace: Workspace) => Promise<AuditVerification | null>;
+  /** How the usage window is read: events per page and at most per action (tests use small ones). */
+  readonly usageReads?: { readonly pageSize: number; readonly maxEvents: number };
 }
 
 export interface Checklist {
@@ -75,6 +77,7 @@ export function auditVerifiedEvents(audit: Pick<AuditRepository, 'list'>) {
 export function createChecklistService(deps: ChecklistServiceDeps) {
   const { store, clock, policyFor } = deps;
   const lastVerification = deps.lastVerification ?? auditVerifiedEvents(store.audit);
+  const { pageSize, maxEvents } = deps.usageReads ?? { pageSize: USAGE_PAGE, maxEvents: MAX_USAGE_EVENTS };
 
   async function viewerOf(workspace: Workspace, viewer: string | null): Promise<Member | null> {
     if (viewer === null) return null;
@@ -100,14 +103,14 @@ export function createChecklistService(deps: ChecklistServiceDeps) {
         const page: AuditEvent[] = await store.audit.list(workspace.id, {
           action,
           since,
-          limit: USAGE_PAGE,
+          limit: pageSize,
           ...(cursor !== undefined && { cursor }),
         });
         for (const event of page)
           if (event.credentialId) note(event.credentialId, event.ip, event.clientName);
         read += page.length;
-        if (page.length < USAGE_PAGE) break;
-        if (read >= MAX_USAGE_EVENTS) {
+        if (page.length < pageSize) break;
+        if (read >= maxEvents) {
           capped = true;
           break;
         }

@@ -49,6 +49,28 @@ describeEachStore('security checklist items', (current) => {
     expect((await f.item('one-machine-per-key')).status).toBe('pass');
   });
 
+  it('reads the usage window page by page, and says so when it holds more than it reads', async () => {
+    const store = current();
+    const f = await createChecklistFixture(store);
+    const k = await f.key('cursor-work-laptop');
+    for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5']) {
+      await f.used(k, { ip, client: 'Cursor' });
+    }
+    const reading = (maxEvents: number) =>
+      createChecklistService({
+        store,
+        clock: f.clock,
+        policyFor: (w) => f.policy.forWorkspace(w),
+        usageReads: { pageSize: 2, maxEvents },
+      }).evaluate('acme', null);
+    const all = await reading(100);
+    expect(all.usageCapped).toBe(false);
+    expect(all.items.find((i) => i.id === 'one-machine-per-key')?.finding).toContain('(5 addresses)');
+    const newest = await reading(4);
+    expect(newest.usageCapped).toBe(true);
+    expect(newest.items.find((i) => i.id === 'one-machine-per-key')?.finding).toContain('(4 addresses)');
+  });
+
   it('passes descriptive-names for <client>-<machine> names, warns on a generic one, fails on a broken one', async () => {
     const f = await createChecklistFixture(current());
     const good = await f.key('cursor-work-laptop');
