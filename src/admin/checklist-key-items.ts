@@ -54,6 +54,12 @@ const GENERIC_WORDS = new Set([
   'tmp',
 ]);
 
+/**
+ * The keys still in their own right: a key rotated out (in its grace) shares its successor's
+ * name and is going away, so only its use — it still works — is judged.
+ */
+const current = (s: ChecklistSnapshot) => s.keys.filter((k) => k.replacedBy === null);
+
 const words = (text: string) =>
   text
     .toLowerCase()
@@ -86,8 +92,8 @@ export function separateKeys(s: ChecklistSnapshot): ChecklistItem {
 }
 
 export function descriptiveNames(s: ChecklistSnapshot): ChecklistItem {
-  const broken = s.keys.filter((k) => checkKeyName(k.name) !== undefined);
-  const generic = s.keys.filter(
+  const broken = current(s).filter((k) => checkKeyName(k.name) !== undefined);
+  const generic = current(s).filter(
     (k) =>
       checkKeyName(k.name) === undefined &&
       words(k.name).every((w) => GENERIC_WORDS.has(w) || /^\d+$/.test(w)),
@@ -109,15 +115,13 @@ export function descriptiveNames(s: ChecklistSnapshot): ChecklistItem {
     base,
     generic,
     false,
-    `every key is named client-machine (${plural(s.keys.length, 'key')})`,
+    `every key is named client-machine (${plural(current(s).length, 'key')})`,
     `${plural(generic.length, 'key')} name no client or machine: ${listOf(generic)}`,
   );
 }
 
 export function rotation(s: ChecklistSnapshot): ChecklistItem {
-  const states = s.keys
-    .filter((k) => k.replacedBy === null)
-    .map((k) => ({ key: k, ...rotationOf(k, s.workspace, s.now) }));
+  const states = current(s).map((k) => ({ key: k, ...rotationOf(k, s.workspace, s.now) }));
   const overdue = states.filter((r) => r.state === 'overdue');
   const dueSoon = states.filter((r) => r.state === 'due_soon');
   const days = s.workspace.keyRotationDays;
@@ -150,10 +154,10 @@ export function rotation(s: ChecklistSnapshot): ChecklistItem {
  */
 export function environmentsSeparated(s: ChecklistSnapshot): ChecklistItem {
   const env = s.workspace.environment;
-  const mismatched = s.keys.filter((k) => k.environment !== env);
+  const mismatched = current(s).filter((k) => k.environment !== env);
   const foreign = env === 'production' ? NON_PRODUCTION_WORDS : PRODUCTION_WORDS;
   const saysOther = (text: string) => words(text).some((w) => foreign.has(w));
-  const misnamed = s.keys.filter(
+  const misnamed = current(s).filter(
     (k) =>
       k.environment === env &&
       (saysOther(k.name) || [...(s.sightings.get(k.id)?.clients ?? [])].some(saysOther)),
@@ -197,7 +201,7 @@ export function oneMachinePerKey(s: ChecklistSnapshot): ChecklistItem {
 
 export function idleFullScope(s: ChecklistSnapshot): ChecklistItem {
   const cutoff = s.now.getTime() - IDLE_FULL_SCOPE_DAYS * DAY_MS;
-  const idle = s.keys.filter((k) => {
+  const idle = current(s).filter((k) => {
     if (k.environment !== 'production' || k.readOnly) return false;
     const granted = new Set(expandScopes(k.scopes.filter(isScope)));
     if (!SCOPES.every((scope) => granted.has(scope))) return false;

@@ -112,6 +112,16 @@ describeEachStore('security checklist items', (current) => {
     expect((await f.item('rotation')).status).toBe('pass');
   });
 
+  it("judges a key rotated out, in its grace, only by its use: its name is its successor's", async () => {
+    const f = await createChecklistFixture(current());
+    const old = await f.key('api-key-1');
+    const next = await f.keys.rotate('acme', old.id, { graceHours: 24 });
+    await f.used(old, { ip: '203.0.113.5', client: 'Cursor' });
+    await f.used(old, { ip: '198.51.100.7', client: 'Cursor' });
+    expect((await f.item('descriptive-names')).keys).toEqual([{ id: next.key.id, name: 'api-key-1' }]);
+    expect((await f.item('one-machine-per-key')).keys).toEqual([{ id: old.id, name: 'api-key-1' }]);
+  });
+
   it('passes confirm-writes under the production defaults, fails when every tier is none, passes for read-only keys', async () => {
     const f = await createChecklistFixture(current());
     const writer = await f.key('cursor-work-laptop', { preset: 'standard' });
