@@ -17,8 +17,8 @@ const LOWER = {
   // Incident response and workspace administration sit beside the call pipeline: the entry
   // layers use them, guard never does, so neither can pull an entry concern into a call.
   incident: ['core', 'model', 'storage', 'domain', 'audit', 'credentials'],
-  // admin takes credentials for members: a removal revokes their keys and connections, and
-  // an invitation is a login link.
+  // admin takes credentials for members (a removal revokes their keys and connections, an
+  // invitation is a login link) and for the security checklist (the naming rule, rotation).
   admin: ['core', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
   oauth: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],
   mcp: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],

@@ -7,6 +7,8 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import {
+  type ChecklistService,
+  createChecklistService,
   createMemberService,
   createPolicyService,
   createTrashPurge,
@@ -100,6 +102,7 @@ export interface App {
   readonly checkpointer: Checkpointer;
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
+  readonly checklist: ChecklistService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
   /** Invite, change a role, remove — with the cascade to the member's credentials. */
@@ -173,6 +176,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
+  const checklist = createChecklistService({ store, clock, policyFor });
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -313,6 +317,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     policy,
     purgeTrash,
+    checklist,
     signIn,
     memberAccounts,
     members,

@@ -5,6 +5,27 @@
  * these write.
  */
 
+export { AUDIT_VERIFY_MAX_AGE_DAYS, CHECKLIST_GUIDE, type ChecklistScope } from './checklist-items.js';
+export { IDLE_FULL_SCOPE_DAYS, USAGE_WINDOW_DAYS } from './checklist-key-items.js';
+export {
+  type AuditVerification,
+  CHECKLIST_ITEM_IDS,
+  CHECKLIST_STATUSES,
+  type ChecklistItem,
+  type ChecklistItemId,
+  type ChecklistKeyRef,
+  type ChecklistStatus,
+  inertName,
+} from './checklist-model.js';
+export {
+  AUDIT_VERIFIED_ACTION,
+  auditVerifiedEvents,
+  type Checklist,
+  type ChecklistService,
+  type ChecklistServiceDeps,
+  createChecklistService,
+  MAX_USAGE_EVENTS,
+} from './checklist-service.js';
 export type { CancelledAction, CascadePlan, CredentialItem, NarrowedCredential } from './member-cascade.js';
 export type { ActingAs } from './member-rules.js';
 export {

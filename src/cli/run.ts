@@ -8,6 +8,7 @@ import { toAppError } from '../core/index.js';
 import { registerAuditAnchor } from './commands/audit-anchor.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerAuditRead } from './commands/audit-read.js';
+import { registerChecklist } from './commands/checklist.js';
 import { registerConnect } from './commands/connect.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuditIntegrity(program, io);
   registerAuditAnchor(program, io);
   registerPolicy(program, io);
+  registerChecklist(program, io);
   registerTrash(program, io);
   registerMembers(program, io);
   registerIncident(program, io);

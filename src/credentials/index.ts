@@ -52,7 +52,7 @@ export {
   rotationFamily,
 } from './key-family.js';
 export { IDLE_DAYS, type KeyHealth, type KeyHealthEntry, summarizeKeyHealth } from './key-health.js';
-export { type CreateKeyInput, suggestKeyName } from './key-input.js';
+export { type CreateKeyInput, checkKeyName, suggestKeyName } from './key-input.js';
 export {
   createKeyService,
   DEFAULT_GRACE_HOURS,
@@ -60,7 +60,14 @@ export {
   type KeyService,
 } from './key-service.js';
 export { LAST_USED_RESOLUTION_MS, needsUseRecord } from './key-use.js';
-export type { KeyRevocation, KeyStatus, KeyView, RotationState } from './key-view.js';
+export {
+  type KeyRevocation,
+  type KeyStatus,
+  type KeyView,
+  keyStatus,
+  type RotationState,
+  rotationOf,
+} from './key-view.js';
 export {
   type IssuedLoginLink,
   LOGIN_LINK_INVALID_MESSAGE,

@@ -78,21 +78,32 @@ export function keyStatus(key: ApiKeyRecord, now: Date): KeyStatus {
   return 'active';
 }
 
+/** When the workspace's rotation policy wants the key replaced, and how close that is. */
+export function rotationOf(key: ApiKeyRecord, workspace: Workspace, now: Date): KeyView['rotation'] {
+  const policyEnd = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
+  // A key made to live shorter than the policy must be replaced before it dies.
+  const dueAt = Math.min(policyEnd, Date.parse(key.expiresAt));
+  const state: RotationState =
+    now.getTime() > dueAt
+      ? 'overdue'
+      : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
+        ? 'due_soon'
+        : 'ok';
+  return {
+    dueAt: new Date(dueAt).toISOString(),
+    state,
+    policyDays: workspace.keyRotationDays,
+    beyondPolicy: Date.parse(key.expiresAt) > policyEnd,
+  };
+}
+
 export function toKeyView(
   key: ApiKeyRecord,
   context: { now: Date; workspace: Workspace; member: Member; projects: readonly Project[] },
 ): KeyView {
   const { now, workspace, member } = context;
   const status = keyStatus(key, now);
-  const policyEnd = Date.parse(key.createdAt) + workspace.keyRotationDays * DAY_MS;
-  // A key made to live shorter than the policy must be replaced before it dies.
-  const dueAt = Math.min(policyEnd, Date.parse(key.expiresAt));
-  const rotationState: RotationState =
-    now.getTime() > dueAt
-      ? 'overdue'
-      : dueAt - now.getTime() < ROTATION_WARNING_DAYS * DAY_MS
-        ? 'due_soon'
-        : 'ok';
+  const rotation = rotationOf(key, workspace, now);
   const projectKeys = new Map(context.projects.map((p) => [p.id, p.key]));
   const grace =
     key.replacedBy !== null && key.graceUntil !== null
@@ -123,12 +134,7 @@ export function toKeyView(
     createdAt: key.createdAt,
     expiresAt: key.expiresAt,
     status,
-    rotation: {
-      dueAt: new Date(dueAt).toISOString(),
-      state: rotationState,
-      policyDays: workspace.keyRotationDays,
-      beyondPolicy: Date.parse(key.expiresAt) > policyEnd,
-    },
+    rotation,
     grace,
     lastUsed:
       key.lastUsedAt === null ? null : { at: key.lastUsedAt, ip: key.lastUsedIp, client: key.lastUsedClient },
