@@ -47,7 +47,7 @@ export async function actingMember(
 ): Promise<Member | null> {
   if (actor === null) return null;
   const member = await repos.members.findById(workspace.id, actor.memberId);
-  if (!member || member.email !== actor.email.toLowerCase()) {
+  if (!member || member.removedAt || member.email !== actor.email.toLowerCase()) {
     throw new AppError('forbidden', `${actor.email} is not a member of ${workspace.slug}`);
   }
   return member;

@@ -122,11 +122,13 @@ export function createKeyService(deps: KeyServiceDeps) {
             message: `workspace ${workspace.slug} is ${workspace.environment}; a ${data.environment} key cannot be used with it`,
           });
         }
-        const member = data.member
+        const found = data.member
           ? await (data.member.startsWith('mbr_')
               ? repos.members.findById(workspace.id, data.member)
               : repos.members.findByEmail(workspace.id, data.member.toLowerCase()))
           : (actor ?? (await repos.members.list(workspace.id)).find((m) => m.role === 'owner'));
+        // findById still finds a removed member (their history stays readable): no key for them.
+        const member = found?.removedAt ? undefined : found;
         if (!member)
           issues.push({
             field: 'member',

@@ -41,6 +41,20 @@ describeEachServer('member service', (server) => {
     expect((await authenticate({ token: laptop.secret, ip: null })).ok).toBe(true);
   });
 
+  it('refuses minting a key for a removed member, named by id or email, creating nothing', async () => {
+    const s = server();
+    const alan = (await memberOf(s, 'alan@example.com'))!;
+    const preview = await s.app.members.preview(target('alan@example.com'), { kind: 'remove' });
+    await s.app.members.remove(target('alan@example.com'), preview);
+    const before = (await auditEvents(s)).length;
+    const keysBefore = (await s.app.store.apiKeys.list(alan.workspaceId)).length;
+    for (const member of [alan.id, 'alan@example.com']) {
+      expect(await codeOf(keyFor(s, member, 'cursor-after-removal'))).toBe('invalid_input');
+    }
+    expect((await s.app.store.apiKeys.list(alan.workspaceId)).length).toBe(keysBefore);
+    expect((await auditEvents(s)).length).toBe(before);
+  });
+
   it('removes a member: every key, rotation in grace and connection revoked, actions cancelled, one event each', async () => {
     const s = server();
     const laptop = await keyFor(s, 'alan@example.com', 'cursor-alan-laptop');
