@@ -375,7 +375,9 @@ export function createKeyService(deps: KeyServiceDeps) {
 
   /** Every key of the workspace, viewed at `now`: three queries, whatever the number of keys. */
   async function viewAll(workspace: Workspace, now: Date): Promise<KeyView[]> {
-    const members = new Map((await store.members.list(workspace.id)).map((m) => [m.id, m]));
+    const members = new Map(
+      (await store.members.list(workspace.id, { includeRemoved: true })).map((m) => [m.id, m]),
+    );
     const projects = await store.projects.list(workspace.id, { includeArchived: true });
     return (await store.apiKeys.list(workspace.id)).map((key) =>
       toKeyView(key, { now, workspace, member: members.get(key.memberId)!, projects }),

@@ -44,9 +44,15 @@ const roles = async () =>
     ).members.map((m) => [m.email, m.role]),
   );
 
+const listed = async () => {
+  const run = await sandbox.run('keys', 'list', ...ws, '--json');
+  expect(run.code, run.stderr).toBe(0);
+  return run;
+};
+
 const bobKey = async () =>
   (
-    JSON.parse((await sandbox.run('keys', 'list', ...ws, '--json')).stdout) as {
+    JSON.parse((await listed()).stdout) as {
       keys: { name: string; status: string; scopes: string[]; readOnly: boolean }[];
     }
   ).keys.find((k) => k.name === 'cursor-bob')!;

@@ -98,7 +98,9 @@ export function registerOAuth(program: Command, io: CliIo): void {
       read(options, async (app) => {
         const workspace = await workspaceOf(app, options.workspace);
         const list = await app.connections.list(workspace.id);
-        const members = new Map((await app.store.members.list(workspace.id)).map((m) => [m.id, m.email]));
+        const members = new Map(
+          (await app.store.members.list(workspace.id, { includeRemoved: true })).map((m) => [m.id, m.email]),
+        );
         const lines = list.map((c) =>
           connectionLine(c, members.get(c.memberId) ?? c.memberId, app.clock.now()),
         );
