@@ -204,25 +204,3 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
-
-describe.skipIf(!storeKinds().includes('sqlite'))('audit action index (migration 0013)', () => {
-  it('lets lastVerification and the action filter walk an index instead of the workspace', async () => {
-    const database = await createTestDatabase('sqlite');
-    try {
-      await (await openStore(database.url)).close();
-      const handle = await openDatabase(database.url);
-      try {
-        const plan = await sql<{ detail: string }>`explain query plan
-          select * from audit_events where workspace_id = ${'wsp_x'} and action = ${'audit.verified'}
-          order by id desc limit 1`.execute(handle.db);
-        const details = plan.rows.map((r) => r.detail).join('\n');
-        expect(details).toContain('audit_events_action_idx');
-        expect(details).not.toContain('TEMP B-TREE');
-      } finally {
-        await handle.close();
-      }
-    } finally {
-      await database.drop();
-    }
-  });
-});

@@ -16,7 +16,6 @@ import { oauthModels } from './0008-oauth-models.js';
 import { oauthConnections } from './0009-oauth-connections.js';
 import { auditBody } from './0010-audit-body.js';
 import { checkpointChain } from './0011-checkpoint-chain.js';
-import { auditActionIndex } from './0013-audit-action-index.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -30,7 +29,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-oauth-connections': oauthConnections,
   '0010-audit-body': auditBody,
   '0011-checkpoint-chain': checkpointChain,
-  '0013-audit-action-index': auditActionIndex,
 };
 
 export interface MigrationReport {
