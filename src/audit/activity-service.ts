@@ -7,7 +7,7 @@
  */
 import { AppError, type Clock, invalidInput, isId } from '../core/index.js';
 import { findUnsafeCharacter, unsafeCharacterMessage } from '../domain/index.js';
-import type { Member, Workspace } from '../model/index.js';
+import type { Workspace } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import { type ActivityDetail, detailOf } from './activity-detail.js';
 import { createActivityVerifier, type LastVerification, type Verification } from './activity-verify.js';
@@ -117,7 +117,7 @@ export function createActivityService(deps: {
       if (viewer.kind === 'member') {
         const scope = await reader.scopeOf(viewer);
         if (!scope.seesAll || !scope.member) throw new AppError('not_found', 'no such page');
-        const done = await verifier.byMember(scope.workspace, scope.member as Member);
+        const done = await verifier.byMember(scope.workspace, scope.member);
         return { ...done, workspaces: [scope.workspace] };
       }
       const workspaces = await store.workspaces.list();
