@@ -18,11 +18,13 @@ import {
 } from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
 import {
+  type ActivityService,
   type AuditLog,
   type AuditSigner,
   assertSigningKey,
   CHECKPOINT_EVERY_MS,
   type Checkpointer,
+  createActivityService,
   createAuditLog,
   createAuditMasks,
   createAuditSigner,
@@ -93,6 +95,8 @@ export interface App {
   readonly domain: Domain;
   readonly keys: KeyService;
   readonly audit: AuditLog;
+  /** The audit viewer (Activity page, `taskgate audit query|show|export|verify`). */
+  readonly activity: ActivityService;
   readonly http: Hono;
   readonly clock: Clock;
   readonly random: Random;
@@ -172,6 +176,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
+  const activity = createActivityService({
+    store,
+    audit,
+    signer: auditSigner,
+    clock,
+    cursorKey: deriveKey(secret, 'activity-cursor'),
+    productVersion: VERSION,
+  });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
   const runTool = createToolRunner({ audit, clock, logger });
@@ -310,6 +322,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     domain,
     keys,
     audit,
+    activity,
     http,
     clock,
     random,

@@ -1,33 +1,37 @@
 /**
- * Reading the audit log back, for people (`taskgate audit query`, newest first, one page
- * at a time) and for SIEMs (`taskgate audit export`, oldest first, streamed page by page so
- * no export ever holds the table in memory). Resolves the names people type — workspace
- * slug, key name, member email — and refuses unknown ones naming the flag, changing nothing.
+ * Reading the audit log back, for people (the console's Activity page and `taskgate audit
+ * query`: newest first, one page at a time) and for SIEMs (exports, oldest first, streamed
+ * page by page so no export ever holds the table in memory). Resolves the names people type
+ * — workspace slug, key name, member email — and refuses unknown ones naming the field.
+ *
+ * SECURITY: the viewer's scope is applied here, below every entry: owners, admins and the
+ * operator at the shell see the workspace; a member or viewer sees only events whose member
+ * is them, whatever the filters or cursor say. Cursors are MAC'd to their view
+ * (activity-cursor.ts).
  */
-import { isIP } from 'node:net';
-import { AppError, type FieldIssue, invalidInput, isId } from '../core/index.js';
-import { resolveWorkspace } from '../domain/index.js';
-import { AUDIT_OUTCOMES, type AuditEvent, type Member, type Workspace } from '../model/index.js';
+import { randomBytes } from 'node:crypto';
+import { AppError, type Clock, type FieldIssue, invalidInput, isId, systemClock } from '../core/index.js';
+import { canSeeAllProjects, resolveWorkspace } from '../domain/index.js';
+import type { AuditEvent, Member, Workspace } from '../model/index.js';
 import type { AuditQuery, Store } from '../storage/index.js';
+import { type CursorView, createActivityCursors } from './activity-cursor.js';
+import {
+  type ActivityFilterText,
+  checkFilterText,
+  type IpRange,
+  parseIpRange,
+  timeOf,
+} from './activity-filters.js';
 
 export const AUDIT_QUERY_DEFAULT_LIMIT = 50;
 export const AUDIT_QUERY_MAX_LIMIT = 1000;
 export const AUDIT_EXPORT_PAGE_SIZE = 500;
+/** Rows an address-block filter may read for one page before it hands back a cursor. */
+export const IP_RANGE_SCAN_BUDGET = 5000;
 
-export interface AuditFilterInput {
-  /** Slug or id; may be left out when the database holds exactly one workspace. */
+export interface AuditFilterInput extends ActivityFilterText {
+  /** Slug or id; may be left out when the database holds exactly one workspace (operator only). */
   readonly workspace?: string | undefined;
-  /** A key's name (any key that ever had it, revoked or rotated out included) or its id. */
-  readonly key?: string | undefined;
-  /** A member's email or id. */
-  readonly member?: string | undefined;
-  readonly tool?: string | undefined;
-  readonly action?: string | undefined;
-  readonly outcome?: string | undefined;
-  readonly ip?: string | undefined;
-  /** Inclusive lower and exclusive upper bound on the event time. */
-  readonly since?: Date | undefined;
-  readonly until?: Date | undefined;
 }
 
 export interface AuditPageInput extends AuditFilterInput {
@@ -36,13 +40,26 @@ export interface AuditPageInput extends AuditFilterInput {
   readonly cursor?: string | undefined;
 }
 
+/**
+ * Who is looking: a signed-in member (the console; their current role decides the scope), or
+ * the operator at the server's shell, who sees the workspace as its owner would.
+ */
+export type ActivityViewer =
+  | { readonly kind: 'member'; readonly member: Pick<Member, 'id' | 'workspaceId'> }
+  | { readonly kind: 'operator' };
+
+export const OPERATOR: ActivityViewer = { kind: 'operator' };
+
 export interface AuditPage {
   readonly workspace: Workspace;
   /** Newest first. */
   readonly events: readonly AuditEvent[];
-  /** Pass back as `cursor` for the next, older page; `null` on the last page. */
+  /**
+   * Pass back as `cursor` for the next, older page; `null` on the last page. With an address
+   * block a page may hold fewer events than asked (or none) and still have a next one.
+   */
   readonly nextCursor: string | null;
-  /** The workspace's members by id, to show who acted. */
+  /** The members the viewer may see, by id, to show who acted. */
   readonly members: ReadonlyMap<string, Member>;
 }
 
@@ -54,24 +71,41 @@ export interface AuditExport {
 }
 
 export interface AuditReader {
-  page(input: AuditPageInput): Promise<AuditPage>;
-  export(input: AuditFilterInput, pageSize?: number): Promise<AuditExport>;
+  page(input: AuditPageInput, viewer?: ActivityViewer): Promise<AuditPage>;
+  export(input: AuditFilterInput, pageSize?: number, viewer?: ActivityViewer): Promise<AuditExport>;
+  /** The viewer's workspace, their current record (null for the operator) and whether they see all of it. */
+  scopeOf(viewer: ActivityViewer, workspace?: string): Promise<ViewerScope>;
+}
+
+export interface ViewerScope {
+  readonly workspace: Workspace;
+  readonly member: Member | null;
+  /** False for members and viewers: they see only their own events. */
+  readonly seesAll: boolean;
 }
 
 type Filters = Omit<AuditQuery, 'cursor' | 'order' | 'limit'>;
 
-interface Scope {
-  readonly workspace: Workspace;
+interface View {
+  readonly scope: ViewerScope;
   readonly members: ReadonlyMap<string, Member>;
   readonly filters: Filters;
+  readonly range: IpRange | null;
+  /** A scoped viewer filtered on someone else: nothing to show, and nothing said about them. */
+  readonly empty: boolean;
 }
 
 export function createAuditReader(deps: {
   store: Pick<Store, 'apiKeys' | 'audit' | 'members' | 'workspaces'>;
+  /** The cursor MAC key (derived from the instance secret); a fresh one per reader without it. */
+  cursorKey?: Uint8Array;
+  clock?: Clock;
 }): AuditReader {
   const { store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const cursors = createActivityCursors(deps.cursorKey ?? randomBytes(32));
 
-  async function workspaceOf(ref: string | undefined): Promise<Workspace> {
+  async function operatorWorkspace(ref: string | undefined): Promise<Workspace> {
     if (ref !== undefined) return resolveWorkspace(store, ref);
     const all = await store.workspaces.list();
     if (all.length === 1) return all[0] as Workspace;
@@ -84,32 +118,67 @@ export function createAuditReader(deps: {
     );
   }
 
-  async function scopeOf(input: AuditFilterInput): Promise<Scope> {
-    const issues = checkFilters(input);
+  async function scopeOf(viewer: ActivityViewer, workspace?: string): Promise<ViewerScope> {
+    if (viewer.kind === 'operator') {
+      return { workspace: await operatorWorkspace(workspace), member: null, seesAll: true };
+    }
+    // The member as stored now: a role lowered since sign-in narrows the view at once.
+    const { workspaceId, id } = viewer.member;
+    const [found, member] = await Promise.all([
+      store.workspaces.findById(workspaceId),
+      store.members.findById(workspaceId, id),
+    ]);
+    if (!found || !member) throw new AppError('not_found', 'no such workspace');
+    return { workspace: found, member, seesAll: canSeeAllProjects(member.role) };
+  }
+
+  async function viewOf(input: AuditFilterInput, viewer: ActivityViewer): Promise<View> {
+    const issues = checkFilterText(input);
     if (issues.length) throw invalidInput(issues);
-    const workspace = await workspaceOf(input.workspace);
-    const members = new Map(
-      (await store.members.list(workspace.id, { includeRemoved: true })).map((m) => [m.id, m]),
-    );
+    const scope = await scopeOf(viewer, input.workspace);
+    const { workspace, member: self } = scope;
+    // Removed members too: an investigation often starts after the removal.
+    const all = await store.members.list(workspace.id, { includeRemoved: true });
+    const members = new Map(all.filter((m) => scope.seesAll || m.id === self?.id).map((m) => [m.id, m]));
     const filters: { -readonly [K in keyof Filters]: Filters[K] } = {};
-    if (input.key !== undefined) Object.assign(filters, await keyFilter(workspace, input.key.trim()));
-    if (input.member !== undefined) filters.memberId = memberOf(members, input.member).id;
+    let empty = false;
+    if (input.key !== undefined) Object.assign(filters, await keyFilter(scope, input.key.trim()));
+    if (input.member !== undefined) {
+      const wanted = memberOf(all, input.member);
+      if (scope.seesAll && !wanted)
+        throw fieldError('member', `no member ${input.member.trim()} in this workspace`);
+      if (!scope.seesAll && wanted?.id !== self?.id) empty = true;
+      if (wanted) filters.memberId = wanted.id;
+    }
+    if (!scope.seesAll && self) filters.memberId = self.id;
     if (input.tool !== undefined) filters.tool = input.tool.trim();
     if (input.action !== undefined) filters.action = input.action.trim();
-    if (input.outcome !== undefined) filters.outcome = input.outcome;
-    if (input.ip !== undefined) filters.ip = input.ip.trim();
-    if (input.since !== undefined) filters.since = input.since.toISOString();
-    if (input.until !== undefined) filters.until = input.until.toISOString();
-    return { workspace, members, filters };
+    if (input.outcome !== undefined) filters.outcome = input.outcome.trim();
+    const ip = input.ip?.trim();
+    const range = ip === undefined ? null : parseIpRange(ip);
+    if (ip !== undefined && !range) filters.ip = ip;
+    const now = clock.now();
+    const since = timeOf(input.since, now);
+    const until = timeOf(input.until, now);
+    if (since && until && since.getTime() >= until.getTime()) {
+      throw fieldError('since', `must be before --until (${until.toISOString()})`);
+    }
+    if (since) filters.since = since.toISOString();
+    if (until) filters.until = until.toISOString();
+    return { scope, members, filters, range, empty };
   }
 
   /**
    * By name, the stored `credential_name`: every key that ever carried it — revoked, expired
-   * or rotated out — stays queryable, which is what an incident needs.
+   * or rotated out — stays queryable, which is what an incident needs. A scoped viewer's
+   * keys are only their own: another member's key is "no key", never a hint that it exists.
    */
-  async function keyFilter(workspace: Workspace, ref: string): Promise<Filters> {
-    const keys = await store.apiKeys.list(workspace.id);
-    if (isId('apiKey', ref)) {
+  async function keyFilter(scope: ViewerScope, ref: string): Promise<Filters> {
+    const { workspace } = scope;
+    const keys = (await store.apiKeys.list(workspace.id)).filter(
+      (k) => scope.seesAll || k.memberId === scope.member?.id,
+    );
+    if (isId('apiKey', ref) || isId('connection', ref)) {
       if (!keys.some((k) => k.id === ref))
         throw fieldError('key', `no key ${ref} in workspace ${workspace.slug}`);
       return { credentialId: ref };
@@ -120,69 +189,90 @@ export function createAuditReader(deps: {
     return { credentialName: ref };
   }
 
-  return {
-    async page(input) {
-      const limit = input.limit ?? AUDIT_QUERY_DEFAULT_LIMIT;
-      const issues = [...checkLimit(limit), ...checkCursor(input.cursor)];
-      if (issues.length) throw invalidInput(issues);
-      const { workspace, members, filters } = await scopeOf(input);
-      // One more than asked tells whether another page exists without a count query.
-      const rows = await store.audit.list(workspace.id, {
-        ...filters,
-        ...(input.cursor !== undefined && { cursor: input.cursor }),
-        order: 'desc',
-        limit: limit + 1,
+  const cursorView = (view: View, order: 'asc' | 'desc'): CursorView => ({
+    workspaceId: view.scope.workspace.id,
+    viewer: view.scope.member?.id ?? 'operator',
+    order,
+    filters: { ...view.filters, ...(view.range && { ipRange: view.range.cidr }) },
+  });
+
+  /**
+   * Up to `limit` matching events after `after`, and where the next page starts. Without an
+   * address block it reads `limit + 1` rows (the extra one says whether more exist); with
+   * one it reads batches and keeps those in the block, up to IP_RANGE_SCAN_BUDGET rows.
+   */
+  async function collect(view: View, order: 'asc' | 'desc', limit: number, after: string | undefined) {
+    const query = (cursor: string | undefined, size: number) =>
+      store.audit.list(view.scope.workspace.id, {
+        ...view.filters,
+        ...(cursor !== undefined && { cursor }),
+        order,
+        limit: size,
       });
+    if (!view.range) {
+      const rows = await query(after, limit + 1);
       const events = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? (events.at(-1)?.id ?? null) : null;
-      return { workspace, events, nextCursor, members };
+      return { events, next: rows.length > limit ? (events.at(-1)?.id ?? null) : null };
+    }
+    const events: AuditEvent[] = [];
+    const batch = Math.max(limit + 1, 200);
+    let cursor = after;
+    for (let scanned = 0; scanned < IP_RANGE_SCAN_BUDGET; ) {
+      const rows = await query(cursor, batch);
+      scanned += rows.length;
+      for (const row of rows) {
+        if (!view.range.contains(row.ip)) continue;
+        if (events.length === limit) return { events, next: events.at(-1)?.id ?? null };
+        events.push(row);
+      }
+      if (rows.length < batch) return { events, next: null };
+      cursor = rows.at(-1)?.id;
+    }
+    return { events, next: cursor ?? null };
+  }
+
+  return {
+    scopeOf,
+
+    async page(input, viewer = OPERATOR) {
+      const limit = input.limit ?? AUDIT_QUERY_DEFAULT_LIMIT;
+      const issues = [...checkLimit(limit), ...checkCursorShape(input.cursor)];
+      if (issues.length) throw invalidInput(issues);
+      const view = await viewOf(input, viewer);
+      const cv = cursorView(view, 'desc');
+      let after: string | undefined;
+      if (input.cursor !== undefined) {
+        const decoded = cursors.decode(cv, input.cursor.trim());
+        if (decoded === null) throw invalidInput([CURSOR_ISSUE]);
+        after = decoded;
+      }
+      const { workspace } = view.scope;
+      if (view.empty) return { workspace, events: [], nextCursor: null, members: view.members };
+      const { events, next } = await collect(view, 'desc', limit, after);
+      const nextCursor = next === null ? null : cursors.encode(cv, next);
+      return { workspace, events, nextCursor, members: view.members };
     },
 
-    async export(input, pageSize = AUDIT_EXPORT_PAGE_SIZE) {
-      const { workspace, members, filters } = await scopeOf(input);
+    async export(input, pageSize = AUDIT_EXPORT_PAGE_SIZE, viewer = OPERATOR) {
+      const view = await viewOf(input, viewer);
       async function* pages(): AsyncGenerator<readonly AuditEvent[]> {
+        if (view.empty) return;
         let cursor: string | undefined;
         for (;;) {
-          const rows = await store.audit.list(workspace.id, {
-            ...filters,
-            ...(cursor !== undefined && { cursor }),
-            order: 'asc',
-            limit: pageSize,
-          });
-          if (rows.length) yield rows;
-          if (rows.length < pageSize) return;
-          cursor = rows.at(-1)?.id;
+          const { events, next } = await collect(view, 'asc', pageSize, cursor);
+          if (events.length) yield events;
+          if (next === null) return;
+          cursor = next;
         }
       }
-      return { workspace, members, pages: pages() };
+      return { workspace: view.scope.workspace, members: view.members, pages: pages() };
     },
   };
 }
 
-function memberOf(members: ReadonlyMap<string, Member>, ref: string): Member {
+function memberOf(members: readonly Member[], ref: string): Member | undefined {
   const wanted = ref.trim().toLowerCase();
-  for (const member of members.values()) {
-    if (member.email === wanted || member.id.toLowerCase() === wanted) return member;
-  }
-  throw fieldError('member', `no member ${ref.trim()} in this workspace`);
-}
-
-function checkFilters(input: AuditFilterInput): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  for (const field of ['key', 'member', 'tool', 'action'] as const) {
-    const value = input[field];
-    if (value !== undefined && value.trim() === '') issues.push({ field, message: 'must not be empty' });
-  }
-  if (input.outcome !== undefined && !(AUDIT_OUTCOMES as readonly string[]).includes(input.outcome)) {
-    issues.push({ field: 'outcome', message: `must be one of ${AUDIT_OUTCOMES.join(', ')}` });
-  }
-  if (input.ip !== undefined && isIP(input.ip.trim()) === 0) {
-    issues.push({ field: 'ip', message: 'must be an IPv4 or IPv6 address, e.g. 203.0.113.7' });
-  }
-  if (input.since && input.until && input.since.getTime() >= input.until.getTime()) {
-    issues.push({ field: 'since', message: `must be before --until (${input.until.toISOString()})` });
-  }
-  return issues;
+  return members.find((m) => m.email === wanted || m.id.toLowerCase() === wanted);
 }
 
 function checkLimit(limit: number): FieldIssue[] {
@@ -191,10 +281,16 @@ function checkLimit(limit: number): FieldIssue[] {
     : [{ field: 'limit', message: `must be a whole number from 1 to ${AUDIT_QUERY_MAX_LIMIT}` }];
 }
 
-function checkCursor(cursor: string | undefined): FieldIssue[] {
-  return cursor === undefined || isId('auditEvent', cursor)
+const CURSOR_ISSUE: FieldIssue = {
+  field: 'cursor',
+  message:
+    'is not a cursor printed by a previous audit query for this view (same workspace, viewer and filters)',
+};
+
+function checkCursorShape(cursor: string | undefined): FieldIssue[] {
+  return cursor === undefined || (cursor.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(cursor.trim()))
     ? []
-    : [{ field: 'cursor', message: 'is not a cursor printed by a previous audit query' }];
+    : [CURSOR_ISSUE];
 }
 
 function fieldError(field: string, message: string): AppError {

@@ -2,6 +2,11 @@
 
 /** A signed checkpoint as storage keeps it: the CLI's anchor command reads it through audit/. */
 export type { AuditCheckpoint } from '../storage/index.js';
+export { type ActivityCursors, type CursorView, createActivityCursors } from './activity-cursor.js';
+export type { ActivityDetail, ActivityLinks, ChainPlace, ChangeView } from './activity-detail.js';
+export { type ActivityFilterText, checkFilterText, type IpRange, parseIpRange } from './activity-filters.js';
+export { type ActivityDownload, type ActivityService, createActivityService } from './activity-service.js';
+export { AUDIT_VERIFIED, type LastVerification, type Verification } from './activity-verify.js';
 export {
   ANCHOR_FORMAT,
   type Anchor,
@@ -12,6 +17,7 @@ export {
 export { createAuditMasks, HMAC_PREFIX } from './audit-hmac.js';
 export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
 export {
+  type ActivityViewer,
   AUDIT_EXPORT_PAGE_SIZE,
   AUDIT_QUERY_DEFAULT_LIMIT,
   AUDIT_QUERY_MAX_LIMIT,
@@ -21,6 +27,9 @@ export {
   type AuditPageInput,
   type AuditReader,
   createAuditReader,
+  IP_RANGE_SCAN_BUDGET,
+  OPERATOR,
+  type ViewerScope,
 } from './audit-reader.js';
 export {
   type KeyUse,

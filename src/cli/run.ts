@@ -8,6 +8,7 @@ import { toAppError } from '../core/index.js';
 import { registerAuditAnchor } from './commands/audit-anchor.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerAuditRead } from './commands/audit-read.js';
+import { registerAuditShow } from './commands/audit-show.js';
 import { registerChecklist } from './commands/checklist.js';
 import { registerConnect } from './commands/connect.js';
 import { registerIncident } from './commands/incident.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
   registerUsage(program, io);
   // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
   registerAuditRead(program, io);
+  registerAuditShow(program, io);
   const addCommon = (command: Command): void => {
     if (command.commands.length) {
       command.commands.forEach(addCommon);

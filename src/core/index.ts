@@ -7,3 +7,4 @@ export * from './escaped-text.js';
 export * from './ids.js';
 export * from './random.js';
 export * from './result.js';
+export * from './time-input.js';

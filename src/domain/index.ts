@@ -8,6 +8,7 @@ export type { Actor, DomainStore } from './actor.js';
 export type { AddCommentInput, CommentService, ListCommentsInput } from './comments.js';
 export { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from './demo-seed.js';
 export { createDomain, type Domain, type DomainDeps } from './domain.js';
+export { type FieldDiff, fieldDiff } from './field-diff.js';
 export type { Page } from './pagination.js';
 export {
   CLIENT_NAME_MAX,

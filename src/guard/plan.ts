@@ -5,10 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/index.js';
-import { type Actor, quoteJson } from '../domain/index.js';
+import { type Actor, fieldDiff, quoteJson } from '../domain/index.js';
 import type { ObjectChange, RiskClass } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import type { Applied, WriteArgs, WriteSpec } from './write-spec.js';
+
+/** Moved down to the domain (the audit viewer shows the same diff); still exported here. */
+export { fieldDiff };
 
 export interface Plan {
   readonly tool: string;
@@ -76,21 +79,6 @@ export async function simulate(
 // SECURITY: one quoted token per value, control and bidi characters escaped (plain-text.ts).
 const show = (value: unknown) => (value === null || value === undefined ? '(none)' : quoteJson(value));
 
-export function fieldDiff(change: ObjectChange): { field: string; before: unknown; after: unknown }[] {
-  if (!change.before || !change.after) return [];
-  const fields = new Set([...Object.keys(change.before), ...Object.keys(change.after)]);
-  return [...fields]
-    .filter(
-      (f) => !BOOKKEEPING.has(f) && JSON.stringify(change.before?.[f]) !== JSON.stringify(change.after?.[f]),
-    )
-    .map((field) => ({
-      field,
-      before: change.before?.[field] ?? null,
-      after: change.after?.[field] ?? null,
-    }));
-}
-
-const BOOKKEEPING = new Set(['version', 'updatedAt', 'deletedAt']);
 const VERB = { create: 'create', update: 'update', delete: 'move to the trash', restore: 'restore' } as const;
 const NOUN = {
   task: 'task',

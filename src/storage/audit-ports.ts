@@ -5,6 +5,8 @@ import type { AuditEvent } from '../model/index.js';
 import type { AuditCheckpoint, ChainHead, SigningKeyRecord, StoredChainHead } from './checkpoint-ports.js';
 
 export interface AuditQuery {
+  /** One event by id (the Activity detail view); still within the workspace asked for. */
+  readonly id?: string;
   readonly credentialId?: string;
   readonly credentialName?: string;
   readonly memberId?: string;

@@ -11,7 +11,9 @@ import type { App } from '../../app.js';
 import {
   createAuditMasks,
   createAuditPrune,
+  OPERATOR,
   parseAnchor,
+  type VerifyOptions as VerifyOptions_,
   type VerifyReport,
   verifyAudit,
 } from '../../audit/index.js';
@@ -22,6 +24,7 @@ import type { Workspace } from '../../model/index.js';
 import { configFor, configWithSecret, withApp } from '../context.js';
 import { agoFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult } from '../io.js';
+import { AS_FLAG, viewerOf } from './audit-viewer.js';
 
 interface WorkspaceOption extends CommonOptions {
   readonly workspace?: string;
@@ -64,6 +67,7 @@ function verifySummary(report: VerifyReport, names: Map<string, string>): string
 
 interface VerifyOptions extends WorkspaceOption {
   readonly anchor?: string;
+  readonly as?: string;
 }
 
 export function registerAuditIntegrity(program: Command, io: CliIo): void {
@@ -81,6 +85,7 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
     .description('recompute every hash chain and check every signed checkpoint')
     .option('--workspace <slug>', 'only this workspace')
     .option('--anchor <file>', 'an anchor from `audit anchor`: the log must still hold and extend it')
+    .option(...AS_FLAG)
     .action((options: VerifyOptions) => {
       const anchor = options.anchor
         ? { file: options.anchor, anchor: readAnchor(options.anchor) }
@@ -93,13 +98,7 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
             [GLOBAL_CHAIN, '(no workspace)'],
             ...workspaces.map((w) => [w.id, w.slug] as [string, string]),
           ]);
-          const chain = options.workspace
-            ? chainOf((await findWorkspace(app, options.workspace)).id)
-            : undefined;
-          const report = await verifyAudit(app.store, app.auditSigner, {
-            ...(chain && { chain }),
-            ...(anchor && { anchor }),
-          });
+          const report = await verifyAndRecord(app, options, anchor, (text) => io.stderr.write(text));
           const problems = report.problems.map((p) => ({ ...p, workspace: names.get(p.chain) ?? null }));
           printResult(io, options, { ...report, problems }, verifySummary(report, names));
           if (!report.ok) {
@@ -153,6 +152,35 @@ export function registerAuditIntegrity(program: Command, io: CliIo): void {
         );
       }),
     );
+}
+
+/**
+ * Verifies and records `audit.verified` (who: the member of `--as`, or the operator). Without
+ * the instance secret it only verifies: this process would sign the record with a key made
+ * up on the spot, and every later verification would find a checkpoint nobody trusts.
+ */
+async function verifyAndRecord(
+  app: App,
+  options: VerifyOptions,
+  anchor: VerifyOptions_['anchor'],
+  warn: (text: string) => void,
+): Promise<VerifyReport> {
+  if (options.as !== undefined) {
+    if (anchor)
+      throw new AppError('invalid_input', 'anchor: not with --as (a member verifies their workspace)');
+    return (await app.activity.verify(await viewerOf(app, options))).report;
+  }
+  if (app.config.secretKey) {
+    return (
+      await app.activity.verify(OPERATOR, {
+        ...(options.workspace !== undefined && { workspace: options.workspace }),
+        ...(anchor && { anchor }),
+      })
+    ).report;
+  }
+  warn('taskgate: the instance secret is missing: this verification is not recorded in the audit log\n');
+  const chain = options.workspace ? chainOf((await findWorkspace(app, options.workspace)).id) : undefined;
+  return verifyAudit(app.store, app.auditSigner, { ...(chain && { chain }), ...(anchor && { anchor }) });
 }
 
 function readAnchor(file: string) {

@@ -1,25 +1,18 @@
 /**
  * `taskgate audit query` (newest first, one page at a time, for people) and `taskgate audit
- * export` (oldest first, streamed, for SIEMs: JSON Lines, CSV or OCSF). Both read only.
+ * export` (oldest first, streamed, for SIEMs: JSON Lines, CSV or OCSF). Both read only, and
+ * both are the Activity service's (app.activity), as the console's Activity page is.
  * They attach to the `audit` command when another module has already created it.
  */
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { VERSION } from '../../app.js';
-import {
-  AUDIT_EXPORT_FORMATS,
-  type AuditExportFormat,
-  type AuditFilterInput,
-  type AuditPage,
-  createAuditEncoder,
-  createAuditReader,
-} from '../../audit/index.js';
+import type { AuditFilterInput, AuditPage } from '../../audit/index.js';
 import { AppError, invalidInput } from '../../core/index.js';
 import { describeClient } from '../../domain/index.js';
 import type { AuditEvent, Member } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
-import { pastTimeFlag } from '../duration.js';
 import { type CliIo, type CommonOptions, printResult, type Writable } from '../io.js';
+import { AS_FLAG, viewerOf } from './audit-viewer.js';
 
 interface FilterOptions extends CommonOptions {
   readonly workspace?: string;
@@ -31,6 +24,7 @@ interface FilterOptions extends CommonOptions {
   readonly ip?: string;
   readonly since?: string;
   readonly until?: string;
+  readonly as?: string;
 }
 
 interface QueryOptions extends FilterOptions {
@@ -51,9 +45,10 @@ const withFilters = (command: Command): Command =>
     .option('--tool <name>', 'events of this MCP tool, e.g. update_task')
     .option('--action <action>', 'events of this action, e.g. mcp.tool_called or key.revoked')
     .option('--outcome <outcome>', 'ok, denied, error, dry_run or pending')
-    .option('--ip <address>', 'events from this client address')
+    .option('--ip <address>', 'events from this client address, or from a block like 203.0.113.0/24')
     .option('--since <time>', 'from this time on: ISO time with offset, or a duration ago like 2h or 7d')
-    .option('--until <time>', 'before this time: ISO time with offset, or a duration ago like 1h');
+    .option('--until <time>', 'before this time: ISO time with offset, or a duration ago like 1h')
+    .option(...AS_FLAG);
 
 export function registerAuditRead(program: Command, io: CliIo): void {
   const audit =
@@ -65,8 +60,8 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     .option('--cursor <cursor>', 'the next-page cursor printed by the previous query')
     .action((options: QueryOptions) =>
       withApp(io, configFor(io, options, {}, 'read'), async (app) => {
-        const page = await createAuditReader({ store: app.store }).page({
-          ...filtersOf(options, app.clock.now()),
+        const page = await app.activity.page(await viewerOf(app, options), {
+          ...filtersOf(options),
           ...(options.limit !== undefined && { limit: Number(options.limit.trim() || Number.NaN) }),
           ...(options.cursor !== undefined && { cursor: options.cursor.trim() }),
         });
@@ -79,22 +74,19 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     .option('--output <file>', 'write to this file (created with mode 600) instead of stdout')
     .action((options: ExportOptions) =>
       withApp(io, configFor(io, options, {}, 'read'), async (app) => {
-        const format = formatOf(options.format);
-        const exported = await createAuditReader({ store: app.store }).export(
-          filtersOf(options, app.clock.now()),
+        const exported = await app.activity.export(
+          await viewerOf(app, options),
+          filtersOf(options),
+          options.format,
         );
-        const encoder = createAuditEncoder(format, {
-          productVersion: VERSION,
-          member: (id) => exported.members.get(id),
-        });
+        const { format } = exported;
         // Opened only once the filters are known good, so a typo leaves no empty file behind.
         const sink = options.output === undefined ? stdoutSink(io.stdout) : await fileSink(options.output);
         let count = 0;
         try {
-          if (encoder.header) await sink.write(encoder.header);
-          for await (const events of exported.pages) {
-            await sink.write(events.map(encoder.encode).join(''));
-            count += events.length;
+          for await (const chunk of exported.chunks) {
+            await sink.write(chunk.text);
+            count += chunk.events;
           }
         } finally {
           await sink.close();
@@ -111,7 +103,8 @@ export function registerAuditRead(program: Command, io: CliIo): void {
     );
 }
 
-function filtersOf(options: FilterOptions, now: Date): AuditFilterInput {
+/** The flags as typed: the Activity service checks and parses them, naming each one it refuses. */
+function filtersOf(options: FilterOptions): AuditFilterInput {
   return {
     workspace: options.workspace,
     key: options.key,
@@ -120,16 +113,9 @@ function filtersOf(options: FilterOptions, now: Date): AuditFilterInput {
     action: options.action,
     outcome: options.outcome,
     ip: options.ip,
-    since: options.since === undefined ? undefined : pastTimeFlag('since', options.since, now),
-    until: options.until === undefined ? undefined : pastTimeFlag('until', options.until, now),
+    since: options.since,
+    until: options.until,
   };
-}
-
-function formatOf(text: string): AuditExportFormat {
-  const format = AUDIT_EXPORT_FORMATS.find((f) => f === text.trim().toLowerCase());
-  if (!format)
-    throw invalidInput([{ field: 'format', message: `must be one of ${AUDIT_EXPORT_FORMATS.join(', ')}` }]);
-  return format;
 }
 
 interface Sink {

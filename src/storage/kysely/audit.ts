@@ -173,6 +173,7 @@ export function createAuditRepository(
         workspaceId === null
           ? q.where('workspace_id', 'is', null)
           : q.where('workspace_id', '=', workspaceId);
+      if (query.id !== undefined) q = q.where('id', '=', query.id);
       if (query.credentialId !== undefined) q = q.where('credential_id', '=', query.credentialId);
       if (query.credentialName !== undefined) q = q.where('credential_name', '=', query.credentialName);
       if (query.memberId !== undefined) q = q.where('member_id', '=', query.memberId);
