@@ -36,9 +36,9 @@ const show = (value: unknown) => (value === null || value === undefined ? '—' 
 function ChangeView(props: { change: ObjectChange }) {
   const { change } = props;
   const title = (
-    <h3>
+    <h2>
       {change.op} {change.kind.replace('_', ' ')} {change.ref}
-    </h3>
+    </h2>
   );
   if (change.op === 'update') {
     return (

@@ -9,6 +9,7 @@ header { display: flex; justify-content: space-between; align-items: center; gap
 .signout { display: flex; align-items: center; gap: .75rem; margin: 0; color: var(--muted); }
 main { max-width: 40rem; margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.5rem; }
+h2 { font-size: 1.15rem; }
 form.stack { display: grid; gap: .9rem; }
 label { display: grid; gap: .25rem; font-weight: 600; }
 input { font: inherit; padding: .5rem .6rem; border: 1px solid #8888; border-radius: .35rem; }

@@ -66,7 +66,6 @@ export function FreezeBanner(props: { freeze: FreezeState }) {
           until <Time iso={freeze.until} />
         </>
       )}
-      {freeze.by && ` by ${freeze.by}`}
       {freeze.reason && `: ${freeze.reason}`}. Assistants can read but change nothing.
     </p>
   );
