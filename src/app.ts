@@ -293,6 +293,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       listWorkspaces: () => store.workspaces.list(),
       secretKey: secret,
       random,
+      clock,
+      audit,
       approvals: { actions, policyFor },
       consent: {
         consent: oauth.consent,

@@ -9,6 +9,7 @@ header { display: flex; justify-content: space-between; align-items: center; gap
 .signout { display: flex; align-items: center; gap: .75rem; margin: 0; color: var(--muted); }
 main { max-width: 40rem; margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.5rem; }
+h2 { font-size: 1.15rem; }
 form.stack { display: grid; gap: .9rem; }
 label { display: grid; gap: .25rem; font-weight: 600; }
 input { font: inherit; padding: .5rem .6rem; border: 1px solid #8888; border-radius: .35rem; }
@@ -28,4 +29,29 @@ pre { white-space: pre-wrap; }
 fieldset { border: 1px solid #8884; border-radius: .35rem; }
 ul.plain { list-style: none; padding-left: 0; margin: .25rem 0; }
 label.check { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; }
+header nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
+header nav li { display: flex; gap: .5rem; align-items: baseline; }
+header nav a { color: inherit; }
+header nav a[aria-current="page"] { font-weight: 700; }
+header nav .group { color: var(--muted); }
+.freeze { margin: 0; padding: .6rem 1.5rem; background: #fde7e4; color: #5c1111; border-bottom: 2px solid var(--error); }
+.field { display: grid; gap: .25rem; }
+.field-error { color: var(--error); margin: 0; }
+input[aria-invalid="true"] { border-color: var(--error); }
+a { color: var(--accent); }
+@media (prefers-color-scheme: dark) {
+  :root { --accent: #8fb0ff; --muted: #a9a9b8; --error: #ff8a80; }
+  .freeze { background: #3b1512; color: #ffdad6; }
+  button { background: #2f5fd0; }
+}
+@media print {
+  header nav, form.signout, button, .decide, form.stack { display: none; }
+  header { border-bottom: 1px solid #000; padding: 0 0 .5rem; }
+  body { font-size: 11pt; color: #000; background: #fff; }
+  main { max-width: none; margin: 1rem 0; padding: 0; }
+  a { color: inherit; text-decoration: none; }
+  .freeze { border: 2px solid #000; background: none; color: #000; }
+  table, tr { page-break-inside: avoid; }
+  time[title]::after { content: " (" attr(datetime) ")"; }
+}
 `.trimStart();

@@ -1,25 +1,50 @@
 /**
- * Admin UI entry layer: server-rendered pages under /login, /logout and /admin, mounted by
- * the HTTP app (and the OAuth consent page under /oauth/consent). For pages added in this folder (approvals, consent): `requireMember(c)` gives
- * the signed-in member or a redirect to return; `verifyCsrf(c, form.csrf)` must hold before
- * any change; render with `html`/`layout` (put `csrfToken` in every form as `csrf`). Routes
- * under `/admin/` get the security headers and the session plumbing automatically.
+ * Admin UI entry layer: the console, server-rendered with Hono's JSX under /login, /logout and
+ * /admin, mounted by the HTTP app (and the OAuth consent page under /oauth/consent). A page:
+ * `gate(c, pageId)` gives the signed-in member or the answer to return (sign-in redirect, or
+ * the 404 a role that may not see it gets); `renderPage` wraps it in the layout (navigation,
+ * member, freeze banner). A change: `mountAction` (CSRF, zod, errors beside fields, sudo).
+ * docs/console.md walks through adding one. Routes under `/admin/` get the security headers
+ * and the session plumbing automatically; unknown ones the HTML 404 (`adminNotFound`).
  */
-import type { Hono } from 'hono';
-import type { Random } from '../core/index.js';
+import type { Context, Hono } from 'hono';
+import type { AuditLog } from '../audit/index.js';
+import type { Clock, Random } from '../core/index.js';
 import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { mountHome } from './home.js';
+import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
-import { STYLESHEET_PATH } from './page.js';
+import { unknownAdminPage } from './not-found.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
 import type { AdminUiContext } from './session.js';
+import { mountSignOutEverywhere } from './sign-out-everywhere.js';
+import { mountSudo } from './sudo.js';
 
+export {
+  type ActionFormProps,
+  type ActionResult,
+  type ActionSpec,
+  Field,
+  fieldErrors,
+  mountAction,
+} from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
+export {
+  FreezeBanner,
+  Layout,
+  type PageOptions,
+  renderPage,
+  STYLESHEET_PATH,
+  Time,
+  utcText,
+} from './layout.js';
 export { HOME_PATH } from './login.js';
+export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
+export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
 export {
   CONTENT_SECURITY_POLICY,
@@ -35,6 +60,8 @@ export {
   type SignedInMember,
   verifyCsrf,
 } from './session.js';
+export { SIGN_OUT_EVERYWHERE_PATH } from './sign-out-everywhere.js';
+export { requireRecentSignIn, SUDO_PATH, SUDO_WINDOW_MS, signedInRecently } from './sudo.js';
 
 export interface AdminUiDeps {
   readonly publicUrl: string;
@@ -44,6 +71,9 @@ export interface AdminUiDeps {
   readonly secretKey: string | Uint8Array;
   /** SECURITY: must be the CSPRNG (login form nonces). */
   readonly random: Random;
+  readonly clock: Clock;
+  /** Records what the console refuses and sudo confirmations (services record their changes). */
+  readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
@@ -72,6 +102,9 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     loginFormKey: deriveLoginFormKey(deps.secretKey),
     random: deps.random,
     listWorkspaces: deps.listWorkspaces,
+    policyFor: deps.approvals.policyFor,
+    clock: deps.clock,
+    audit: deps.audit,
   };
   const headers = securityHeaders();
   for (const path of ADMIN_UI_PATHS) {
@@ -83,6 +116,18 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
   mountLogin(app);
   mountHome(app);
+  mountSudo(app);
+  mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
   if (deps.consent) mountConsent(app, deps.consent);
+}
+
+/**
+ * The answer to a request no route matched, when it is a console page (`/admin/...`): the
+ * HTML 404 page (signed out: the sign-in page first). `undefined` for any other path.
+ */
+export function adminNotFound(c: Context): Promise<Response> | undefined {
+  const path = c.req.path;
+  if (path !== '/admin' && !path.startsWith('/admin/')) return undefined;
+  return unknownAdminPage(c);
 }

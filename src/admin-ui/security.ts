@@ -7,31 +7,51 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
+ * Hono's secure-headers, configured as strict as the hand-written set it replaced: the same
+ * CSP (in this key order, so the header reads exactly as `CONTENT_SECURITY_POLICY`),
+ * `X-Frame-Options: DENY` rather than its SAMEORIGIN default, and its extra headers kept.
+ * HSTS is left to the TLS terminator: `includeSubDomains` would bind every sibling host.
+ */
+const secureHeadersMiddleware = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'no-referrer',
+  crossOriginOpenerPolicy: 'same-origin',
+  crossOriginResourcePolicy: 'same-origin',
+  xContentTypeOptions: 'nosniff',
+  strictTransportSecurity: false,
+  permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+});
+
+/**
  * Headers every admin-ui response carries, set after the handler so nothing can drop them.
  * A page whose form ends in a redirect to one other origin (consent → the OAuth client)
  * names it in `adminUiFormAction`: browsers hold form submissions' redirects to form-action.
+ * Pages are personal: never stored by a cache.
  */
 export function securityHeaders(): MiddlewareHandler {
   return async function adminSecurityHeaders(c, next) {
-    await next();
+    await secureHeadersMiddleware(c, next);
     const extra = c.get('adminUiFormAction');
-    c.header(
-      'Content-Security-Policy',
-      extra && /^https?:\/\/[^\s;,']+$/.test(extra)
-        ? CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${extra}`)
-        : CONTENT_SECURITY_POLICY,
-    );
-    c.header('X-Frame-Options', 'DENY');
+    if (extra && /^https?:\/\/[^\s;,']+$/.test(extra))
+      c.header(
+        'Content-Security-Policy',
+        CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${extra}`),
+      );
     c.header('Cache-Control', 'no-store');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    c.header('X-Content-Type-Options', 'nosniff');
   };
 }
 

@@ -7,8 +7,10 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { Random } from '../core/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Clock, Random } from '../core/index.js';
 import type { RequestOrigin, SignedIn, SignInService } from '../credentials/index.js';
+import type { EffectivePolicy } from '../guard/index.js';
 import type { Member, MemberSession, Workspace } from '../model/index.js';
 import { type CookieNames, constantTimeEqual, sameOrigin } from './security.js';
 
@@ -19,7 +21,13 @@ export interface AdminUiContext {
   readonly cookies: CookieNames;
   readonly loginFormKey: Buffer;
   readonly random: Random;
+  /** Judges the age of a sign-in (sudo mode). */
+  readonly clock: Clock;
   readonly listWorkspaces: () => Promise<readonly Workspace[]>;
+  /** The workspace policy: every page's header shows its freeze. */
+  readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
+  /** Console events that no service records itself (sudo, refused actions). */
+  readonly audit: AuditLog;
 }
 
 export interface SignedInMember {

@@ -139,6 +139,30 @@ export function createSessions(deps: SessionDeps) {
         return revoked;
       });
     },
+
+    /**
+     * Ends every live session of the member `token` belongs to, this one included, with one
+     * `member.signed_out_everywhere` record in the same transaction; returns how many ended.
+     */
+    async signOutEverywhere(token: string | undefined, origin: RequestOrigin): Promise<number> {
+      const owned = token && isSecretTokenShape(token) ? await resolve(token) : undefined;
+      if (!owned) return 0;
+      return store.transaction(async (repos) => {
+        const at = clock.now().toISOString();
+        const ended = await repos.sessions.revokeAllForMember(owned.workspace.id, owned.member.id, at);
+        await audit.record(repos, {
+          action: 'member.signed_out_everywhere',
+          outcome: 'ok',
+          workspaceId: owned.workspace.id,
+          memberId: owned.member.id,
+          environment: owned.workspace.environment,
+          ip: origin.ip,
+          userAgent: origin.userAgent,
+          detail: { email: owned.member.email, sessions: ended },
+        });
+        return ended;
+      });
+    },
   };
 }
 

@@ -27,6 +27,8 @@ export interface SignInService {
   resolveSession(token: string | undefined): Promise<OwnedSession | undefined>;
   /** Ends the session; `false` when there was no live one. */
   signOut(token: string | undefined, origin: RequestOrigin): Promise<boolean>;
+  /** Ends every live session of the token's member (this one too); how many ended, 0 without one. */
+  signOutEverywhere(token: string | undefined, origin: RequestOrigin): Promise<number>;
   createLoginLink(input: { workspace: string; email: string }): Promise<IssuedLoginLink>;
   /** Throws `unauthenticated` for an unknown, used or expired link. */
   redeemLoginLink(token: string, origin: RequestOrigin, replacesToken?: string): Promise<SignedIn>;
@@ -39,6 +41,7 @@ export function createSignInService(deps: SignInServiceDeps): SignInService {
     signIn: createPasswordSignIn({ ...deps, sessions }),
     resolveSession: sessions.resolve,
     signOut: sessions.signOut,
+    signOutEverywhere: sessions.signOutEverywhere,
     createLoginLink: links.create,
     redeemLoginLink: links.redeem,
   };

@@ -6,7 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { type AdminUiDeps, isAdminUiPath, mountAdminUi, unavailablePage } from '../admin-ui/index.js';
+import {
+  type AdminUiDeps,
+  adminNotFound,
+  isAdminUiPath,
+  mountAdminUi,
+  unavailablePage,
+} from '../admin-ui/index.js';
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { CORS_ROUTES, corsFor } from './cors.js';
@@ -94,6 +100,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
   if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
 
   app.notFound((c) => {
+    // A person at a console URL gets a page, not JSON.
+    const page = deps.adminUi ? adminNotFound(c) : undefined;
+    if (page) return page;
     const { status, body } = toHttpError(
       new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`),
     );

@@ -6,6 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
@@ -74,6 +75,13 @@ async function signInAsAlan(next: string) {
 }
 
 describe('approving in the browser', () => {
+  it('finds no accessibility violation on an approval page (axe-core)', async () => {
+    const { path } = await requestDelete(taskRefs[0]!);
+    await signInAsAlan(path);
+    expect(new URL(page.url()).pathname).toBe(path);
+    await expectAccessible(page, 'approval');
+  });
+
   it('shows the plan, and approving runs exactly that delete', async () => {
     const ref = taskRefs[0]!;
     const { path, actionId } = await requestDelete(ref);

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../src/credentials/index.js';
 import type { ApiKeyRecord, Workspace } from '../../src/model/index.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { type LocalSite, startLocalSite } from '../support/local-site.js';
 import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
@@ -115,6 +116,11 @@ const checkbox = (scope: Scope) =>
   page.getByRole('checkbox', { name: `${SCOPE_DESCRIPTIONS[scope]} ${scope}` });
 
 describe('what the member sees', () => {
+  it('finds no accessibility violation on the consent page (axe-core)', async () => {
+    await openConsent();
+    await expectAccessible(page, 'consent');
+  });
+
   it('shows the client, the redirect host, the workspace and environment, and each scope with a checkbox', async () => {
     await openConsent();
     const main = page.locator('main');

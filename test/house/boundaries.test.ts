@@ -42,7 +42,7 @@ async function cruiseSrc(baseDir: string): Promise<ICruiseResult> {
 
 function sourceFiles(root: string): string[] {
   return readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts'))
+    .filter((file) => /\.tsx?$/.test(file))
     .map((file) => `src/${file.split('\\').join('/')}`)
     .sort();
 }

@@ -20,7 +20,7 @@ import {
 import { describeClient, quoteText } from '../domain/index.js';
 import type { Member, Project, Workspace } from '../model/index.js';
 import { formLimit, readForm } from './form.js';
-import { html, layout } from './page.js';
+import { renderPage } from './layout.js';
 import { requestOrigin, requireMember, type SignedInMember, verifyCsrf } from './session.js';
 import { toPageError } from './to-page-error.js';
 
@@ -64,53 +64,98 @@ function page(c: Context, signedIn: SignedInMember, request: ConsentRequest, pro
   const client = request.client;
   const redirect = new URL(client.redirectUri);
   const scopes = request.scopes.map((scope) =>
-    ceiling.has(scope)
-      ? html`<li><label class="check"><input type="checkbox" name="scope" value="${scope}" checked> ${SCOPE_DESCRIPTIONS[scope]} <code>${scope}</code></label></li>`
-      : html`<li class="notice">${SCOPE_DESCRIPTIONS[scope]} <code>${scope}</code> — your role (${member.role}) cannot grant this</li>`,
+    ceiling.has(scope) ? (
+      <li>
+        <label class="check">
+          <input type="checkbox" name="scope" value={scope} checked /> {SCOPE_DESCRIPTIONS[scope]}{' '}
+          <code>{scope}</code>
+        </label>
+      </li>
+    ) : (
+      <li class="notice">
+        {SCOPE_DESCRIPTIONS[scope]} <code>{scope}</code> — your role ({member.role}) cannot grant this
+      </li>
+    ),
   );
-  const projectChoices = projects.map(
-    (p) =>
-      html`<li><label class="check"><input type="checkbox" name="project" value="${p.id}"> ${p.key} · ${quoteText(p.name)}</label></li>`,
-  );
+  const projectChoices = projects.map((p) => (
+    <li>
+      <label class="check">
+        <input type="checkbox" name="project" value={p.id} /> {p.key} · {quoteText(p.name)}
+      </label>
+    </li>
+  ));
   // SECURITY: a self-registered client picks its own name: reduced to a safe set and quoted.
-  const body = html`<p><strong>${describeClient(client.name) ?? `client ${quoteText(client.id)}`}</strong>${
-    client.verified
-      ? ''
-      : html` <span class="error">unverified: this client registered itself and chose its own name</span>`
-  } wants to act as you in workspace <strong>${workspace.name}</strong> (${workspace.slug}, <strong>${workspace.environment}</strong>).</p>
-<p>After you decide, your browser goes to <code>${redirect.host}</code>${
-    client.kind === 'metadata-document'
-      ? html` (the client is published at <code>${new URL(client.id).host}</code>)`
-      : ''
-  }.</p>
-<form class="stack" method="post" action="${CONSENT_PATH}/${request.uid}">
-  <input type="hidden" name="csrf" value="${csrfToken}">
-  <fieldset><legend>It may</legend><ul class="plain">${scopes}</ul></fieldset>
-  <fieldset><legend>In</legend>
-    <label class="check"><input type="radio" name="projects" value="all" checked> every project you can see</label>
-    <label class="check"><input type="radio" name="projects" value="chosen"> only these projects:</label>
-    <ul class="plain">${projectChoices}</ul>
-  </fieldset>
-  <label class="check"><input type="checkbox" name="read_only" value="1"> read-only: refuse every change, whatever the scopes say</label>
-  ${request.offline ? html`<p class="notice">It asks to stay connected: it can renew its access until you revoke the connection.</p>` : ''}
-  <div class="decide">
-    <button type="submit" name="decision" value="allow">Allow</button>
-    <button type="submit" name="decision" value="deny" class="decline">Deny</button>
-  </div>
-</form>
-<p class="notice">Every call it makes is recorded in the audit log. You can revoke it at any time (<code>taskgate connections revoke</code>).</p>`;
+  const body = (
+    <>
+      <p>
+        <strong>{describeClient(client.name) ?? `client ${quoteText(client.id)}`}</strong>
+        {!client.verified && (
+          <>
+            {' '}
+            <span class="error">unverified: this client registered itself and chose its own name</span>
+          </>
+        )}{' '}
+        wants to act as you in workspace <strong>{workspace.name}</strong> ({workspace.slug},{' '}
+        <strong>{workspace.environment}</strong>).
+      </p>
+      <p>
+        After you decide, your browser goes to <code>{redirect.host}</code>
+        {client.kind === 'metadata-document' && (
+          <>
+            {' '}
+            (the client is published at <code>{new URL(client.id).host}</code>)
+          </>
+        )}
+        .
+      </p>
+      <form class="stack" method="post" action={`${CONSENT_PATH}/${request.uid}`}>
+        <input type="hidden" name="csrf" value={csrfToken} />
+        <fieldset>
+          <legend>It may</legend>
+          <ul class="plain">{scopes}</ul>
+        </fieldset>
+        <fieldset>
+          <legend>In</legend>
+          <label class="check">
+            <input type="radio" name="projects" value="all" checked /> every project you can see
+          </label>
+          <label class="check">
+            <input type="radio" name="projects" value="chosen" /> only these projects:
+          </label>
+          <ul class="plain">{projectChoices}</ul>
+        </fieldset>
+        <label class="check">
+          <input type="checkbox" name="read_only" value="1" /> read-only: refuse every change, whatever the
+          scopes say
+        </label>
+        {request.offline && (
+          <p class="notice">
+            It asks to stay connected: it can renew its access until you revoke the connection.
+          </p>
+        )}
+        <div class="decide">
+          <button type="submit" name="decision" value="allow">
+            Allow
+          </button>
+          <button type="submit" name="decision" value="deny" class="decline">
+            Deny
+          </button>
+        </div>
+      </form>
+      <p class="notice">
+        Every call it makes is recorded in the audit log. You can revoke it at any time (
+        <code>taskgate connections revoke</code>).
+      </p>
+    </>
+  );
   // The browser may follow the decision's redirect only back to the client.
   c.set('adminUiFormAction', redirect.origin);
-  return c.html(layout('Connect an assistant', body, { member, workspace, csrfToken }).value);
+  return renderPage(c, { title: 'Connect an assistant', signedIn }, body);
 }
 
 function failure(c: Context, signedIn: SignedInMember, error: unknown) {
   const { status, message } = toPageError(error);
-  const { member, workspace, csrfToken } = signedIn;
-  return c.html(
-    layout('Nothing was granted', html`<p>${message}</p>`, { member, workspace, csrfToken }).value,
-    status,
-  );
+  return renderPage(c, { title: 'Nothing was granted', status, signedIn }, <p>{message}</p>);
 }
 
 const list = (value: unknown): string[] =>

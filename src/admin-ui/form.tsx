@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { html, layout } from './page.js';
+import { renderPage } from './layout.js';
 
 export const FORM_MAX_BYTES = 16 * 1024;
 
@@ -47,9 +47,14 @@ function urlencodedProblem(bytes: ArrayBuffer): string | undefined {
   return undefined;
 }
 
-function refused(c: Context, problem: string): Response {
-  const body = html`<p class="error" role="alert">This form could not be read: ${problem}. Nothing was changed; reload the page and try again.</p>`;
-  return c.html(layout('Bad request', body).value, 400);
+function refused(c: Context, problem: string): Promise<Response> {
+  return renderPage(
+    c,
+    { title: 'Bad request', status: 400 },
+    <p class="error" role="alert">
+      This form could not be read: {problem}. Nothing was changed; reload the page and try again.
+    </p>,
+  );
 }
 
 /**
@@ -59,16 +64,16 @@ function refused(c: Context, problem: string): Response {
 export async function readForm(c: Context, options: { all?: boolean } = {}): Promise<Form | Response> {
   const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== URLENCODED && type !== MULTIPART)
-    return refused(c, `the body must be ${URLENCODED} or ${MULTIPART}`);
+    return await refused(c, `the body must be ${URLENCODED} or ${MULTIPART}`);
   const bytes = await c.req.arrayBuffer();
   if (type === URLENCODED) {
     const problem = urlencodedProblem(bytes);
-    if (problem) return refused(c, problem);
+    if (problem) return await refused(c, problem);
   }
   try {
     // parseBody reads the body hono has cached above, not the stream again.
     return (await c.req.parseBody({ all: options.all === true })) as Form;
   } catch {
-    return refused(c, 'the multipart body is malformed');
+    return await refused(c, 'the multipart body is malformed');
   }
 }

@@ -5,9 +5,10 @@
  */
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import type { Child } from 'hono/jsx';
 import { isSecretTokenShape, LOGIN_LINK_PATH, type SignedIn } from '../credentials/index.js';
 import { type Form, formLimit, readForm, formText as text } from './form.js';
-import { html, layout, type SafeHtml } from './page.js';
+import { renderPage } from './layout.js';
 import { constantTimeEqual, loginFormToken, safeNextPath, sameOrigin } from './security.js';
 import {
   adminUi,
@@ -55,22 +56,47 @@ async function loginPage(
 ) {
   const workspaces = await adminUi(c).listWorkspaces();
   const only = workspaces.length === 1 ? workspaces[0] : undefined;
-  const workspaceField = only
-    ? html`<input type="hidden" name="workspace" value="${only.slug}"><p class="notice">Workspace: ${only.slug}</p>`
-    : html`<label>Workspace <input name="workspace" value="${state.workspace ?? ''}" required autocomplete="organization"></label>`;
-  return html`${state.error && html`<p class="error" role="alert">${state.error}</p>`}
-<form class="stack" method="post" action="/login">
-  <input type="hidden" name="csrf" value="${loginFormCsrf(c)}">
-  ${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : ''}
-  ${workspaceField}
-  <label>Email <input type="email" name="email" value="${state.email ?? ''}" required autocomplete="username"></label>
-  <label>Password <input type="password" name="password" required autocomplete="current-password"></label>
-  <button type="submit">Sign in</button>
-</form>`;
+  const workspaceField = only ? (
+    <>
+      <input type="hidden" name="workspace" value={only.slug} />
+      <p class="notice">Workspace: {only.slug}</p>
+    </>
+  ) : (
+    <label>
+      Workspace <input name="workspace" value={state.workspace ?? ''} required autocomplete="organization" />
+    </label>
+  );
+  return (
+    <>
+      {state.error && (
+        <p class="error" role="alert">
+          {state.error}
+        </p>
+      )}
+      <form class="stack" method="post" action="/login">
+        <input type="hidden" name="csrf" value={loginFormCsrf(c)} />
+        {state.next && <input type="hidden" name="next" value={state.next} />}
+        {workspaceField}
+        <label>
+          Email <input type="email" name="email" value={state.email ?? ''} required autocomplete="username" />
+        </label>
+        <label>
+          Password <input type="password" name="password" required autocomplete="current-password" />
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+    </>
+  );
 }
 
-const page = (c: Context, title: string, body: SafeHtml, status: 200 | PageStatus = 200) =>
-  c.html(layout(title, body).value, status);
+const page = (c: Context, title: string, body: Child, status: 200 | PageStatus = 200) =>
+  renderPage(c, { title, status }, body);
+
+const expired = () => (
+  <p class="error" role="alert">
+    {FORM_EXPIRED}
+  </p>
+);
 
 function signedInRedirect(c: Context, signedIn: SignedIn, next: string | undefined): Response {
   setSessionCookie(c, signedIn);
@@ -108,14 +134,12 @@ export function mountLogin(app: Hono): void {
 
   app.post('/logout', formLimit(), async (c) => {
     // A cross-site post is refused outright, session or not (SameSite=Lax would drop the cookie).
-    if (!sameOrigin(c, adminUi(c).publicOrigin))
-      return page(c, 'Sign out', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
+    if (!sameOrigin(c, adminUi(c).publicOrigin)) return page(c, 'Sign out', expired(), 403);
     const signedIn = await requireMember(c);
     if (signedIn instanceof Response) return signedIn;
     const form = await readForm(c);
     if (form instanceof Response) return form;
-    if (!verifyCsrf(c, form.csrf))
-      return page(c, 'Sign out', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
+    if (!verifyCsrf(c, form.csrf)) return page(c, 'Sign out', expired(), 403);
     await adminUi(c).signIn.signOut(sessionToken(c), requestOrigin(c));
     clearSessionCookie(c);
     return c.redirect('/login', 303);
@@ -126,20 +150,21 @@ export function mountLogin(app: Hono): void {
     return page(
       c,
       'Sign in with a login link',
-      html`<p>This one-time link signs you in to Taskgate. It works once, for 15 minutes.</p>
-<form class="stack" method="post" action="${LOGIN_LINK_PATH}">
-  <input type="hidden" name="csrf" value="${loginFormCsrf(c)}">
-  <input type="hidden" name="token" value="${token}">
-  <button type="submit">Continue</button>
-</form>`,
+      <>
+        <p>This one-time link signs you in to Taskgate. It works once, for 15 minutes.</p>
+        <form class="stack" method="post" action={LOGIN_LINK_PATH}>
+          <input type="hidden" name="csrf" value={loginFormCsrf(c)} />
+          <input type="hidden" name="token" value={token} />
+          <button type="submit">Continue</button>
+        </form>
+      </>,
     );
   });
 
   app.post(LOGIN_LINK_PATH, formLimit(), async (c) => {
     const form = await readForm(c);
     if (form instanceof Response) return form;
-    if (!loginFormTrusted(c, form))
-      return page(c, 'Sign in', html`<p class="error">${FORM_EXPIRED}</p>`, 403);
+    if (!loginFormTrusted(c, form)) return page(c, 'Sign in', expired(), 403);
     try {
       const signedIn = await adminUi(c).signIn.redeemLoginLink(
         text(form, 'token'),

@@ -2,8 +2,11 @@
  * SECURITY: HTML for the admin pages. `html` escapes every interpolated value; only what is
  * wrapped in `raw()` (or another `html` result) goes in unescaped, so a member name or a task
  * title can never become markup. Attribute values must be double-quoted in templates.
- * No inline script or style anywhere: the CSP forbids both.
+ * No inline script or style anywhere: the CSP forbids both. New pages use JSX (layout.tsx);
+ * this helper stays for fragments that are plain markup strings.
  */
+import { raw as honoRaw } from 'hono/html';
+import { Layout } from './layout.js';
 
 /** Markup that is already safe: the output of `html`, or a trusted fragment through `raw`. */
 export class SafeHtml {
@@ -47,8 +50,6 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
-export const STYLESHEET_PATH = '/admin/assets/app.css';
-
 export interface LayoutOptions {
   /** Shown in the header with a sign-out button; needs the session's CSRF token. */
   readonly member?: { readonly name: string; readonly email: string };
@@ -56,33 +57,24 @@ export interface LayoutOptions {
   readonly csrfToken?: string;
 }
 
-/** A complete page: header (with sign-out when signed in), then `body`. */
+/**
+ * A complete page around markup built with `html` (the console's pages use `renderPage`
+ * with JSX; this keeps fragments from `html`, such as a server-rendered chart, in the one
+ * layout). Synchronous: the layout has no async component.
+ */
 export function layout(title: string, body: SafeHtml, options: LayoutOptions = {}): SafeHtml {
   const { member, workspace, csrfToken } = options;
-  const account =
-    member &&
-    html`<form class="signout" method="post" action="/logout">
-      <span>${member.name} &lt;${member.email}&gt;${workspace ? html` · ${workspace.slug}` : ''}</span>
-      <input type="hidden" name="csrf" value="${csrfToken ?? ''}">
-      <button type="submit">Sign out</button>
-    </form>`;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Taskgate</title>
-<link rel="stylesheet" href="${STYLESHEET_PATH}">
-</head>
-<body>
-<header><a class="brand" href="/admin">Taskgate</a>${account}</header>
-<main>
-<h1>${title}</h1>
-${body}
-</main>
-</body>
-</html>
-`;
+  const signedIn = member && {
+    member,
+    ...(workspace && { workspace }),
+    ...(csrfToken !== undefined && { csrfToken }),
+  };
+  const node = (
+    <Layout title={title} {...(signedIn && { signedIn })}>
+      {honoRaw(body.value)}
+    </Layout>
+  );
+  return new SafeHtml(`<!doctype html>\n${node.toString() as string}\n`);
 }
 
 /** The page every admin path shows while the database cannot be reached (HTTP 503). */

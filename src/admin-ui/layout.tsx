@@ -1,0 +1,193 @@
+/**
+ * SECURITY: every console page is rendered through this layout with Hono's JSX, which escapes
+ * every text and attribute value; markup goes in unescaped only through `raw` from hono/html,
+ * used here for constant tags alone. No inline script or style anywhere: the CSP forbids both.
+ * The header carries the navigation (only the pages the member's role may see), the member
+ * with sign-out, and, while the workspace is frozen, a banner on every page.
+ */
+import type { Context } from 'hono';
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+import type { FreezeState } from '../guard/index.js';
+import type { Member, Workspace } from '../model/index.js';
+import { type ConsolePage, visiblePages } from './nav.js';
+import { adminUi } from './session.js';
+import type { PageStatus } from './to-page-error.js';
+
+export const STYLESHEET_PATH = '/admin/assets/app.css';
+
+// Constant tags kept byte for byte as before (void elements without a closing slash).
+const HEAD_START = raw(
+  '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+);
+const STYLESHEET_LINK = raw(`<link rel="stylesheet" href="${STYLESHEET_PATH}">`);
+
+export interface PageMember {
+  readonly member: Pick<Member, 'name' | 'email'> & Partial<Pick<Member, 'role'>>;
+  readonly workspace?: Pick<Workspace, 'slug'>;
+  readonly csrfToken?: string;
+}
+
+const UTC_TEXT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z$/;
+
+/** `2026-12-05 20:11 UTC` for an ISO instant; anything else as it came. */
+export function utcText(iso: string): string {
+  const match = UTC_TEXT.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+
+/**
+ * An instant, readable and exact: the text is the UTC minute, `datetime` and the tooltip
+ * carry the full UTC value. Script-free on purpose (the CSP allows no script at all).
+ */
+export function Time(props: { iso: string }) {
+  return (
+    <time datetime={props.iso} title={`${props.iso} (UTC)`}>
+      {utcText(props.iso)}
+    </time>
+  );
+}
+
+export function FreezeBanner(props: { freeze: FreezeState }) {
+  const { freeze } = props;
+  if (!freeze.frozen) return null;
+  return (
+    <p class="freeze" role="status">
+      <strong>This workspace is frozen</strong>
+      {freeze.since && (
+        <>
+          {' '}
+          since <Time iso={freeze.since} />
+        </>
+      )}
+      {freeze.until && (
+        <>
+          {' '}
+          until <Time iso={freeze.until} />
+        </>
+      )}
+      {freeze.reason && `: ${freeze.reason}`}. Assistants can read but change nothing.
+    </p>
+  );
+}
+
+function NavLink(props: { page: ConsolePage; current?: string }) {
+  const { page, current } = props;
+  return (
+    <li>
+      <a href={page.path} aria-current={current === page.path ? 'page' : undefined}>
+        {page.label}
+      </a>
+    </li>
+  );
+}
+
+/** The console navigation: the pages `role` may see, Integrations grouped under its heading. */
+export function Navigation(props: { role: Member['role']; current?: string }) {
+  const pages = visiblePages(props.role);
+  const integrations = pages.filter((p) => p.group === 'Integrations');
+  const items: Child[] = [];
+  let grouped = false;
+  for (const page of pages) {
+    if (page.group !== 'Integrations') {
+      items.push(<NavLink page={page} current={props.current} />);
+    } else if (!grouped) {
+      grouped = true;
+      items.push(
+        <li>
+          <span class="group">Integrations</span>
+          <ul>
+            {integrations.map((p) => (
+              <NavLink page={p} current={props.current} />
+            ))}
+          </ul>
+        </li>,
+      );
+    }
+  }
+  return (
+    <nav aria-label="Console">
+      <ul>{items}</ul>
+    </nav>
+  );
+}
+
+export interface LayoutProps {
+  readonly title: string;
+  readonly signedIn?: PageMember;
+  readonly freeze?: FreezeState;
+  /** The path of the page, marked as current in the navigation. */
+  readonly current?: string;
+  readonly children?: Child;
+}
+
+export function Layout(props: LayoutProps) {
+  const { title, signedIn, freeze } = props;
+  const member = signedIn?.member;
+  return (
+    <html lang="en">
+      <head>
+        {HEAD_START}
+        <title>{title} · Taskgate</title>
+        {STYLESHEET_LINK}
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/admin">
+            Taskgate
+          </a>
+          {member?.role && <Navigation role={member.role} current={props.current} />}
+          {member && (
+            <form class="signout" method="post" action="/logout">
+              <span>
+                {member.name} {'<'}
+                {member.email}
+                {'>'}
+                {signedIn.workspace && ` · ${signedIn.workspace.slug}`}
+              </span>
+              <input type="hidden" name="csrf" value={signedIn.csrfToken ?? ''} />
+              <button type="submit">Sign out</button>
+            </form>
+          )}
+        </header>
+        {freeze && <FreezeBanner freeze={freeze} />}
+        <main>
+          <h1>{title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A complete document as text: the doctype, then the layout. */
+export async function renderDocument(props: LayoutProps): Promise<string> {
+  return `<!doctype html>\n${await (<Layout {...props} />).toString()}\n`;
+}
+
+export interface PageOptions {
+  readonly title: string;
+  readonly status?: 200 | PageStatus;
+  readonly signedIn?: PageMember & { readonly workspace?: Workspace };
+  readonly current?: string;
+}
+
+/**
+ * Answers `c` with a page. With a signed-in member the layout reads the workspace's freeze
+ * state on every request, so the banner is never stale.
+ */
+export async function renderPage(c: Context, options: PageOptions, body: Child): Promise<Response> {
+  const { signedIn } = options;
+  const freeze =
+    signedIn?.workspace && 'id' in signedIn.workspace
+      ? (await adminUi(c).policyFor(signedIn.workspace)).freeze
+      : undefined;
+  const document = await renderDocument({
+    title: options.title,
+    ...(signedIn && { signedIn }),
+    ...(freeze && { freeze }),
+    ...(options.current && { current: options.current }),
+    children: body,
+  });
+  return c.html(document, options.status ?? 200);
+}
