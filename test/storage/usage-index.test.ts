@@ -1,5 +1,5 @@
 /**
- * Migration 0014: one key's usage reads its own events of the window through
+ * Migration 0013: one key's usage reads its own events of the window through
  * `(workspace_id, credential_id, occurred_at)` instead of every event of the workspace.
  * No timing here: the numbers are bench/usage-query.mjs's (docs/benchmarks.md).
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase, openStore } from '../../src/storage/index.js';
 import { createTestDatabase, storeKinds } from '../support/stores.js';
 
-describe('usage index (migration 0014)', () => {
+describe('usage index (migration 0013)', () => {
   for (const kind of storeKinds()) {
     it(`exists on ${kind}, and SQLite reads one key's window through it`, async () => {
       const database = await createTestDatabase(kind);

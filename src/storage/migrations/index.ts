@@ -17,7 +17,7 @@ import { oauthConnections } from './0009-oauth-connections.js';
 import { auditBody } from './0010-audit-body.js';
 import { checkpointChain } from './0011-checkpoint-chain.js';
 import { memberRemoval } from './0012-member-removal.js';
-import { usageIndex } from './0014-usage-index.js';
+import { usageIndex } from './0013-usage-index.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -32,7 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-audit-body': auditBody,
   '0011-checkpoint-chain': checkpointChain,
   '0012-member-removal': memberRemoval,
-  '0014-usage-index': usageIndex,
+  '0013-usage-index': usageIndex,
 };
 
 export interface MigrationReport {
