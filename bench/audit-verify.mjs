@@ -22,17 +22,16 @@
  * Flags: --events <n> (1000000), --runs <n> (3), --no-write (print only), --keep (leave the
  * database in its temp dir and print where), --reuse <dir> (a dir kept by --keep: skip loading).
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeDocSection } from './lib/doc-section.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const BEGIN = '<!-- audit-verify:begin -->';
-const END = '<!-- audit-verify:end -->';
 const TARGET_PER_S = 500_000;
 const WARMUP_RUNS = 1;
 const BATCH = 50_000;
@@ -135,7 +134,7 @@ async function main() {
     const section = render({ total, checkpoints, loadSeconds, size, bytes, runs, command, loadBefore });
     process.stdout.write(`${section}\n`);
     if (flags['no-write']) log('docs/benchmarks.md not written (--no-write)');
-    else await writeSection(section);
+    else await writeDocSection(DOC, 'audit-verify', section);
   } finally {
     if (flags.keep || flags.reuse) log(`database kept at ${dir} (--reuse ${dir})`);
     else await rm(dir, { recursive: true, force: true });
@@ -345,17 +344,6 @@ function render({ total, checkpoints, loadSeconds, size, bytes, runs, command, l
     '',
     `Target (≥ ${n(TARGET_PER_S)} events/s for \`audit verify\` on SQLite): **${ratio >= 1 ? 'met' : 'not met'}** (${n(median)} events/s, ${ratio.toFixed(2)}× the target). System load (1-minute average, ${availableParallelism()} CPUs, before → after the timed runs): ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}; other work on the machine slows the runs down.`,
   ].join('\n');
-}
-
-async function writeSection(section) {
-  let text = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n');
-  const block = `${BEGIN}\n${section}\n${END}`;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin !== -1 && end > begin) text = text.slice(0, begin) + block + text.slice(end + END.length);
-  else text = `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, text);
-  log('docs/benchmarks.md updated');
 }
 
 function check(ok, what) {

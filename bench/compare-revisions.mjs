@@ -17,17 +17,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { expect, fail, log, runJson, startChild, stop } from './lib/children.mjs';
+import { writeDocSection } from './lib/doc-section.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const BEGIN = '<!-- compare-revisions:begin -->';
-const END = '<!-- compare-revisions:end -->';
 const HEADERS = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
@@ -121,15 +120,7 @@ try {
 const section = render();
 process.stdout.write(`\n${section}\n`);
 if (!values['no-write']) {
-  let text = await readFile(DOC, 'utf8');
-  const block = `${BEGIN}\n${section}\n${END}`;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  text =
-    begin !== -1 && end > begin
-      ? text.slice(0, begin) + block + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, text);
+  await writeDocSection(DOC, 'compare-revisions', section);
   log(`wrote ${DOC}`);
 }
 

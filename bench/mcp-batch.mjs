@@ -16,16 +16,15 @@
  * --server runs one server child.
  */
 import { fork } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeDocSection } from './lib/doc-section.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const BEGIN = '<!-- mcp-batch:begin -->';
-const END = '<!-- mcp-batch:end -->';
 const SETTING = 'TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST';
 
 const listTasks = (id) => ({
@@ -174,7 +173,7 @@ async function main() {
   const section = render(rows, runs, [load, loadavg()[0]]);
   process.stdout.write(`\n${section}\n`);
   if (!values['no-write']) {
-    await writeSection(section);
+    await writeDocSection(DOC, 'mcp-batch', section);
     process.stderr.write(`wrote ${DOC}\n`);
   }
 }
@@ -197,16 +196,6 @@ function render(rows, runs, load) {
     '',
     `The attack batch: ${kb(attack.bytes)} and ${attack.cpu.toFixed(0)} ms of server CPU before; ${kb(refused.bytes)} and ${refused.cpu.toFixed(1)} ms once refused (${(attack.bytes / refused.bytes).toFixed(0)}× fewer bytes, ${(attack.cpu / refused.cpu).toFixed(0)}× less CPU). The largest batch the default allows costs ${(allowed.cpu / single.cpu).toFixed(1)}× the CPU and ${(allowed.bytes / single.bytes).toFixed(1)}× the bytes of one call. System load (1-minute average, ${availableParallelism()} CPUs, before → after): ${load[0].toFixed(1)} → ${load[1].toFixed(1)}; these numbers come from one run on a shared machine, so compare ratios, not absolute values across runs.`,
   ].join('\n');
-}
-
-async function writeSection(section) {
-  let text = await readFile(DOC, 'utf8');
-  const block = `${BEGIN}\n${section}\n${END}`;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin !== -1 && end > begin) text = text.slice(0, begin) + block + text.slice(end + END.length);
-  else text = `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, text);
 }
 
 if (process.argv.includes('--server')) await server();

@@ -21,18 +21,17 @@
  * patch); no TASKGATE_* variable does. Internal: --hono-echo-server runs the echo server.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { expect, fail, log, runJson, settled, startChild, stop } from './lib/children.mjs';
+import { writeDocSection } from './lib/doc-section.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const BEGIN = '<!-- mcp-throughput:begin -->';
-const END = '<!-- mcp-throughput:end -->';
 const SDK_EXAMPLE = join(
   ROOT,
   'node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStatelessStreamableHttp.js',
@@ -190,7 +189,7 @@ async function main() {
   const section = render(rows, audit, settings);
   process.stdout.write(`\n${section}\n`);
   if (write) {
-    await writeSection(section);
+    await writeDocSection(DOC, 'mcp-throughput', section);
     log(`wrote ${DOC}`);
   } else {
     log('docs/benchmarks.md not written (partial run, --no-write or --cpu-prof)');
@@ -366,17 +365,6 @@ function render(rows, audit, settings) {
 }
 
 const label = (id) => (id === 'sdk-tool' ? '`tools/call`' : '`resources/read`');
-
-async function writeSection(section) {
-  await mkdir(dirname(DOC), { recursive: true });
-  let text = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n\nRun with `npm run bench`.\n');
-  const block = `${BEGIN}\n${section}\n${END}`;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin !== -1 && end > begin) text = text.slice(0, begin) + block + text.slice(end + END.length);
-  else text = `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, text);
-}
 
 function portOpen(port) {
   return new Promise((done) => {
