@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { type DestinationStream, type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import {
   type ChecklistService,
   createChecklistService,
@@ -29,7 +29,7 @@ import {
   createAuditMasks,
   createAuditSigner,
   createCheckpointer,
-  redactLogArguments,
+  createLogger,
   type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
@@ -116,24 +116,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-/**
- * SECURITY: every string that enters the log — message, fields, errors and their causes —
- * passes the audit log's secret finder first (audit/log-redaction.ts).
- */
-export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'taskgate' },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, redactLogArguments(args) as Parameters<typeof method>);
-        },
-      },
-    },
-    destination,
-  );
-}
+/** The process logger, which redacts secrets (audit/logger.ts); the CLI makes its own. */
+export { createLogger };
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;

@@ -51,6 +51,7 @@ export {
   createAuditEncoder,
 } from './export-format.js';
 export { redactForLog, redactLogArguments } from './log-redaction.js';
+export { createLogger } from './logger.js';
 export {
   OCSF_SCHEMA_VERSION,
   type OcsfContext,

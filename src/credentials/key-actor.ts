@@ -7,7 +7,7 @@
  */
 import { AppError, type FieldIssue, invalidInput } from '../core/index.js';
 import { canManageMembers } from '../domain/index.js';
-import type { Member, Workspace } from '../model/index.js';
+import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories } from '../storage/index.js';
 import { expandScopes, isWriteScope, type Scope } from './scopes.js';
 
@@ -81,4 +81,20 @@ export function assertMayCreateKey(
       'a viewer cannot create a write-capable key: use the read-only preset or --read-only',
     );
   }
+}
+
+/** SECURITY: a key the actor may not act on is not found, exactly like a missing one. */
+export async function findKey(
+  repos: Pick<Repositories, 'apiKeys'>,
+  workspace: Workspace,
+  ref: string,
+  actor: Member | null,
+): Promise<ApiKeyRecord> {
+  const found = ref.startsWith('key_')
+    ? await repos.apiKeys.findById(workspace.id, ref)
+    : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
+      (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
+  if (!found || !mayActOnKeyOf(actor, found.memberId))
+    throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+  return found;
 }

@@ -20,7 +20,7 @@ import { resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
-import { actingMember, actorByEmail, assertMayCreateKey, type KeyActor, mayActOnKeyOf } from './key-actor.js';
+import { actingMember, actorByEmail, assertMayCreateKey, findKey, type KeyActor } from './key-actor.js';
 import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import { type KeyHealth, summarizeKeyHealth } from './key-health.js';
 import {
@@ -63,22 +63,6 @@ export function createKeyService(deps: KeyServiceDeps) {
     const member = (await repos.members.findById(workspace.id, key.memberId))!;
     const projects = await repos.projects.list(workspace.id, { includeArchived: true });
     return toKeyView(key, { now: clock.now(), workspace, member, projects });
-  }
-
-  /** SECURITY: a key the actor may not act on is not found, exactly like a missing one. */
-  async function findKey(
-    repos: Pick<Repositories, 'apiKeys'>,
-    workspace: Workspace,
-    ref: string,
-    actor: Member | null,
-  ): Promise<ApiKeyRecord> {
-    const found = ref.startsWith('key_')
-      ? await repos.apiKeys.findById(workspace.id, ref)
-      : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
-        (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
-    if (!found || !mayActOnKeyOf(actor, found.memberId))
-      throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
-    return found;
   }
 
   function mint(

@@ -132,7 +132,35 @@ const onlyMain = (file: string) => file === 'src/main.ts';
 /** Code in a string is invisible to the compiler, the linter and these rules (the chain's worker was). */
 const CODE_IN_STRINGS = /eval:\s*true|new Function\(|\beval\(/;
 
+/** The layer table of docs/architecture.md: layer → what it may import, as the page says. */
+function documentedLayers(): Map<string, string[]> {
+  const doc = readFileSync(`${ROOT}docs/architecture.md`, 'utf8');
+  const table = doc.slice(doc.indexOf('| layer '), doc.indexOf('\n\n', doc.indexOf('| layer ')));
+  const rows = new Map<string, string[]>();
+  for (const line of table.split('\n').slice(2)) {
+    const [names = '', imports = ''] = line
+      .split('|')
+      .slice(1, 3)
+      .map((cell) => cell.trim());
+    const list =
+      imports === 'Node built-ins only' ? [] : imports.split(', ').filter((i) => !i.startsWith('`'));
+    for (const name of names.split(', ')) rows.set(name, list);
+  }
+  return rows;
+}
+
 describe('house rules', () => {
+  it('documents every layer rule as it is enforced: the table in docs/architecture.md is LOWER', () => {
+    const enforced = new Map<string, string[]>();
+    for (const rule of rules.forbidden ?? []) {
+      const name = rule.name ?? '';
+      if (!name.startsWith('layer-')) continue;
+      const allowed = /may import only (.*)$/.exec(rule.comment ?? '')?.[1] ?? '';
+      enforced.set(name.slice('layer-'.length), allowed === 'nothing else in src' ? [] : allowed.split(', '));
+    }
+    expect(documentedLayers()).toEqual(enforced);
+  });
+
   it('keeps process.env out of every file except main.ts', () => {
     expect(
       filesMatching(ROOT, PROCESS_ENV, onlyMain),
