@@ -124,6 +124,7 @@ describe('migration 0010: audit events stored as the text their hashes cover (SQ
           .pluck()
           .all(),
       ).toEqual([
+        'audit_events_action_idx',
         'audit_events_chain_seq_uq',
         'audit_events_credential_idx',
         'audit_events_credential_name_idx',

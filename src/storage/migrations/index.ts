@@ -18,6 +18,7 @@ import { auditBody } from './0010-audit-body.js';
 import { checkpointChain } from './0011-checkpoint-chain.js';
 import { memberRemoval } from './0012-member-removal.js';
 import { usageIndex } from './0013-usage-index.js';
+import { auditActionIndex } from './0014-audit-action-index.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -33,6 +34,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-checkpoint-chain': checkpointChain,
   '0012-member-removal': memberRemoval,
   '0013-usage-index': usageIndex,
+  '0014-audit-action-index': auditActionIndex,
 };
 
 export interface MigrationReport {
