@@ -24,6 +24,7 @@ import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { expect, fail, log, positiveInteger } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { BATCH, benchWorkspace, distOf, timed, WARMUP_RUNS } from './lib/million-events.mjs';
 
@@ -40,9 +41,9 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-const EVENTS = positive(flags.events, 'events');
-const KEYS = positive(flags.keys, 'keys');
-const RUNS = positive(flags.runs, 'runs');
+const EVENTS = positiveInteger(flags.events, 'events');
+const KEYS = positiveInteger(flags.keys, 'keys');
+const RUNS = positiveInteger(flags.runs, 'runs');
 
 const dist = distOf(ROOT);
 
@@ -91,19 +92,19 @@ async function main() {
     }
     const first = await timed(async () => {
       const page = await reader.page(query);
-      check(
+      expect(
         page.events.length === 50 && page.events.every((e) => e.credentialName === target.name),
         'first page',
       );
     }, RUNS);
     const deep = await timed(async () => {
       const page = await reader.page({ ...query, cursor: middle });
-      check(page.events.length === 50 && page.events[0].id < middleId, 'deep page');
+      expect(page.events.length === 50 && page.events[0].id < middleId, 'deep page');
     }, RUNS);
     await store.close();
     const command = await timed(async () => {
       const out = await cli('audit', 'query', '--workspace', 'bench', '--key', target.name, '--limit', '50');
-      check(out.split('\n').length >= 52, 'command output');
+      expect(out.split('\n').length >= 52, 'command output');
     }, RUNS);
 
     const section = render({
@@ -156,25 +157,6 @@ function render({ total, perKey, target, loadSeconds, size, plan, first, deep, c
     '',
     `Target (≤ ${TARGET_MS} ms for \`audit query --key\` over 1M events): **${met ? 'met' : 'not met'}** (p95 ${f(first.p95)} ms first page, ${f(deep.p95)} ms deep page). The whole command adds opening the database and checking its migrations, which is paid once per CLI process. System load (1-minute average, ${availableParallelism()} CPUs, before → after the timed runs): ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}; a p95 far above the median means other work shared the machine.`,
   ].join('\n');
-}
-
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-}
-
-function positive(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name}: must be a positive whole number`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function fail(message) {
-  log(message);
-  process.exit(1);
 }
 
 await main();

@@ -28,7 +28,9 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { expect, fail, log, positiveInteger } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
+import { ulid } from './lib/million-events.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
@@ -60,8 +62,8 @@ const { values: flags } = parseArgs({
     reuse: { type: 'string' },
   },
 });
-const EVENTS = positive(flags.events, 'events');
-const RUNS = positive(flags.runs, 'runs');
+const EVENTS = positiveInteger(flags.events, 'events');
+const RUNS = positiveInteger(flags.runs, 'runs');
 
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
@@ -123,13 +125,13 @@ async function main() {
     const store = await openStore(url);
     const runs = await timed(async () => {
       const report = await verifyAudit(store, signer);
-      check(report.ok && report.events === total && report.checkpoints === checkpoints, 'verify report');
+      expect(report.ok && report.events === total && report.checkpoints === checkpoints, 'verify report');
     });
     await store.close();
     const commandStart = performance.now();
     const out = JSON.parse(await cli('audit', 'verify', '--json'));
     const command = performance.now() - commandStart;
-    check(out.ok === true && out.events === total, 'command output');
+    expect(out.ok === true && out.events === total, 'command output');
 
     const section = render({ total, checkpoints, loadSeconds, size, bytes, runs, command, loadBefore });
     process.stdout.write(`${section}\n`);
@@ -294,23 +296,6 @@ function eventAt(i, time, random, keys) {
   };
 }
 
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-function ulid(time, counter) {
-  let head = '';
-  let t = time;
-  for (let i = 0; i < 10; i++) {
-    head = ALPHABET[t % 32] + head;
-    t = Math.floor(t / 32);
-  }
-  let tail = '';
-  let c = counter;
-  for (let i = 0; i < 16; i++) {
-    tail = ALPHABET[c % 32] + tail;
-    c = Math.floor(c / 32);
-  }
-  return head + tail;
-}
-
 async function timed(run) {
   for (let i = 0; i < WARMUP_RUNS; i++) await run();
   const ms = [];
@@ -344,25 +329,6 @@ function render({ total, checkpoints, loadSeconds, size, bytes, runs, command, l
     '',
     `Target (≥ ${n(TARGET_PER_S)} events/s for \`audit verify\` on SQLite): **${ratio >= 1 ? 'met' : 'not met'}** (${n(median)} events/s, ${ratio.toFixed(2)}× the target). System load (1-minute average, ${availableParallelism()} CPUs, before → after the timed runs): ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}; other work on the machine slows the runs down.`,
   ].join('\n');
-}
-
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-}
-
-function positive(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name}: must be a positive whole number`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function fail(message) {
-  log(message);
-  process.exit(1);
 }
 
 await main();

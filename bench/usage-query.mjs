@@ -25,6 +25,7 @@ import { availableParallelism, cpus, loadavg, platform, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { expect, fail, log, positiveInteger } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { benchWorkspace, distOf, timed, WARMUP_RUNS } from './lib/million-events.mjs';
 
@@ -54,9 +55,9 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-const EVENTS = positive(flags.events, 'events');
-const KEYS = positive(flags.keys, 'keys');
-const RUNS = positive(flags.runs, 'runs');
+const EVENTS = positiveInteger(flags.events, 'events');
+const KEYS = positiveInteger(flags.keys, 'keys');
+const RUNS = positiveInteger(flags.runs, 'runs');
 
 const dist = distOf(ROOT);
 
@@ -91,19 +92,19 @@ async function main() {
     const usage = createUsageService({ store, clock: { now: () => new Date() } });
     const all = await timed(async () => {
       const report = await usage.report({ workspace: 'bench', days: 30 });
-      check(
+      expect(
         report.calls.total >= EVENTS - 2 * (EVENTS / 30) && report.byKey.length === KEYS,
         'whole workspace',
       );
     }, RUNS);
     const key = await timed(async () => {
       const report = await usage.forKey({ workspace: 'bench', key: target.name, days: 30 });
-      check(report.byKey.length === 1 && report.calls.total > 0, 'one key');
+      expect(report.byKey.length === 1 && report.calls.total > 0, 'one key');
     }, RUNS);
     await store.close();
     const command = await timed(async () => {
       const out = await cli('usage', '--workspace', 'bench', '--days', '30');
-      check(out.includes('By') || out.includes('KEY'), 'command output');
+      expect(out.includes('By') || out.includes('KEY'), 'command output');
     }, RUNS);
 
     const section = render({
@@ -173,25 +174,6 @@ function render({ total, perKey, target, loadSeconds, size, plans, all, key, com
     '',
     `Target (≤ ${TARGET_ALL_MS} ms for a whole workspace's 30 days over 1M events, ≤ ${TARGET_KEY_MS} ms for one key): **${met ? 'met' : 'not met'}** (p95 ${f(all.p95)} ms, ${f(key.p95)} ms). System load (1-minute average, ${availableParallelism()} CPUs, before → after the timed runs): ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}; a p95 far above the median means other work shared the machine.`,
   ].join('\n');
-}
-
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-}
-
-function positive(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name}: must be a positive whole number`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function fail(message) {
-  log(message);
-  process.exit(1);
 }
 
 await main();

@@ -93,3 +93,10 @@ export function fail(message) {
 export function log(message) {
   process.stderr.write(`bench: ${message}\n`);
 }
+
+/** A flag that must be a positive whole number (`--events 1e6` is refused, not read as 1). */
+export function positiveInteger(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name}: must be a positive whole number`);
+  return n;
+}

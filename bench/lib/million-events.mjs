@@ -156,7 +156,8 @@ function insertEvents(sqlite, { workspaceId, memberId, keys, chainEntry, events,
 }
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-function ulid(time, counter) {
+/** A time-sortable id in the app's ULID layout, made from a time and a counter. */
+export function ulid(time, counter) {
   let head = '';
   let t = time;
   for (let i = 0; i < 10; i++) {

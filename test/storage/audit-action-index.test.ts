@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, openStore } from '../../src/storage/index.js';
+import { auditIndexNames, sqlitePlan } from '../support/indexes.js';
 import { createTestDatabase, storeKinds } from '../support/stores.js';
 
 describe('audit action index (migration 0014)', () => {
@@ -15,19 +16,14 @@ describe('audit action index (migration 0014)', () => {
       await (await openStore(database.url)).close();
       const handle = await openDatabase(database.url);
       try {
-        const names =
-          kind === 'sqlite'
-            ? await sql<{ name: string }>`select name from sqlite_master
-                where type = 'index' and tbl_name = 'audit_events'`.execute(handle.db)
-            : await sql<{ name: string }>`select indexname as name from pg_indexes
-                where tablename = 'audit_events' and schemaname = current_schema()`.execute(handle.db);
-        expect(names.rows.map((r) => r.name)).toContain('audit_events_action_idx');
+        expect(await auditIndexNames(kind, handle.db)).toContain('audit_events_action_idx');
         if (kind === 'sqlite') {
           // The query store.audit.list(workspace, { action, limit: 1 }) runs.
-          const plan = await sql<{ detail: string }>`explain query plan
-            select * from audit_events where workspace_id = ${'wsp_x'} and action = ${'audit.verified'}
-            order by id desc limit 1`.execute(handle.db);
-          const detail = plan.rows.map((r) => r.detail).join('\n');
+          const detail = await sqlitePlan(
+            handle.db,
+            sql`select * from audit_events where workspace_id = ${'wsp_x'} and action = ${'audit.verified'}
+            order by id desc limit 1`,
+          );
           expect(detail).toContain('audit_events_action_idx');
           expect(detail).not.toContain('TEMP B-TREE');
         }

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, openStore } from '../../src/storage/index.js';
+import { auditIndexNames, sqlitePlan } from '../support/indexes.js';
 import { createTestDatabase, storeKinds } from '../support/stores.js';
 
 describe('usage index (migration 0013)', () => {
@@ -15,21 +16,17 @@ describe('usage index (migration 0013)', () => {
       await (await openStore(database.url)).close();
       const handle = await openDatabase(database.url);
       try {
-        const names =
-          kind === 'sqlite'
-            ? await sql<{ name: string }>`select name from sqlite_master
-                where type = 'index' and tbl_name = 'audit_events'`.execute(handle.db)
-            : await sql<{ name: string }>`select indexname as name from pg_indexes
-                where tablename = 'audit_events' and schemaname = current_schema()`.execute(handle.db);
-        expect(names.rows.map((r) => r.name)).toContain('audit_events_credential_time_idx');
+        expect(await auditIndexNames(kind, handle.db)).toContain('audit_events_credential_time_idx');
         if (kind === 'sqlite') {
-          const plan = await sql<{ detail: string }>`explain query plan
-            select substr(occurred_at, 1, 10), credential_id, tool, outcome, count(*) from audit_events
+          const detail = await sqlitePlan(
+            handle.db,
+            sql`select substr(occurred_at, 1, 10), credential_id, tool, outcome, count(*) from audit_events
             where workspace_id = ${'wsp_x'} and occurred_at >= ${'2026-11-06'} and occurred_at < ${'2026-12-06'}
               and action in ('mcp.tool_called', 'mcp.request') and credential_id is not null
               and credential_id in (${'key_a'}, ${'key_b'})
-            group by 1, 2, 3, 4`.execute(handle.db);
-          expect(plan.rows.map((r) => r.detail).join('\n')).toContain('audit_events_credential_time_idx');
+            group by 1, 2, 3, 4`,
+          );
+          expect(detail).toContain('audit_events_credential_time_idx');
         }
       } finally {
         await handle.close();
