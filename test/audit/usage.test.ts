@@ -14,6 +14,7 @@ import { createIdGenerator, createManualClock, createSeededRandom } from '../../
 import type { ApiKeyRecord, AuditOutcome, Member, ObjectChange, Workspace } from '../../src/model/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
+import { rejection } from '../support/errors.js';
 import { describeEachStore } from '../support/stores.js';
 
 const NOW = new Date('2026-12-05T15:00:00.000Z');
@@ -219,14 +220,14 @@ describeEachStore('usage', (current) => {
   it("refuses a member's look at another member's key exactly as a key that does not exist", async () => {
     const { workspace, members, keys } = await seed(current());
     const viewer = viewerOf(workspace, members.member);
-    const other = service(current()).forKey({ workspace: 'acme', key: 'cursor-owner-laptop', viewer });
-    const byId = service(current()).forKey({ workspace: 'acme', key: keys.owner.id, viewer });
-    const missing = service(current()).forKey({ workspace: 'acme', key: 'no-such-key', viewer });
-    await expect(other).rejects.toMatchObject({ code: 'not_found' });
-    await expect(byId).rejects.toMatchObject({ code: 'not_found' });
-    await expect(missing).rejects.toMatchObject({ code: 'not_found' });
-    const message = (p: Promise<unknown>) => p.catch((e: Error) => e.message.replace(/"[^"]*"/, 'KEY'));
-    expect(await message(other)).toBe(await message(missing));
+    // One at a time, each awaited as it is made: a refusal is never left without a handler.
+    const lookAt = (key: string) => rejection(service(current()).forKey({ workspace: 'acme', key, viewer }));
+    const other = await lookAt('cursor-owner-laptop');
+    const byId = await lookAt(keys.owner.id);
+    const missing = await lookAt('no-such-key');
+    for (const error of [other, byId, missing]) expect(error.code).toBe('not_found');
+    const message = (error: Error) => error.message.replace(/"[^"]*"/, 'KEY');
+    expect(message(other)).toBe(message(missing));
   });
 
   it("refuses a member of another workspace reading this one's usage as not found", async () => {
