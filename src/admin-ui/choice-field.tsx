@@ -26,22 +26,23 @@ export function SelectField(props: {
   error?: string | undefined;
 }) {
   const errorId = `${props.name}-error`;
+  // A label beside the select, not around it: wrapped, its name would include the chosen option.
+  const id = `${props.name}-input`;
   return (
     <div class="field">
-      <label>
-        {props.label}{' '}
-        <select
-          name={props.name}
-          aria-invalid={props.error ? 'true' : undefined}
-          aria-describedby={props.error ? errorId : undefined}
-        >
-          {props.choices.map((choice) => (
-            <option value={choice.value} selected={choice.value === props.value}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <label for={id}>{props.label}</label>{' '}
+      <select
+        id={id}
+        name={props.name}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={props.error ? errorId : undefined}
+      >
+        {props.choices.map((choice) => (
+          <option value={choice.value} selected={choice.value === props.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
       <FieldError id={errorId} error={props.error} />
     </div>
   );

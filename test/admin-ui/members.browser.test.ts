@@ -13,6 +13,7 @@ import { connectV1, startTestServer, type TestServer } from '../support/mcp-serv
 import { keyFor, keysOf, memberOf } from '../support/members.js';
 import { givePassword } from '../support/sign-in.js';
 
+// Several page loads and axe runs per test: slower than the default on a busy machine (2 shared CPUs).
 let browser: Browser;
 let server: TestServer;
 let context: BrowserContext;
@@ -48,7 +49,7 @@ const openMembers = async () => {
   return page.locator('tbody tr');
 };
 
-describe('as an owner', () => {
+describe('as an owner', { timeout: 90_000 }, () => {
   it('lists members with their keys and connections, accessibly', async () => {
     await keyFor(server, 'alan@example.com', 'cursor-alan');
     await signIn('ada@example.com');
@@ -154,7 +155,7 @@ describe('as an owner', () => {
   });
 });
 
-describe('as an admin', () => {
+describe('as an admin', { timeout: 90_000 }, () => {
   it('invites and re-roles members, but may not make an owner (the service rule, beside the field)', async () => {
     await signIn('grace@example.com');
     await openMembers();
@@ -171,7 +172,7 @@ describe('as an admin', () => {
   });
 });
 
-describe('as a member or a viewer', () => {
+describe('as a member or a viewer', { timeout: 90_000 }, () => {
   it.each(['alan@example.com', 'katherine@example.com'])('%s gets the 404 page', async (email) => {
     await signIn(email);
     const response = await page.goto(`${server.url}${MEMBERS_PATH}`);
