@@ -280,6 +280,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clock,
       audit,
       approvals: { actions, policyFor },
+      members,
+      policy,
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

@@ -10,6 +10,7 @@
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { z } from 'zod';
+import { isAppError } from '../core/index.js';
 import type { RequestOrigin } from '../credentials/index.js';
 import { type Form, formLimit, formText, readForm } from './form.js';
 import { renderPage } from './layout.js';
@@ -65,6 +66,18 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return out;
 }
 
+/** The service's field issues when each names a field the form sent; otherwise `undefined`. */
+function serviceFieldErrors(
+  error: unknown,
+  values: Readonly<Record<string, string>>,
+): FieldErrors | undefined {
+  if (!isAppError(error) || error.fields.length === 0) return undefined;
+  if (!error.fields.every((issue) => issue.field in values)) return undefined;
+  const out: Record<string, string> = {};
+  for (const issue of error.fields) out[issue.field] ??= issue.message;
+  return out;
+}
+
 function textValues(form: Form): Record<string, string> {
   return Object.fromEntries(Object.keys(form).map((name) => [name, formText(form, name)]));
 }
@@ -107,7 +120,7 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
   const form = (
     c: Context,
     signedIn: SignedInMember,
-    state: { values?: Record<string, string>; errors?: FieldErrors; status?: 200 | 400 | 403 },
+    state: { values?: Record<string, string>; errors?: FieldErrors; status?: 200 | 400 | 403 | 409 },
   ) => {
     const errors = state.errors ?? {};
     return renderPage(
@@ -178,6 +191,12 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
       return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
     } catch (error) {
       const { message, status } = toPageError(error);
+      // A service's refusal that names fields of this form goes beside them, as zod's would.
+      const named = serviceFieldErrors(error, values);
+      if (named && (status === 400 || status === 409)) {
+        await refused('invalid_input', { fields: Object.keys(named), code: status });
+        return form(c, signedIn, { values, errors: named, status });
+      }
       return renderPage(
         c,
         { title: 'Nothing was changed', status, signedIn },

@@ -18,7 +18,9 @@ import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { mountHome } from './home.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
+import { type MemberPageDeps, mountMembers } from './members.js';
 import { unknownAdminPage } from './not-found.js';
+import { mountPolicy, type PolicyPageDeps } from './policy.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
 import type { AdminUiContext } from './session.js';
 import { mountSignOutEverywhere } from './sign-out-everywhere.js';
@@ -43,9 +45,20 @@ export {
   utcText,
 } from './layout.js';
 export { HOME_PATH } from './login.js';
+export { REMOVE_PATH, ROLE_PATH } from './member-change.js';
+export { INVITE_PATH, MEMBERS_PATH, type MemberPageDeps } from './members.js';
 export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
 export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
+export {
+  FREEZE_PATH,
+  POLICY_EDIT_PATH,
+  POLICY_PATH,
+  type PolicyPageDeps,
+  type PolicyPort,
+  parseUntil,
+  UNFREEZE_PATH,
+} from './policy.js';
 export {
   CONTENT_SECURITY_POLICY,
   type CookieNames,
@@ -76,6 +89,10 @@ export interface AdminUiDeps {
   readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** The Members page: the member service `taskgate members` calls. */
+  readonly members: MemberPageDeps['members'];
+  /** The Policy page and the freeze: the policy service `taskgate policy` calls. */
+  readonly policy: PolicyPageDeps['policy'];
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -119,6 +136,8 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountMembers(app, { members: deps.members, publicUrl: deps.publicUrl });
+  mountPolicy(app, { policy: deps.policy });
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

@@ -10,7 +10,7 @@ import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { FreezeState } from '../guard/index.js';
 import type { Member, Workspace } from '../model/index.js';
-import { type ConsolePage, visiblePages } from './nav.js';
+import { type ConsolePage, maySee, visiblePages } from './nav.js';
 import { adminUi } from './session.js';
 import type { PageStatus } from './to-page-error.js';
 
@@ -48,8 +48,15 @@ export function Time(props: { iso: string }) {
   );
 }
 
-export function FreezeBanner(props: { freeze: FreezeState }) {
-  const { freeze } = props;
+/** The policy page, where owners and admins freeze and unfreeze the workspace. */
+export const POLICY_PATH = '/admin/policy';
+
+/**
+ * While the workspace is frozen: since when, until when (or until someone unfreezes it), why,
+ * and, for a member whose role may see the policy page, a link to it.
+ */
+export function FreezeBanner(props: { freeze: FreezeState; role?: Member['role'] | undefined }) {
+  const { freeze, role } = props;
   if (!freeze.frozen) return null;
   return (
     <p class="freeze" role="status">
@@ -60,13 +67,21 @@ export function FreezeBanner(props: { freeze: FreezeState }) {
           since <Time iso={freeze.since} />
         </>
       )}
-      {freeze.until && (
+      {freeze.until ? (
         <>
           {' '}
           until <Time iso={freeze.until} />
         </>
+      ) : (
+        ' until someone unfreezes it'
       )}
       {freeze.reason && `: ${freeze.reason}`}. Assistants can read but change nothing.
+      {role && maySee(role, 'policy') && (
+        <>
+          {' '}
+          <a href={POLICY_PATH}>Policy and freeze</a>
+        </>
+      )}
     </p>
   );
 }
@@ -150,7 +165,7 @@ export function Layout(props: LayoutProps) {
             </form>
           )}
         </header>
-        {freeze && <FreezeBanner freeze={freeze} />}
+        {freeze && <FreezeBanner freeze={freeze} role={member?.role} />}
         <main>
           <h1>{title}</h1>
           {props.children}

@@ -6,6 +6,10 @@
  * lock as the sign-in form, a fresh session that replaces the old one (new cookie, new CSRF
  * token) — recorded as `session.sudo`; then the browser returns to where it was going, a
  * path on this site only (`safeNextPath`).
+ * A member who signs in only with login links has no password to confirm. SECURITY: the page
+ * then tells them to sign in again with a fresh link (a link sign-in is a new session, so it
+ * counts as recent) and never issues one itself: a link minted from the session would let
+ * a stolen cookie elevate itself, which is what sudo mode is there to stop. Fails closed.
  */
 import type { Context, Hono } from 'hono';
 import { formLimit, readForm, formText as text } from './form.js';
@@ -71,6 +75,34 @@ function SudoForm(props: { csrf: string; next: string; email: string; error?: st
   );
 }
 
+/** What a link-only member is told instead of a password form. */
+function LinkOnly(props: { email: string }) {
+  return (
+    <>
+      <p>
+        This action needs a recent sign-in: you signed in more than ten minutes ago. You sign in with login
+        links and have no password to confirm, so sign in again with a fresh login link, then come back here
+        within ten minutes.
+      </p>
+      <p>
+        Ask an owner, an admin or the server's operator for a new link for {props.email} (
+        <code>taskgate members login-link</code>). For your protection this page never sends one: whoever
+        holds this browser session must not be able to confirm it by themselves.
+      </p>
+      <p>
+        <a href="/admin">Back to the overview</a>
+      </p>
+    </>
+  );
+}
+
+const linkOnlyPage = (c: Context, signedIn: SignedInMember, status: 200 | 401) =>
+  renderPage(
+    c,
+    { title: 'Sign in again to continue', status, signedIn },
+    <LinkOnly email={signedIn.member.email} />,
+  );
+
 const page = (
   c: Context,
   signedIn: SignedInMember,
@@ -94,6 +126,7 @@ export function mountSudo(app: Hono): void {
     const signedIn = await requireMember(c);
     if (signedIn instanceof Response) return signedIn;
     const next = safeNextPath(c.req.query('next'), adminUi(c).publicOrigin) ?? '/admin';
+    if (!(await adminUi(c).signIn.hasPassword(signedIn.member))) return linkOnlyPage(c, signedIn, 200);
     return page(c, signedIn, next, 200);
   });
 
@@ -114,6 +147,15 @@ export function mountSudo(app: Hono): void {
       environment: workspace.environment,
       ...origin,
     } as const;
+    if (!(await ui.signIn.hasPassword(member))) {
+      await ui.audit.append({
+        ...event,
+        outcome: 'denied',
+        errorCode: 'unauthenticated',
+        detail: { next, reason: 'no_password' },
+      });
+      return linkOnlyPage(c, signedIn, 401);
+    }
     try {
       const fresh = await ui.signIn.signIn({
         workspace: workspace.slug,

@@ -26,13 +26,21 @@ export {
   createChecklistService,
   MAX_USAGE_EVENTS,
 } from './checklist-service.js';
-export type { CancelledAction, CascadePlan, CredentialItem, NarrowedCredential } from './member-cascade.js';
+export {
+  type CancelledAction,
+  type CascadePlan,
+  type CredentialItem,
+  type NarrowedCredential,
+  planDigest,
+} from './member-cascade.js';
 export type { ActingAs } from './member-rules.js';
 export {
   createMemberService,
+  type ExpectedPlan,
   type Invitation,
   type MemberChangeRequest,
   type MemberChangeResult,
+  type MemberListing,
   type MemberService,
   type MemberServiceDeps,
   type MemberTarget,

@@ -9,6 +9,7 @@
  * request; narrowing the stored rights as well means a later promotion does not silently
  * give old credentials back what the member lost. Pure.
  */
+import { createHash } from 'node:crypto';
 import { beyondRole, expandScopes, isScope, roleCeiling, type Scope } from '../credentials/index.js';
 import type { ApiKeyRecord, Member, PendingAction, Role } from '../model/index.js';
 
@@ -126,4 +127,12 @@ const ids = (plan: CascadePlan) =>
 export function samePlan(a: CascadePlan, b: CascadePlan): boolean {
   const [x, y] = [ids(a), ids(b)];
   return x.length === y.length && x.every((id, i) => id === y[i]);
+}
+
+/**
+ * A short fingerprint of what a plan does, for a form to carry the preview a person saw
+ * (the console) and the change to compare against it: equal exactly when `samePlan` is.
+ */
+export function planDigest(plan: CascadePlan): string {
+  return createHash('sha256').update(ids(plan).join('\n')).digest('base64url').slice(0, 22);
 }

@@ -6,7 +6,14 @@
  * database and acts with an owner's authority. Pure.
  */
 import { AppError } from '../core/index.js';
-import { canManageMembers, email, fieldError, parseInput, quoteText } from '../domain/index.js';
+import {
+  canManageMembers,
+  email,
+  fieldError,
+  findUnsafeCharacter,
+  parseInput,
+  quoteText,
+} from '../domain/index.js';
 import { type Member, ROLES, type Role } from '../model/index.js';
 import type { MemberChange } from './member-cascade.js';
 
@@ -31,18 +38,31 @@ export function parseRole(value: unknown, field = 'role'): Role {
   throw fieldError(field, `must be one of ${ROLES.join(', ')} exactly (got ${shown})`);
 }
 
-/** An email as the domain stores it (trimmed, lower-case); a control character glued to it is refused. */
+/**
+ * An email as the domain stores it (trimmed, lower-case). A control character, line break or
+ * bidi control anywhere is refused before the trim: "alan@example.com\n" is a paste to point
+ * out, not an address to read as alan@example.com.
+ */
 export function parseEmail(value: unknown, field = 'email'): string {
+  const refuse = () => {
+    const shown = typeof value === 'string' ? quoteText(value) : typeof value;
+    return fieldError(field, `must be an email address (got ${shown})`);
+  };
+  if (typeof value === 'string' && findUnsafeCharacter(value, 'line')) throw refuse();
   try {
     return parseInput(email, value);
   } catch {
-    const shown = typeof value === 'string' ? quoteText(value) : typeof value;
-    throw fieldError(field, `must be an email address (got ${shown})`);
+    throw refuse();
   }
 }
 
 const forbidden = (acting: Acting, what: string) =>
   new AppError('forbidden', `your role (${actingRole(acting)}) cannot ${what}`);
+
+/** Refuses a look at the member list to anyone who does not manage members. */
+export function assertMayList(acting: Acting): void {
+  if (!canManageMembers(actingRole(acting))) throw forbidden(acting, 'list the members');
+}
 
 /** Refuses an invitation the acting party may not send. */
 export function assertMayInvite(acting: Acting, role: Role): void {

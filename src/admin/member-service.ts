@@ -10,11 +10,11 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
-import { type IssuedLoginLink, oauthClientOf } from '../credentials/index.js';
+import { type IssuedLoginLink, keyStatus, oauthClientOf } from '../credentials/index.js';
 import { resolveWorkspace, type WorkspaceService } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Role, Via, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
-import { type CascadePlan, type MemberChange, planCascade, samePlan } from './member-cascade.js';
+import { type CascadePlan, type MemberChange, planCascade, planDigest, samePlan } from './member-cascade.js';
 import {
   type Acting,
   type ActingAs,
@@ -23,6 +23,7 @@ import {
   assertKeepsAnOwner,
   assertMayChange,
   assertMayInvite,
+  assertMayList,
   parseEmail,
   parseRole,
 } from './member-rules.js';
@@ -73,6 +74,19 @@ export interface Invitation {
   readonly reinstated: boolean;
   readonly loginLink: { readonly token: string; readonly expiresAt: string };
 }
+
+/** A current member with how many live keys and OAuth connections they hold (the console's list). */
+export interface MemberListing {
+  readonly member: Member;
+  readonly keys: number;
+  readonly connections: number;
+}
+
+/**
+ * What the caller previewed: the plan itself, or its `planDigest` (a form carries the digest
+ * of the preview the person saw).
+ */
+export type ExpectedPlan = CascadePlan | string;
 
 type Outcome = Omit<MemberChangeResult, 'applied' | 'sessionsEnded' | 'matchedPreview'>;
 
@@ -165,7 +179,7 @@ export function createMemberService(deps: MemberServiceDeps) {
     plan: CascadePlan,
     keys: ReadonlyMap<string, ApiKeyRecord>,
     at: string,
-    expected: CascadePlan | undefined,
+    expected: ExpectedPlan | undefined,
   ) {
     const reason = wanted.kind === 'remove' ? 'member removed' : `role changed to ${wanted.role}`;
     await applyCascade(repos, workspace, acting, plan, keys, reason, at);
@@ -178,7 +192,12 @@ export function createMemberService(deps: MemberServiceDeps) {
     } else {
       await repos.members.updateRole(workspace.id, member.id, wanted.role);
     }
-    const matchedPreview = expected && samePlan(expected, plan);
+    const matchedPreview =
+      expected === undefined
+        ? undefined
+        : typeof expected === 'string'
+          ? expected === planDigest(plan)
+          : samePlan(expected, plan);
     await record(repos, workspace, acting, {
       action: wanted.kind === 'remove' ? 'member.removed' : 'member.role_changed',
       detail: {
@@ -198,7 +217,7 @@ export function createMemberService(deps: MemberServiceDeps) {
   async function change(
     target: MemberTarget,
     wanted: MemberChange,
-    options: { dryRun: boolean; expected?: CascadePlan | undefined },
+    options: { dryRun: boolean; expected?: ExpectedPlan | undefined },
   ): Promise<MemberChangeResult> {
     const email = parseEmail(target.email);
     const workspace = await resolveWorkspace(store, target.workspace.trim().toLowerCase());
@@ -248,11 +267,29 @@ export function createMemberService(deps: MemberServiceDeps) {
     preview: async (target: MemberTarget, request: MemberChangeRequest) =>
       change(target, toChange(request), { dryRun: true }),
 
-    changeRole: async (target: MemberTarget & { readonly role: string }, expected?: CascadePlan) =>
+    changeRole: async (target: MemberTarget & { readonly role: string }, expected?: ExpectedPlan) =>
       change(target, toChange({ kind: 'role', role: target.role }), { dryRun: false, expected }),
 
-    remove: (target: MemberTarget, expected?: CascadePlan) =>
+    remove: (target: MemberTarget, expected?: ExpectedPlan) =>
       change(target, { kind: 'remove' }, { dryRun: false, expected }),
+
+    /** The current members, each with their live keys and connections counted; owners and admins only. */
+    async list(input: Omit<MemberTarget, 'email'>): Promise<MemberListing[]> {
+      const workspace = await resolveWorkspace(store, input.workspace.trim().toLowerCase());
+      return store.transaction(async (repos) => {
+        assertMayList(await resolveActing(repos, workspace, input.by));
+        const now = clock.now();
+        const live = (await repos.apiKeys.list(workspace.id)).filter((k) =>
+          ['active', 'grace'].includes(keyStatus(k, now)),
+        );
+        const members = await repos.members.list(workspace.id);
+        return members.map((member) => {
+          const held = live.filter((k) => k.memberId === member.id);
+          const connections = held.filter((k) => k.kind === 'oauth').length;
+          return { member, keys: held.length - connections, connections };
+        });
+      });
+    },
 
     /** Adds (or brings back) a member and issues their one-time login link. */
     async invite(

@@ -4,6 +4,7 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, Random } from '../core/index.js';
+import type { Member } from '../model/index.js';
 import type { OwnedSession, Store } from '../storage/index.js';
 import { createLoginLinks, type IssuedLoginLink } from './login-links.js';
 import type { PasswordHasher } from './password.js';
@@ -32,6 +33,8 @@ export interface SignInService {
   createLoginLink(input: { workspace: string; email: string }): Promise<IssuedLoginLink>;
   /** Throws `unauthenticated` for an unknown, used or expired link. */
   redeemLoginLink(token: string, origin: RequestOrigin, replacesToken?: string): Promise<SignedIn>;
+  /** Whether the member can confirm a password at all (sudo mode); link-only members cannot. */
+  hasPassword(member: Pick<Member, 'workspaceId' | 'email'>): Promise<boolean>;
 }
 
 export function createSignInService(deps: SignInServiceDeps): SignInService {
@@ -44,5 +47,7 @@ export function createSignInService(deps: SignInServiceDeps): SignInService {
     signOutEverywhere: sessions.signOutEverywhere,
     createLoginLink: links.create,
     redeemLoginLink: links.redeem,
+    hasPassword: async (member) =>
+      Boolean((await deps.store.signIn.findCredentials(member.workspaceId, member.email))?.passwordHash),
   };
 }
