@@ -15,6 +15,7 @@ import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
+import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 import { mountHome } from './home.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
@@ -23,6 +24,7 @@ import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js'
 import type { AdminUiContext } from './session.js';
 import { mountSignOutEverywhere } from './sign-out-everywhere.js';
 import { mountSudo } from './sudo.js';
+import { mountUsage, type UsagePageDeps } from './usage.js';
 
 export {
   type ActionFormProps,
@@ -33,10 +35,13 @@ export {
   mountAction,
 } from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
+export { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 export {
+  CopyButton,
   FreezeBanner,
   Layout,
   type PageOptions,
+  renderDocument,
   renderPage,
   STYLESHEET_PATH,
   Time,
@@ -62,6 +67,7 @@ export {
 } from './session.js';
 export { SIGN_OUT_EVERYWHERE_PATH } from './sign-out-everywhere.js';
 export { requireRecentSignIn, SUDO_PATH, SUDO_WINDOW_MS, signedInRecently } from './sudo.js';
+export { USAGE_PATH, type UsagePageDeps, usageCharts } from './usage.js';
 
 export interface AdminUiDeps {
   readonly publicUrl: string;
@@ -76,6 +82,8 @@ export interface AdminUiDeps {
   readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** The Usage page's numbers: the service `taskgate usage` prints. */
+  readonly usage: UsagePageDeps['usage'];
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -106,7 +114,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     clock: deps.clock,
     audit: deps.audit,
   };
-  const headers = securityHeaders();
+  const headers = securityHeaders({ cacheable: [CONSOLE_SCRIPT_PATH] });
   for (const path of ADMIN_UI_PATHS) {
     app.use(path, headers, async (c, next) => {
       c.set('adminUi', context);
@@ -114,11 +122,13 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     });
   }
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+  app.get(CONSOLE_SCRIPT_PATH, serveConsoleScript);
   mountLogin(app);
   mountHome(app);
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountUsage(app, { usage: deps.usage });
   if (deps.consent) mountConsent(app, deps.consent);
 }
 
