@@ -2,7 +2,7 @@
  * The Usage page in chromium: owners and admins see the last 30 days as SVG charts with a
  * table of the same numbers beside each; members and viewers get the unknown page's 404. The
  * numbers are checked three ways: the table against the chart's bars, and both against
- * `taskgate usage --json` (the same service) on the same database.
+ * `taskgate usage --json` (the same service) on the same database, SQLite and PostgreSQL.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { launchBrowser, newContext } from '../support/browser.js';
 import { createServerCli } from '../support/cli.js';
 import { startTestServer, T0, type TestServer } from '../support/mcp-server.js';
 import { givePassword } from '../support/sign-in.js';
+import { storeKinds } from '../support/stores.js';
 
 const DAY_MS = 86_400_000;
 /** A sign-in, a 30-day page and axe: slow on a loaded CI machine. */
@@ -189,46 +190,58 @@ function expectBarsEqualTable(chart: ChartData) {
 }
 
 describe('the Usage page', { timeout: SLOW_MS }, () => {
-  it('shows an owner four charts whose tables equal their bars and the CLI usage output', async () => {
-    await recordCalls();
-    await signIn('ada@example.com');
-    const response = await page.goto(`${server.url}${USAGE_PATH}`);
-    expect(response?.status()).toBe(200);
-    expect(await page.locator('h1').textContent()).toBe('Usage');
-    expect(await page.locator('header nav a[aria-current="page"]').textContent()).toBe('Usage');
-    const cli = createServerCli(server);
-    const result = await cli.run('usage', '--workspace', 'demo', '--json');
-    cli.remove();
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as {
-      days: string[];
-      calls: DaySeries;
-      errors: DaySeries;
-      denials: DaySeries;
-      writes: DaySeries;
-      byKey: DaySeries[];
-      byTool: DaySeries[];
-      writesByTool: DaySeries[];
-    };
-    expect(report.days).toHaveLength(30);
-    expect(report.calls.total).toBe(8);
-    const found = await charts();
-    expect([...found.keys()]).toEqual(['calls-by-key', 'calls-by-tool', 'errors-denials', 'writes-by-tool']);
-    expectTableEquals(found.get('calls-by-key')!, report.byKey, report.days);
-    expectTableEquals(found.get('calls-by-tool')!, report.byTool, report.days);
-    expectTableEquals(found.get('errors-denials')!, [report.errors, report.denials], report.days);
-    expectTableEquals(found.get('writes-by-tool')!, report.writesByTool, report.days);
-    for (const chart of found.values()) expectBarsEqualTable(chart);
-    // The fixture's own numbers, so a wrong service cannot agree with itself.
-    expect(found.get('calls-by-key')!.columns).toEqual(['claude-desktop-mac', 'cursor-work-laptop']);
-    expect(found.get('calls-by-key')!.totals).toEqual([4, 4, 8]);
-    expect(found.get('errors-denials')!.totals).toEqual([1, 1, 2]);
-    expect(found.get('writes-by-tool')!.columns).toEqual(['create_task', 'update_task']);
-    expect(found.get('writes-by-tool')!.totals).toEqual([1, 1, 2]);
-    const summary = await page.locator('dl.usage-totals dd').allTextContents();
-    expect(summary).toEqual(['8', '1', '1', '2']);
-    await expectAccessible(page, USAGE_PATH);
-  });
+  it.each(storeKinds())(
+    'shows an owner four charts whose tables equal their bars and the CLI usage output [%s]',
+    async (kind) => {
+      if (kind !== 'sqlite') {
+        await server.close();
+        server = await startTestServer({ kind });
+      }
+      await recordCalls();
+      await signIn('ada@example.com');
+      const response = await page.goto(`${server.url}${USAGE_PATH}`);
+      expect(response?.status()).toBe(200);
+      expect(await page.locator('h1').textContent()).toBe('Usage');
+      expect(await page.locator('header nav a[aria-current="page"]').textContent()).toBe('Usage');
+      const cli = createServerCli(server);
+      const result = await cli.run('usage', '--workspace', 'demo', '--json');
+      cli.remove();
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        days: string[];
+        calls: DaySeries;
+        errors: DaySeries;
+        denials: DaySeries;
+        writes: DaySeries;
+        byKey: DaySeries[];
+        byTool: DaySeries[];
+        writesByTool: DaySeries[];
+      };
+      expect(report.days).toHaveLength(30);
+      expect(report.calls.total).toBe(8);
+      const found = await charts();
+      expect([...found.keys()]).toEqual([
+        'calls-by-key',
+        'calls-by-tool',
+        'errors-denials',
+        'writes-by-tool',
+      ]);
+      expectTableEquals(found.get('calls-by-key')!, report.byKey, report.days);
+      expectTableEquals(found.get('calls-by-tool')!, report.byTool, report.days);
+      expectTableEquals(found.get('errors-denials')!, [report.errors, report.denials], report.days);
+      expectTableEquals(found.get('writes-by-tool')!, report.writesByTool, report.days);
+      for (const chart of found.values()) expectBarsEqualTable(chart);
+      // The fixture's own numbers, so a wrong service cannot agree with itself.
+      expect(found.get('calls-by-key')!.columns).toEqual(['claude-desktop-mac', 'cursor-work-laptop']);
+      expect(found.get('calls-by-key')!.totals).toEqual([4, 4, 8]);
+      expect(found.get('errors-denials')!.totals).toEqual([1, 1, 2]);
+      expect(found.get('writes-by-tool')!.columns).toEqual(['create_task', 'update_task']);
+      expect(found.get('writes-by-tool')!.totals).toEqual([1, 1, 2]);
+      const summary = await page.locator('dl.usage-totals dd').allTextContents();
+      expect(summary).toEqual(['8', '1', '1', '2']);
+      await expectAccessible(page, USAGE_PATH);
+    },
+  );
 
   it('shows an admin the page', async () => {
     await recordCalls();
