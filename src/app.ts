@@ -30,6 +30,7 @@ import {
   createAuditSigner,
   createCheckpointer,
   createLogger,
+  createUsageService,
   type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
@@ -282,6 +283,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       approvals: { actions, policyFor },
       members,
       policy,
+      usage: createUsageService({ store, clock }),
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

@@ -39,6 +39,14 @@ header nav .group { color: var(--muted); }
 .field-error { color: var(--error); margin: 0; }
 input[aria-invalid="true"] { border-color: var(--error); }
 a { color: var(--accent); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+button.copy { margin-left: .5rem; padding: .25rem .75rem; }
+main:has(.day-chart) { max-width: 80rem; }
+figure.day-chart { margin: 0 0 2rem; display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; overflow-x: auto; }
+.day-chart-svg { max-width: 100%; height: auto; flex: 1 1 40rem; }
+table.chart-data { width: auto; flex: 0 1 auto; font-size: .85rem; }
+table.chart-data caption { text-align: left; font-weight: 600; }
+table.chart-data td { text-align: right; }
 @media (prefers-color-scheme: dark) {
   :root { --accent: #8fb0ff; --muted: #a9a9b8; --error: #ff8a80; }
   .freeze { background: #3b1512; color: #ffdad6; }

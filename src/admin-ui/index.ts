@@ -15,6 +15,7 @@ import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
+import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 import { mountHome } from './home.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
@@ -25,6 +26,7 @@ import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js'
 import type { AdminUiContext } from './session.js';
 import { mountSignOutEverywhere } from './sign-out-everywhere.js';
 import { mountSudo } from './sudo.js';
+import { mountUsage, type UsagePageDeps } from './usage.js';
 
 export {
   type ActionFormProps,
@@ -35,10 +37,13 @@ export {
   mountAction,
 } from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
+export { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 export {
+  CopyButton,
   FreezeBanner,
   Layout,
   type PageOptions,
+  renderDocument,
   renderPage,
   STYLESHEET_PATH,
   Time,
@@ -75,6 +80,7 @@ export {
 } from './session.js';
 export { SIGN_OUT_EVERYWHERE_PATH } from './sign-out-everywhere.js';
 export { requireRecentSignIn, SUDO_PATH, SUDO_WINDOW_MS, signedInRecently } from './sudo.js';
+export { USAGE_PATH, type UsagePageDeps, usageCharts } from './usage.js';
 
 export interface AdminUiDeps {
   readonly publicUrl: string;
@@ -93,6 +99,8 @@ export interface AdminUiDeps {
   readonly members: MemberPageDeps['members'];
   /** The Policy page and the freeze: the policy service `taskgate policy` calls. */
   readonly policy: PolicyPageDeps['policy'];
+  /** The Usage page's numbers: the service `taskgate usage` prints. */
+  readonly usage: UsagePageDeps['usage'];
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -123,7 +131,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     clock: deps.clock,
     audit: deps.audit,
   };
-  const headers = securityHeaders();
+  const headers = securityHeaders({ cacheable: [CONSOLE_SCRIPT_PATH] });
   for (const path of ADMIN_UI_PATHS) {
     app.use(path, headers, async (c, next) => {
       c.set('adminUi', context);
@@ -131,6 +139,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     });
   }
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+  app.get(CONSOLE_SCRIPT_PATH, serveConsoleScript);
   mountLogin(app);
   mountHome(app);
   mountSudo(app);
@@ -138,6 +147,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountApprovals(app, deps.approvals);
   mountMembers(app, { members: deps.members, publicUrl: deps.publicUrl });
   mountPolicy(app, { policy: deps.policy });
+  mountUsage(app, { usage: deps.usage });
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

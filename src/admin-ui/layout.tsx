@@ -1,7 +1,8 @@
 /**
  * SECURITY: every console page is rendered through this layout with Hono's JSX, which escapes
  * every text and attribute value; markup goes in unescaped only through `raw` from hono/html,
- * used here for constant tags alone. No inline script or style anywhere: the CSP forbids both.
+ * used here for constant tags alone. No inline script or style anywhere: the CSP forbids both;
+ * the one script is a file from our origin (console-script.ts), and every page works without it.
  * The header carries the navigation (only the pages the member's role may see), the member
  * with sign-out, and, while the workspace is frozen, a banner on every page.
  */
@@ -10,6 +11,7 @@ import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { FreezeState } from '../guard/index.js';
 import type { Member, Workspace } from '../model/index.js';
+import { CONSOLE_SCRIPT_INTEGRITY, CONSOLE_SCRIPT_PATH, STATUS_REGION_ID } from './console-script.js';
 import { type ConsolePage, maySee, visiblePages } from './nav.js';
 import { adminUi } from './session.js';
 import type { PageStatus } from './to-page-error.js';
@@ -21,6 +23,9 @@ const HEAD_START = raw(
   '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n',
 );
 const STYLESHEET_LINK = raw(`<link rel="stylesheet" href="${STYLESHEET_PATH}">`);
+const SCRIPT_TAG = raw(
+  `<script src="${CONSOLE_SCRIPT_PATH}" integrity="${CONSOLE_SCRIPT_INTEGRITY}" defer></script>`,
+);
 
 export interface PageMember {
   readonly member: Pick<Member, 'name' | 'email'> & Partial<Pick<Member, 'role'>>;
@@ -38,13 +43,26 @@ export function utcText(iso: string): string {
 
 /**
  * An instant, readable and exact: the text is the UTC minute, `datetime` and the tooltip
- * carry the full UTC value. Script-free on purpose (the CSP allows no script at all).
+ * carry the full UTC value. The console script rewrites the text into the browser's time
+ * zone; without script (or in print, see assets.ts) the UTC text stands.
  */
 export function Time(props: { iso: string }) {
   return (
     <time datetime={props.iso} title={`${props.iso} (UTC)`}>
       {utcText(props.iso)}
     </time>
+  );
+}
+
+/**
+ * Copies element `target`'s value (an input) or text to the clipboard. Hidden until the
+ * console script runs and finds a clipboard: without script it could do nothing.
+ */
+export function CopyButton(props: { target: string; label?: string }) {
+  return (
+    <button type="button" class="copy" data-copy={props.target} hidden>
+      {props.label ?? 'Copy'}
+    </button>
   );
 }
 
@@ -145,6 +163,7 @@ export function Layout(props: LayoutProps) {
         {HEAD_START}
         <title>{title} · Taskgate</title>
         {STYLESHEET_LINK}
+        {SCRIPT_TAG}
       </head>
       <body>
         <header>
@@ -169,6 +188,7 @@ export function Layout(props: LayoutProps) {
         <main>
           <h1>{title}</h1>
           {props.children}
+          <p id={STATUS_REGION_ID} class="visually-hidden" role="status" aria-live="polite"></p>
         </main>
       </body>
     </html>

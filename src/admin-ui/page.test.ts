@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_SCRIPT_INTEGRITY, CONSOLE_SCRIPT_PATH } from './console-script.js';
 import { html, layout, raw } from './page.js';
 
 describe('html', () => {
@@ -18,11 +19,16 @@ describe('html', () => {
 });
 
 describe('layout', () => {
-  it('links the stylesheet, has no inline script or style, and escapes the title', () => {
+  it('links the stylesheet and the one script file, has no inline script or style, and escapes the title', () => {
     const page = layout('<Home>', html`<p>hi</p>`).value;
     expect(page).toContain('<title>&lt;Home&gt; · Taskgate</title>');
     expect(page).toContain('href="/admin/assets/app.css"');
-    expect(page).not.toMatch(/<script|<style|style=/i);
+    const scripts = page.match(/<script[^>]*>[^<]*<\/script>/gi) ?? [];
+    expect(scripts).toEqual([
+      `<script src="${CONSOLE_SCRIPT_PATH}" integrity="${CONSOLE_SCRIPT_INTEGRITY}" defer></script>`,
+    ]);
+    expect(page.match(/<script/gi)).toHaveLength(1);
+    expect(page).not.toMatch(/<style|style=/i);
     expect(page).not.toContain('action="/logout"');
   });
 

@@ -157,28 +157,44 @@ describe('securityHeaders (hono secure-headers)', () => {
     'x-content-type-options': 'nosniff',
   };
 
-  const headersOf = async (formAction?: string) => {
+  const WITH_SCRIPT = BEFORE['content-security-policy']!.replace(
+    "default-src 'none';",
+    "default-src 'none'; script-src 'self';",
+  );
+
+  const headersOf = async (formAction?: string, path = '/') => {
     const app = new Hono();
-    app.use('*', securityHeaders());
+    app.use('*', securityHeaders({ cacheable: ['/asset-abc.js'] }));
     app.get('/', (c) => {
       if (formAction) c.set('adminUiFormAction', formAction);
       return c.html('<p>x</p>');
     });
-    return (await app.request('/')).headers;
+    app.get('/asset-abc.js', (c) => c.body('x', 200, { 'Cache-Control': 'public, max-age=60, immutable' }));
+    app.get('/page-that-tries-caching', (c) => c.html('<p>x</p>', 200, { 'Cache-Control': 'public' }));
+    return (await app.request(path)).headers;
   };
 
-  it('sends every header of the hand-written set with the same value', async () => {
+  it('sends every header of the hand-written set, the CSP with script-src self as its one addition', async () => {
     const headers = await headersOf();
-    for (const [name, value] of Object.entries(BEFORE)) expect(headers.get(name), name).toBe(value);
-    expect(CONTENT_SECURITY_POLICY).toBe(BEFORE['content-security-policy']);
+    for (const [name, value] of Object.entries(BEFORE)) {
+      if (name !== 'content-security-policy') expect(headers.get(name), name).toBe(value);
+    }
+    expect(headers.get('content-security-policy')).toBe(WITH_SCRIPT);
+    expect(CONTENT_SECURITY_POLICY).toBe(WITH_SCRIPT);
   });
 
-  it('adds secure-headers extras and no script source, no unsafe-inline, no HSTS on every sibling host', async () => {
+  it('allows script from our origin only: no inline script, no eval, no other host', async () => {
+    const csp = (await headersOf()).get('content-security-policy') ?? '';
+    const script = csp.split('; ').filter((d) => d.startsWith('script-src'));
+    expect(script).toEqual(["script-src 'self'"]);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|unsafe-hashes|strict-dynamic|data:|blob:|\*|https?:/);
+  });
+
+  it('adds secure-headers extras and no HSTS on every sibling host', async () => {
     const headers = await headersOf();
     expect(headers.get('x-permitted-cross-domain-policies')).toBe('none');
     expect(headers.get('origin-agent-cluster')).toBe('?1');
     expect(headers.get('permissions-policy')).toContain('camera=()');
-    expect(headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval|script-src/);
     expect(headers.get('strict-transport-security')).toBeNull();
   });
 
@@ -189,6 +205,17 @@ describe('securityHeaders (hono secure-headers)', () => {
     const injected = (await headersOf("https://x.example; script-src 'unsafe-inline'")).get(
       'content-security-policy',
     );
-    expect(injected).toBe(BEFORE['content-security-policy']);
+    expect(injected).toBe(WITH_SCRIPT);
+  });
+
+  it('lets a content-named asset be cached, and no page, even one that asks', async () => {
+    expect((await headersOf(undefined, '/asset-abc.js')).get('cache-control')).toBe(
+      'public, max-age=60, immutable',
+    );
+    expect((await headersOf(undefined, '/page-that-tries-caching')).get('cache-control')).toBe('no-store');
+    expect((await headersOf(undefined, '/asset-abc.js?x')).get('cache-control')).toBe(
+      'public, max-age=60, immutable',
+    );
+    expect((await headersOf(undefined, '/asset-other.js')).get('cache-control')).toBe('no-store');
   });
 });

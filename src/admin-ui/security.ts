@@ -1,6 +1,6 @@
 /**
- * SECURITY: the browser-facing defences of the admin pages. A strict CSP (no script at all,
- * styles only from our origin, forms post only to us, never framed), cookie names that take
+ * SECURITY: the browser-facing defences of the admin pages. A strict CSP (scripts and styles
+ * only from files on our origin — nothing inline, no eval — forms post only to us, never framed), cookie names that take
  * the `__Host-` prefix whenever the public URL is https, the Origin check every POST passes,
  * and the pre-session CSRF token of the login forms (an HMAC of a nonce cookie, so a cookie
  * planted by a sibling site is useless without our key).
@@ -10,17 +10,19 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * Hono's secure-headers, configured as strict as the hand-written set it replaced: the same
- * CSP (in this key order, so the header reads exactly as `CONTENT_SECURITY_POLICY`),
+ * CSP plus `script-src 'self'` for the console's one script file (in this key order, so the
+ * header reads exactly as `CONTENT_SECURITY_POLICY`),
  * `X-Frame-Options: DENY` rather than its SAMEORIGIN default, and its extra headers kept.
  * HSTS is left to the TLS terminator: `includeSubDomains` would bind every sibling host.
  */
 const secureHeadersMiddleware = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
     styleSrc: ["'self'"],
     imgSrc: ["'self'"],
     formAction: ["'self'"],
@@ -40,9 +42,11 @@ const secureHeadersMiddleware = secureHeaders({
  * Headers every admin-ui response carries, set after the handler so nothing can drop them.
  * A page whose form ends in a redirect to one other origin (consent → the OAuth client)
  * names it in `adminUiFormAction`: browsers hold form submissions' redirects to form-action.
- * Pages are personal: never stored by a cache.
+ * Pages are personal: never stored by a cache. Only the paths in `cacheable` (static files named
+ * after their content) keep the cache header their handler set, and only on a 200.
  */
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(options: { readonly cacheable?: readonly string[] } = {}): MiddlewareHandler {
+  const cacheable = new Set(options.cacheable ?? []);
   return async function adminSecurityHeaders(c, next) {
     await secureHeadersMiddleware(c, next);
     const extra = c.get('adminUiFormAction');
@@ -51,6 +55,7 @@ export function securityHeaders(): MiddlewareHandler {
         'Content-Security-Policy',
         CONTENT_SECURITY_POLICY.replace("form-action 'self'", `form-action 'self' ${extra}`),
       );
+    if (c.res.status === 200 && cacheable.has(c.req.path) && c.res.headers.has('Cache-Control')) return;
     c.header('Cache-Control', 'no-store');
   };
 }
