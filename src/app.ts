@@ -59,6 +59,7 @@ import {
 import { createDomain, type Domain } from './domain/index.js';
 import { createActionService, createToolRunner, createWritePipeline } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
+import { createIncidentService, type IncidentService } from './incident/index.js';
 import {
   createMcpEndpoint,
   createWriteSpecs,
@@ -107,6 +108,8 @@ export interface App {
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
   readonly checklist: ChecklistService;
+  /** Contain, report and revert a leaked key (`taskgate incident`, the Incident pages). */
+  readonly incident: IncidentService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
   /** Invite, change a role, remove — with the cascade to the member's credentials. */
@@ -173,6 +176,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
+  const incident = createIncidentService({ store, domain, audit, clock, ids });
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -280,6 +284,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clock,
       audit,
       approvals: { actions, policyFor },
+      overview: { checklist, keys, activity },
+      incident: { incident },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>
@@ -317,6 +323,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policy,
     purgeTrash,
     checklist,
+    incident,
     signIn,
     memberAccounts,
     members,

@@ -15,7 +15,8 @@ import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
-import { mountHome } from './home.js';
+import { mountHome, type OverviewDeps } from './home.js';
+import { type IncidentDeps, mountIncident } from './incident.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { unknownAdminPage } from './not-found.js';
@@ -33,6 +34,8 @@ export {
   mountAction,
 } from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
+export type { OverviewDeps } from './home.js';
+export type { IncidentDeps } from './incident.js';
 export {
   FreezeBanner,
   Layout,
@@ -76,6 +79,10 @@ export interface AdminUiDeps {
   readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** What the Overview reads: the checklist, key health, recent activity, the last verification. */
+  readonly overview: OverviewDeps;
+  /** Contain, report and revert from a key's or a connection's page. */
+  readonly incident: IncidentDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -115,10 +122,11 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   }
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
   mountLogin(app);
-  mountHome(app);
+  mountHome(app, deps.overview, deps.approvals);
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountIncident(app, deps.incident);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 
