@@ -72,7 +72,8 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       actor: Member | null,
     ): Promise<IncidentSubject> {
       await responder(workspace, actor);
-      const key = isId('apiKey', id) ? await store.apiKeys.findById(workspace.id, id) : undefined;
+      const known = isId(kind === 'oauth' ? 'connection' : 'apiKey', id);
+      const key = known ? await store.apiKeys.findById(workspace.id, id) : undefined;
       if (!key || key.kind !== kind) throw new AppError('not_found', 'no such page');
       const member = await store.members.findById(workspace.id, key.memberId);
       return {

@@ -69,7 +69,7 @@ for (const kind of storeKinds()) {
 
     it('CSRF: a contain or revert POST without the token, with a wrong one or from another origin changes nothing and is audited', async () => {
       const { cookie, csrf } = await session('ada@example.com');
-      const attempts = [
+      const attempts: { fields: Record<string, string>; origin: string | undefined }[] = [
         { fields: { confirm: LEAKED }, origin: undefined },
         { fields: { csrf: 'forged', confirm: LEAKED }, origin: undefined },
         { fields: { csrf, confirm: LEAKED }, origin: 'https://evil.example' },
