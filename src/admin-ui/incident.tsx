@@ -17,6 +17,7 @@ import {
   INCIDENT_REVERTED,
   type IncidentService,
   type IncidentSubject,
+  type RevertRun,
 } from '../incident/index.js';
 import { Field, fieldErrors } from './action.js';
 import { formLimit, formText, readForm } from './form.js';
@@ -255,7 +256,12 @@ function mountKind(app: Hono, incident: IncidentService, kind: Kind): void {
     const loaded = await load(c);
     if (loaded instanceof Response) return loaded;
     const { workspace, member, csrfToken } = loaded.signedIn;
-    const run = await incident.revert(workspace, { keyName: loaded.subject.name }, member, { dryRun: true });
+    let run: RevertRun;
+    try {
+      run = await incident.revert(workspace, { keyName: loaded.subject.name }, member, { dryRun: true });
+    } catch (error) {
+      return failure(c, loaded, error);
+    }
     return page(
       c,
       loaded,
