@@ -60,6 +60,7 @@ import {
 import { createDomain, type Domain } from './domain/index.js';
 import { createActionService, createToolRunner, createWritePipeline } from './guard/index.js';
 import { createHttpApp } from './http/index.js';
+import { createIncidentService, type IncidentService } from './incident/index.js';
 import {
   createMcpEndpoint,
   createWriteSpecs,
@@ -108,6 +109,8 @@ export interface App {
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
   readonly checklist: ChecklistService;
+  /** Contain, report and revert a leaked key (`taskgate incident`, the Incident pages). */
+  readonly incident: IncidentService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
   /** Invite, change a role, remove — with the cascade to the member's credentials. */
@@ -174,6 +177,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
+  const incident = createIncidentService({ store, domain, audit, clock, ids });
   const pipeline = createWritePipeline({
     store,
     audit,
@@ -284,6 +288,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       members,
       policy,
       usage: createUsageService({ store, clock }),
+      overview: { checklist, keys, activity },
+      incident: { incident },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>
@@ -321,6 +327,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policy,
     purgeTrash,
     checklist,
+    incident,
     signIn,
     memberAccounts,
     members,

@@ -30,6 +30,11 @@ async function mayApproveOthers(deps: ApprovalDeps, member: Member, workspace: W
   return policy.approver === 'member_or_admin' && (member.role === 'owner' || member.role === 'admin');
 }
 
+/** What waits for `member`'s decision: the inbox the Approvals page lists (the Overview counts it). */
+export async function pendingForMember(deps: ApprovalDeps, member: Member, workspace: Workspace) {
+  return deps.actions.pendingFor(member, await mayApproveOthers(deps, member, workspace));
+}
+
 // Quoted like the MCP preview, so a bidi control or line break stored in a value shows as an escape.
 const show = (value: unknown) => (value === null || value === undefined ? '—' : quoteJson(value));
 
@@ -201,7 +206,7 @@ export function mountApprovals(app: Hono, deps: ApprovalDeps): void {
     const signedIn = await gate(c, 'approvals');
     if (signedIn instanceof Response) return signedIn;
     const { member, workspace } = signedIn;
-    const pending = await deps.actions.pendingFor(member, await mayApproveOthers(deps, member, workspace));
+    const pending = await pendingForMember(deps, member, workspace);
     const rows = pending.map((a) => (
       <li>
         <a href={`${APPROVALS_PATH}/${a.id}`}>{a.tool}</a> —{' '}

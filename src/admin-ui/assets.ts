@@ -47,13 +47,20 @@ figure.day-chart { margin: 0 0 2rem; display: flex; flex-wrap: wrap; gap: 1rem; 
 table.chart-data { width: auto; flex: 0 1 auto; font-size: .85rem; }
 table.chart-data caption { text-align: left; font-weight: 600; }
 table.chart-data td { text-align: right; }
+section { margin: 1.5rem 0; }
+ol.checklist-items { padding-left: 1.5rem; }
+.check { margin-bottom: .9rem; }
+.check p { margin: .15rem 0; }
+.check-status { display: inline-block; min-width: 5.5rem; }
+.check-fail .check-status { color: var(--error); }
+details pre { overflow-x: auto; }
 @media (prefers-color-scheme: dark) {
   :root { --accent: #8fb0ff; --muted: #a9a9b8; --error: #ff8a80; }
   .freeze { background: #3b1512; color: #ffdad6; }
   button { background: #2f5fd0; }
 }
 @media print {
-  header nav, form.signout, button, .decide, form.stack { display: none; }
+  header nav, form.signout, button, .decide, form.stack, form, .screen-only { display: none; }
   header { border-bottom: 1px solid #000; padding: 0 0 .5rem; }
   body { font-size: 11pt; color: #000; background: #fff; }
   main { max-width: none; margin: 1rem 0; padding: 0; }
@@ -61,5 +68,10 @@ table.chart-data td { text-align: right; }
   .freeze { border: 2px solid #000; background: none; color: #000; }
   table, tr { page-break-inside: avoid; }
   time[title]::after { content: " (" attr(datetime) ")"; }
+  /* The printable checklist: every item whole on its page, each fix with the page it names. */
+  .checklist { page-break-before: auto; }
+  .check { page-break-inside: avoid; }
+  .check-fail .check-status { color: #000; }
+  .check-fix a[href^="/"]::after { content: " (" attr(href) ")"; }
 }
 `.trimStart();

@@ -16,7 +16,8 @@ import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
-import { mountHome } from './home.js';
+import { mountHome, type OverviewDeps } from './home.js';
+import { type IncidentDeps, mountIncident } from './incident.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { type MemberPageDeps, mountMembers } from './members.js';
@@ -38,6 +39,8 @@ export {
 } from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
+export type { OverviewDeps } from './home.js';
+export type { IncidentDeps } from './incident.js';
 export {
   CopyButton,
   FreezeBanner,
@@ -101,6 +104,10 @@ export interface AdminUiDeps {
   readonly policy: PolicyPageDeps['policy'];
   /** The Usage page's numbers: the service `taskgate usage` prints. */
   readonly usage: UsagePageDeps['usage'];
+  /** What the Overview reads: the checklist, key health, recent activity, the last verification. */
+  readonly overview: OverviewDeps;
+  /** Contain, report and revert from a key's or a connection's page. */
+  readonly incident: IncidentDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -141,13 +148,14 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
   app.get(CONSOLE_SCRIPT_PATH, serveConsoleScript);
   mountLogin(app);
-  mountHome(app);
+  mountHome(app, deps.overview, deps.approvals);
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
   mountMembers(app, { members: deps.members, publicUrl: deps.publicUrl });
   mountPolicy(app, { policy: deps.policy });
   mountUsage(app, { usage: deps.usage });
+  mountIncident(app, deps.incident);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

@@ -20,7 +20,14 @@ import { resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
-import { actingMember, actorByEmail, assertMayCreateKey, findKey, type KeyActor } from './key-actor.js';
+import {
+  actingMember,
+  actorByEmail,
+  assertMayCreateKey,
+  findKey,
+  type KeyActor,
+  mayActOnKeyOf,
+} from './key-actor.js';
 import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import { type KeyHealth, summarizeKeyHealth } from './key-health.js';
 import {
@@ -203,11 +210,16 @@ export function createKeyService(deps: KeyServiceDeps) {
       return view(store, workspace, await findKey(store, workspace, ref, null));
     },
 
-    /** Live keys due soon or overdue for rotation, never used, or idle: the Overview's list. */
-    async health(workspaceRef: string): Promise<KeyHealth> {
+    /**
+     * Live keys due soon or overdue for rotation, never used, or idle: the Overview's list.
+     * SECURITY: a member or viewer acting (`actor`) is judged on their own keys only.
+     */
+    async health(workspaceRef: string, options: { actor?: KeyActor } = {}): Promise<KeyHealth> {
       const workspace = await resolveWorkspace(store, workspaceRef);
+      const actor = await actingMember(store, workspace, options.actor ?? null);
       const now = clock.now();
-      return summarizeKeyHealth(workspace, await viewAll(workspace, now), now);
+      const views = (await viewAll(workspace, now)).filter((k) => mayActOnKeyOf(actor, k.member.id));
+      return summarizeKeyHealth(workspace, views, now);
     },
 
     /** The member an email names in the workspace, as an actor (`--as <email>`). */

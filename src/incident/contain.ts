@@ -8,7 +8,10 @@
  * 3. pending confirmations asked by any of those keys are cancelled, so nobody approves a
  *    queued write of the attacker's afterwards.
  * SECURITY: a workspace freeze would also stop every other member; this stops only the one
- * whose credential leaked. Running it twice changes nothing more.
+ * whose credential leaked. Running it twice changes nothing more, and records nothing more:
+ * `incident.contained` is written only by the run that changed something, so fifty clicks on
+ * the console's button are one containment in the log. Every event names the member who
+ * acted (`actorId`; `null` is the command line's operator).
  */
 
 import type { AuditLog } from '../audit/index.js';
@@ -47,6 +50,8 @@ export interface ContainResult {
     readonly credentialId: string;
   }[];
   readonly members: readonly { readonly id: string; readonly email: string }[];
+  /** False when an earlier run had done it all: nothing changed and nothing was recorded. */
+  readonly changed: boolean;
 }
 
 const view = (k: ApiKeyRecord): ContainedKey => ({
@@ -70,6 +75,7 @@ export function createIncidentContain(deps: IncidentContainDeps) {
     workspace: Workspace,
     keys: ReadonlyMap<string, ApiKeyRecord>,
     at: string,
+    actorId: string | null,
   ) {
     const cancelled: { id: string; tool: string; credentialId: string }[] = [];
     for (const action of await repos.pendingActions.listPending(workspace.id, at)) {
@@ -78,7 +84,7 @@ export function createIncidentContain(deps: IncidentContainDeps) {
       const moved = await repos.pendingActions.transition(workspace.id, action.id, 'pending', {
         status: 'cancelled',
         at,
-        by: null,
+        by: actorId,
       });
       if (!moved) continue;
       await audit.record(repos, {
@@ -91,22 +97,33 @@ export function createIncidentContain(deps: IncidentContainDeps) {
         environment: key.environment,
         tool: action.tool,
         confirmation: action.id,
-        detail: { reason: 'incident containment' },
+        detail: { reason: 'incident containment', ...(actorId !== null && { by: actorId }) },
       });
       cancelled.push({ id: action.id, tool: action.tool, credentialId: key.id });
     }
     return cancelled;
   }
 
-  return async function contain(workspace: Workspace, keyName: string): Promise<ContainResult> {
+  return async function contain(
+    workspace: Workspace,
+    keyName: string,
+    options: { readonly actorId?: string | null } = {},
+  ): Promise<ContainResult> {
+    const actorId = options.actorId ?? null;
     return store.transaction(async (repos) => {
       const at = clock.now().toISOString();
       await repos.apiKeys.lockForChange(workspace.id);
       const all = await repos.apiKeys.list(workspace.id);
       // The same family `keys revoke` takes, revoked and audited by the same code.
-      const { family: named, revoked } = await revokeKeyFamily(audit, repos, workspace, keyName, at, {
-        by: INCIDENT_CONTAINED,
-      });
+      const { family: named, revoked } = await revokeKeyFamily(
+        audit,
+        repos,
+        workspace,
+        keyName,
+        at,
+        { by: INCIDENT_CONTAINED },
+        actorId,
+      );
       if (named.length === 0)
         throw new AppError('not_found', `no key named ${keyName} in workspace ${workspace.slug}`);
       const reason = `incident containment of ${keyName}`;
@@ -117,11 +134,19 @@ export function createIncidentContain(deps: IncidentContainDeps) {
       for (const key of others) {
         await repos.apiKeys.flag(workspace.id, key.id, { at, reason });
         if (!(await repos.apiKeys.restrictToDryRun(workspace.id, key.id))) continue;
-        await recordKeyEvent(audit, repos, workspace, key, 'key.restricted', { dryRunOnly: true, reason });
+        await recordKeyEvent(
+          audit,
+          repos,
+          workspace,
+          key,
+          'key.restricted',
+          { dryRunOnly: true, reason },
+          actorId,
+        );
         restricted.push(key);
       }
       const watched = new Map([...named, ...others].map((k) => [k.id, k]));
-      const cancelledActions = await cancelPending(repos, workspace, watched, at);
+      const cancelledActions = await cancelPending(repos, workspace, watched, at, actorId);
       const members = [];
       for (const id of memberIds) {
         const member = await repos.members.findById(workspace.id, id);
@@ -135,11 +160,14 @@ export function createIncidentContain(deps: IncidentContainDeps) {
         alreadyRestricted: others.filter((k) => !restricted.includes(k)).map(view),
         cancelledActions,
         members,
+        changed: revoked.length + restricted.length + cancelledActions.length > 0,
       };
+      if (!result.changed) return result;
       await audit.record(repos, {
         action: INCIDENT_CONTAINED,
         outcome: 'ok',
         workspaceId: workspace.id,
+        memberId: actorId,
         credentialId: named.at(-1)!.id,
         credentialName: keyName,
         oauthClient: oauthClientOf(named.at(-1)!),

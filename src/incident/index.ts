@@ -32,4 +32,10 @@ export {
   type StepStatus,
 } from './revert.js';
 export type { RevertAction } from './revert-chain.js';
+export {
+  createIncidentService,
+  type IncidentService,
+  type IncidentServiceDeps,
+  type IncidentSubject,
+} from './service.js';
 export { containText, reportMarkdown, revertText } from './text.js';

@@ -7,16 +7,8 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { AppError, invalidInput } from '../../core/index.js';
-import { type Actor, resolveWorkspace } from '../../domain/index.js';
-import {
-  containText,
-  createIncidentContain,
-  createIncidentReporter,
-  createIncidentRevert,
-  type IncidentScope,
-  reportMarkdown,
-  revertText,
-} from '../../incident/index.js';
+import { resolveWorkspace } from '../../domain/index.js';
+import { containText, type IncidentScope, reportMarkdown, revertText } from '../../incident/index.js';
 import type { Workspace } from '../../model/index.js';
 import { configFor, withApp } from '../context.js';
 import { parseDuration, untilFlag } from '../duration.js';
@@ -60,7 +52,7 @@ export function registerIncident(program: Command, io: CliIo): void {
         async (app) => {
           const json = options.json === true || formatOf(options.format) === 'json';
           const { workspace, scope } = await scopeOf(app, options);
-          const report = await createIncidentReporter(app)(workspace, scope);
+          const report = await app.incident.report(workspace, scope, null);
           printResult(io, { json }, report, reportMarkdown(report));
         },
         'read',
@@ -77,8 +69,7 @@ export function registerIncident(program: Command, io: CliIo): void {
       run(options, async (app) => {
         const { workspace, scope } = await scopeOf(app, options);
         const dryRun = options.dryRun === true || options.yes !== true;
-        const revert = createIncidentRevert(app);
-        const result = await revert(workspace, await ownerActor(app, workspace), scope, { dryRun });
+        const result = await app.incident.revert(workspace, scope, null, { dryRun });
         printResult(io, options, result, revertText(result));
         const { conflict, failed, manual } = result.counts;
         if (!dryRun && conflict + failed + manual > 0) {
@@ -99,8 +90,8 @@ export function registerIncident(program: Command, io: CliIo): void {
   ).action((options: IncidentOptions) =>
     run(options, async (app) => {
       const { workspace, scope } = await scopeOf(app, options);
-      const contained = await createIncidentContain(app)(workspace, scope.keyName);
-      const report = await createIncidentReporter(app)(workspace, scope);
+      const contained = await app.incident.contain(workspace, scope.keyName, null);
+      const report = await app.incident.report(workspace, scope, null);
       printResult(
         io,
         options,
@@ -148,11 +139,4 @@ async function workspaceOf(app: App, ref: string | undefined): Promise<Workspace
     ]);
   }
   return resolveWorkspace(app.store, ref);
-}
-
-/** The command line is the operator of the database: it acts as the workspace owner. */
-async function ownerActor(app: App, workspace: Workspace): Promise<Actor> {
-  const owner = (await app.store.members.list(workspace.id)).find((m) => m.role === 'owner');
-  if (!owner) throw new AppError('not_found', `workspace ${workspace.slug} has no owner`);
-  return { workspaceId: workspace.id, memberId: owner.id, role: owner.role, via: 'cli' };
 }
