@@ -14,11 +14,13 @@ import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
+import { type ConnectionPageDeps, mountConnections } from './connections.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { mountHome } from './home.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { unknownAdminPage } from './not-found.js';
+import { mountOAuthClients, type OAuthClientsPort } from './oauth-clients.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
 import type { AdminUiContext } from './session.js';
 import { mountSignOutEverywhere } from './sign-out-everywhere.js';
@@ -32,6 +34,13 @@ export {
   fieldErrors,
   mountAction,
 } from './action.js';
+export {
+  CONNECTIONS_PATH,
+  type ConnectionPageDeps,
+  connectionIncidentPath,
+  connectionPath,
+  type MemberDirectory,
+} from './connections.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export {
   FreezeBanner,
@@ -45,6 +54,7 @@ export {
 export { HOME_PATH } from './login.js';
 export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
 export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
+export { CLIENTS_PATH, type ClientView, type OAuthClientsPort } from './oauth-clients.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
 export {
   CONTENT_SECURITY_POLICY,
@@ -78,6 +88,10 @@ export interface AdminUiDeps {
   readonly approvals: ApprovalDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
+  /** Integrations → Connections: the connection service and the authorization server's revocation. */
+  readonly connections: ConnectionPageDeps;
+  /** Integrations → OAuth clients (owners and admins): the authorization server's client admin. */
+  readonly oauthClients: OAuthClientsPort;
 }
 
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
@@ -119,6 +133,8 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountConnections(app, deps.connections);
+  mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });
   if (deps.consent) mountConsent(app, deps.consent);
 }
 
