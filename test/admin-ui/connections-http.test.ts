@@ -248,6 +248,55 @@ for (const kind of storeKinds()) {
       expect(refused.every((e) => e.outcome === 'denied')).toBe(true);
     });
 
+    it('asks a sign-in older than ten minutes for the password before adding a client (sudo)', async () => {
+      const ada = await cookieOf('ada@example.com');
+      const csrf = await csrfOn(NEW, ada);
+      server.clock.advance(11 * 60_000);
+      const asked = await get(NEW, ada);
+      expect(asked.status).toBe(303);
+      expect(asked.headers.get('location')).toBe(`/admin/sudo?next=${encodeURIComponent(NEW)}`);
+      const posted = await postForm(
+        server,
+        NEW,
+        { csrf, name: 'Team dashboard', redirect_uris: 'https://dash.example/cb' },
+        { cookie: ada },
+      );
+      expect(posted.status).toBe(303);
+      expect(await clients()).toEqual([]);
+    });
+
+    it('refuses to remove from the console a client another workspace is connected to', async () => {
+      const client = await server.app.oauth.clients.add({
+        name: 'Shared app',
+        redirectUris: ['https://shared.example/cb'],
+      });
+      const { workspace, owner } = await server.app.domain.workspaces.create({
+        workspace: 'other',
+        owner: 'olga@example.com',
+      });
+      await server.app.connections.grant({
+        workspace,
+        member: owner,
+        client: { id: client.clientId, name: client.name, verified: true },
+        scopes: ['tasks:read'],
+        projectIds: null,
+        readOnly: true,
+        grantId: 'grant-of-another-workspace',
+        ip: null,
+        userAgent: null,
+      });
+      const ada = await cookieOf('ada@example.com');
+      const path = `${CLIENTS_PATH}/${encodeURIComponent(client.clientId)}/remove`;
+      const form = await (await get(path, ada)).text();
+      expect(form).toContain('Another workspace of this server is connected to it');
+      expect(form).not.toContain('olga@example.com');
+      const refused = await postForm(server, path, { csrf: await csrfOn(path, ada) }, { cookie: ada });
+      expect(refused.status).toBe(409);
+      expect((await clients()).map((c) => c.clientId)).toEqual([client.clientId]);
+      const [theirs] = await server.app.connections.list(workspace.id);
+      expect(theirs?.revokedAt).toBeNull();
+    });
+
     it('says which connections stop before removing a client, then revokes them', async () => {
       const { connection, token } = await alanConnection();
       const ada = await cookieOf('ada@example.com');
