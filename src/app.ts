@@ -259,6 +259,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     workspaces: domain.workspaces,
     loginLinks: { create: signIn.createLoginLink },
   });
+  // The console shows members by email; a removed member's connections and decisions still name them.
+  const memberDirectory = (workspaceId: string) => store.members.list(workspaceId, { includeRemoved: true });
   const http = createHttpApp({
     database: store,
     version: VERSION,
@@ -284,12 +286,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       random,
       clock,
       audit,
-      approvals: { actions, policyFor },
       members,
       policy,
       usage: createUsageService({ store, clock }),
       overview: { checklist, keys, activity },
       incident: { incident },
+      approvals: { actions, policyFor, members: memberDirectory },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>
@@ -300,6 +302,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             via: 'web',
           }),
       },
+      connections: {
+        connections,
+        revokeConnection: (workspaceId, ref, actor) => oauth.revokeConnection(workspaceId, ref, actor),
+        members: memberDirectory,
+      },
+      oauthClients: oauth.clients,
     },
   });
   const close = async () => {

@@ -15,15 +15,17 @@ import type { RequestOrigin } from '../credentials/index.js';
 import { type Form, formLimit, formText, readForm } from './form.js';
 import { renderPage } from './layout.js';
 import type { ConsolePageId } from './nav.js';
-import { gate } from './not-found.js';
+import { gate, notFoundPage } from './not-found.js';
 import { requestOrigin, type SignedInMember, verifyCsrf } from './session.js';
 import { requireRecentSignIn } from './sudo.js';
 import { toPageError } from './to-page-error.js';
 
 export type FieldErrors = Readonly<Record<string, string>>;
 
-export interface ActionFormProps {
+export interface ActionFormProps<T = undefined> {
   readonly signedIn: SignedInMember;
+  /** What the form acts on, read from its path by `subject` (undefined without one). */
+  readonly subject: T;
   /** What the member typed, to fill the form again. */
   readonly values: Readonly<Record<string, string>>;
   readonly errors: FieldErrors;
@@ -36,8 +38,8 @@ export interface ActionResult {
   readonly signedOut?: boolean;
 }
 
-export interface ActionSpec<S extends z.ZodType> {
-  /** The form's page; its POST goes to the same path. */
+export interface ActionSpec<S extends z.ZodType, T = undefined> {
+  /** The form's page; its POST goes to the same path (a Hono pattern: `/admin/x/:id/revoke`). */
   readonly path: string;
   readonly title: string;
   /** Whose role may see the form and post it (nav.ts). */
@@ -46,13 +48,24 @@ export interface ActionSpec<S extends z.ZodType> {
   readonly event: string;
   /** Ask for the password again when the sign-in is older than ten minutes. */
   readonly sudo: boolean;
+  /**
+   * What the action is about, read from the path before anything else, for GET and POST
+   * alike (the form says what will happen; `run` acts on it). An error is answered as the
+   * page of `toPageError`: a thing the member may not see is the 404 page, as if missing.
+   */
+  readonly subject?: (c: Context, signedIn: SignedInMember) => Promise<T>;
   readonly schema: S;
   /** The form's fields (the helper adds the form element, the CSRF token and the errors summary). */
-  readonly fields: (props: ActionFormProps) => Child;
+  readonly fields: (props: ActionFormProps<T>) => Child;
   readonly submitLabel: string;
   readonly run: (
     input: z.infer<S>,
-    context: { readonly signedIn: SignedInMember; readonly origin: RequestOrigin; readonly c: Context },
+    context: {
+      readonly signedIn: SignedInMember;
+      readonly origin: RequestOrigin;
+      readonly c: Context;
+      readonly subject: T;
+    },
   ) => Promise<ActionResult>;
 }
 
@@ -116,44 +129,68 @@ export function Field(props: {
 
 const FORM_EXPIRED = 'This form expired or did not come from this site. Reload the page and try again.';
 
-export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>): void {
+export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec: ActionSpec<S, T>): void {
   const form = (
     c: Context,
     signedIn: SignedInMember,
+    subject: T,
     state: { values?: Record<string, string>; errors?: FieldErrors; status?: 200 | 400 | 403 | 409 },
   ) => {
     const errors = state.errors ?? {};
     return renderPage(
       c,
-      { title: spec.title, status: state.status ?? 200, signedIn, current: spec.path },
+      { title: spec.title, status: state.status ?? 200, signedIn, current: c.req.path },
       <>
         {Object.keys(errors).length > 0 && (
           <p class="error" role="alert">
             {errors[''] ?? 'Nothing was changed: correct the fields marked below.'}
           </p>
         )}
-        <form class="stack" method="post" action={spec.path} novalidate>
+        <form class="stack" method="post" action={c.req.path} novalidate>
           <input type="hidden" name="csrf" value={signedIn.csrfToken} />
-          {spec.fields({ signedIn, values: state.values ?? {}, errors })}
+          {spec.fields({ signedIn, subject, values: state.values ?? {}, errors })}
           <button type="submit">{spec.submitLabel}</button>
         </form>
       </>,
     );
   };
 
+  /** The action's subject, or the error page to answer (nothing read beyond it). */
+  const subjectOf = async (c: Context, signedIn: SignedInMember): Promise<{ subject: T } | Response> => {
+    if (!spec.subject) return { subject: undefined as T };
+    try {
+      return { subject: await spec.subject(c, signedIn) };
+    } catch (error) {
+      const { message, status } = toPageError(error);
+      if (status === 404) return notFoundPage(c, signedIn);
+      return renderPage(
+        c,
+        { title: 'Nothing was changed', status, signedIn },
+        <p class="error" role="alert">
+          {message}
+        </p>,
+      );
+    }
+  };
+
   app.get(spec.path, async (c) => {
     const signedIn = await gate(c, spec.page);
     if (signedIn instanceof Response) return signedIn;
+    const about = await subjectOf(c, signedIn);
+    if (about instanceof Response) return about;
     if (spec.sudo) {
       const sudo = requireRecentSignIn(c, signedIn);
       if (sudo) return sudo;
     }
-    return form(c, signedIn, {});
+    return form(c, signedIn, about.subject, {});
   });
 
   app.post(spec.path, formLimit(), async (c) => {
     const signedIn = await gate(c, spec.page);
     if (signedIn instanceof Response) return signedIn;
+    const about = await subjectOf(c, signedIn);
+    if (about instanceof Response) return about;
+    const { subject } = about;
     const body = await readForm(c);
     if (body instanceof Response) return body;
     const origin = requestOrigin(c);
@@ -173,21 +210,21 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
     delete values.csrf;
     if (!verifyCsrf(c, body.csrf)) {
       await refused('csrf');
-      return form(c, signedIn, { values, errors: { '': FORM_EXPIRED }, status: 403 });
+      return form(c, signedIn, subject, { values, errors: { '': FORM_EXPIRED }, status: 403 });
     }
     // Checked after the token, so a foreign page cannot probe the session's age.
     if (spec.sudo) {
-      const sudo = requireRecentSignIn(c, signedIn, { returnTo: spec.path });
+      const sudo = requireRecentSignIn(c, signedIn, { returnTo: c.req.path });
       if (sudo) return sudo;
     }
     const parsed = spec.schema.safeParse(values);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
       await refused('invalid_input', { fields: Object.keys(errors) });
-      return form(c, signedIn, { values, errors, status: 400 });
+      return form(c, signedIn, subject, { values, errors, status: 400 });
     }
     try {
-      const result = await spec.run(parsed.data, { signedIn, origin, c });
+      const result = await spec.run(parsed.data, { signedIn, origin, c, subject });
       return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
     } catch (error) {
       const { message, status } = toPageError(error);
@@ -195,7 +232,7 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
       const named = serviceFieldErrors(error, values);
       if (named && (status === 400 || status === 409)) {
         await refused('invalid_input', { fields: Object.keys(named), code: status });
-        return form(c, signedIn, { values, errors: named, status });
+        return form(c, signedIn, subject, { values, errors: named, status });
       }
       return renderPage(
         c,

@@ -11,6 +11,8 @@ import { AppError } from '../core/index.js';
 import { describeClient, quoteJson, quoteText } from '../domain/index.js';
 import { type ActionService, type ConfirmResult, type EffectivePolicy, fieldDiff } from '../guard/index.js';
 import type { Member, ObjectChange, PendingAction, Workspace } from '../model/index.js';
+import { ApprovalHistory, historyPage, parseHistoryCursor } from './approval-history.js';
+import type { MemberDirectory } from './connections.js';
 import { formLimit, readForm } from './form.js';
 import { renderPage, Time } from './layout.js';
 import { gate } from './not-found.js';
@@ -21,6 +23,8 @@ import { type PageStatus, toPageError } from './to-page-error.js';
 export interface ApprovalDeps {
   readonly actions: ActionService;
   readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
+  /** Who asked and who decided, by email, in the history. */
+  readonly members: MemberDirectory;
 }
 
 const APPROVALS_PATH = '/admin/approvals';
@@ -214,11 +218,30 @@ export function mountApprovals(app: Hono, deps: ApprovalDeps): void {
         <Time iso={a.expiresAt} />
       </li>
     ));
+    const after = parseHistoryCursor(c.req.query('before'));
+    if (after === null) {
+      return resultPage(c, signedIn, 'Approvals', <p>This page link is not valid.</p>, 400);
+    }
+    const history = await historyPage(
+      (m, page) => deps.actions.decidedFor(m, page),
+      member,
+      after,
+      APPROVALS_PATH,
+    );
+    const emails = new Map((await deps.members(workspace.id)).map((m) => [m.id, m.email]));
     return resultPage(
       c,
       signedIn,
       'Approvals',
-      pending.length ? <ul class="approvals">{rows}</ul> : <p>Nothing is waiting for you.</p>,
+      <>
+        {pending.length ? <ul class="approvals">{rows}</ul> : <p>Nothing is waiting for you.</p>}
+        <ApprovalHistory
+          page={history}
+          emails={emails}
+          everyone={member.role === 'owner' || member.role === 'admin'}
+          paged={after !== undefined}
+        />
+      </>,
     );
   });
 

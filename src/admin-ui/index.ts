@@ -14,6 +14,7 @@ import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
+import { type ConnectionPageDeps, mountConnections } from './connections.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 import { mountHome, type OverviewDeps } from './home.js';
@@ -22,6 +23,7 @@ import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { type MemberPageDeps, mountMembers } from './members.js';
 import { unknownAdminPage } from './not-found.js';
+import { mountOAuthClients, type OAuthClientsPort } from './oauth-clients.js';
 import { mountPolicy, type PolicyPageDeps } from './policy.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
 import type { AdminUiContext } from './session.js';
@@ -37,6 +39,13 @@ export {
   fieldErrors,
   mountAction,
 } from './action.js';
+export {
+  CONNECTIONS_PATH,
+  type ConnectionPageDeps,
+  connectionIncidentPath,
+  connectionPath,
+  type MemberDirectory,
+} from './connections.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 export type { OverviewDeps } from './home.js';
@@ -57,6 +66,7 @@ export { REMOVE_PATH, ROLE_PATH } from './member-change.js';
 export { INVITE_PATH, MEMBERS_PATH, type MemberPageDeps } from './members.js';
 export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
 export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
+export { CLIENTS_PATH, type ClientView, type OAuthClientsPort } from './oauth-clients.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
 export {
   FREEZE_PATH,
@@ -110,6 +120,10 @@ export interface AdminUiDeps {
   readonly incident: IncidentDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
+  /** Integrations → Connections: the connection service and the authorization server's revocation. */
+  readonly connections: ConnectionPageDeps;
+  /** Integrations → OAuth clients (owners and admins): the authorization server's client admin. */
+  readonly oauthClients: OAuthClientsPort;
 }
 
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
@@ -156,6 +170,8 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountPolicy(app, { policy: deps.policy });
   mountUsage(app, { usage: deps.usage });
   mountIncident(app, deps.incident);
+  mountConnections(app, deps.connections);
+  mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

@@ -10,6 +10,7 @@ export type ConsolePageId =
   | 'overview'
   | 'keys'
   | 'connections'
+  | 'oauth-clients'
   | 'activity'
   | 'usage'
   | 'approvals'
@@ -37,6 +38,14 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
     path: '/admin/connections',
     group: 'Integrations',
     roles: EVERYONE,
+  },
+  // Shared by every workspace of the server; an owner or admin adds and removes them.
+  {
+    id: 'oauth-clients',
+    label: 'OAuth clients',
+    path: '/admin/connections/clients',
+    group: 'Integrations',
+    roles: MANAGERS,
   },
   // A member sees only their own activity; a viewer only their own keys.
   { id: 'activity', label: 'Activity', path: '/admin/activity', roles: ['owner', 'admin', 'member'] },

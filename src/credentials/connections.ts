@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type IdGenerator, type Random } from '../core/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
+import { type KeyActor, mayActOnKeyOf } from './key-actor.js';
 import { suggestKeyName } from './key-input.js';
 import { beyondRole, expandScopes, isScope, type Scope } from './scopes.js';
 
@@ -101,6 +102,11 @@ export function createConnectionService(deps: {
     }
   }
 
+  async function list(workspaceId: string): Promise<ApiKeyRecord[]> {
+    const all = await store.apiKeys.list(workspaceId);
+    return all.filter((k) => k.kind === 'oauth').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
   return {
     /** Records a member's consent: a new connection, or the member's connection for this client updated. */
     async grant(input: ConsentGrant): Promise<GrantedConnection> {
@@ -188,21 +194,49 @@ export function createConnectionService(deps: {
     },
 
     /** Every connection of a workspace, live or not, newest first. */
-    async list(workspaceId: string): Promise<ApiKeyRecord[]> {
-      const all = await store.apiKeys.list(workspaceId);
-      return all.filter((k) => k.kind === 'oauth').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    list,
+
+    /**
+     * The connections `viewer` may see: every one for owners and admins, their own for a
+     * member or viewer (the console's Connections page and the same rule as for keys).
+     */
+    async listFor(workspaceId: string, viewer: Member): Promise<ApiKeyRecord[]> {
+      const all = await list(workspaceId);
+      return all.filter((k) => mayActOnKeyOf(viewer, k.memberId));
     },
 
-    /** Revokes a connection by id or name; returns it (its grant must be revoked too). */
-    async revoke(workspaceId: string, ref: string, by: { memberId?: string } = {}): Promise<ApiKeyRecord> {
+    /** SECURITY: a connection `viewer` may not see is not_found, exactly like a missing one. */
+    async findFor(workspaceId: string, id: string, viewer: Member): Promise<ApiKeyRecord> {
+      const found = await store.apiKeys.findById(workspaceId, id);
+      if (found?.kind !== 'oauth' || !mayActOnKeyOf(viewer, found.memberId)) {
+        throw new AppError('not_found', `no OAuth connection ${id}`);
+      }
+      return found;
+    },
+
+    /**
+     * Revokes a connection by id or name; returns it (its grant must be revoked too). `actor`
+     * is the member revoking it (console, recorded on the event), `null` the operator's CLI.
+     * Of concurrent revocations exactly one records `connection.revoked`; the rest are conflicts.
+     */
+    async revoke(workspaceId: string, ref: string, actor: KeyActor = null): Promise<ApiKeyRecord> {
       return store.transaction(async (repos) => {
+        const member = actor && (await repos.members.findById(workspaceId, actor.memberId));
+        if (actor && (!member || member.removedAt || member.email !== actor.email.toLowerCase())) {
+          throw new AppError('forbidden', `${actor.email} is not a member of this workspace`);
+        }
         const all = (await repos.apiKeys.list(workspaceId)).filter((k) => k.kind === 'oauth');
         const found = all.find((k) => k.id === ref) ?? all.filter((k) => k.name === ref).at(-1);
-        if (!found) throw new AppError('not_found', `no OAuth connection ${ref}`);
+        if (!found || !mayActOnKeyOf(member ?? null, found.memberId)) {
+          throw new AppError('not_found', `no OAuth connection ${ref}`);
+        }
         if (!(await repos.apiKeys.revoke(workspaceId, found.id, clock.now().toISOString()))) {
           throw new AppError('conflict', `connection ${found.name} is already revoked`);
         }
-        await auditConnection(repos, 'connection.revoked', found, { detail: { by: by.memberId ?? 'cli' } });
+        await auditConnection(repos, 'connection.revoked', found, {
+          ...(actor && { memberId: actor.memberId }),
+          detail: { by: actor?.memberId ?? 'cli', owner: found.memberId },
+        });
         return (await repos.apiKeys.findById(workspaceId, found.id))!;
       });
     },

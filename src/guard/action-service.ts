@@ -10,6 +10,7 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
+import { canManageMembers } from '../domain/index.js';
 import type { Member, PendingAction, Workspace } from '../model/index.js';
 import { createActionTransitions, type PublicStatus } from './action-transitions.js';
 import type { CallContext } from './call-context.js';
@@ -165,6 +166,22 @@ export function createActionService(service: ActionServiceDeps) {
     async pendingFor(member: Member, mayApproveOthers: boolean): Promise<PendingAction[]> {
       const all = await store.pendingActions.listPending(member.workspaceId, clock.now().toISOString());
       return all.filter((a) => a.tier === 'approve' && (a.memberId === member.id || mayApproveOthers));
+    },
+
+    /**
+     * Decided approvals (the `approve` tier), newest decision first, a page at a time:
+     * owners and admins see the workspace's, a member or viewer only those asked for them.
+     */
+    async decidedFor(
+      member: Member,
+      page: { readonly after?: { decidedAt: string; id: string }; readonly limit: number },
+    ): Promise<PendingAction[]> {
+      return store.pendingActions.listDecided(member.workspaceId, {
+        tier: 'approve',
+        ...(!canManageMembers(member.role) && { memberId: member.id }),
+        ...(page.after && { after: page.after }),
+        limit: page.limit,
+      });
     },
 
     /** An action as a signed-in member may see it, or not_found. */

@@ -20,7 +20,8 @@ import {
   type Random,
   RETRY_AFTER_SECONDS,
 } from '../core/index.js';
-import type { ConnectionService } from '../credentials/index.js';
+import type { ConnectionService, KeyActor } from '../credentials/index.js';
+import type { ApiKeyRecord } from '../model/index.js';
 import { type ClientAdmin, createClientAdmin, DCR_PREFIX } from './clients.js';
 import { type ConsentBackend, createConsentBackend } from './consent.js';
 import { unavailablePage } from './pages.js';
@@ -64,8 +65,11 @@ export interface AuthorizationServer {
   readonly paths: readonly string[];
   readonly consent: ConsentBackend;
   readonly clients: ClientAdmin;
-  /** Revokes a connection (by id or name) and every token of its grant. */
-  revokeConnection(workspaceId: string, ref: string): Promise<void>;
+  /**
+   * Revokes a connection (by id or name) and every token of its grant; `actor` is the
+   * member doing it (the console), `null` or absent the operator's CLI.
+   */
+  revokeConnection(workspaceId: string, ref: string, actor?: KeyActor): Promise<ApiKeyRecord>;
   /** Deletes expired codes, tokens, sessions and old registration records; returns how many. */
   prune(): Promise<number>;
   /** Loads oidc-provider now instead of on the first OAuth request (a server calls it at start-up). */
@@ -346,9 +350,10 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       const since = new Date(now.getTime() - limit.windowMs).toISOString();
       return models + (await store.oauthRegistrations.deleteBefore(since));
     },
-    async revokeConnection(workspaceId, ref) {
-      const revoked = await connections.revoke(workspaceId, ref);
+    async revokeConnection(workspaceId, ref, actor = null) {
+      const revoked = await connections.revoke(workspaceId, ref, actor);
       if (revoked.oauthGrantId) await store.oauthModels.revokeByGrantId(revoked.oauthGrantId);
+      return revoked;
     },
   };
 }

@@ -9,7 +9,17 @@ export {
   type RegistrationLimit,
 } from './authorization-server.js';
 export { blockedRange } from './blocked-addresses.js';
-export type { AddClientInput, ClientAdmin, OAuthClientKind, OAuthClientView } from './clients.js';
+export {
+  type AddClientInput,
+  type ClientAdmin,
+  type ClientChangeBy,
+  type ClientRemovalImpact,
+  checkClientInput,
+  MAX_REDIRECT_URI_LENGTH,
+  MAX_REDIRECT_URIS,
+  type OAuthClientKind,
+  type OAuthClientView,
+} from './clients.js';
 export type { ConsentBackend } from './consent.js';
 export { type FetchRefusal, FetchRefusedError } from './fetch-refused.js';
 export { checkRedirectUris } from './redirect-uris.js';

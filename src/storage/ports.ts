@@ -239,6 +239,19 @@ export interface PendingActionRepository {
   transition(workspaceId: string, id: string, from: ActionStatus, decision: ActionDecision): Promise<boolean>;
   /** Pending actions of the workspace not yet expired at `now`, oldest first. */
   listPending(workspaceId: string, now: string): Promise<PendingAction[]>;
+  /**
+   * Decided actions of a tier (no longer pending, with a decision time), newest decision
+   * first, the id breaking ties; `after` is the last row of the previous page (keyset paging).
+   */
+  listDecided(workspaceId: string, query: DecidedActionQuery): Promise<PendingAction[]>;
+}
+
+export interface DecidedActionQuery {
+  readonly tier: PendingAction['tier'];
+  /** Only the actions asked on behalf of this member. */
+  readonly memberId?: string;
+  readonly after?: { readonly decidedAt: string; readonly id: string };
+  readonly limit: number;
 }
 
 export interface WriteUsageRepository {

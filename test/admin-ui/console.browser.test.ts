@@ -108,6 +108,7 @@ describe('layout', () => {
       'Overview',
       'API keys',
       'Connections',
+      'OAuth clients',
       'Activity',
       'Usage',
       'Approvals',

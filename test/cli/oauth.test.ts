@@ -164,6 +164,21 @@ describe('oauth clients add', () => {
   });
 });
 
+describe('oauth clients add, hostile redirect URIs (the console refuses the same)', () => {
+  it('refuses two URIs glued together, a bidi override and an over-long URI, registering nothing', async () => {
+    for (const uri of [
+      'https://dash.example/cbhttps://evil.example/cb',
+      'https://dash.example/c\u202eb',
+      `https://dash.example/${'a'.repeat(2100)}`,
+    ]) {
+      const result = await cli.run('oauth', 'clients', 'add', '--name', 'Acme', '--redirect-uri', uri);
+      expect(result.code, uri.slice(0, 60)).toBe(2);
+      expect(result.stderr).toContain('redirect-uri');
+    }
+    expect(await listClients()).toEqual([]);
+  });
+});
+
 describe('oauth clients list', () => {
   it('shows dynamically registered clients once they registered, beside pre-registered ones', async () => {
     const added = await addClient('Acme Desktop', REDIRECT);

@@ -85,6 +85,27 @@ export function createPendingActionRepository(db: Kysely<Database>): PendingActi
         .execute();
       return rows.map(toAction);
     },
+    async listDecided(workspaceId, query) {
+      let q = db
+        .selectFrom('pending_actions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('tier', '=', query.tier)
+        .where('status', '!=', 'pending')
+        .where('decided_at', 'is not', null);
+      if (query.memberId !== undefined) q = q.where('member_id', '=', query.memberId);
+      const after = query.after;
+      if (after) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('decided_at', '<', after.decidedAt),
+            eb.and([eb('decided_at', '=', after.decidedAt), eb('id', '<', after.id)]),
+          ]),
+        );
+      }
+      const rows = await q.orderBy('decided_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+      return rows.map(toAction);
+    },
   };
 }
 
