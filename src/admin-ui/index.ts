@@ -12,6 +12,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Clock, Random } from '../core/index.js';
 import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
+import { type ActivityDeps, mountActivity } from './activity.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
@@ -32,6 +33,7 @@ export {
   fieldErrors,
   mountAction,
 } from './action.js';
+export { ACTIVITY_PATH, type ActivityDeps } from './activity.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export {
   FreezeBanner,
@@ -76,6 +78,8 @@ export interface AdminUiDeps {
   readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** The Activity page (audit viewer): the service the `taskgate audit` commands call. */
+  readonly activity: ActivityDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -119,6 +123,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountActivity(app, deps.activity);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 
