@@ -250,6 +250,31 @@ describeEachServer('activity page: verifying the chain', (server) => {
     expect(detail).toContain('does not verify');
   });
 
+  it('records each of 50 concurrent verifications once and leaves the chain intact', async () => {
+    await seedCalls(server(), DEMO.member, 2);
+    const owner = await sessionOf(server(), DEMO.owner);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        postForm(server(), '/admin/activity/verify', { csrf: owner.csrf }, { cookie: owner.cookie }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const workspace = await demoWorkspace(server());
+    const events = await server().app.store.audit.list(workspace.id, {
+      action: 'audit.verified',
+      limit: 100,
+    });
+    expect(events).toHaveLength(50);
+    expect(new Set(events.map((e) => e.seq)).size).toBe(50);
+    const again = await postForm(
+      server(),
+      '/admin/activity/verify',
+      { csrf: owner.csrf },
+      { cookie: owner.cookie },
+    );
+    expect(await again.text()).toContain('The audit chain is intact');
+  });
+
   it('refuses a verify POST without the CSRF token, with a wrong one or from another origin, and records the attempt', async () => {
     const owner = await sessionOf(server(), DEMO.owner);
     const attempts = [
