@@ -102,6 +102,65 @@ describeEachServer('activity page: who sees what', (server) => {
   });
 });
 
+describeEachServer('activity page: an event', (server) => {
+  it("shows an event's arguments, result, diff, client and chain, with stored markup and bidi controls inert", async () => {
+    const task = 'tsk_01JAAAAAAAAAAAAAAAAAAAAAAA';
+    const key = 'key_01JAAAAAAAAAAAAAAAAAAAAAAA';
+    const [event] = await seedCalls(server(), DEMO.member, 1, {
+      tool: 'update_task',
+      credentialId: key,
+      credentialName: 'cursor-alan-laptop',
+      userAgent: '<img src=x onerror=alert(1)>',
+      params: { task: 'APO-1', title: '<script>alert(1)</script>\u202egnp.exe' },
+      result: { id: task, version: 3 },
+      changes: [
+        {
+          kind: 'task',
+          op: 'update',
+          id: task,
+          ref: 'APO-1',
+          before: { title: 'Old title', version: 2 },
+          after: { title: '<script>alert(1)</script>\u202egnp.exe', version: 3 },
+          beforeVersion: 2,
+          afterVersion: 3,
+        },
+      ],
+    });
+    const owner = await sessionOf(server(), DEMO.owner);
+    const response = await owner.get(`/admin/activity/${event!.id}`);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<img src=x');
+    expect(page).not.toContain('\u202e');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;\\u202egnp.exe');
+    expect(page).toContain('client &quot;cursor 1.2.0&quot;');
+    expect(page).toContain('&quot;Old title&quot;');
+    expect(page).toContain(`href="/admin/keys/${key}"`);
+    expect(page).toContain(`Task ${task}`);
+    expect(page).toMatch(/<dt>Link<\/dt><dd><strong>verifies<\/strong>/);
+    expect(page).toContain('signed by the checkpoint at sequence');
+  });
+
+  it('answers an id glued to other characters with a 400 page, and a path past it with the 404', async () => {
+    const [event] = await seedCalls(server(), DEMO.member, 1);
+    const owner = await sessionOf(server(), DEMO.owner);
+    for (const bad of [
+      `${event!.id}x`,
+      `${event!.id}%E2%80%AE`,
+      `${event!.id}%00`,
+      'evt_nope',
+      `${event!.id}'--`,
+    ]) {
+      const response = await owner.get(`/admin/activity/${bad}`);
+      expect([bad, response.status]).toEqual([bad, 400]);
+      expect(await response.text()).toContain('This address does not name an event');
+    }
+    const past = await owner.get(`/admin/activity/${event!.id}/more`);
+    expect(await past.text()).toBe(await unknownPage(owner));
+  });
+});
+
 describeEachServer('activity page: forged views', (server) => {
   it('pages older and newer through MAC-checked cursors, keeping the filters', async () => {
     const calls = await seedCalls(server(), DEMO.member, 7);
