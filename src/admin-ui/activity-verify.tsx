@@ -69,7 +69,9 @@ export function mountActivityVerify(app: Hono, deps: ActivityDeps): void {
     path: ACTIVITY_VERIFY_PATH,
     title: 'Verify the audit chain',
     page: 'activity',
-    event: 'audit.verified',
+    // SECURITY: a refused attempt (a forged form) is recorded under its own name: under
+    // `audit.verified` it would read as the newest verification, "broken", on the Overview.
+    event: 'audit.verify_requested',
     sudo: false,
     schema: z.object({}),
     submitLabel: 'Verify the chain',

@@ -353,8 +353,16 @@ describeEachServer('activity page: verifying the chain', (server) => {
     ];
     for (const response of await Promise.all(attempts)) expect(response.status).toBe(403);
     const workspace = await demoWorkspace(server());
-    const events = await server().app.store.audit.list(workspace.id, { action: 'audit.verified', limit: 10 });
-    expect(events.map((e) => e.outcome)).toEqual(['denied', 'denied', 'denied']);
+    const refused = await server().app.store.audit.list(workspace.id, {
+      action: 'audit.verify_requested',
+      limit: 10,
+    });
+    expect(refused.map((e) => e.outcome)).toEqual(['denied', 'denied', 'denied']);
+    // A forged form never reads as a verification (the Overview shows the newest one).
+    expect(
+      await server().app.store.audit.list(workspace.id, { action: 'audit.verified', limit: 10 }),
+    ).toEqual([]);
+    expect(await server().app.activity.lastVerification(workspace)).toBeNull();
     const noSession = await postForm(server(), '/admin/activity/verify', { csrf: owner.csrf });
     expect(noSession.status).toBe(303);
   });
