@@ -292,6 +292,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       overview: { checklist, keys, activity },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
+      activity: { activity },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

@@ -54,6 +54,12 @@ ol.checklist-items { padding-left: 1.5rem; }
 .check-status { display: inline-block; min-width: 5.5rem; }
 .check-fail .check-status { color: var(--error); }
 details pre { overflow-x: auto; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .75rem; margin-bottom: 1rem; }
+.filter-actions { grid-column: 1 / -1; display: flex; gap: 1rem; align-items: center; }
+.hint { color: var(--muted); margin: 0; font-size: .875rem; font-weight: 400; }
+select { font: inherit; padding: .45rem .5rem; border: 1px solid #8888; border-radius: .35rem; }
+code.hash { word-break: break-all; }
+nav.paging { display: flex; gap: 1.5rem; margin: .5rem 0 1.5rem; }
 @media (prefers-color-scheme: dark) {
   :root { --accent: #8fb0ff; --muted: #a9a9b8; --error: #ff8a80; }
   .freeze { background: #3b1512; color: #ffdad6; }

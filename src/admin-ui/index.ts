@@ -12,6 +12,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Clock, Random } from '../core/index.js';
 import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
+import { type ActivityDeps, mountActivity } from './activity.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { type ConnectionPageDeps, mountConnections } from './connections.js';
@@ -39,6 +40,7 @@ export {
   fieldErrors,
   mountAction,
 } from './action.js';
+export { ACTIVITY_PATH, type ActivityDeps } from './activity.js';
 export {
   CONNECTIONS_PATH,
   type ConnectionPageDeps,
@@ -118,6 +120,8 @@ export interface AdminUiDeps {
   readonly overview: OverviewDeps;
   /** Contain, report and revert from a key's or a connection's page. */
   readonly incident: IncidentDeps;
+  /** The Activity page (audit viewer): the service the `taskgate audit` commands call. */
+  readonly activity: ActivityDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
   /** Integrations → Connections: the connection service and the authorization server's revocation. */
@@ -172,6 +176,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountIncident(app, deps.incident);
   mountConnections(app, deps.connections);
   mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });
+  mountActivity(app, deps.activity);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

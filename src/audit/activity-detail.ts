@@ -38,6 +38,13 @@ export interface ChainPlace {
   readonly linkVerifies: boolean;
   /** Why not, in words; null when it verifies. */
   readonly problem: string | null;
+  /** The chain's newest signed checkpoint, and whether it already covers this event. */
+  readonly checkpoint: {
+    readonly seq: number;
+    readonly at: string;
+    readonly keyId: string;
+    readonly covers: boolean;
+  } | null;
 }
 
 export interface ActivityLinks {
@@ -133,7 +140,11 @@ function linksOf(event: AuditEvent): ActivityLinks {
 async function chainPlace(store: Pick<Store, 'audit'>, event: AuditEvent): Promise<ChainPlace> {
   const chain = chainOf(event.workspaceId);
   const seq = event.seq ?? null;
-  const place = { chain, seq, hash: event.hash ?? null, prevHash: event.prevHash ?? null };
+  const last = await store.audit.lastCheckpoint(chain);
+  const checkpoint = last
+    ? { seq: last.seq, at: last.at, keyId: last.keyId, covers: seq !== null && last.seq >= seq }
+    : null;
+  const place = { chain, seq, hash: event.hash ?? null, prevHash: event.prevHash ?? null, checkpoint };
   if (seq === null) return { ...place, linkVerifies: false, problem: 'the event has no place in a chain' };
   const rows: ChainValues[] = [];
   await store.audit.scanChain(chain, Math.max(0, seq - 2), 2, (page) => {

@@ -37,7 +37,13 @@ export interface ActivityService {
   page(viewer: ActivityViewer, input: AuditPageInput): Promise<AuditPage>;
   /** One event of the viewer's workspace (`workspace`: the operator's, when there are several). */
   event(viewer: ActivityViewer, id: string, workspace?: string): Promise<ActivityDetail>;
-  export(viewer: ActivityViewer, input: AuditFilterInput, format: string): Promise<ActivityDownload>;
+  /** `maxEvents` bounds a download (the console's): the oldest that many of the view. */
+  export(
+    viewer: ActivityViewer,
+    input: AuditFilterInput,
+    format: string,
+    options?: { readonly maxEvents?: number },
+  ): Promise<ActivityDownload>;
   /**
    * Verifies and records `audit.verified`. A member must be an owner or admin (anyone else:
    * `not_found`, as the page is); the operator may verify one workspace or every chain.
@@ -88,8 +94,11 @@ export function createActivityService(deps: {
       return detailOf(store, event, member);
     },
 
-    async export(viewer, input, format) {
-      const chosen = AUDIT_EXPORT_FORMATS.find((f) => f === format.trim().toLowerCase());
+    async export(viewer, input, format, options = {}) {
+      // SECURITY: a format glued to a control character is refused, not trimmed into one that matches.
+      const chosen = findUnsafeCharacter(format, 'line')
+        ? undefined
+        : AUDIT_EXPORT_FORMATS.find((f) => f === format.trim().toLowerCase());
       if (!chosen)
         throw invalidInput([
           { field: 'format', message: `must be one of ${AUDIT_EXPORT_FORMATS.join(', ')}` },
@@ -101,13 +110,18 @@ export function createActivityService(deps: {
       });
       async function* chunks(): AsyncGenerator<{ text: string; events: number }> {
         if (encoder.header) yield { text: encoder.header, events: 0 };
-        for await (const events of exported.pages)
+        let room = options.maxEvents ?? Number.POSITIVE_INFINITY;
+        for await (const page of exported.pages) {
+          const events = page.length > room ? page.slice(0, room) : page;
+          room -= events.length;
           yield { text: events.map(encoder.encode).join(''), events: events.length };
+          if (room <= 0) return;
+        }
       }
       return {
         workspace: exported.workspace,
         format: chosen,
-        filename: `${exported.workspace.slug}-audit.${chosen === 'csv' ? 'csv' : 'jsonl'}`,
+        filename: `${exported.workspace.slug}-audit${chosen === 'ocsf' ? '-ocsf' : ''}.${chosen === 'csv' ? 'csv' : 'jsonl'}`,
         contentType: MEDIA_TYPES[chosen],
         chunks: chunks(),
       };

@@ -59,6 +59,8 @@ export interface AuditPage {
    * block a page may hold fewer events than asked (or none) and still have a next one.
    */
   readonly nextCursor: string | null;
+  /** Pass back as `cursor` for the previous, newer page; `null` on the newest page. */
+  readonly prevCursor: string | null;
   /** The members the viewer may see, by id, to show who acted. */
   readonly members: ReadonlyMap<string, Member>;
 }
@@ -239,18 +241,45 @@ export function createAuditReader(deps: {
       const issues = [...checkLimit(limit), ...checkCursorShape(input.cursor)];
       if (issues.length) throw invalidInput(issues);
       const view = await viewOf(input, viewer);
-      const cv = cursorView(view, 'desc');
+      // A next-page cursor is MAC'd to the newest-first view, a previous-page one to the
+      // oldest-first view: neither can be replayed as the other.
+      const older = cursorView(view, 'desc');
+      const newer = cursorView(view, 'asc');
       let after: string | undefined;
+      let order: 'asc' | 'desc' = 'desc';
       if (input.cursor !== undefined) {
-        const decoded = cursors.decode(cv, input.cursor.trim());
-        if (decoded === null) throw invalidInput([CURSOR_ISSUE]);
-        after = decoded;
+        // SECURITY: as printed, never trimmed: a cursor glued to anything is not that cursor.
+        const text = input.cursor;
+        const back = cursors.decode(newer, text);
+        const forward = back === null ? cursors.decode(older, text) : null;
+        if (back === null && forward === null) throw invalidInput([CURSOR_ISSUE]);
+        after = back ?? forward ?? undefined;
+        if (back !== null) order = 'asc';
       }
       const { workspace } = view.scope;
-      if (view.empty) return { workspace, events: [], nextCursor: null, members: view.members };
-      const { events, next } = await collect(view, 'desc', limit, after);
-      const nextCursor = next === null ? null : cursors.encode(cv, next);
-      return { workspace, events, nextCursor, members: view.members };
+      const members = view.members;
+      if (view.empty) return { workspace, events: [], nextCursor: null, prevCursor: null, members };
+      const { events, next } = await collect(view, order, limit, after);
+      if (order === 'desc') {
+        const newest = events[0]?.id;
+        return {
+          workspace,
+          events,
+          nextCursor: next === null ? null : cursors.encode(older, next),
+          prevCursor: after !== undefined && newest !== undefined ? cursors.encode(newer, newest) : null,
+          members,
+        };
+      }
+      // Read oldest first from the cursor on, shown newest first like every page.
+      const shown = [...events].reverse();
+      const oldest = shown.at(-1)?.id;
+      return {
+        workspace,
+        events: shown,
+        nextCursor: oldest === undefined ? null : cursors.encode(older, oldest),
+        prevCursor: next === null ? null : cursors.encode(newer, next),
+        members,
+      };
     },
 
     async export(input, pageSize = AUDIT_EXPORT_PAGE_SIZE, viewer = OPERATOR) {
@@ -288,7 +317,7 @@ const CURSOR_ISSUE: FieldIssue = {
 };
 
 function checkCursorShape(cursor: string | undefined): FieldIssue[] {
-  return cursor === undefined || (cursor.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(cursor.trim()))
+  return cursor === undefined || (cursor.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(cursor))
     ? []
     : [CURSOR_ISSUE];
 }

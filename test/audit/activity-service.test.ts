@@ -249,8 +249,15 @@ describeEachStore('activity: one event', (current) => {
       prevHash: f.events.at(-1)!.hash,
       linkVerifies: true,
       problem: null,
+      // Written after the last checkpoint: not signed yet.
+      checkpoint: expect.objectContaining({ seq: f.events.length, covers: false }),
     });
     const first = await f.activity.event(OPERATOR, f.events[0]!.id, 'acme');
-    expect(first.chain).toMatchObject({ seq: 1, prevHash: '0'.repeat(64), linkVerifies: true });
+    expect(first.chain).toMatchObject({
+      seq: 1,
+      prevHash: '0'.repeat(64),
+      linkVerifies: true,
+      checkpoint: { covers: true },
+    });
   });
 });

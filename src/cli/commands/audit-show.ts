@@ -58,6 +58,7 @@ function detailText(d: ActivityDetail): string {
     `chain      ${c.chain === '*' ? '(no workspace)' : c.chain} seq ${c.seq ?? '-'}  ${c.linkVerifies ? 'link verifies' : `LINK DOES NOT VERIFY: ${c.problem}`}`,
     `           hash ${c.hash ?? '-'}`,
     `           prev ${c.prevHash ?? '-'}`,
+    `           ${c.checkpoint ? `${c.checkpoint.covers ? 'signed by' : 'not yet signed; last'} checkpoint seq ${c.checkpoint.seq} at ${c.checkpoint.at} (key ${c.checkpoint.keyId})` : 'no signed checkpoint yet'}`,
   );
   const l = d.links;
   const links = [
