@@ -30,6 +30,7 @@ import {
   createAuditSigner,
   createCheckpointer,
   createLogger,
+  createUsageService,
   type SigningKeyCheck,
 } from './audit/index.js';
 import type { Config } from './config/index.js';
@@ -280,6 +281,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clock,
       audit,
       approvals: { actions, policyFor },
+      keys: { keys, activity, usage: createUsageService({ store, clock }), mcpUrl },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

@@ -49,6 +49,13 @@ export interface ActionSpec<S extends z.ZodType> {
   /** The form's fields (the helper adds the form element, the CSRF token and the errors summary). */
   readonly fields: (props: ActionFormProps) => Child;
   readonly submitLabel: string;
+  /**
+   * The field errors a refusal of the service means (`invalid_input` naming its fields), to
+   * show beside the fields like zod's; `undefined` leaves the error to the error page.
+   */
+  readonly refusal?: (
+    error: unknown,
+  ) => { readonly errors: FieldErrors; readonly status: 400 | 403 } | undefined;
   readonly run: (
     input: z.infer<S>,
     context: { readonly signedIn: SignedInMember; readonly origin: RequestOrigin; readonly c: Context },
@@ -149,7 +156,7 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
       c.get('adminUi').audit.append({
         action: spec.event,
         outcome: 'denied',
-        errorCode: reason === 'csrf' ? 'forbidden' : 'invalid_input',
+        errorCode: reason === 'csrf' || reason === 'forbidden' ? 'forbidden' : 'invalid_input',
         workspaceId: workspace.id,
         memberId: member.id,
         environment: workspace.environment,
@@ -177,6 +184,13 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
       const result = await spec.run(parsed.data, { signedIn, origin, c });
       return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
     } catch (error) {
+      const refusal = spec.refusal?.(error);
+      if (refusal) {
+        await refused(refusal.status === 403 ? 'forbidden' : 'invalid_input', {
+          fields: Object.keys(refusal.errors),
+        });
+        return form(c, signedIn, { values, ...refusal });
+      }
       const { message, status } = toPageError(error);
       return renderPage(
         c,
