@@ -64,7 +64,7 @@ describeEachServer('API keys page', (current) => {
     expect(page.split(secret!).length - 1).toBe(1);
     expect(page).toContain('data-copy="new-key"');
     expect(page).toContain('~/.cursor/mcp.json');
-    expect(page).toContain('Bearer ${env:TASKGATE_API_KEY}');
+    expect(page).toContain(`Bearer \${env:TASKGATE_API_KEY}`);
 
     const [key] = await keysOf(server, 'ada@example.com');
     expect(key?.name).toBe('cursor-work-laptop');
