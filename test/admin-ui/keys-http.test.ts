@@ -5,9 +5,10 @@
  * form (CSRF), a stale sign-in (sudo), 50 concurrent creates of one name — and the secret
  * shown once, never again in a page or the audit log.
  */
-import { expect, it } from 'vitest';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
 import { glued, UNSAFE_CLASSES } from '../support/control-characters.js';
-import type { TestServer } from '../support/mcp-server.js';
+import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { auditEvents, describeEachServer, keyFor, keysOf } from '../support/members.js';
 import { givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
 
@@ -228,5 +229,38 @@ describeEachServer('API keys page', (current) => {
       (e) => e.action === 'key.created' && e.outcome === 'ok',
     );
     expect(created).toHaveLength(1);
+  });
+});
+
+describe('the secret in the logs', () => {
+  it('never logs a key created in the console, nor when it is used (log scraping)', async () => {
+    let logs = '';
+    const logger = pino(
+      { level: 'trace' },
+      {
+        write: (line: string) => {
+          logs += line;
+        },
+      },
+    );
+    const server = await startTestServer({ logger });
+    try {
+      const owner = await session(server, 'ada@example.com');
+      const page = await (
+        await create(server, owner, { name: 'cursor-work-laptop', client: 'vscode' })
+      ).text();
+      const match = secretOn(page);
+      const secret = match?.[1] ?? match?.[2];
+      expect(secret).toMatch(/^tg_/);
+      const { client } = await connectV1(server, secret!);
+      await client.callTool({ name: 'list_projects', arguments: {} });
+      await client.close();
+      await get(server, '/admin/keys', owner.cookie);
+      // The server logs little on a good day; whatever it wrote, at trace level, holds no key.
+      expect(logs).not.toContain(secret);
+      expect(logs).not.toContain(secret!.slice(-12));
+    } finally {
+      await server.close();
+    }
   });
 });
