@@ -20,7 +20,7 @@ function RecentCalls(props: { events: readonly AuditEvent[] }) {
   if (props.events.length === 0) return <p>No calls or events recorded for this key yet.</p>;
   return (
     <table>
-      <caption>The {RECENT_CALLS} latest events of this key, newest first</caption>
+      <caption>This key's latest events (at most {RECENT_CALLS}), newest first</caption>
       <thead>
         <tr>
           <th scope="col">When</th>

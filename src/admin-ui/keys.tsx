@@ -12,7 +12,7 @@ import { AppError, isId } from '../core/index.js';
 import type { KeyActor } from '../credentials/index.js';
 import { mountCreateKey, NEW_KEY_PATH } from './key-create.js';
 import type { KeyPageDeps } from './key-deps.js';
-import { KeyPageBody } from './key-page.js';
+import { KeyPageBody, RECENT_CALLS } from './key-page.js';
 import { KEYS_PATH, KeyTable } from './key-table.js';
 import { renderPage } from './layout.js';
 import { gate, notFoundPage } from './not-found.js';
@@ -35,7 +35,10 @@ async function keyPage(c: Context, deps: KeyPageDeps, signedIn: SignedInMember, 
     // An OAuth connection has its own page (Connections); here it is not a key.
     if (key.kind !== 'api_key') return notFoundPage(c, signedIn);
     const [activity, usage] = await Promise.all([
-      deps.activity.page({ kind: 'member', member }, { workspace: workspace.slug, key: key.id, limit: 20 }),
+      deps.activity.page(
+        { kind: 'member', member },
+        { workspace: workspace.slug, key: key.id, limit: RECENT_CALLS },
+      ),
       deps.usage.forKey({
         workspace: workspace.slug,
         key: key.id,

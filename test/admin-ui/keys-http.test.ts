@@ -101,7 +101,11 @@ describeEachServer('API keys page', (current) => {
   it('refuses a viewer a write-capable key beside the field and creates nothing', async () => {
     const server = current();
     const viewer = await session(server, 'katherine@example.com');
-    for (const fields of [{ preset: 'full' }, { preset: 'custom', 'scope-tasks:write': 'on' }]) {
+    const asks: Record<string, string>[] = [
+      { preset: 'full' },
+      { preset: 'custom', 'scope-tasks:write': 'on' },
+    ];
+    for (const fields of asks) {
       const refused = await create(server, viewer, { name: 'cursor-kath-laptop', ...fields });
       expect(refused.status).toBe(403);
       expect(await refused.text()).toMatch(
