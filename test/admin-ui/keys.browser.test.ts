@@ -16,6 +16,8 @@ let browser: Browser;
 let server: TestServer;
 let context: BrowserContext;
 let page: Page;
+/** A page flow with several browser round trips, on two shared CPUs. */
+const SLOW_MS = 60_000;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -57,50 +59,70 @@ const notFound = async (path: string) => {
   expect(await page.locator('h1').textContent()).toBe('Page not found');
 };
 
-describe('as an owner', () => {
-  it('creates a key shown once with its copy button and snippet, which then works with the MCP SDK', async () => {
-    await signIn('ada@example.com');
-    await page.goto(`${server.url}/admin/keys`);
-    await expectAccessible(page, '/admin/keys empty');
-    await page.getByRole('link', { name: 'Create a key' }).click();
-    await page.waitForURL(/\/admin\/keys\/new$/);
-    await expectAccessible(page, 'create form');
-    await page.getByLabel('Client').selectOption('cursor');
-    await page.getByLabel('Name', { exact: true }).fill('cursor-work-laptop');
-    await page.getByLabel('standard').check();
-    await submit();
-    expect(await page.locator('h1').textContent()).toBe('Key created');
-    await expectAccessible(page, 'create result');
-    const secret = await page.locator('#new-key').inputValue();
-    expect(secret).toMatch(/^tg_/);
-    expect(await page.locator('#new-key').getAttribute('readonly')).not.toBeNull();
-    expect(await page.locator('pre code').textContent()).toContain(`\${env:TASKGATE_API_KEY}`);
-    // Without the copy script the button is inert: no navigation, no form.
-    const copy = page.locator('button[data-copy="new-key"]');
-    expect(await copy.getAttribute('type')).toBe('button');
-    await copy.click();
-    expect(new URL(page.url()).pathname).toBe('/admin/keys/new');
+describe('as an owner', { timeout: SLOW_MS }, () => {
+  it(
+    'creates a key shown once with its copy button and snippet, which then works with the MCP SDK',
+    async () => {
+      await signIn('ada@example.com');
+      await page.goto(`${server.url}/admin/keys`);
+      await page.getByRole('link', { name: 'Create a key' }).click();
+      await page.waitForURL(/\/admin\/keys\/new$/);
+      await page.getByLabel('Client').selectOption('cursor');
+      await page.getByLabel('Name', { exact: true }).fill('cursor-work-laptop');
+      await page.getByLabel('standard').check();
+      await submit();
+      expect(await page.locator('h1').textContent()).toBe('Key created');
+      const secret = await page.locator('#new-key').inputValue();
+      expect(secret).toMatch(/^tg_/);
+      expect(await page.locator('#new-key').getAttribute('readonly')).not.toBeNull();
+      expect(await page.locator('pre code').textContent()).toContain(`\${env:TASKGATE_API_KEY}`);
+      // Without the copy script the button is inert: no navigation, no form.
+      const copy = page.locator('button[data-copy="new-key"]');
+      expect(await copy.getAttribute('type')).toBe('button');
+      await copy.click();
+      expect(new URL(page.url()).pathname).toBe('/admin/keys/new');
 
-    const { client } = await connectV1(server, secret);
-    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    const called = await client.callTool({ name: 'list_projects', arguments: {} });
-    expect(called.isError).toBeFalsy();
-    await client.close();
+      const { client } = await connectV1(server, secret);
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      const called = await client.callTool({ name: 'list_projects', arguments: {} });
+      expect(called.isError).toBeFalsy();
+      await client.close();
 
-    await page.goto(`${server.url}/admin/keys`);
-    await expectAccessible(page, '/admin/keys');
-    expect(await page.content()).not.toContain(secret);
-    expect(await page.locator('table.keys tbody tr').count()).toBe(1);
-    await page.getByRole('link', { name: 'cursor-work-laptop' }).click();
-    await page.waitForURL(/\/admin\/keys\/key_/);
-    await expectAccessible(page, 'key page');
-    expect(await page.content()).not.toContain(secret);
-    expect(await page.locator('table.chart-data').count()).toBe(1);
-    expect(await page.locator('svg[role="img"]').count()).toBe(1);
-    expect(await page.getByRole('link', { name: /Respond to an incident/ }).count()).toBe(1);
-    expect(await page.locator('main').textContent()).toContain('mcp.tool_called');
-    expect(JSON.stringify(await auditEvents(server))).not.toContain(secret);
-  });
+      await page.goto(`${server.url}/admin/keys`);
+      expect(await page.content()).not.toContain(secret);
+      expect(await page.locator('table.keys tbody tr').count()).toBe(1);
+      await page.getByRole('link', { name: 'cursor-work-laptop' }).click();
+      await page.waitForURL(/\/admin\/keys\/key_/);
+      expect(await page.content()).not.toContain(secret);
+      expect(await page.locator('table.chart-data').count()).toBe(1);
+      expect(await page.locator('svg[role="img"]').count()).toBe(1);
+      expect(await page.getByRole('link', { name: /Respond to an incident/ }).count()).toBe(1);
+      expect(await page.locator('main').textContent()).toContain('mcp.tool_called');
+      expect(JSON.stringify(await auditEvents(server))).not.toContain(secret);
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'finds no violation on the list, the form, its result and the key page (axe-core)',
+    async () => {
+      await signIn('ada@example.com');
+      await page.goto(`${server.url}/admin/keys`);
+      await expectAccessible(page, '/admin/keys empty');
+      await openForm();
+      await expectAccessible(page, 'create form');
+      await page.getByLabel('Client').selectOption('vscode');
+      await page.getByLabel('Name', { exact: true }).fill('vscode-work-laptop');
+      await submit();
+      await expectAccessible(page, 'create result');
+      await page.goto(`${server.url}/admin/keys`);
+      await expectAccessible(page, '/admin/keys');
+      await page.getByRole('link', { name: 'vscode-work-laptop' }).click();
+      await page.waitForURL(/\/admin\/keys\/key_/);
+      await expectAccessible(page, 'key page');
+    },
+    SLOW_MS,
+  );
 
   it('re-renders the form with the error beside the field and creates nothing', async () => {
     await signIn('ada@example.com');
@@ -141,7 +163,7 @@ describe('as an owner', () => {
   });
 });
 
-describe('as an admin', () => {
+describe('as an admin', { timeout: SLOW_MS }, () => {
   it("sees every member's keys and a key page with the incident link", async () => {
     const { key } = await keyFor(server, 'alan@example.com', 'cursor-alan-laptop');
     await signIn('grace@example.com');
@@ -154,7 +176,7 @@ describe('as an admin', () => {
   });
 });
 
-describe('as a member', () => {
+describe('as a member', { timeout: SLOW_MS }, () => {
   it("creates their own key, sees only their own, and gets the 404 for another's key", async () => {
     const { key: foreign } = await keyFor(server, 'grace@example.com', 'cursor-grace-laptop');
     await signIn('alan@example.com');
@@ -178,7 +200,7 @@ describe('as a member', () => {
   });
 });
 
-describe('as a viewer', () => {
+describe('as a viewer', { timeout: SLOW_MS }, () => {
   it('is offered only read-only keys, creates one, and gets the 404 for a key not theirs', async () => {
     const { key: foreign } = await keyFor(server, 'alan@example.com', 'cursor-alan-laptop');
     await signIn('katherine@example.com');
