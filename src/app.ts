@@ -177,6 +177,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const runTool = createToolRunner({ audit, clock, logger });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
+  const usage = createUsageService({ store, clock });
   const incident = createIncidentService({ store, domain, audit, clock, ids });
   const pipeline = createWritePipeline({
     store,
@@ -288,11 +289,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       audit,
       members,
       policy,
-      usage: createUsageService({ store, clock }),
+      usage,
       overview: { checklist, keys, activity },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
+      keys: { keys, activity, usage, mcpUrl },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

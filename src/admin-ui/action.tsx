@@ -58,6 +58,13 @@ export interface ActionSpec<S extends z.ZodType, T = undefined> {
   /** The form's fields (the helper adds the form element, the CSRF token and the errors summary). */
   readonly fields: (props: ActionFormProps<T>) => Child;
   readonly submitLabel: string;
+  /**
+   * The field errors a refusal of the service means (`invalid_input` naming its fields), to
+   * show beside the fields like zod's; `undefined` leaves the error to the error page.
+   */
+  readonly refusal?: (
+    error: unknown,
+  ) => { readonly errors: FieldErrors; readonly status: 400 | 403 } | undefined;
   readonly run: (
     input: z.infer<S>,
     context: {
@@ -199,7 +206,7 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
       c.get('adminUi').audit.append({
         action: spec.event,
         outcome: 'denied',
-        errorCode: reason === 'csrf' ? 'forbidden' : 'invalid_input',
+        errorCode: reason === 'csrf' || reason === 'forbidden' ? 'forbidden' : 'invalid_input',
         workspaceId: workspace.id,
         memberId: member.id,
         environment: workspace.environment,
@@ -227,6 +234,13 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
       const result = await spec.run(parsed.data, { signedIn, origin, c, subject });
       return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
     } catch (error) {
+      const refusal = spec.refusal?.(error);
+      if (refusal) {
+        await refused(refusal.status === 403 ? 'forbidden' : 'invalid_input', {
+          fields: Object.keys(refusal.errors),
+        });
+        return form(c, signedIn, subject, { values, ...refusal });
+      }
       const { message, status } = toPageError(error);
       // A service's refusal that names fields of this form goes beside them, as zod's would.
       const named = serviceFieldErrors(error, values);

@@ -20,6 +20,7 @@ import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 import { mountHome, type OverviewDeps } from './home.js';
 import { type IncidentDeps, mountIncident } from './incident.js';
+import { type KeyPageDeps, mountKeys } from './keys.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { type MemberPageDeps, mountMembers } from './members.js';
@@ -52,6 +53,7 @@ export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
 export { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 export type { OverviewDeps } from './home.js';
 export type { IncidentDeps } from './incident.js';
+export type { KeyPageDeps } from './keys.js';
 export {
   CopyButton,
   FreezeBanner,
@@ -122,6 +124,8 @@ export interface AdminUiDeps {
   readonly incident: IncidentDeps;
   /** The Activity page (audit viewer): the service the `taskgate audit` commands call. */
   readonly activity: ActivityDeps;
+  /** Integrations → API keys: the key, Activity and Usage services the CLI calls too. */
+  readonly keys: KeyPageDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
   /** Integrations → Connections: the connection service and the authorization server's revocation. */
@@ -177,6 +181,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountConnections(app, deps.connections);
   mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });
   mountActivity(app, deps.activity);
+  mountKeys(app, deps.keys);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

@@ -69,15 +69,18 @@ export function assertMayCreateKey(
   workspace: Workspace,
 ): void {
   if (actor === null) return;
+  // The field rides along, so a form can show the refusal beside what caused it.
+  const refuse = (field: string, message: string) =>
+    new AppError('forbidden', message, { detail: { fields: [{ field, message }] } });
   if (actor.id !== owner.id && !canManageMembers(actor.role)) {
-    throw new AppError(
-      'forbidden',
+    throw refuse(
+      'member',
       `your role (${actor.role}) creates keys only for yourself in ${workspace.slug}; an owner or admin creates them for others`,
     );
   }
   if (actor.role === 'viewer' && !readOnly && expandScopes(scopes).some(isWriteScope)) {
-    throw new AppError(
-      'forbidden',
+    throw refuse(
+      'scopes',
       'a viewer cannot create a write-capable key: use the read-only preset or --read-only',
     );
   }

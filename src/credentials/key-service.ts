@@ -17,7 +17,7 @@ import {
   type Random,
 } from '../core/index.js';
 import { resolveWorkspace } from '../domain/index.js';
-import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
+import type { ApiKeyRecord, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
 import {
@@ -103,6 +103,8 @@ export function createKeyService(deps: KeyServiceDeps) {
       const data = parsed.data;
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, data.workspace);
+        // Concurrent creates of one name: the second waits, then sees the first (PostgreSQL).
+        await repos.apiKeys.lockForChange(workspace.id);
         const actor = await actingMember(repos, workspace, options.actor ?? null);
         const issues: FieldIssue[] = [];
         const nameIssue = checkKeyName(data.name);
@@ -201,13 +203,17 @@ export function createKeyService(deps: KeyServiceDeps) {
       });
     },
 
-    async list(workspaceSlug: string): Promise<KeyView[]> {
-      return viewAll(await resolveWorkspace(store, workspaceSlug), clock.now());
+    /** Every key the actor may see: all of them for the operator, owners and admins; else their own. */
+    async list(workspaceSlug: string, options: { actor?: KeyActor } = {}): Promise<KeyView[]> {
+      const workspace = await resolveWorkspace(store, workspaceSlug);
+      const actor = await actingMember(store, workspace, options.actor ?? null);
+      return (await viewAll(workspace, clock.now())).filter((k) => mayActOnKeyOf(actor, k.member.id));
     },
 
-    async show(workspaceSlug: string, ref: string): Promise<KeyView> {
+    async show(workspaceSlug: string, ref: string, options: { actor?: KeyActor } = {}): Promise<KeyView> {
       const workspace = await resolveWorkspace(store, workspaceSlug);
-      return view(store, workspace, await findKey(store, workspace, ref, null));
+      const actor = await actingMember(store, workspace, options.actor ?? null);
+      return view(store, workspace, await findKey(store, workspace, ref, actor));
     },
 
     /**

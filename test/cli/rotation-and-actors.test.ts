@@ -1,7 +1,7 @@
 /**
  * Through the real CLI: `policy set --rotation-days` (strict input, nothing changed on a bad
  * value, the audit event naming `--as`), `keys health`, and `--as <email>` on keys
- * create/rotate/revoke — allowed by role, named in the audit log, refused clearly otherwise.
+ * create/rotate/revoke (and list/show) — allowed by role, named in the audit log, refused clearly otherwise.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkspacePolicy } from '../../src/admin/index.js';
@@ -159,6 +159,30 @@ describe('keys --as', () => {
     expect(revoked).toHaveLength(2);
     const ann = await memberId('ann@acme.test');
     expect(revoked.map((e) => e.memberId)).toEqual([ann, ann]);
+  });
+
+  it('lists and shows with --as what the console shows that member: their own keys only', async () => {
+    expect((await createKey('cursor-ada-laptop')).code).toBe(0);
+    expect((await createKey('cursor-bob-laptop', '--as', 'bob@acme.test')).code).toBe(0);
+    const names = async (...as: string[]) =>
+      (
+        JSON.parse((await sandbox.run('keys', 'list', '--workspace', 'acme', '--json', ...as)).stdout) as {
+          keys: { name: string }[];
+        }
+      ).keys.map((k) => k.name);
+    expect(await names('--as', 'bob@acme.test')).toEqual(['cursor-bob-laptop']);
+    expect(await names('--as', 'ann@acme.test')).toEqual(['cursor-ada-laptop', 'cursor-bob-laptop']);
+    const hidden = await sandbox.run(
+      'keys',
+      'show',
+      'cursor-ada-laptop',
+      '--workspace',
+      'acme',
+      '--as',
+      'bob@acme.test',
+    );
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toContain('key cursor-ada-laptop not found in workspace acme');
   });
 
   it('refuses a member revoking the owner’s key as if it did not exist, and a viewer a write key', async () => {

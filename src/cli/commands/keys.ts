@@ -115,11 +115,12 @@ export function registerKeys(program: Command, io: CliIo): void {
     .command('list')
     .description('list keys with status, rotation due date and last use')
     .requiredOption('--workspace <slug>', 'workspace slug')
+    .option('--as <email>', 'list as this member: owners and admins see every key, others their own')
     .action((options: RefOptions) =>
       run(
         options,
         async (app) => {
-          const list = await app.keys.list(options.workspace);
+          const list = await app.keys.list(options.workspace, { actor: await actor(app, options) });
           printResult(
             io,
             options,
@@ -135,11 +136,12 @@ export function registerKeys(program: Command, io: CliIo): void {
     .command('show <key>')
     .description('show one key by name or id')
     .requiredOption('--workspace <slug>', 'workspace slug')
+    .option('--as <email>', 'show as this member: a key they may not see is not found')
     .action((ref: string, options: RefOptions) =>
       run(
         options,
         async (app) => {
-          const key = await app.keys.show(options.workspace, ref);
+          const key = await app.keys.show(options.workspace, ref, { actor: await actor(app, options) });
           printResult(io, options, key, keyDetail(key));
         },
         'read',
