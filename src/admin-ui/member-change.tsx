@@ -113,6 +113,12 @@ export function mountMemberChanges(app: Hono, deps: MemberPageDeps): void {
         ({ errors, status } = refusalErrors(error, kind));
       }
     }
+    // First view: the select starts at the member's current role, not at whichever comes first.
+    const shown =
+      state.role ??
+      (kind === 'role'
+        ? (await deps.members.list(actingFrom(signedIn))).find((l) => l.member.email === email)?.member.role
+        : undefined);
     const chooser =
       kind === 'role' ? (
         <form class="stack" method="get" action={ROLE_PATH} novalidate>
@@ -121,7 +127,7 @@ export function mountMemberChanges(app: Hono, deps: MemberPageDeps): void {
             name="role"
             label={`New role for ${email}`}
             choices={ROLE_CHOICES}
-            value={state.role}
+            value={shown}
             error={errors.role}
           />
           <button type="submit">Preview the change</button>

@@ -254,7 +254,7 @@ describeEachServer('sudo mode for a member who signs in only with login links', 
     return { cookie, csrf: await csrfOfSession(server, cookie) };
   }
 
-  it('tells them to sign in again with a fresh link, hands out none, and refuses any password', async () => {
+  it('keeps a stolen link-only session from elevating itself: no link handed out, any password refused', async () => {
     const server = current();
     const owner = await signInWithLink(server, 'ada@example.com');
     server.clock.advance(ELEVEN_MINUTES);

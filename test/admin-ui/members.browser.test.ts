@@ -7,6 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MEMBERS_PATH } from '../../src/admin-ui/index.js';
+import { LOGIN_LINK_PATH } from '../../src/credentials/index.js';
 import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, newContext } from '../support/browser.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
@@ -152,6 +153,24 @@ describe('as an owner', { timeout: 90_000 }, () => {
     await page.waitForURL(/\/admin\/members\/remove\?email=/);
     expect(await h1()).toBe('Remove a member');
     expect(await page.getByRole('button', { name: 'Remove alan@example.com' }).count()).toBe(1);
+  });
+});
+
+describe('sudo for a member who signs in only with login links', { timeout: 90_000 }, () => {
+  it('sends them to sign in again with a fresh link (no password form, no link), accessibly', async () => {
+    const link = await server.app.signIn.createLoginLink({ workspace: 'demo', email: 'ada@example.com' });
+    await page.goto(`${server.url}${LOGIN_LINK_PATH}?token=${link.token}`);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(/\/admin$/);
+    server.clock.advance(11 * 60_000);
+    await page.goto(`${server.url}${MEMBERS_PATH}/remove?email=alan%40example.com`);
+    await page.waitForURL(/\/admin\/sudo\?next=/);
+    expect(await h1()).toBe('Sign in again to continue');
+    expect(await page.locator('main').textContent()).toContain('fresh login link');
+    expect(await page.locator('input[type=password]').count()).toBe(0);
+    expect(await page.locator(`a[href*="${LOGIN_LINK_PATH}"]`).count()).toBe(0);
+    await expectAccessible(page, 'sudo without a password');
+    expect((await memberOf(server, 'alan@example.com'))?.removedAt).toBeUndefined();
   });
 });
 
