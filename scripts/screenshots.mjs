@@ -81,7 +81,7 @@ async function useTheFirstKey(url, key) {
     title: 'Draft the launch checklist',
     reason,
   });
-  const task = created.task?.id ?? created.id;
+  const task = created.result?.task; // the new task's key, e.g. WEB-51
   if (task) {
     await call('get_task', { task });
     await call('update_task', { task, status: 'in_progress', reason: 'Work started' });
@@ -135,7 +135,7 @@ async function main() {
 
     await shoot(page, base, '01-overview', '/admin');
     await shoot(page, base, '02-keys', '/admin/keys');
-    const keyPage = await firstLink(page, /^\/admin\/keys\/[^/]+$/);
+    const keyPage = await firstLink(page, /^\/admin\/keys\/(?!new$)[^/]+$/);
     await shoot(page, base, '03-key-create', '/admin/keys/new');
     await shoot(page, base, '04-key', keyPage);
     await shoot(page, base, '05-key-rotate', `${keyPage}/rotate`);
@@ -144,7 +144,7 @@ async function main() {
     await shoot(page, base, '08-incident', `${keyPage}/incident`);
     await shoot(page, base, '09-connections', '/admin/connections');
     await shoot(page, base, '10-activity', '/admin/activity');
-    const eventPage = await firstLink(page, /^\/admin\/activity\/[^/?]+$/);
+    const eventPage = await firstLink(page, /^\/admin\/activity\/(?!verify$|export)[^/?]+$/);
     await shoot(page, base, '11-activity-event', eventPage);
     await shoot(page, base, '12-usage', '/admin/usage');
     await shoot(page, base, '13-approvals', '/admin/approvals');

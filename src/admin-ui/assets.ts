@@ -41,7 +41,9 @@ input[aria-invalid="true"] { border-color: var(--error); }
 a { color: var(--accent); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 button.copy { margin-left: .5rem; padding: .25rem .75rem; }
-main:has(.day-chart) { max-width: 80rem; }
+/* Lists of keys, events and members need the width; forms and prose keep the narrow column. */
+main:has(.day-chart), main:has(table:not(.chart-data)) { max-width: 80rem; }
+td time { white-space: nowrap; }
 figure.day-chart { margin: 0 0 2rem; display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; overflow-x: auto; }
 .day-chart-svg { max-width: 100%; height: auto; flex: 1 1 40rem; }
 table.chart-data { width: auto; flex: 0 1 auto; font-size: .85rem; }
@@ -55,6 +57,7 @@ ol.checklist-items { padding-left: 1.5rem; }
 .check-fail .check-status { color: var(--error); }
 details pre { overflow-x: auto; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .75rem; margin-bottom: 1rem; }
+form.filters input, form.filters select { width: 100%; box-sizing: border-box; }
 .filter-actions { grid-column: 1 / -1; display: flex; gap: 1rem; align-items: center; }
 .hint { color: var(--muted); margin: 0; font-size: .875rem; font-weight: 400; }
 select { font: inherit; padding: .45rem .5rem; border: 1px solid #8888; border-radius: .35rem; }
