@@ -280,6 +280,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clock,
       audit,
       approvals: { actions, policyFor },
+      keyActions: { keys },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

@@ -10,19 +10,22 @@
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { z } from 'zod';
+import { isAppError } from '../core/index.js';
 import type { RequestOrigin } from '../credentials/index.js';
 import { type Form, formLimit, formText, readForm } from './form.js';
 import { renderPage } from './layout.js';
 import type { ConsolePageId } from './nav.js';
-import { gate } from './not-found.js';
+import { gate, notFoundPage } from './not-found.js';
 import { requestOrigin, type SignedInMember, verifyCsrf } from './session.js';
 import { requireRecentSignIn } from './sudo.js';
 import { toPageError } from './to-page-error.js';
 
 export type FieldErrors = Readonly<Record<string, string>>;
 
-export interface ActionFormProps {
+export interface ActionFormProps<L = undefined> {
   readonly signedIn: SignedInMember;
+  /** What `load` read for the page (the key an action is about). */
+  readonly loaded: L;
   /** What the member typed, to fill the form again. */
   readonly values: Readonly<Record<string, string>>;
   readonly errors: FieldErrors;
@@ -35,9 +38,18 @@ export interface ActionResult {
   readonly signedOut?: boolean;
 }
 
-export interface ActionSpec<S extends z.ZodType> {
-  /** The form's page; its POST goes to the same path. */
+export interface ActionSpec<S extends z.ZodType, L = undefined> {
+  /** The form's page (it may have parameters, `/admin/keys/:id/rotate`); its POST goes to the same path. */
   readonly path: string;
+  /** The navigation entry marked as current (default: `path`). */
+  readonly current?: string;
+  /**
+   * Reads what an action on one object is about, for the form and the POST, before anything
+   * else. SECURITY: a `not_found` error answers the 404 page, the same bytes as an unknown URL.
+   */
+  readonly load?: (c: Context, signedIn: SignedInMember) => Promise<L>;
+  /** Fields sent once per ticked box (checkbox lists): their values reach zod joined by line breaks. */
+  readonly multiple?: readonly string[];
   readonly title: string;
   /** Whose role may see the form and post it (nav.ts). */
   readonly page: ConsolePageId;
@@ -47,11 +59,16 @@ export interface ActionSpec<S extends z.ZodType> {
   readonly sudo: boolean;
   readonly schema: S;
   /** The form's fields (the helper adds the form element, the CSRF token and the errors summary). */
-  readonly fields: (props: ActionFormProps) => Child;
+  readonly fields: (props: ActionFormProps<L>) => Child;
   readonly submitLabel: string;
   readonly run: (
     input: z.infer<S>,
-    context: { readonly signedIn: SignedInMember; readonly origin: RequestOrigin; readonly c: Context },
+    context: {
+      readonly signedIn: SignedInMember;
+      readonly origin: RequestOrigin;
+      readonly c: Context;
+      readonly loaded: L;
+    },
   ) => Promise<ActionResult>;
 }
 
@@ -65,8 +82,14 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return out;
 }
 
-function textValues(form: Form): Record<string, string> {
-  return Object.fromEntries(Object.keys(form).map((name) => [name, formText(form, name)]));
+function textValues(form: Form, multiple: readonly string[] = []): Record<string, string> {
+  const all = (name: string) => {
+    const value = form[name];
+    return (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string').join('\n');
+  };
+  return Object.fromEntries(
+    Object.keys(form).map((name) => [name, multiple.includes(name) ? all(name) : formText(form, name)]),
+  );
 }
 
 /** A labelled text input with its error beside it (linked by `aria-describedby`). */
@@ -103,45 +126,62 @@ export function Field(props: {
 
 const FORM_EXPIRED = 'This form expired or did not come from this site. Reload the page and try again.';
 
-export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>): void {
+export function mountAction<S extends z.ZodType, L = undefined>(app: Hono, spec: ActionSpec<S, L>): void {
   const form = (
     c: Context,
     signedIn: SignedInMember,
+    loaded: L,
     state: { values?: Record<string, string>; errors?: FieldErrors; status?: 200 | 400 | 403 },
   ) => {
     const errors = state.errors ?? {};
     return renderPage(
       c,
-      { title: spec.title, status: state.status ?? 200, signedIn, current: spec.path },
+      { title: spec.title, status: state.status ?? 200, signedIn, current: spec.current ?? spec.path },
       <>
         {Object.keys(errors).length > 0 && (
           <p class="error" role="alert">
             {errors[''] ?? 'Nothing was changed: correct the fields marked below.'}
           </p>
         )}
-        <form class="stack" method="post" action={spec.path} novalidate>
+        <form class="stack" method="post" action={c.req.path} novalidate>
           <input type="hidden" name="csrf" value={signedIn.csrfToken} />
-          {spec.fields({ signedIn, values: state.values ?? {}, errors })}
+          {spec.fields({ signedIn, loaded, values: state.values ?? {}, errors })}
           <button type="submit">{spec.submitLabel}</button>
         </form>
       </>,
     );
   };
 
+  /** What `load` read, or the 404 page for an object the member may not act on. */
+  const load = async (c: Context, signedIn: SignedInMember): Promise<{ loaded: L } | Response> => {
+    if (!spec.load) return { loaded: undefined as L };
+    try {
+      return { loaded: await spec.load(c, signedIn) };
+    } catch (error) {
+      if (isAppError(error) && error.code === 'not_found') return notFoundPage(c, signedIn);
+      throw error;
+    }
+  };
+
   app.get(spec.path, async (c) => {
     const signedIn = await gate(c, spec.page);
     if (signedIn instanceof Response) return signedIn;
+    const read = await load(c, signedIn);
+    if (read instanceof Response) return read;
     if (spec.sudo) {
       const sudo = requireRecentSignIn(c, signedIn);
       if (sudo) return sudo;
     }
-    return form(c, signedIn, {});
+    return form(c, signedIn, read.loaded, {});
   });
 
   app.post(spec.path, formLimit(), async (c) => {
     const signedIn = await gate(c, spec.page);
     if (signedIn instanceof Response) return signedIn;
-    const body = await readForm(c);
+    const read = await load(c, signedIn);
+    if (read instanceof Response) return read;
+    const { loaded } = read;
+    const body = await readForm(c, { all: spec.multiple !== undefined });
     if (body instanceof Response) return body;
     const origin = requestOrigin(c);
     const { member, workspace } = signedIn;
@@ -156,27 +196,41 @@ export function mountAction<S extends z.ZodType>(app: Hono, spec: ActionSpec<S>)
         ...origin,
         detail: { reason, via: 'console', ...detail },
       });
-    const values = textValues(body);
+    const values = textValues(body, spec.multiple);
     delete values.csrf;
     if (!verifyCsrf(c, body.csrf)) {
       await refused('csrf');
-      return form(c, signedIn, { values, errors: { '': FORM_EXPIRED }, status: 403 });
+      return form(c, signedIn, loaded, { values, errors: { '': FORM_EXPIRED }, status: 403 });
     }
     // Checked after the token, so a foreign page cannot probe the session's age.
     if (spec.sudo) {
-      const sudo = requireRecentSignIn(c, signedIn, { returnTo: spec.path });
+      const sudo = requireRecentSignIn(c, signedIn, { returnTo: c.req.path });
       if (sudo) return sudo;
     }
     const parsed = spec.schema.safeParse(values);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
       await refused('invalid_input', { fields: Object.keys(errors) });
-      return form(c, signedIn, { values, errors, status: 400 });
+      return form(c, signedIn, loaded, { values, errors, status: 400 });
     }
     try {
-      const result = await spec.run(parsed.data, { signedIn, origin, c });
-      return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
+      const result = await spec.run(parsed.data, { signedIn, origin, c, loaded });
+      return renderPage(
+        c,
+        {
+          title: result.title,
+          current: spec.current ?? spec.path,
+          ...(result.signedOut ? {} : { signedIn }),
+        },
+        result.body,
+      );
     } catch (error) {
+      // The service refused a field (a narrowing that would widen): the form again, beside it.
+      if (isAppError(error) && error.code === 'invalid_input' && error.fields.length > 0) {
+        const errors = Object.fromEntries(error.fields.map((f) => [f.field, f.message]).reverse());
+        await refused('invalid_input', { fields: Object.keys(errors) });
+        return form(c, signedIn, loaded, { values, errors, status: 400 });
+      }
       const { message, status } = toPageError(error);
       return renderPage(
         c,

@@ -16,6 +16,7 @@ import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { mountHome } from './home.js';
+import { type KeyActionDeps, mountKeyActions } from './key-actions.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
 import { unknownAdminPage } from './not-found.js';
@@ -33,6 +34,7 @@ export {
   mountAction,
 } from './action.js';
 export { CONSENT_PATH, type ConsentDeps, type ConsentPort } from './consent.js';
+export { KEYS_PATH, type KeyActionDeps, keyPath } from './key-actions.js';
 export {
   FreezeBanner,
   Layout,
@@ -76,6 +78,8 @@ export interface AdminUiDeps {
   readonly audit: AuditLog;
   /** What the approval pages act through: pending actions and the workspace policy. */
   readonly approvals: ApprovalDeps;
+  /** Rotate, revoke and narrow a key (Integrations → API keys). */
+  readonly keyActions: KeyActionDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
 }
@@ -119,6 +123,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountSudo(app);
   mountSignOutEverywhere(app);
   mountApprovals(app, deps.approvals);
+  mountKeyActions(app, deps.keyActions);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

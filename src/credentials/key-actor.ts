@@ -9,7 +9,7 @@ import { AppError, type FieldIssue, invalidInput } from '../core/index.js';
 import { canManageMembers } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories } from '../storage/index.js';
-import { expandScopes, isWriteScope, type Scope } from './scopes.js';
+import { expandScopes, isScope, isWriteScope, type Scope } from './scopes.js';
 
 /** The member doing a key action; `null` is the command line acting as the operator. */
 export type KeyActor = { readonly memberId: string; readonly email: string } | null;
@@ -56,6 +56,14 @@ export async function actingMember(
 /** Whether `actor` may rotate, revoke or otherwise change a key acting for `ownerId`. */
 export const mayActOnKeyOf = (actor: Member | null, ownerId: string): boolean =>
   actor === null || canManageMembers(actor.role) || actor.id === ownerId;
+
+/** Whether a key can write at all: a viewer rotates only keys that cannot (issue 15, "Rules"). */
+export const isWriteCapableKey = (key: Pick<ApiKeyRecord, 'readOnly' | 'scopes'>): boolean =>
+  !key.readOnly && key.scopes.some((s) => isScope(s) && isWriteScope(s));
+
+/** Whether `actor` may rotate `key`: as `mayActOnKeyOf`, and a viewer only a key that cannot write. */
+export const mayRotateKey = (actor: Member | null, key: ApiKeyRecord): boolean =>
+  mayActOnKeyOf(actor, key.memberId) && !(actor?.role === 'viewer' && isWriteCapableKey(key));
 
 /**
  * Refuses a key creation the actor's role does not allow: a key for someone else unless
