@@ -220,12 +220,21 @@ export function mountKeyActions(app: Hono, deps: KeyActionDeps): void {
     submitLabel: 'Revoke now',
     fields: ({ loaded }) => (
       <Intro loaded={loaded}>
-        <p>
-          Revoking stops the key at once, with its whole rotation family: the{' '}
-          {loaded.family.length === 1 ? 'key' : `${loaded.family.length} keys`} below get 401 on their next
-          request. This cannot be undone; a client that still needs access needs a new key.
-        </p>
-        <FamilyList keys={loaded.family} />
+        {loaded.family.length === 0 ? (
+          <p>No key of this family works any more: there is nothing left to revoke.</p>
+        ) : (
+          <>
+            <p>
+              Revoking stops the key at once, with its whole rotation family:{' '}
+              {loaded.family.length === 1
+                ? 'the key below gets'
+                : `the ${loaded.family.length} keys below get`}{' '}
+              401 on their next request. This cannot be undone; a client that still needs access needs a new
+              key.
+            </p>
+            <FamilyList keys={loaded.family} />
+          </>
+        )}
       </Intro>
     ),
     run: async (_input, { signedIn, loaded }) => {

@@ -8,7 +8,7 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type FieldIssue, invalidInput, parseTimeInput } from '../core/index.js';
-import { canSeeAllProjects, resolveWorkspace } from '../domain/index.js';
+import { canSeeAllProjects, quoteText, resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Project, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { parseCidr } from './ip-allow.js';
@@ -86,7 +86,7 @@ export function createKeyNarrowing(deps: KeyNarrowingDeps) {
     for (const ref of input.removeProjects ?? []) {
       const project = await repos.projects.findByKey(workspace.id, ref.toUpperCase());
       if (!project || !visible.some((p) => p.id === project.id))
-        issues.push({ field: 'remove-project', message: `no project ${JSON.stringify(ref)} on this key` });
+        issues.push({ field: 'remove-project', message: `no project ${quoteText(ref)} on this key` });
       else removeProjectIds.push(project.id);
     }
     let expiresAt: Date | undefined;

@@ -28,8 +28,10 @@ export type NarrowOutcome =
   | { readonly ok: true; readonly after: KeyRights; readonly changed: readonly NarrowField[] }
   | { readonly ok: false; readonly issues: readonly FieldIssue[] };
 
-// JSON quoting shows an invisible or glued character (`"tasks:read\u200b"`) instead of hiding it.
-const quoted = (value: string) => JSON.stringify(value);
+// Scope names are ASCII: anything else is escaped, so an invisible glued character shows
+// (`"tasks:read\u{200b}"`) instead of hiding in a message that looks like a known scope.
+const quoted = (value: string) =>
+  JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 
 /** Scopes whose holder also gets `scope` (`tasks:write` gives `tasks:read`). */
 function implying(scope: Scope): Scope[] {
