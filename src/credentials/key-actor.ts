@@ -91,18 +91,22 @@ export function assertMayCreateKey(
   }
 }
 
-/** SECURITY: a key the actor may not act on is not found, exactly like a missing one. */
+/**
+ * SECURITY: a key the actor may not act on is not found, exactly like a missing one; with
+ * `rotate`, a viewer's write-capable key too (it is not theirs to renew).
+ */
 export async function findKey(
   repos: Pick<Repositories, 'apiKeys'>,
   workspace: Workspace,
   ref: string,
   actor: Member | null,
+  action?: 'rotate',
 ): Promise<ApiKeyRecord> {
   const found = ref.startsWith('key_')
     ? await repos.apiKeys.findById(workspace.id, ref)
     : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
       (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
-  if (!found || !mayActOnKeyOf(actor, found.memberId))
+  if (!found || !mayActOnKeyOf(actor, found.memberId) || (action === 'rotate' && !mayRotateKey(actor, found)))
     throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
   return found;
 }

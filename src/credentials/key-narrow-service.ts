@@ -12,7 +12,7 @@ import { canSeeAllProjects, quoteText, resolveWorkspace } from '../domain/index.
 import type { ApiKeyRecord, Member, Project, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { parseCidr } from './ip-allow.js';
-import { actingMember, findKey, type KeyActor, mayRotateKey } from './key-actor.js';
+import { actingMember, findKey, type KeyActor } from './key-actor.js';
 import { recordKeyEvent, rotationFamily } from './key-family.js';
 import { meetRights, type NarrowChange, type NarrowField, narrowRights, rightsOf } from './key-narrow.js';
 import { type KeyView, keyStatus, toKeyView } from './key-view.js';
@@ -123,9 +123,15 @@ export function createKeyNarrowing(deps: KeyNarrowingDeps) {
     ): Promise<KeyForAction> {
       const workspace = await resolveWorkspace(store, workspaceSlug);
       const actor = await actingMember(store, workspace, options.actor);
-      const key = await findKey(store, workspace, ref, actor);
-      // Connections are the Connections page's; a viewer renews only a key that cannot write.
-      if (key.kind !== 'api_key' || (options.action === 'rotate' && !mayRotateKey(actor, key)))
+      const key = await findKey(
+        store,
+        workspace,
+        ref,
+        actor,
+        options.action === 'rotate' ? 'rotate' : undefined,
+      );
+      // Connections are the Connections page's.
+      if (key.kind !== 'api_key')
         throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
       const { members, view } = await context(store, workspace);
       const now = clock.now();

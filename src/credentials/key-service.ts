@@ -20,14 +20,7 @@ import { resolveWorkspace } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 import { displayPrefix, generateApiKey, hashApiKey, lastFour } from './api-key-format.js';
-import {
-  actingMember,
-  actorByEmail,
-  assertMayCreateKey,
-  findKey,
-  type KeyActor,
-  mayRotateKey,
-} from './key-actor.js';
+import { actingMember, actorByEmail, assertMayCreateKey, findKey, type KeyActor } from './key-actor.js';
 import { recordKeyEvent, recordKeyRevoked, revokeKeyFamily } from './key-family.js';
 import { type KeyHealth, summarizeKeyHealth } from './key-health.js';
 import {
@@ -93,8 +86,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   return {
-    // narrow, forAction: key-narrow-service.ts (this file is full).
-    ...createKeyNarrowing(deps),
+    ...createKeyNarrowing(deps), // narrow, forAction
     /** `actor`: who creates it (default: the operator); the key is theirs unless `member` says otherwise. */
     async create(input: CreateKeyInput, options: { actor?: KeyActor } = {}): Promise<IssuedKey> {
       const parsed = createKeyInput.safeParse(input);
@@ -249,10 +241,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         await repos.apiKeys.lockForChange(workspace.id);
         const actor = await actingMember(repos, workspace, options.actor ?? null);
         const actorId = actor?.id ?? null;
-        const old = await findKey(repos, workspace, ref, actor);
-        // SECURITY: a viewer's write-capable key is not theirs to renew: as if it did not exist.
-        if (!mayRotateKey(actor, old))
-          throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
+        const old = await findKey(repos, workspace, ref, actor, 'rotate');
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
           throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);
