@@ -295,6 +295,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
       keys: { keys, activity, usage, mcpUrl },
+      keyActions: { keys },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

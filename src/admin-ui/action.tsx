@@ -41,6 +41,10 @@ export interface ActionResult {
 export interface ActionSpec<S extends z.ZodType, T = undefined> {
   /** The form's page; its POST goes to the same path (a Hono pattern: `/admin/x/:id/revoke`). */
   readonly path: string;
+  /** The navigation entry marked as current (default: `path`). */
+  readonly current?: string;
+  /** Fields sent once per ticked box (checkbox lists): their values reach zod joined by line breaks. */
+  readonly multiple?: readonly string[];
   readonly title: string;
   /** Whose role may see the form and post it (nav.ts). */
   readonly page: ConsolePageId;
@@ -92,14 +96,23 @@ function serviceFieldErrors(
   values: Readonly<Record<string, string>>,
 ): FieldErrors | undefined {
   if (!isAppError(error) || error.fields.length === 0) return undefined;
-  if (!error.fields.every((issue) => issue.field in values)) return undefined;
+  // Bad input is always the form's to show (an unticked checkbox list sends no field at all);
+  // a conflict only when it names what the member typed.
+  if (error.code !== 'invalid_input' && !error.fields.every((issue) => issue.field in values))
+    return undefined;
   const out: Record<string, string> = {};
   for (const issue of error.fields) out[issue.field] ??= issue.message;
   return out;
 }
 
-function textValues(form: Form): Record<string, string> {
-  return Object.fromEntries(Object.keys(form).map((name) => [name, formText(form, name)]));
+function textValues(form: Form, multiple: readonly string[] = []): Record<string, string> {
+  const all = (name: string) => {
+    const value = form[name];
+    return (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string').join('\n');
+  };
+  return Object.fromEntries(
+    Object.keys(form).map((name) => [name, multiple.includes(name) ? all(name) : formText(form, name)]),
+  );
 }
 
 /** A labelled text input with its error beside it (linked by `aria-describedby`). */
@@ -146,7 +159,7 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
     const errors = state.errors ?? {};
     return renderPage(
       c,
-      { title: spec.title, status: state.status ?? 200, signedIn, current: c.req.path },
+      { title: spec.title, status: state.status ?? 200, signedIn, current: spec.current ?? c.req.path },
       <>
         {Object.keys(errors).length > 0 && (
           <p class="error" role="alert">
@@ -198,7 +211,7 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
     const about = await subjectOf(c, signedIn);
     if (about instanceof Response) return about;
     const { subject } = about;
-    const body = await readForm(c);
+    const body = await readForm(c, { all: spec.multiple !== undefined });
     if (body instanceof Response) return body;
     const origin = requestOrigin(c);
     const { member, workspace } = signedIn;
@@ -213,7 +226,7 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
         ...origin,
         detail: { reason, via: 'console', ...detail },
       });
-    const values = textValues(body);
+    const values = textValues(body, spec.multiple);
     delete values.csrf;
     if (!verifyCsrf(c, body.csrf)) {
       await refused('csrf');
@@ -232,7 +245,15 @@ export function mountAction<S extends z.ZodType, T = undefined>(app: Hono, spec:
     }
     try {
       const result = await spec.run(parsed.data, { signedIn, origin, c, subject });
-      return renderPage(c, { title: result.title, ...(result.signedOut ? {} : { signedIn }) }, result.body);
+      return renderPage(
+        c,
+        {
+          title: result.title,
+          current: spec.current ?? c.req.path,
+          ...(result.signedOut ? {} : { signedIn }),
+        },
+        result.body,
+      );
     } catch (error) {
       const refusal = spec.refusal?.(error);
       if (refusal) {

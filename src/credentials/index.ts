@@ -39,8 +39,10 @@ export { ipAllowed, normalizeIp, parseCidr } from './ip-allow.js';
 export {
   actorByEmail,
   checkActorEmail,
+  isWriteCapableKey,
   type KeyActor,
   mayActOnKeyOf,
+  mayRotateKey,
 } from './key-actor.js';
 export { KEY_EXPIRED, type KeyExpiryDeps, recordKeyExpiry } from './key-expiry.js';
 export {
@@ -53,6 +55,13 @@ export {
 } from './key-family.js';
 export { IDLE_DAYS, type KeyHealth, type KeyHealthEntry, summarizeKeyHealth } from './key-health.js';
 export { type CreateKeyInput, checkKeyName, suggestKeyName } from './key-input.js';
+export { cidrWithin, type NarrowField } from './key-narrow.js';
+export type {
+  KeyActionName,
+  KeyForAction,
+  KeyNarrowing,
+  NarrowKeyInput,
+} from './key-narrow-service.js';
 export {
   createKeyService,
   DEFAULT_GRACE_HOURS,

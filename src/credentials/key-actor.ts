@@ -9,7 +9,7 @@ import { AppError, type FieldIssue, invalidInput } from '../core/index.js';
 import { canManageMembers } from '../domain/index.js';
 import type { ApiKeyRecord, Member, Workspace } from '../model/index.js';
 import type { Repositories } from '../storage/index.js';
-import { expandScopes, isWriteScope, type Scope } from './scopes.js';
+import { expandScopes, isScope, isWriteScope, type Scope } from './scopes.js';
 
 /** The member doing a key action; `null` is the command line acting as the operator. */
 export type KeyActor = { readonly memberId: string; readonly email: string } | null;
@@ -57,6 +57,14 @@ export async function actingMember(
 export const mayActOnKeyOf = (actor: Member | null, ownerId: string): boolean =>
   actor === null || canManageMembers(actor.role) || actor.id === ownerId;
 
+/** Whether a key can write at all: a viewer rotates only keys that cannot (issue 15, "Rules"). */
+export const isWriteCapableKey = (key: Pick<ApiKeyRecord, 'readOnly' | 'scopes'>): boolean =>
+  !key.readOnly && key.scopes.some((s) => isScope(s) && isWriteScope(s));
+
+/** Whether `actor` may rotate `key`: as `mayActOnKeyOf`, and a viewer only a key that cannot write. */
+export const mayRotateKey = (actor: Member | null, key: ApiKeyRecord): boolean =>
+  mayActOnKeyOf(actor, key.memberId) && !(actor?.role === 'viewer' && isWriteCapableKey(key));
+
 /**
  * Refuses a key creation the actor's role does not allow: a key for someone else unless
  * they manage the workspace, and a write-capable key for a viewer.
@@ -86,18 +94,22 @@ export function assertMayCreateKey(
   }
 }
 
-/** SECURITY: a key the actor may not act on is not found, exactly like a missing one. */
+/**
+ * SECURITY: a key the actor may not act on is not found, exactly like a missing one; with
+ * `rotate`, a viewer's write-capable key too (it is not theirs to renew).
+ */
 export async function findKey(
   repos: Pick<Repositories, 'apiKeys'>,
   workspace: Workspace,
   ref: string,
   actor: Member | null,
+  action?: 'rotate',
 ): Promise<ApiKeyRecord> {
   const found = ref.startsWith('key_')
     ? await repos.apiKeys.findById(workspace.id, ref)
     : ((await repos.apiKeys.findCurrentByName(workspace.id, ref)) ??
       (await repos.apiKeys.list(workspace.id)).filter((k) => k.name === ref).at(-1));
-  if (!found || !mayActOnKeyOf(actor, found.memberId))
+  if (!found || !mayActOnKeyOf(actor, found.memberId) || (action === 'rotate' && !mayRotateKey(actor, found)))
     throw new AppError('not_found', `key ${ref} not found in workspace ${workspace.slug}`);
   return found;
 }

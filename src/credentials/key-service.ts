@@ -37,6 +37,7 @@ import {
   resolveCidrs,
   resolveScopes,
 } from './key-input.js';
+import { createKeyNarrowing } from './key-narrow-service.js';
 import { resolveProjects } from './key-projects.js';
 import { DAY_MS, type KeyRevocation, type KeyView, keyStatus, toKeyView } from './key-view.js';
 import { beyondRole, expandScopes } from './scopes.js';
@@ -92,6 +93,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   return {
+    ...createKeyNarrowing(deps), // narrow, forAction
     /** `actor`: who creates it (default: the operator); the key is theirs unless `member` says otherwise. */
     async create(input: CreateKeyInput, options: { actor?: KeyActor } = {}): Promise<IssuedKey> {
       const parsed = createKeyInput.safeParse(input);
@@ -257,7 +259,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         await repos.apiKeys.lockForChange(workspace.id);
         const actor = await actingMember(repos, workspace, options.actor ?? null);
         const actorId = actor?.id ?? null;
-        const old = await findKey(repos, workspace, ref, actor);
+        const old = await findKey(repos, workspace, ref, actor, 'rotate');
         const status = keyStatus(old, clock.now());
         if (status !== 'active')
           throw new AppError('conflict', `key ${old.name} is ${status} and cannot be rotated`);

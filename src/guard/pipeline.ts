@@ -34,6 +34,7 @@ import { reissue } from './steps/reissue.js';
 import { runRead } from './steps/run-read.js';
 import type { ActionState, ReadState, WriteState } from './steps/state.js';
 import { status } from './steps/status.js';
+import { stillWrites } from './steps/still-writes.js';
 import { tier } from './steps/tier.js';
 import { tightened } from './steps/tightened.js';
 
@@ -61,7 +62,15 @@ const WRITE_STEPS = [
  * How every confirmation ends, whoever confirms: the rights and the policy are checked again
  * (either may have changed while the action waited), then it runs — or is offered anew.
  */
-const CHECK_AGAIN_AND_EXECUTE = [toolOfAction, authorize, freeze, tightened, executeAction, reissue] as const;
+const CHECK_AGAIN_AND_EXECUTE = [
+  toolOfAction,
+  authorize,
+  stillWrites,
+  freeze,
+  tightened,
+  executeAction,
+  reissue,
+] as const;
 
 /** confirm_action: a token-tier action, confirmed with its token. */
 const CONFIRM_STEPS = [byToken, open, ...CHECK_AGAIN_AND_EXECUTE] as const;

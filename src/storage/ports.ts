@@ -195,6 +195,11 @@ export interface ApiKeyRepository {
     id: string,
     rights: { readonly scopes: readonly string[]; readonly readOnly: boolean },
   ): Promise<boolean>;
+  /**
+   * Replaces a live key's rights with narrower ones (`keys narrow`; the service has checked
+   * that nothing widens); returns whether it did.
+   */
+  narrowRights(workspaceId: string, id: string, rights: KeyRights): Promise<boolean>;
   /** Makes the key dry-run-only (incident containment) if it is not yet; returns whether it did. */
   restrictToDryRun(workspaceId: string, id: string): Promise<boolean>;
   /** A credential by id alone with its workspace and member: how an OAuth access token is resolved. */
@@ -210,6 +215,16 @@ export interface ApiKeyRepository {
    * in the workspace to end, so a family read here cannot miss a key minted beside it.
    */
   lockForChange(workspaceId: string): Promise<void>;
+}
+
+/** Everything a key may do, as `narrowRights` stores it. */
+export interface KeyRights {
+  readonly scopes: readonly string[];
+  readonly projectIds: readonly string[] | null;
+  readonly readOnly: boolean;
+  readonly dryRunOnly: boolean;
+  readonly ipAllow: readonly string[] | null;
+  readonly expiresAt: string;
 }
 
 export interface ConnectionChange {

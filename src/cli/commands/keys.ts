@@ -1,5 +1,5 @@
 /**
- * `taskgate keys create|list|show|rotate|revoke|health`. The secret is printed once, by create
+ * `taskgate keys create|list|show|rotate|revoke|narrow|health`. The secret is printed once, by create
  * and rotate, and never again; list and show give the id, name, prefix and last four
  * characters. `--as <email>` acts as a member, whose role must allow the action and who is
  * named in its audit event; without it the command acts as the database's operator.
@@ -17,8 +17,10 @@ import {
   isKnownClient,
   type KeyActor,
   type KeyHealth,
+  type KeyNarrowing,
   type KeyRevocation,
   type KeyView,
+  type NarrowKeyInput,
 } from '../../credentials/index.js';
 import { describeClient } from '../../domain/index.js';
 import { configFor, withApp } from '../context.js';
@@ -50,6 +52,21 @@ interface RotateOptions extends RefOptions {
   readonly grace?: string;
   readonly leaked?: boolean;
 }
+
+interface NarrowOptions extends RefOptions {
+  readonly removeScope?: string;
+  readonly removeProject?: string;
+  readonly readOnly?: boolean;
+  readonly dryRunOnly?: boolean;
+  readonly expires?: string;
+  readonly ip?: string;
+}
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 interface RevokeOptions extends RefOptions {
   readonly only?: string;
@@ -199,6 +216,34 @@ export function registerKeys(program: Command, io: CliIo): void {
     );
 
   keys
+    .command('narrow <key>')
+    .description('take rights away from a key (and its old key still in grace); never adds any')
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .option('--remove-scope <scopes>', 'comma-separated scopes to take away (X:read takes X:write with it)')
+    .option('--remove-project <keys>', 'comma-separated project keys to take away')
+    .option('--read-only', 'drop every write scope')
+    .option('--dry-run-only', 'writes only ever preview')
+    .option('--expires <time>', 'an earlier expiry: a duration from now like 7d, or an ISO-8601 time')
+    .option('--ip <cidrs>', 'a tighter IP allow-list: CIDR blocks inside the current one')
+    .option('--as <email>', asHelp)
+    .action((ref: string, options: NarrowOptions) =>
+      run(options, async (app) => {
+        const input: NarrowKeyInput = {
+          ...(options.removeScope !== undefined && { removeScopes: list(options.removeScope) }),
+          ...(options.removeProject !== undefined && { removeProjects: list(options.removeProject) }),
+          ...(options.readOnly && { readOnly: true }),
+          ...(options.dryRunOnly && { dryRunOnly: true }),
+          ...(options.expires !== undefined && { expires: options.expires }),
+          ...(options.ip !== undefined && { ip: list(options.ip) }),
+        };
+        const result = await app.keys.narrow(options.workspace, ref, input, {
+          actor: await actor(app, options),
+        });
+        printResult(io, options, result, narrowedText(result));
+      }),
+    );
+
+  keys
     .command('health')
     .description('keys due soon or overdue for rotation, never used, or idle for 30 days')
     .requiredOption('--workspace <slug>', 'workspace slug')
@@ -234,6 +279,13 @@ function healthText(h: KeyHealth): string {
     ...section('Due for rotation within 7 days', h.dueSoon, (k) => `due ${k.rotation.dueAt}, ${used(k)}`),
     ...section('Never used', h.neverUsed, (k) => `created ${k.createdAt}`),
     ...section('Idle for 30 days or more', h.idle, used),
+  ].join('\n');
+}
+
+function narrowedText(result: KeyNarrowing): string {
+  return [
+    `Narrowed ${result.key.name} (${result.changed.join(', ')}): ${result.narrowed.map((k) => k.display).join(', ')}.`,
+    keyDetail(result.key),
   ].join('\n');
 }
 

@@ -222,6 +222,23 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
+    async narrowRights(workspaceId, id, rights) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({
+          scopes: JSON.stringify(rights.scopes),
+          project_ids: json(rights.projectIds),
+          read_only: rights.readOnly ? 1 : 0,
+          dry_run_only: rights.dryRunOnly ? 1 : 0,
+          ip_allow: json(rights.ipAllow),
+          expires_at: rights.expiresAt,
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
     async restrictToDryRun(workspaceId, id) {
       const result = await db
         .updateTable('api_keys')
