@@ -109,7 +109,6 @@ export interface App {
   readonly policy: PolicyService;
   readonly purgeTrash: TrashPurge;
   readonly checklist: ChecklistService;
-  /** Contain, report and revert a leaked key (`taskgate incident`, the Incident pages). */
   readonly incident: IncidentService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
@@ -295,7 +294,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
       keys: { keys, activity, usage, mcpUrl },
-      keyActions: { keys },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>
@@ -316,12 +314,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const close = async () => {
     await endpoint.close();
-    try {
-      // A command's events are signed before it ends (the server's also on its way down).
-      await checkpointer.flush();
-    } catch (error) {
-      logger.error({ err: error }, 'audit checkpoint failed');
-    }
+    // A command's events are signed before it ends (the server's also on its way down).
+    await checkpointer
+      .flush()
+      .catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
     await store.close();
   };
   return {
@@ -392,17 +388,13 @@ export async function listen(app: App): Promise<RunningServer> {
 
 async function maintain(app: App): Promise<void> {
   await checkpointNow(app);
-  try {
-    await app.oauth.prune();
-  } catch (error) {
-    app.logger.error({ err: error }, 'pruning expired OAuth state failed');
-  }
+  await app.oauth
+    .prune()
+    .catch((error: unknown) => app.logger.error({ err: error }, 'pruning expired OAuth state failed'));
 }
 
 async function checkpointNow(app: App): Promise<void> {
-  try {
-    await app.checkpointer.checkpointAll();
-  } catch (error) {
-    app.logger.error({ err: error }, 'audit checkpoint failed');
-  }
+  await app.checkpointer
+    .checkpointAll()
+    .catch((error: unknown) => app.logger.error({ err: error }, 'audit checkpoint failed'));
 }

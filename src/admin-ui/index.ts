@@ -20,7 +20,7 @@ import { CONSENT_PATH, type ConsentDeps, mountConsent } from './consent.js';
 import { CONSOLE_SCRIPT_PATH, serveConsoleScript } from './console-script.js';
 import { mountHome, type OverviewDeps } from './home.js';
 import { type IncidentDeps, mountIncident } from './incident.js';
-import { type KeyActionDeps, mountKeyActions } from './key-actions.js';
+import { mountKeyActions } from './key-actions.js';
 import { type KeyPageDeps, mountKeys } from './keys.js';
 import { STYLESHEET_PATH } from './layout.js';
 import { mountLogin } from './login.js';
@@ -128,8 +128,6 @@ export interface AdminUiDeps {
   readonly activity: ActivityDeps;
   /** Integrations → API keys: the key, Activity and Usage services the CLI calls too. */
   readonly keys: KeyPageDeps;
-  /** Rotate, revoke and narrow a key (Integrations → API keys). */
-  readonly keyActions: KeyActionDeps;
   /** The OAuth consent page; left out when no authorization server runs. */
   readonly consent?: ConsentDeps;
   /** Integrations → Connections: the connection service and the authorization server's revocation. */
@@ -186,7 +184,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });
   mountActivity(app, deps.activity);
   mountKeys(app, deps.keys);
-  mountKeyActions(app, deps.keyActions);
+  mountKeyActions(app, deps.keys);
   if (deps.consent) mountConsent(app, deps.consent);
 }
 

@@ -3,7 +3,8 @@ import type { ActivityService, UsageService } from '../audit/index.js';
 import type { KeyService } from '../credentials/index.js';
 
 export interface KeyPageDeps {
-  readonly keys: Pick<KeyService, 'create' | 'list' | 'show'>;
+  /** The list, the key page and create; rotate, revoke and narrow (key-actions.tsx). */
+  readonly keys: Pick<KeyService, 'create' | 'list' | 'show' | 'forAction' | 'rotate' | 'revoke' | 'narrow'>;
   readonly activity: Pick<ActivityService, 'page'>;
   readonly usage: Pick<UsageService, 'forKey'>;
   /** The MCP endpoint the client snippets point at. */

@@ -336,14 +336,8 @@ export function createKeyService(deps: KeyServiceDeps) {
       ref: string,
       options: { only?: boolean; actor?: KeyActor } = {},
     ): Promise<KeyRevocation> {
-      if (options.only && !isId('apiKey', ref)) {
-        throw invalidInput([
-          {
-            field: 'only',
-            message: `${ref} is not a key id (key_ and 26 characters, as keys list shows; end an OAuth connection with connections revoke)`,
-          },
-        ]);
-      }
+      if (options.only && !isId('apiKey', ref))
+        throw invalidInput([{ field: 'only', message: notAKeyId(ref) }]);
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, workspaceSlug);
         await repos.apiKeys.lockForChange(workspace.id);
@@ -396,6 +390,9 @@ export function createKeyService(deps: KeyServiceDeps) {
     return out;
   }
 }
+
+const notAKeyId = (ref: string) =>
+  `${ref} is not a key id (key_ and 26 characters, as keys list shows; end an OAuth connection with connections revoke)`;
 
 const lifetimeDays = (key: ApiKeyRecord) =>
   Math.round((Date.parse(key.expiresAt) - Date.parse(key.createdAt)) / DAY_MS);
