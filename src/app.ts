@@ -97,7 +97,6 @@ export interface App {
   readonly domain: Domain;
   readonly keys: KeyService;
   readonly audit: AuditLog;
-  /** The audit viewer (Activity page, `taskgate audit query|show|export|verify`). */
   readonly activity: ActivityService;
   readonly http: Hono;
   readonly clock: Clock;
@@ -112,7 +111,6 @@ export interface App {
   readonly incident: IncidentService;
   readonly signIn: SignInService;
   readonly memberAccounts: MemberAccounts;
-  /** Invite, change a role, remove — with the cascade to the member's credentials. */
   readonly members: MemberService;
   readonly connections: ConnectionService;
   readonly oauth: AuthorizationServer;

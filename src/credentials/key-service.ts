@@ -97,11 +97,10 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** `actor`: who creates it (default: the operator); the key is theirs unless `member` says otherwise. */
     async create(input: CreateKeyInput, options: { actor?: KeyActor } = {}): Promise<IssuedKey> {
       const parsed = createKeyInput.safeParse(input);
-      if (!parsed.success) {
+      if (!parsed.success)
         throw invalidInput(
           parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? 'input'), message: i.message })),
         );
-      }
       const data = parsed.data;
       return store.transaction(async (repos) => {
         const workspace = await resolveWorkspace(repos, data.workspace);
@@ -382,7 +381,6 @@ export function createKeyService(deps: KeyServiceDeps) {
     );
   }
 
-  /** The keys as they are now in the database, viewed. */
   async function views(repos: Repositories, workspace: Workspace, keys: readonly ApiKeyRecord[]) {
     const out: KeyView[] = [];
     for (const k of keys)
