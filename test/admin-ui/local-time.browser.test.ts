@@ -18,13 +18,16 @@ import {
   serveConsoleScript,
   Time,
 } from '../../src/admin-ui/index.js';
+import { createCryptoRandom } from '../../src/core/index.js';
+import { generateApiKey } from '../../src/credentials/index.js';
 import { expectAccessible } from '../support/axe.js';
 import { launchBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { givePassword } from '../support/sign-in.js';
 
 const INSTANT = '2026-12-05T20:11:42.123Z';
-const SECRET = 'tg_dev_4uZr0Example0Only0Not0A0Real0Key_abc123';
+// Minted here, like every secret in the tests: none is ever written into the repository.
+const SECRET = generateApiKey('development', createCryptoRandom());
 
 let browser: Browser;
 let testApp: ServerType;
