@@ -4,11 +4,10 @@
  * approvals — no session, another member's session, no CSRF token, a stale digest, data
  * changed since — change nothing.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
+import { connectV1 } from '../support/mcp-server.js';
 import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
 
 type ToolResult = {
@@ -17,10 +16,6 @@ type ToolResult = {
   structuredContent?: Record<string, unknown>;
 };
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-let page: Page;
 let alanPassword: string;
 let mcp: Awaited<ReturnType<typeof connectV1>>['client'];
 let taskRefs: string[];
@@ -41,45 +36,33 @@ async function requestDelete(ref: string) {
 const statusOf = async (actionId: string) =>
   (await call('get_action_status', { action_id: actionId })).structuredContent?.status;
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  await server.app.policy.set(null, 'demo', { delete: 'approve' });
-  alanPassword = await givePassword(server, 'alan@example.com');
-  const key = await server.issueKey({
-    name: 'cursor-alan-laptop',
-    member: 'alan@example.com',
-    scopes: ['tasks:read', 'tasks:write', 'tasks:delete'],
-  });
-  ({ client: mcp } = await connectV1(server, key, 'Cursor'));
-  const listed = (await call('list_tasks', { limit: 5 })).structuredContent as { tasks: { key: string }[] };
-  taskRefs = listed.tasks.map((t) => t.key);
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await mcp?.close();
-  await context?.close();
-  await server?.close();
+const h = useConsoleBrowser({
+  setUp: async () => {
+    await h.server.app.policy.set(null, 'demo', { delete: 'approve' });
+    alanPassword = await givePassword(h.server, 'alan@example.com');
+    const key = await h.server.issueKey({
+      name: 'cursor-alan-laptop',
+      member: 'alan@example.com',
+      scopes: ['tasks:read', 'tasks:write', 'tasks:delete'],
+    });
+    ({ client: mcp } = await connectV1(h.server, key, 'Cursor'));
+    const listed = (await call('list_tasks', { limit: 5 })).structuredContent as { tasks: { key: string }[] };
+    taskRefs = listed.tasks.map((t) => t.key);
+  },
+  tearDown: async () => {
+    await mcp?.close();
+  },
 });
 
-async function signInAsAlan(next: string) {
-  await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill('alan@example.com');
-  await page.getByLabel('Password').fill(alanPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForLoadState();
-}
+const signInAsAlan = (next: string) =>
+  h.submitSignIn('alan@example.com', alanPassword, `/login?next=${encodeURIComponent(next)}`);
 
 describe('approving in the browser', () => {
   it('finds no accessibility violation on an approval page (axe-core)', async () => {
     const { path } = await requestDelete(taskRefs[0]!);
     await signInAsAlan(path);
-    expect(new URL(page.url()).pathname).toBe(path);
-    await expectAccessible(page, 'approval');
+    expect(new URL(h.page.url()).pathname).toBe(path);
+    await expectAccessible(h.page, 'approval');
   });
 
   it('shows the plan, and approving runs exactly that delete', async () => {
@@ -87,17 +70,17 @@ describe('approving in the browser', () => {
     const { path, actionId } = await requestDelete(ref);
     expect(await trashed(ref)).toBe(false);
     await signInAsAlan(path);
-    expect(new URL(page.url()).pathname).toBe(path);
-    const main = page.locator('main');
+    expect(new URL(h.page.url()).pathname).toBe(path);
+    const main = h.page.locator('main');
     expect(await main.textContent()).toContain(`delete task ${ref}`);
     expect(await main.textContent()).toContain('cursor-alan-laptop');
     expect(await main.textContent()).toContain('Reason given: "cleanup"');
-    await page.getByRole('button', { name: 'Approve and run' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('h1').textContent()).toBe('Approved and done');
+    await h.page.getByRole('button', { name: 'Approve and run' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('h1').textContent()).toBe('Approved and done');
     expect(await trashed(ref)).toBe(true);
     expect(await statusOf(actionId)).toBe('approved');
-    const [event] = await server.app.store.audit.list(await workspaceId(), {
+    const [event] = await h.server.app.store.audit.list(await workspaceId(), {
       action: 'confirmation.approved',
       limit: 5,
     });
@@ -113,9 +96,9 @@ describe('approving in the browser', () => {
     const ref = taskRefs[1]!;
     const { path, actionId } = await requestDelete(ref);
     await signInAsAlan(path);
-    await page.getByRole('button', { name: 'Decline' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('h1').textContent()).toBe('Declined');
+    await h.page.getByRole('button', { name: 'Decline' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('h1').textContent()).toBe('Declined');
     expect(await trashed(ref)).toBe(false);
     expect(await statusOf(actionId)).toBe('declined');
   });
@@ -123,8 +106,8 @@ describe('approving in the browser', () => {
   it('lists what waits for the signed-in member', async () => {
     const { actionId } = await requestDelete(taskRefs[2]!);
     await signInAsAlan('/admin/approvals');
-    await expect.poll(() => page.locator('main').textContent()).toContain('delete_task');
-    expect(await page.locator(`a[href="/admin/approvals/${actionId}"]`).count()).toBe(1);
+    await expect.poll(() => h.page.locator('main').textContent()).toContain('delete_task');
+    expect(await h.page.locator(`a[href="/admin/approvals/${actionId}"]`).count()).toBe(1);
   });
 });
 
@@ -132,9 +115,9 @@ describe('forged approvals change nothing', () => {
   it('a POST without a session is sent to sign in', async () => {
     const ref = taskRefs[0]!;
     const { path } = await requestDelete(ref);
-    const page = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+    const page = await fetch(`${h.server.url}${path}`, { redirect: 'manual' });
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    const response = await postForm(server, `${path}/approve`, { csrf: 'x', digest: 'x' });
+    const response = await postForm(h.server, `${path}/approve`, { csrf: 'x', digest: 'x' });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toMatch(/^\/login/);
     expect(await trashed(ref)).toBe(false);
@@ -143,12 +126,12 @@ describe('forged approvals change nothing', () => {
   it("another member's session cannot see or approve it", async () => {
     const ref = taskRefs[0]!;
     const { path, actionId } = await requestDelete(ref);
-    const gracePassword = await givePassword(server, 'grace@example.com');
-    const { cookie } = await signInOverHttp(server, 'grace@example.com', gracePassword);
-    const csrf = await csrfOfSession(server, cookie!);
-    expect((await fetch(`${server.url}${path}`, { headers: { cookie: cookie! } })).status).toBe(404);
-    const digest = (await server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
-    const response = await postForm(server, `${path}/approve`, { csrf, digest }, { cookie: cookie! });
+    const gracePassword = await givePassword(h.server, 'grace@example.com');
+    const { cookie } = await signInOverHttp(h.server, 'grace@example.com', gracePassword);
+    const csrf = await csrfOfSession(h.server, cookie!);
+    expect((await fetch(`${h.server.url}${path}`, { headers: { cookie: cookie! } })).status).toBe(404);
+    const digest = (await h.server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
+    const response = await postForm(h.server, `${path}/approve`, { csrf, digest }, { cookie: cookie! });
     expect(response.status).toBe(404);
     expect(await trashed(ref)).toBe(false);
     expect(await statusOf(actionId)).toBe('pending');
@@ -157,16 +140,16 @@ describe('forged approvals change nothing', () => {
   it('without the CSRF token, or with a stale digest, the member’s own session changes nothing', async () => {
     const ref = taskRefs[0]!;
     const { path, actionId } = await requestDelete(ref);
-    const { cookie } = await signInOverHttp(server, 'alan@example.com', alanPassword);
-    const csrf = await csrfOfSession(server, cookie!);
-    const digest = (await server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
+    const { cookie } = await signInOverHttp(h.server, 'alan@example.com', alanPassword);
+    const csrf = await csrfOfSession(h.server, cookie!);
+    const digest = (await h.server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
     expect(
-      (await postForm(server, `${path}/approve`, { csrf: 'forged', digest }, { cookie: cookie! })).status,
+      (await postForm(h.server, `${path}/approve`, { csrf: 'forged', digest }, { cookie: cookie! })).status,
     ).toBe(403);
     expect(
       (
         await postForm(
-          server,
+          h.server,
           `${path}/approve`,
           { csrf, digest },
           { cookie: cookie!, origin: 'https://evil.example' },
@@ -174,7 +157,7 @@ describe('forged approvals change nothing', () => {
       ).status,
     ).toBe(403);
     const stale = await postForm(
-      server,
+      h.server,
       `${path}/approve`,
       { csrf, digest: `${digest.slice(0, -4)}0000` },
       { cookie: cookie! },
@@ -188,10 +171,10 @@ describe('forged approvals change nothing', () => {
     const ref = taskRefs[0]!;
     const { path, actionId } = await requestDelete(ref);
     await call('update_task', { task: ref, title: 'Changed after the request' });
-    const { cookie } = await signInOverHttp(server, 'alan@example.com', alanPassword);
-    const csrf = await csrfOfSession(server, cookie!);
-    const digest = (await server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
-    const response = await postForm(server, `${path}/approve`, { csrf, digest }, { cookie: cookie! });
+    const { cookie } = await signInOverHttp(h.server, 'alan@example.com', alanPassword);
+    const csrf = await csrfOfSession(h.server, cookie!);
+    const digest = (await h.server.app.store.pendingActions.findById(await workspaceId(), actionId))!.digest;
+    const response = await postForm(h.server, `${path}/approve`, { csrf, digest }, { cookie: cookie! });
     expect(response.status).toBe(409);
     expect(await response.text()).toContain('the data changed');
     expect(await trashed(ref)).toBe(false);
@@ -200,5 +183,5 @@ describe('forged approvals change nothing', () => {
 });
 
 async function workspaceId() {
-  return (await server.app.store.workspaces.findBySlug('demo'))!.id;
+  return (await h.server.app.store.workspaces.findBySlug('demo'))!.id;
 }

@@ -5,155 +5,130 @@
  * page, the form with an error and each result. A form whose CSRF token was tampered with
  * changes nothing.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLIENTS_PATH, CONNECTIONS_PATH, NOT_FOUND_TITLE } from '../../src/admin-ui/index.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/mcp-server.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
 import { callWhoami, connectionsOf, connectOverHttp } from '../support/oauth.js';
-import { givePassword } from '../support/sign-in.js';
 
 // A real authorization code flow and a browser per test: slower than the default allows on a busy CI.
 const SLOW = { timeout: 60_000 };
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-let page: Page;
+const h = useConsoleBrowser();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
-  await server?.close();
-});
-
-async function signIn(email: string) {
-  const password = await givePassword(server, email);
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin$/);
-}
+const signIn = (email: string) => h.signIn(email);
 
 /** alan's OAuth connection (a real authorization code flow), with its access token. */
 async function alanConnection() {
-  const connected = await connectOverHttp(server);
-  const [connection] = await connectionsOf(server);
+  const connected = await connectOverHttp(h.server);
+  const [connection] = await connectionsOf(h.server);
   return { connection: connection!, token: connected.tokens.access_token! };
 }
 
 describe('connections', SLOW, () => {
   it('lets a member revoke their connection, and the next MCP call with its token is refused 401', async () => {
     const { connection, token } = await alanConnection();
-    expect((await callWhoami(server, token)).status).toBe(200);
+    expect((await callWhoami(h.server, token)).status).toBe(200);
     await signIn('alan@example.com');
-    await page.getByRole('link', { name: 'Connections' }).click();
-    await page.waitForURL(new RegExp(`${CONNECTIONS_PATH}$`));
-    await expectAccessible(page, 'connections (member)');
-    await page.getByRole('link', { name: connection.name }).click();
-    await expectAccessible(page, 'a connection');
-    expect(await page.locator('main').textContent()).not.toContain('incident');
-    await page.getByRole('link', { name: 'Revoke this connection' }).click();
-    expect(await page.locator('main').textContent()).toContain('access and refresh tokens are refused');
-    await expectAccessible(page, 'the revoke form');
-    await page.getByRole('button', { name: 'Revoke connection' }).click();
-    await page.getByRole('heading', { name: 'Connection revoked' }).waitFor();
-    await expectAccessible(page, 'revoked');
-    expect((await callWhoami(server, token)).status).toBe(401);
-    expect((await connectionsOf(server))[0]?.revokedAt).not.toBeNull();
+    await h.page.getByRole('link', { name: 'Connections' }).click();
+    await h.page.waitForURL(new RegExp(`${CONNECTIONS_PATH}$`));
+    await expectAccessible(h.page, 'connections (member)');
+    await h.page.getByRole('link', { name: connection.name }).click();
+    await expectAccessible(h.page, 'a connection');
+    expect(await h.page.locator('main').textContent()).not.toContain('incident');
+    await h.page.getByRole('link', { name: 'Revoke this connection' }).click();
+    expect(await h.page.locator('main').textContent()).toContain('access and refresh tokens are refused');
+    await expectAccessible(h.page, 'the revoke form');
+    await h.page.getByRole('button', { name: 'Revoke connection' }).click();
+    await h.page.getByRole('heading', { name: 'Connection revoked' }).waitFor();
+    await expectAccessible(h.page, 'revoked');
+    expect((await callWhoami(h.server, token)).status).toBe(401);
+    expect((await connectionsOf(h.server))[0]?.revokedAt).not.toBeNull();
   });
 
   it('shows an owner every connection and links its incident page', async () => {
     const { connection } = await alanConnection();
     await signIn('ada@example.com');
-    await page.goto(`${server.url}${CONNECTIONS_PATH}`);
-    expect(await page.locator('main table').textContent()).toContain('alan@example.com');
-    await expectAccessible(page, 'connections (owner)');
-    await page.getByRole('link', { name: connection.name }).click();
-    const incident = page.getByRole('link', { name: /incident/ });
+    await h.page.goto(`${h.server.url}${CONNECTIONS_PATH}`);
+    expect(await h.page.locator('main table').textContent()).toContain('alan@example.com');
+    await expectAccessible(h.page, 'connections (owner)');
+    await h.page.getByRole('link', { name: connection.name }).click();
+    const incident = h.page.getByRole('link', { name: /incident/ });
     expect(await incident.getAttribute('href')).toBe(`${CONNECTIONS_PATH}/${connection.id}/incident`);
   });
 
   it("refuses a viewer another member's connection and the OAuth clients (404)", async () => {
     const { connection } = await alanConnection();
     await signIn('katherine@example.com');
-    await page.goto(`${server.url}${CONNECTIONS_PATH}`);
-    expect(await page.locator('main').textContent()).toContain('No OAuth connections yet.');
+    await h.page.goto(`${h.server.url}${CONNECTIONS_PATH}`);
+    expect(await h.page.locator('main').textContent()).toContain('No OAuth connections yet.');
     for (const path of [
       `${CONNECTIONS_PATH}/${connection.id}`,
       `${CONNECTIONS_PATH}/${connection.id}/revoke`,
       CLIENTS_PATH,
     ]) {
-      const response = await page.goto(`${server.url}${path}`);
+      const response = await h.page.goto(`${h.server.url}${path}`);
       expect(response?.status(), path).toBe(404);
-      expect(await page.title()).toContain(NOT_FOUND_TITLE);
+      expect(await h.page.title()).toContain(NOT_FOUND_TITLE);
     }
   });
 
   it('changes nothing when the form’s CSRF token was tampered with', async () => {
     const { connection, token } = await alanConnection();
     await signIn('alan@example.com');
-    await page.goto(`${server.url}${CONNECTIONS_PATH}/${connection.id}/revoke`);
-    await page.locator('main input[name="csrf"]').evaluate((input) => {
+    await h.page.goto(`${h.server.url}${CONNECTIONS_PATH}/${connection.id}/revoke`);
+    await h.page.locator('main input[name="csrf"]').evaluate((input) => {
       (input as { value: string }).value = 'forged';
     });
     // The sign-out form holds a token too: only the action's form is submitted.
-    await page.getByRole('button', { name: 'Revoke connection' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('main [role="alert"]').textContent()).toContain('did not come from this site');
-    expect((await callWhoami(server, token)).status).toBe(200);
+    await h.page.getByRole('button', { name: 'Revoke connection' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('main [role="alert"]').textContent()).toContain(
+      'did not come from this site',
+    );
+    expect((await callWhoami(h.server, token)).status).toBe(200);
   });
 });
 
 describe('OAuth clients', SLOW, () => {
   it('lets an owner add a client (an error first, beside its field) and remove it', async () => {
     await signIn('ada@example.com');
-    await page.getByRole('link', { name: 'OAuth clients' }).click();
-    await page.waitForURL(new RegExp(`${CLIENTS_PATH}$`));
-    await expectAccessible(page, 'OAuth clients');
-    await page.getByRole('link', { name: 'Add a client' }).click();
-    await expectAccessible(page, 'the add form');
-    await page.getByLabel('Name members see').fill('Team dashboard');
-    await page.getByLabel(/Redirect URIs/).fill('https://dash.example/cbhttps://evil.example/cb');
-    await page.getByRole('button', { name: 'Add client' }).click();
-    await page.locator('#redirect_uris-error').waitFor();
-    expect(await page.locator('#redirect_uris-error').textContent()).toContain('glued together');
-    await expectAccessible(page, 'the add form with an error');
-    await page.getByLabel(/Redirect URIs/).fill('https://dash.example/cb\nhttp://127.0.0.1:8765/cb');
-    await page.getByRole('button', { name: 'Add client' }).click();
-    await page.getByRole('heading', { name: 'Client added' }).waitFor();
-    await expectAccessible(page, 'client added');
-    const [client] = await server.app.oauth.clients.list();
+    await h.page.getByRole('link', { name: 'OAuth clients' }).click();
+    await h.page.waitForURL(new RegExp(`${CLIENTS_PATH}$`));
+    await expectAccessible(h.page, 'OAuth clients');
+    await h.page.getByRole('link', { name: 'Add a client' }).click();
+    await expectAccessible(h.page, 'the add form');
+    await h.page.getByLabel('Name members see').fill('Team dashboard');
+    await h.page.getByLabel(/Redirect URIs/).fill('https://dash.example/cbhttps://evil.example/cb');
+    await h.page.getByRole('button', { name: 'Add client' }).click();
+    await h.page.locator('#redirect_uris-error').waitFor();
+    expect(await h.page.locator('#redirect_uris-error').textContent()).toContain('glued together');
+    await expectAccessible(h.page, 'the add form with an error');
+    await h.page.getByLabel(/Redirect URIs/).fill('https://dash.example/cb\nhttp://127.0.0.1:8765/cb');
+    await h.page.getByRole('button', { name: 'Add client' }).click();
+    await h.page.getByRole('heading', { name: 'Client added' }).waitFor();
+    await expectAccessible(h.page, 'client added');
+    const [client] = await h.server.app.oauth.clients.list();
     expect(client?.redirectUris).toEqual(['https://dash.example/cb', 'http://127.0.0.1:8765/cb']);
 
-    await page.goto(`${server.url}${CLIENTS_PATH}`);
-    await page.getByRole('link', { name: /Remove .*Team dashboard/ }).click();
-    expect(await page.locator('main').textContent()).toContain('No connection of this workspace uses it.');
-    await expectAccessible(page, 'the remove form');
-    await page.getByRole('button', { name: 'Remove client' }).click();
-    await page.getByRole('heading', { name: 'Client removed' }).waitFor();
-    await expectAccessible(page, 'client removed');
-    expect(await server.app.oauth.clients.list()).toEqual([]);
+    await h.page.goto(`${h.server.url}${CLIENTS_PATH}`);
+    await h.page.getByRole('link', { name: /Remove .*Team dashboard/ }).click();
+    expect(await h.page.locator('main').textContent()).toContain('No connection of this workspace uses it.');
+    await expectAccessible(h.page, 'the remove form');
+    await h.page.getByRole('button', { name: 'Remove client' }).click();
+    await h.page.getByRole('heading', { name: 'Client removed' }).waitFor();
+    await expectAccessible(h.page, 'client removed');
+    expect(await h.server.app.oauth.clients.list()).toEqual([]);
   });
 });
 
 describe('approvals history', SLOW, () => {
   it('shows an owner the decided approvals, accessible, with who decided', async () => {
-    const demo = (await server.app.store.workspaces.findBySlug('demo'))!;
-    const alan = (await server.app.store.members.findByEmail(demo.id, 'alan@example.com'))!;
-    const at = server.clock.now().toISOString();
-    await server.app.store.pendingActions.insert({
-      id: server.app.ids('action'),
+    const demo = (await h.server.app.store.workspaces.findBySlug('demo'))!;
+    const alan = (await h.server.app.store.members.findByEmail(demo.id, 'alan@example.com'))!;
+    const at = h.server.clock.now().toISOString();
+    await h.server.app.store.pendingActions.insert({
+      id: h.server.app.ids('action'),
       workspaceId: demo.id,
       credentialId: 'key_00000000000000000000000000',
       memberId: alan.id,
@@ -171,11 +146,11 @@ describe('approvals history', SLOW, () => {
       result: null,
     });
     await signIn('ada@example.com');
-    await page.goto(`${server.url}/admin/approvals`);
-    const row = await page.locator('table.history tbody tr').textContent();
+    await h.page.goto(`${h.server.url}/admin/approvals`);
+    const row = await h.page.locator('table.history tbody tr').textContent();
     expect(row).toContain('delete_task');
     expect(row).toContain('cursor-alan-laptop');
     expect(row).toContain('declined');
-    await expectAccessible(page, 'approvals with history');
+    await expectAccessible(h.page, 'approvals with history');
   });
 });

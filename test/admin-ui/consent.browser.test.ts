@@ -6,50 +6,39 @@
  * without the session's token, framing the page (clickjacking), and where its forms may go.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../src/credentials/index.js';
 import type { ApiKeyRecord, Workspace } from '../../src/model/index.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
 import { type LocalSite, startLocalSite } from '../support/local-site.js';
-import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { callToolOverHttp } from '../support/mcp-server.js';
 import { authorizeUrl, registerClient, tokenRequest } from '../support/oauth.js';
 import { givePassword } from '../support/sign-in.js';
 
 const ASKED: readonly Scope[] = ['projects:read', 'tasks:read', 'tasks:write', 'comments:read'];
 const SCOPE = `${ASKED.join(' ')} offline_access`;
 
-let browser: Browser;
-let server: TestServer;
 let site: LocalSite;
-let context: BrowserContext;
-let page: Page;
 let password: string;
 let clientId: string;
 let demo: Workspace;
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  site = await startLocalSite();
-  password = await givePassword(server, 'alan@example.com');
-  demo = (await server.app.store.workspaces.findBySlug('demo'))!;
-  const registered = await registerClient(server, {
-    client_name: 'Vitest Assistant',
-    redirect_uris: [site.callbackUrl],
-  });
-  clientId = registered.body.client_id as string;
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
-  await site?.close();
-  await server?.close();
+const h = useConsoleBrowser({
+  setUp: async () => {
+    site = await startLocalSite();
+    password = await givePassword(h.server, 'alan@example.com');
+    demo = (await h.server.app.store.workspaces.findBySlug('demo'))!;
+    const registered = await registerClient(h.server, {
+      client_name: 'Vitest Assistant',
+      redirect_uris: [site.callbackUrl],
+    });
+    clientId = registered.body.client_id as string;
+  },
+  tearDown: async () => {
+    await site?.close();
+  },
 });
 
 interface Authorization {
@@ -62,7 +51,7 @@ interface Authorization {
 function authorization(scope = SCOPE, client = clientId, redirectUri = site.callbackUrl): Authorization {
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(8).toString('hex');
-  const url = authorizeUrl(server, {
+  const url = authorizeUrl(h.server, {
     clientId: client,
     redirectUri,
     scope,
@@ -73,7 +62,7 @@ function authorization(scope = SCOPE, client = clientId, redirectUri = site.call
   return { url, verifier, state };
 }
 
-async function fillSignIn(on: Page = page) {
+async function fillSignIn(on: Page = h.page) {
   await on.getByLabel('Email').fill('alan@example.com');
   await on.getByLabel('Password').fill(password);
   await on.getByRole('button', { name: 'Sign in' }).click();
@@ -81,24 +70,24 @@ async function fillSignIn(on: Page = page) {
 
 /** Signs in, starts an authorization and lands on the consent page. */
 async function openConsent(scope = SCOPE): Promise<Authorization> {
-  await page.goto(`${server.url}/login`);
+  await h.page.goto(`${h.server.url}/login`);
   await fillSignIn();
-  await page.waitForURL(/\/admin$/);
+  await h.page.waitForURL(/\/admin$/);
   const auth = authorization(scope);
-  await page.goto(auth.url);
-  await page.waitForURL(/\/oauth\/consent\/[\w-]+$/);
+  await h.page.goto(auth.url);
+  await h.page.waitForURL(/\/oauth\/consent\/[\w-]+$/);
   return auth;
 }
 
 /** Clicks Allow; returns what the client got: the callback's query and the exchanged tokens. */
 async function allow(auth: Authorization) {
   const arrived = site.nextCallback();
-  await page.getByRole('button', { name: 'Allow' }).click();
+  await h.page.getByRole('button', { name: 'Allow' }).click();
   const params = await arrived;
   expect(params.get('state')).toBe(auth.state);
   const code = params.get('code');
   expect(code).toBeTruthy();
-  const tokens = await tokenRequest(server, {
+  const tokens = await tokenRequest(h.server, {
     grant_type: 'authorization_code',
     code: code!,
     client_id: clientId,
@@ -110,33 +99,33 @@ async function allow(auth: Authorization) {
 }
 
 const connectionOf = async (): Promise<ApiKeyRecord | undefined> =>
-  (await server.app.connections.list(demo.id)).find((c) => c.oauthClientId === clientId);
+  (await h.server.app.connections.list(demo.id)).find((c) => c.oauthClientId === clientId);
 
 const checkbox = (scope: Scope) =>
-  page.getByRole('checkbox', { name: `${SCOPE_DESCRIPTIONS[scope]} ${scope}` });
+  h.page.getByRole('checkbox', { name: `${SCOPE_DESCRIPTIONS[scope]} ${scope}` });
 
 describe('what the member sees', () => {
   it('finds no accessibility violation on the consent page (axe-core)', async () => {
     await openConsent();
-    await expectAccessible(page, 'consent');
+    await expectAccessible(h.page, 'consent');
   });
 
   it('shows the client, the redirect host, the workspace and environment, and each scope with a checkbox', async () => {
     await openConsent();
-    const main = page.locator('main');
+    const main = h.page.locator('main');
     const text = (await main.textContent()) ?? '';
     expect(text).toContain('Vitest Assistant');
     expect(text).toContain('unverified: this client registered itself and chose its own name');
     expect(text).toContain(`your browser goes to ${new URL(site.origin).host}`);
     expect(text).toContain(`workspace ${demo.name} (demo, development)`);
     expect(text).toContain('It asks to stay connected');
-    expect(await page.locator('input[name="scope"]').count()).toBe(ASKED.length);
+    expect(await h.page.locator('input[name="scope"]').count()).toBe(ASKED.length);
     for (const scope of ASKED) {
       expect(await checkbox(scope).isChecked(), scope).toBe(true);
       expect(text).toContain(SCOPE_DESCRIPTIONS[scope]);
     }
-    expect(await page.getByRole('checkbox', { name: /read-only/ }).isChecked()).toBe(false);
-    expect(await page.getByRole('radio', { name: 'every project you can see' }).isChecked()).toBe(true);
+    expect(await h.page.getByRole('checkbox', { name: /read-only/ }).isChecked()).toBe(false);
+    expect(await h.page.getByRole('radio', { name: 'every project you can see' }).isChecked()).toBe(true);
   });
 });
 
@@ -151,7 +140,7 @@ describe('what each choice grants', () => {
     const connection = await connectionOf();
     expect(connection?.scopes).toEqual(['projects:read', 'tasks:read']);
     // The client must come back through consent to write: a step-up, not a tool call.
-    const write = await callToolOverHttp(server, tokens.access_token!, 'create_task', {
+    const write = await callToolOverHttp(h.server, tokens.access_token!, 'create_task', {
       project: 'APO',
       title: 'Not granted',
     });
@@ -160,26 +149,26 @@ describe('what each choice grants', () => {
   });
 
   it('choosing projects restricts the connection to them', async () => {
-    const apo = (await server.app.store.projects.findByKey(demo.id, 'APO'))!;
+    const apo = (await h.server.app.store.projects.findByKey(demo.id, 'APO'))!;
     const auth = await openConsent();
-    await page.getByRole('radio', { name: 'only these projects:' }).check();
-    await page.getByRole('checkbox', { name: /^APO · / }).check();
+    await h.page.getByRole('radio', { name: 'only these projects:' }).check();
+    await h.page.getByRole('checkbox', { name: /^APO · / }).check();
     const tokens = await allow(auth);
     expect((await connectionOf())?.projectIds).toEqual([apo.id]);
-    const inside = await callToolOverHttp(server, tokens.access_token!, 'get_task', { task: 'APO-1' });
+    const inside = await callToolOverHttp(h.server, tokens.access_token!, 'get_task', { task: 'APO-1' });
     expect(inside.result?.isError).toBeFalsy();
-    const outside = await callToolOverHttp(server, tokens.access_token!, 'get_task', { task: 'WEB-1' });
+    const outside = await callToolOverHttp(h.server, tokens.access_token!, 'get_task', { task: 'WEB-1' });
     expect(outside.result?.content[0]?.text).toMatch(/^not_found/);
   });
 
   it('the read-only switch makes a read-only connection', async () => {
     const auth = await openConsent();
-    await page.getByRole('checkbox', { name: /read-only/ }).check();
+    await h.page.getByRole('checkbox', { name: /read-only/ }).check();
     const tokens = await allow(auth);
     const connection = await connectionOf();
     expect(connection?.readOnly).toBe(true);
     expect(connection?.scopes).toContain('tasks:write');
-    const write = await callToolOverHttp(server, tokens.access_token!, 'create_task', {
+    const write = await callToolOverHttp(h.server, tokens.access_token!, 'create_task', {
       project: 'APO',
       title: 'Read-only',
     });
@@ -190,14 +179,14 @@ describe('what each choice grants', () => {
   it('Deny sends the browser back to the client with access_denied and records the refusal', async () => {
     const auth = await openConsent();
     const arrived = site.nextCallback();
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await h.page.getByRole('button', { name: 'Deny' }).click();
     const params = await arrived;
     expect(params.get('error')).toBe('access_denied');
     expect(params.get('state')).toBe(auth.state);
     expect(params.get('code')).toBeNull();
-    await page.waitForURL(`${site.callbackUrl}?**`);
+    await h.page.waitForURL(`${site.callbackUrl}?**`);
     expect(await connectionOf()).toBeUndefined();
-    const declined = await server.app.store.audit.list(demo.id, {
+    const declined = await h.server.app.store.audit.list(demo.id, {
       action: 'oauth.consent_declined',
       limit: 10,
     });
@@ -213,8 +202,8 @@ describe('what each choice grants', () => {
 describe('browser attacks on the consent', () => {
   it('refuses a cross-site POST that consents for the member, even with the stolen CSRF token', async () => {
     await openConsent();
-    const consentUrl = page.url();
-    const csrf = await page.locator('main input[name="csrf"]').inputValue();
+    const consentUrl = h.page.url();
+    const csrf = await h.page.locator('main input[name="csrf"]').inputValue();
     // Another origin on this machine (same site: the session cookie goes along).
     const attackUrl = site.servePage(
       '/attack',
@@ -223,7 +212,7 @@ describe('browser attacks on the consent', () => {
         <input name="projects" value="all">${ASKED.map((s) => `<input name="scope" value="${s}">`).join('')}
       </form>`,
     );
-    const attacker = await context.newPage();
+    const attacker = await h.context.newPage();
     await attacker.goto(attackUrl);
     const [response] = await Promise.all([
       attacker.waitForResponse((r) => r.url() === consentUrl),
@@ -238,34 +227,34 @@ describe('browser attacks on the consent', () => {
 
   it('refuses a consent form without the session CSRF token, then still takes the real one', async () => {
     const auth = await openConsent();
-    await page
+    await h.page
       .locator('main input[name="csrf"]')
       .evaluate((input) => (input as unknown as { remove(): void }).remove());
     const [response] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST'),
-      page.getByRole('button', { name: 'Allow' }).click(),
+      h.page.waitForResponse((r) => r.request().method() === 'POST'),
+      h.page.getByRole('button', { name: 'Allow' }).click(),
     ]);
     expect(response.status()).toBe(403);
-    expect(await page.locator('main').textContent()).toContain('Nothing was granted');
+    expect(await h.page.locator('main').textContent()).toContain('Nothing was granted');
     expect(await connectionOf()).toBeUndefined();
     expect(site.callbacks).toBe(0);
 
-    await page.goBack();
-    await page.waitForURL(/\/oauth\/consent\//);
+    await h.page.goBack();
+    await h.page.waitForURL(/\/oauth\/consent\//);
     await allow(auth);
     expect(await connectionOf()).toBeDefined();
   });
 
   it('cannot be framed by another site (clickjacking)', async () => {
     await openConsent();
-    const consentUrl = page.url();
+    const consentUrl = h.page.url();
     const control = site.servePage('/hello', '<p id="hello">framed fine</p>');
     const framing = site.servePage(
       '/frame',
       `<iframe id="consent" src="${consentUrl}" width="800" height="600"></iframe>
        <iframe id="control" src="${control}"></iframe>`,
     );
-    const attacker = await context.newPage();
+    const attacker = await h.context.newPage();
     const served = attacker.waitForResponse((r) => r.url() === consentUrl);
     // `load` waits for every frame, shown or refused.
     await attacker.goto(framing, { waitUntil: 'load' });
@@ -286,13 +275,13 @@ describe('browser attacks on the consent', () => {
 describe('signing in on the way', () => {
   it('sends a member who is not signed in to /login?next=… and back to the consent page', async () => {
     const auth = authorization();
-    await page.goto(auth.url);
-    const login = new URL(page.url());
+    await h.page.goto(auth.url);
+    const login = new URL(h.page.url());
     expect(login.pathname).toBe('/login');
     expect(login.searchParams.get('next')).toMatch(/^\/oauth\/consent\/[\w-]+$/);
     await fillSignIn();
-    await page.waitForURL(`${server.url}${login.searchParams.get('next')}`);
-    expect(await page.locator('main').textContent()).toContain('Vitest Assistant');
+    await h.page.waitForURL(`${h.server.url}${login.searchParams.get('next')}`);
+    expect(await h.page.locator('main').textContent()).toContain('Vitest Assistant');
     const tokens = await allow(auth);
     expect(tokens.access_token).toBeTruthy();
   });
@@ -307,21 +296,21 @@ describe("the page's Content-Security-Policy", () => {
       ?.slice(1);
 
   it("names only 'self' and the client's redirect origin in form-action", async () => {
-    await page.goto(`${server.url}/login`);
+    await h.page.goto(`${h.server.url}/login`);
     await fillSignIn();
-    await page.waitForURL(/\/admin$/);
-    const response = await page.goto(authorization().url);
+    await h.page.waitForURL(/\/admin$/);
+    const response = await h.page.goto(authorization().url);
     const csp = response!.headers()['content-security-policy']!;
-    expect(new URL(page.url()).pathname).toMatch(/^\/oauth\/consent\//);
+    expect(new URL(h.page.url()).pathname).toMatch(/^\/oauth\/consent\//);
     expect(formAction(csp)).toEqual(["'self'", site.origin]);
     expect(csp).toContain("frame-ancestors 'none'");
 
     // An https client: its origin, and nothing of its path, is the one other target.
-    const other = await registerClient(server, {
+    const other = await registerClient(h.server, {
       client_name: 'Hosted Assistant',
       redirect_uris: ['https://assistant.example/oauth/callback'],
     });
-    const hosted = await page.goto(
+    const hosted = await h.page.goto(
       authorization(SCOPE, other.body.client_id as string, 'https://assistant.example/oauth/callback').url,
     );
     expect(formAction(hosted!.headers()['content-security-policy']!)).toEqual([
@@ -329,7 +318,7 @@ describe("the page's Content-Security-Policy", () => {
       'https://assistant.example',
     ]);
     // Every other page keeps form-action 'self' alone.
-    const admin = await page.goto(`${server.url}/admin`);
+    const admin = await h.page.goto(`${h.server.url}/admin`);
     expect(formAction(admin!.headers()['content-security-policy']!)).toEqual(["'self'"]);
   });
 });

@@ -4,12 +4,10 @@
  * a foreign page's forged POST, sudo before a rotation, and the end of a revoked key: a member
  * revokes it in the browser and the official MCP SDK client's next call gets 401.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { callToolOverHttp, connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
-import { givePassword } from '../support/sign-in.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
+import { callToolOverHttp, connectV1 } from '../support/mcp-server.js';
 
 type Role = 'owner' | 'admin' | 'member' | 'viewer';
 const EMAIL: Record<Role, string> = {
@@ -19,37 +17,12 @@ const EMAIL: Record<Role, string> = {
   viewer: 'katherine@example.com',
 };
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-let page: Page;
+const h = useConsoleBrowser();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
-  await server?.close();
-});
-
-async function signIn(role: Role) {
-  const password = await givePassword(server, EMAIL[role]);
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(EMAIL[role]);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin$/);
-  return password;
-}
+const signIn = (role: Role) => h.signIn(EMAIL[role]);
 
 async function keyOf(role: Role, options: { readOnly?: boolean; name?: string } = {}) {
-  return server.app.keys.create({
+  return h.server.app.keys.create({
     workspace: 'demo',
     name: options.name ?? `cursor-${role}-laptop`,
     environment: 'development',
@@ -59,32 +32,32 @@ async function keyOf(role: Role, options: { readOnly?: boolean; name?: string } 
 }
 
 const open = async (path: string) => {
-  await page.goto(`${server.url}${path}`);
-  return page.locator('h1').textContent();
+  await h.page.goto(`${h.server.url}${path}`);
+  return h.page.locator('h1').textContent();
 };
 const submit = async (label: string) => {
-  await page.getByRole('button', { name: label }).click();
-  await page.waitForLoadState();
-  return page.locator('h1').textContent();
+  await h.page.getByRole('button', { name: label }).click();
+  await h.page.waitForLoadState();
+  return h.page.locator('h1').textContent();
 };
-const status = async (id: string) => (await server.app.keys.show('demo', id)).status;
+const status = async (id: string) => (await h.server.app.keys.show('demo', id)).status;
 
 describe('accessibility (axe-core)', () => {
   it('finds no violation on the rotate form, the form with an error, and the key shown once', async () => {
     await signIn('member');
     const { key } = await keyOf('member');
     expect(await open(`/admin/keys/${key.id}/rotate`)).toBe('Rotate a key');
-    await expectAccessible(page, 'rotate form');
-    await page.getByLabel(/Another grace window \(30m/).check();
-    await page.getByLabel('Another grace window', { exact: true }).fill('3 weeks');
+    await expectAccessible(h.page, 'rotate form');
+    await h.page.getByLabel(/Another grace window \(30m/).check();
+    await h.page.getByLabel('Another grace window', { exact: true }).fill('3 weeks');
     expect(await submit('Rotate key')).toBe('Rotate a key');
-    expect(await page.locator('#grace-other-error').textContent()).toContain('duration');
-    await expectAccessible(page, 'rotate form with an error');
-    await page.getByLabel('Another grace window', { exact: true }).fill('30m');
+    expect(await h.page.locator('#grace-other-error').textContent()).toContain('duration');
+    await expectAccessible(h.page, 'rotate form with an error');
+    await h.page.getByLabel('Another grace window', { exact: true }).fill('30m');
     expect(await submit('Rotate key')).toBe('Key rotated');
-    await expectAccessible(page, 'rotate result');
-    expect(await page.locator('#new-key').inputValue()).toMatch(/^tg_dev_/);
-    expect(await page.locator('button[data-copy="new-key"]').textContent()).toBe('Copy');
+    await expectAccessible(h.page, 'rotate result');
+    expect(await h.page.locator('#new-key').inputValue()).toMatch(/^tg_dev_/);
+    expect(await h.page.locator('button[data-copy="new-key"]').textContent()).toBe('Copy');
     expect(await status(key.id)).toBe('grace');
   });
 
@@ -92,24 +65,24 @@ describe('accessibility (axe-core)', () => {
     await signIn('owner');
     const { key } = await keyOf('member');
     expect(await open(`/admin/keys/${key.id}/narrow`)).toBe("Narrow a key's rights");
-    await expectAccessible(page, 'narrow form');
-    await page.getByLabel(/^Expire earlier/).fill('2099-01-01');
+    await expectAccessible(h.page, 'narrow form');
+    await h.page.getByLabel(/^Expire earlier/).fill('2099-01-01');
     expect(await submit('Narrow key')).toBe("Narrow a key's rights");
-    expect(await page.locator('#expires-error').textContent()).toContain('no later than');
-    await expectAccessible(page, 'narrow form with an error');
-    await page.getByLabel(/^Expire earlier/).fill('');
-    await page.getByLabel('comments:write').check();
-    await page.getByLabel('Dry-run only').check();
+    expect(await h.page.locator('#expires-error').textContent()).toContain('no later than');
+    await expectAccessible(h.page, 'narrow form with an error');
+    await h.page.getByLabel(/^Expire earlier/).fill('');
+    await h.page.getByLabel('comments:write').check();
+    await h.page.getByLabel('Dry-run only').check();
     expect(await submit('Narrow key')).toBe('Key narrowed');
-    await expectAccessible(page, 'narrow result');
-    const narrowed = await server.app.keys.show('demo', key.id);
+    await expectAccessible(h.page, 'narrow result');
+    const narrowed = await h.server.app.keys.show('demo', key.id);
     expect(narrowed.scopes).not.toContain('comments:write');
     expect(narrowed.dryRunOnly).toBe(true);
 
     expect(await open(`/admin/keys/${key.id}/revoke`)).toBe('Revoke a key');
-    await expectAccessible(page, 'revoke form');
+    await expectAccessible(h.page, 'revoke form');
     expect(await submit('Revoke now')).toBe('Key revoked');
-    await expectAccessible(page, 'revoke result');
+    await expectAccessible(h.page, 'revoke result');
     expect(await status(key.id)).toBe('revoked');
   });
 });
@@ -119,16 +92,16 @@ describe('each role', () => {
     const { key } = await keyOf('member');
     await signIn('owner');
     await open(`/admin/keys/${key.id}/rotate`);
-    await page.getByLabel(/^Leaked/).check();
+    await h.page.getByLabel(/^Leaked/).check();
     expect(await submit('Rotate key')).toBe('Key rotated');
     expect(await status(key.id)).toBe('revoked');
-    const successor = (await server.app.keys.show('demo', key.id)).replacedBy!;
-    await context.clearCookies();
+    const successor = (await h.server.app.keys.show('demo', key.id)).replacedBy!;
+    await h.context.clearCookies();
     await signIn('admin');
     await open(`/admin/keys/${successor}/narrow`);
-    await page.getByLabel('Read-only').check();
+    await h.page.getByLabel('Read-only').check();
     expect(await submit('Narrow key')).toBe('Key narrowed');
-    expect((await server.app.keys.show('demo', successor)).readOnly).toBe(true);
+    expect((await h.server.app.keys.show('demo', successor)).readOnly).toBe(true);
   });
 
   it('lets a viewer revoke, narrow and rotate their read-only key, and nothing of anyone else', async () => {
@@ -138,13 +111,13 @@ describe('each role', () => {
     for (const action of ['rotate', 'revoke', 'narrow'])
       expect(await open(`/admin/keys/${theirs.key.id}/${action}`), action).toBe('Page not found');
     await open(`/admin/keys/${mine.key.id}/narrow`);
-    await page.getByLabel('Dry-run only').check();
+    await h.page.getByLabel('Dry-run only').check();
     expect(await submit('Narrow key')).toBe('Key narrowed');
     await open(`/admin/keys/${mine.key.id}/rotate`);
     expect(await submit('Rotate key')).toBe('Key rotated');
-    const successor = (await server.app.keys.show('demo', mine.key.id)).replacedBy!;
+    const successor = (await h.server.app.keys.show('demo', mine.key.id)).replacedBy!;
     await open(`/admin/keys/${successor}/revoke`);
-    expect(await page.locator('main li').count()).toBe(2);
+    expect(await h.page.locator('main li').count()).toBe(2);
     expect(await submit('Revoke now')).toBe('Key revoked');
     expect(await status(successor)).toBe('revoked');
     expect(await status(mine.key.id)).toBe('revoked');
@@ -156,7 +129,7 @@ describe('each role', () => {
     await signIn('member');
     for (const action of ['rotate', 'revoke', 'narrow'])
       expect(await open(`/admin/keys/${owners.key.id}/${action}`), action).toBe('Page not found');
-    await context.clearCookies();
+    await h.context.clearCookies();
     await signIn('admin');
     expect(await open('/admin/keys/key_00000000000000000000000000/revoke')).toBe('Page not found');
     expect(await status(owners.key.id)).toBe('active');
@@ -165,26 +138,26 @@ describe('each role', () => {
   it('refuses a revoke a foreign page posts with a forged token, and the key keeps working', async () => {
     const { key, secret } = await keyOf('member');
     await signIn('member');
-    await page.setContent(
-      `<form method="post" action="${server.url}/admin/keys/${key.id}/revoke"><input name="csrf" value="forged"><button>go</button></form>`,
+    await h.page.setContent(
+      `<form method="post" action="${h.server.url}/admin/keys/${key.id}/revoke"><input name="csrf" value="forged"><button>go</button></form>`,
     );
-    await page.getByRole('button', { name: 'go' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('[role="alert"]').textContent()).toContain('did not come from this site');
+    await h.page.getByRole('button', { name: 'go' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('[role="alert"]').textContent()).toContain('did not come from this site');
     expect(await status(key.id)).toBe('active');
-    expect((await callToolOverHttp(server, secret, 'whoami')).status).toBe(200);
+    expect((await callToolOverHttp(h.server, secret, 'whoami')).status).toBe(200);
   });
 
   it('asks for the password again before a rotation when the sign-in is older than ten minutes', async () => {
     const { key } = await keyOf('member');
     const password = await signIn('member');
-    server.clock.advance(11 * 60_000);
-    await page.goto(`${server.url}/admin/keys/${key.id}/rotate`);
-    await page.waitForURL(/\/admin\/sudo\?next=/);
-    await expectAccessible(page, 'sudo before rotate');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Confirm password' }).click();
-    await page.waitForURL(new RegExp(`/admin/keys/${key.id}/rotate$`));
+    h.server.clock.advance(11 * 60_000);
+    await h.page.goto(`${h.server.url}/admin/keys/${key.id}/rotate`);
+    await h.page.waitForURL(/\/admin\/sudo\?next=/);
+    await expectAccessible(h.page, 'sudo before rotate');
+    await h.page.getByLabel('Password').fill(password);
+    await h.page.getByRole('button', { name: 'Confirm password' }).click();
+    await h.page.waitForURL(new RegExp(`/admin/keys/${key.id}/rotate$`));
     expect(await submit('Rotate key')).toBe('Key rotated');
   });
 });
@@ -192,7 +165,7 @@ describe('each role', () => {
 describe('the end of a revoked key', () => {
   it('a member revokes their key in the browser and the next MCP call with it gets 401', async () => {
     const { key, secret } = await keyOf('member');
-    const { client } = await connectV1(server, secret, 'Cursor');
+    const { client } = await connectV1(h.server, secret, 'Cursor');
     try {
       expect((await client.callTool({ name: 'whoami', arguments: {} })).isError).toBeFalsy();
       await signIn('member');
@@ -201,7 +174,7 @@ describe('the end of a revoked key', () => {
       const refused = client.callTool({ name: 'whoami', arguments: {} });
       await expect(refused).rejects.toMatchObject({ code: 401 });
       await expect(refused).rejects.toThrow(/this API key was revoked/);
-      expect((await callToolOverHttp(server, secret, 'whoami')).status).toBe(401);
+      expect((await callToolOverHttp(h.server, secret, 'whoami')).status).toBe(401);
     } finally {
       await client.close();
     }

@@ -6,43 +6,17 @@
  * browser while a confirmation waits is what the confirmation meets; members and viewers get
  * the 404; axe on every page, form, error and result.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MEMBERS_PATH, POLICY_PATH } from '../../src/admin-ui/index.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
-import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
-import { givePassword } from '../support/sign-in.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
+import { connectV1 } from '../support/mcp-server.js';
 
 // Several page loads and axe runs per test: slower than the default on a busy machine (2 shared CPUs).
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-let page: Page;
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
-  await server?.close();
-});
+const h = useConsoleBrowser();
 
-async function signIn(email: string) {
-  const password = await givePassword(server, email);
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin$/);
-  return password;
-}
+const signIn = (email: string) => h.signIn(email);
 
 type ToolResult = {
   isError?: boolean;
@@ -50,40 +24,40 @@ type ToolResult = {
   structuredContent?: Record<string, unknown>;
 };
 const textOf = (result: ToolResult) => result.content.map((c) => c.text).join('\n');
-const h1 = () => page.locator('h1').textContent();
+const h1 = () => h.page.locator('h1').textContent();
 
 describe('as an owner', { timeout: 90_000 }, () => {
   it('shows the policy and changes it through the form, a bad budget beside its field', async () => {
     await signIn('ada@example.com');
-    await page.goto(`${server.url}${POLICY_PATH}`);
-    expect(await page.locator('dl').textContent()).toContain('every 90 days');
-    await expectAccessible(page, 'policy');
-    await page.getByRole('link', { name: 'Change the policy' }).click();
-    await expectAccessible(page, 'policy form');
-    await page.getByLabel('Writes per window').fill('0');
-    await page.getByLabel('Keys are due for rotation after').selectOption('30');
-    await page.getByRole('button', { name: 'Save the policy' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('#writeBudget-error').textContent()).toContain('1-10000');
-    await expectAccessible(page, 'policy form with an error');
-    expect((await server.app.policy.show('demo')).keyRotationDays).toBe(90);
+    await h.page.goto(`${h.server.url}${POLICY_PATH}`);
+    expect(await h.page.locator('dl').textContent()).toContain('every 90 days');
+    await expectAccessible(h.page, 'policy');
+    await h.page.getByRole('link', { name: 'Change the policy' }).click();
+    await expectAccessible(h.page, 'policy form');
+    await h.page.getByLabel('Writes per window').fill('0');
+    await h.page.getByLabel('Keys are due for rotation after').selectOption('30');
+    await h.page.getByRole('button', { name: 'Save the policy' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('#writeBudget-error').textContent()).toContain('1-10000');
+    await expectAccessible(h.page, 'policy form with an error');
+    expect((await h.server.app.policy.show('demo')).keyRotationDays).toBe(90);
     // What was typed stays; correcting the field is enough.
-    expect(await page.getByLabel('Keys are due for rotation after').inputValue()).toBe('30');
-    await page.getByLabel('Writes per window').fill('100');
-    await page.getByLabel('Deletes', { exact: true }).selectOption('approve');
-    await page.getByRole('button', { name: 'Save the policy' }).click();
-    await page.waitForLoadState();
+    expect(await h.page.getByLabel('Keys are due for rotation after').inputValue()).toBe('30');
+    await h.page.getByLabel('Writes per window').fill('100');
+    await h.page.getByLabel('Deletes', { exact: true }).selectOption('approve');
+    await h.page.getByRole('button', { name: 'Save the policy' }).click();
+    await h.page.waitForLoadState();
     expect(await h1()).toBe('Policy saved');
-    await expectAccessible(page, 'policy saved');
-    const policy = await server.app.policy.show('demo');
+    await expectAccessible(h.page, 'policy saved');
+    const policy = await h.server.app.policy.show('demo');
     expect(policy).toMatchObject({ keyRotationDays: 30, budget: { writes: 100 } });
     expect(policy.tiers.delete).toBe('approve');
   });
 
   it('applies a policy tightened in the browser to a confirmation that was waiting', async () => {
-    await server.app.policy.set(null, 'demo', { update: 'token' });
-    const key = await server.issueKey({ name: 'cursor-waiting' });
-    const { client } = await connectV1(server, key, 'Cursor');
+    await h.server.app.policy.set(null, 'demo', { update: 'token' });
+    const key = await h.server.issueKey({ name: 'cursor-waiting' });
+    const { client } = await connectV1(h.server, key, 'Cursor');
     const call = async (name: string, args: Record<string, unknown>) =>
       (await client.callTool({ name, arguments: args })) as ToolResult;
     const preview = await call('update_task', { task: 'APO-2', title: 'Waited through a change' });
@@ -91,10 +65,10 @@ describe('as an owner', { timeout: 90_000 }, () => {
     expect(token).toMatch(/^tgc_/);
 
     await signIn('ada@example.com');
-    await page.goto(`${server.url}${POLICY_PATH}/edit`);
-    await page.getByLabel('Updates', { exact: true }).selectOption('approve');
-    await page.getByRole('button', { name: 'Save the policy' }).click();
-    await page.waitForLoadState();
+    await h.page.goto(`${h.server.url}${POLICY_PATH}/edit`);
+    await h.page.getByLabel('Updates', { exact: true }).selectOption('approve');
+    await h.page.getByRole('button', { name: 'Save the policy' }).click();
+    await h.page.waitForLoadState();
     expect(await h1()).toBe('Policy saved');
 
     const confirmed = await call('confirm_action', { token });
@@ -106,24 +80,24 @@ describe('as an owner', { timeout: 90_000 }, () => {
 
 describe('as an admin', { timeout: 90_000 }, () => {
   it('freezes the workspace: MCP writes are refused and the banner is on every page until unfrozen', async () => {
-    const key = await server.issueKey({ name: 'claude-desktop-freeze' });
-    const { client } = await connectV1(server, key, 'Claude');
+    const key = await h.server.issueKey({ name: 'claude-desktop-freeze' });
+    const { client } = await connectV1(h.server, key, 'Claude');
     const password = await signIn('grace@example.com');
-    await page.goto(`${server.url}${POLICY_PATH}`);
-    await page.getByRole('link', { name: 'Freeze the workspace' }).click();
-    await expectAccessible(page, 'freeze form');
-    await page.getByLabel(/^Until/).fill('tomorrow');
-    await page.getByLabel(/^Reason/).fill('incident 7');
-    await page.getByRole('button', { name: 'Freeze' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('#until-error').textContent()).toContain('duration');
-    await expectAccessible(page, 'freeze form with an error');
-    expect((await server.app.policy.show('demo')).freeze.frozen).toBe(false);
-    await page.getByLabel(/^Until/).fill('2h');
-    await page.getByRole('button', { name: 'Freeze' }).click();
-    await page.waitForLoadState();
+    await h.page.goto(`${h.server.url}${POLICY_PATH}`);
+    await h.page.getByRole('link', { name: 'Freeze the workspace' }).click();
+    await expectAccessible(h.page, 'freeze form');
+    await h.page.getByLabel(/^Until/).fill('tomorrow');
+    await h.page.getByLabel(/^Reason/).fill('incident 7');
+    await h.page.getByRole('button', { name: 'Freeze' }).click();
+    await h.page.waitForLoadState();
+    expect(await h.page.locator('#until-error').textContent()).toContain('duration');
+    await expectAccessible(h.page, 'freeze form with an error');
+    expect((await h.server.app.policy.show('demo')).freeze.frozen).toBe(false);
+    await h.page.getByLabel(/^Until/).fill('2h');
+    await h.page.getByRole('button', { name: 'Freeze' }).click();
+    await h.page.waitForLoadState();
     expect(await h1()).toBe('Workspace frozen');
-    await expectAccessible(page, 'frozen');
+    await expectAccessible(h.page, 'frozen');
 
     const write = (await client.callTool({
       name: 'update_task',
@@ -133,8 +107,8 @@ describe('as an admin', { timeout: 90_000 }, () => {
     expect(textOf(write)).toContain('is frozen');
 
     for (const path of ['/admin', MEMBERS_PATH, POLICY_PATH, '/admin/approvals', '/admin/nope']) {
-      await page.goto(`${server.url}${path}`);
-      const banner = page.locator('.freeze');
+      await h.page.goto(`${h.server.url}${path}`);
+      const banner = h.page.locator('.freeze');
       expect(await banner.textContent(), path).toContain('until 2026-11-27 12:00 UTC');
       expect(await banner.textContent(), path).toContain('incident 7');
       expect(await banner.getByRole('link', { name: 'Policy and freeze' }).getAttribute('href')).toBe(
@@ -143,17 +117,17 @@ describe('as an admin', { timeout: 90_000 }, () => {
     }
 
     // Unfreezing is sudo: after ten minutes the password comes first.
-    server.clock.advance(11 * 60_000);
-    await page.goto(`${server.url}${POLICY_PATH}`);
-    await page.getByRole('link', { name: 'Unfreeze' }).click();
-    await page.waitForURL(/\/admin\/sudo\?next=/);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Confirm password' }).click();
-    await page.waitForURL(/\/admin\/policy\/unfreeze$/);
-    await page.getByRole('button', { name: 'Unfreeze' }).click();
-    await page.waitForLoadState();
+    h.server.clock.advance(11 * 60_000);
+    await h.page.goto(`${h.server.url}${POLICY_PATH}`);
+    await h.page.getByRole('link', { name: 'Unfreeze' }).click();
+    await h.page.waitForURL(/\/admin\/sudo\?next=/);
+    await h.page.getByLabel('Password').fill(password);
+    await h.page.getByRole('button', { name: 'Confirm password' }).click();
+    await h.page.waitForURL(/\/admin\/policy\/unfreeze$/);
+    await h.page.getByRole('button', { name: 'Unfreeze' }).click();
+    await h.page.waitForLoadState();
     expect(await h1()).toBe('Workspace unfrozen');
-    expect(await page.locator('.freeze').count()).toBe(0);
+    expect(await h.page.locator('.freeze').count()).toBe(0);
     const after = (await client.callTool({
       name: 'update_task',
       arguments: { task: 'APO-2', title: 'After the freeze' },
@@ -167,15 +141,15 @@ describe('as a member or a viewer', { timeout: 90_000 }, () => {
   it.each(['alan@example.com', 'katherine@example.com'])(
     '%s gets the 404, and a banner without the link',
     async (email) => {
-      await server.app.policy.freeze('demo', { by: null, reason: 'incident 7' });
+      await h.server.app.policy.freeze('demo', { by: null, reason: 'incident 7' });
       await signIn(email);
-      const response = await page.goto(`${server.url}${POLICY_PATH}`);
+      const response = await h.page.goto(`${h.server.url}${POLICY_PATH}`);
       expect(response?.status()).toBe(404);
       expect(await h1()).toBe('Page not found');
-      const banner = page.locator('.freeze');
+      const banner = h.page.locator('.freeze');
       expect(await banner.textContent()).toContain('until someone unfreezes it');
       expect(await banner.locator('a').count()).toBe(0);
-      await expectAccessible(page, `404 frozen as ${email}`);
+      await expectAccessible(h.page, `404 frozen as ${email}`);
     },
   );
 });

@@ -4,16 +4,14 @@
  * numbers are checked three ways: the table against the chart's bars, and both against
  * `taskgate usage --json` (the same service) on the same database, SQLite and PostgreSQL.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_FOUND_TITLE, USAGE_PATH } from '../../src/admin-ui/index.js';
 import type { DaySeries } from '../../src/audit/index.js';
 import type { ApiKeyRecord, AuditOutcome, ObjectChange } from '../../src/model/index.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, newContext } from '../support/browser.js';
 import { createServerCli } from '../support/cli.js';
-import { startTestServer, T0, type TestServer } from '../support/mcp-server.js';
-import { givePassword } from '../support/sign-in.js';
+import { useConsoleBrowser } from '../support/console-browser.js';
+import { T0 } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
 const DAY_MS = 86_400_000;
@@ -30,41 +28,17 @@ const CHANGE: ObjectChange = {
   afterVersion: 2,
 };
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-let page: Page;
+const h = useConsoleBrowser();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => browser?.close());
-beforeEach(async () => {
-  server = await startTestServer();
-  context = await newContext(browser);
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
-  await server?.close();
-});
-
-async function signIn(email: string) {
-  const password = await givePassword(server, email);
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin$/);
-}
+const signIn = (email: string) => h.signIn(email);
 
 /** Two keys' calls over three days: reads, a denial, an error, executed and dry-run writes. */
 async function recordCalls(): Promise<void> {
-  await server.issueKey({ name: 'cursor-work-laptop' });
-  await server.issueKey({ name: 'claude-desktop-mac' });
-  const workspace = (await server.app.store.workspaces.findBySlug('demo'))!;
+  await h.server.issueKey({ name: 'cursor-work-laptop' });
+  await h.server.issueKey({ name: 'claude-desktop-mac' });
+  const workspace = (await h.server.app.store.workspaces.findBySlug('demo'))!;
   const keys = new Map<string, ApiKeyRecord>(
-    (await server.app.store.apiKeys.list(workspace.id)).map((k) => [k.name, k]),
+    (await h.server.app.store.apiKeys.list(workspace.id)).map((k) => [k.name, k]),
   );
   const call = async (
     daysAgo: number,
@@ -74,8 +48,8 @@ async function recordCalls(): Promise<void> {
     changes?: ObjectChange[],
   ) => {
     const key = keys.get(keyName)!;
-    server.clock.set(new Date(T0.getTime() - daysAgo * DAY_MS));
-    await server.app.audit.record(server.app.store, {
+    h.server.clock.set(new Date(T0.getTime() - daysAgo * DAY_MS));
+    await h.server.app.audit.record(h.server.app.store, {
       workspaceId: workspace.id,
       action: 'mcp.tool_called',
       tool,
@@ -93,7 +67,7 @@ async function recordCalls(): Promise<void> {
   await call(1, 'claude-desktop-mac', 'delete_task', 'denied');
   await call(0, 'claude-desktop-mac', 'create_task', 'ok', [{ ...CHANGE, op: 'create' }]);
   await call(0, 'claude-desktop-mac', 'get_task', 'ok');
-  server.clock.set(new Date(T0.getTime() + 60_000));
+  h.server.clock.set(new Date(T0.getTime() + 60_000));
 }
 
 interface ChartData {
@@ -122,7 +96,7 @@ interface RawChart {
 /** Every chart of the page, read in one pass over the DOM. */
 async function charts(): Promise<Map<string, ChartData>> {
   // Page-side code as text: the tests compile without the DOM library.
-  const raw = (await page.evaluate(`[...document.querySelectorAll('main section')].map((section) => {
+  const raw = (await h.page.evaluate(`[...document.querySelectorAll('main section')].map((section) => {
     const table = section.querySelector('table.chart-data');
     const texts = (nodes) => [...nodes].map((n) => n.textContent ?? '');
     return {
@@ -194,16 +168,15 @@ describe('the Usage page', { timeout: SLOW_MS }, () => {
     'shows an owner four charts whose tables equal their bars and the CLI usage output [%s]',
     async (kind) => {
       if (kind !== 'sqlite') {
-        await server.close();
-        server = await startTestServer({ kind });
+        await h.restartServer({ kind });
       }
       await recordCalls();
       await signIn('ada@example.com');
-      const response = await page.goto(`${server.url}${USAGE_PATH}`);
+      const response = await h.page.goto(`${h.server.url}${USAGE_PATH}`);
       expect(response?.status()).toBe(200);
-      expect(await page.locator('h1').textContent()).toBe('Usage');
-      expect(await page.locator('header nav a[aria-current="page"]').textContent()).toBe('Usage');
-      const cli = createServerCli(server);
+      expect(await h.page.locator('h1').textContent()).toBe('Usage');
+      expect(await h.page.locator('header nav a[aria-current="page"]').textContent()).toBe('Usage');
+      const cli = createServerCli(h.server);
       const result = await cli.run('usage', '--workspace', 'demo', '--json');
       cli.remove();
       expect(result.code, result.stderr).toBe(0);
@@ -237,35 +210,33 @@ describe('the Usage page', { timeout: SLOW_MS }, () => {
       expect(found.get('errors-denials')!.totals).toEqual([1, 1, 2]);
       expect(found.get('writes-by-tool')!.columns).toEqual(['create_task', 'update_task']);
       expect(found.get('writes-by-tool')!.totals).toEqual([1, 1, 2]);
-      const summary = await page.locator('dl.usage-totals dd').allTextContents();
+      const summary = await h.page.locator('dl.usage-totals dd').allTextContents();
       expect(summary).toEqual(['8', '1', '1', '2']);
-      await expectAccessible(page, USAGE_PATH);
+      await expectAccessible(h.page, USAGE_PATH);
     },
   );
 
   it('shows an admin the page', async () => {
     await recordCalls();
     await signIn('grace@example.com');
-    const response = await page.goto(`${server.url}${USAGE_PATH}`);
+    const response = await h.page.goto(`${h.server.url}${USAGE_PATH}`);
     expect(response?.status()).toBe(200);
     expect((await charts()).get('calls-by-key')!.totals.at(-1)).toBe(8);
-    await expectAccessible(page, `${USAGE_PATH} as admin`);
+    await expectAccessible(h.page, `${USAGE_PATH} as admin`);
   });
 
   it('draws the charts and tables without script', async () => {
     await recordCalls();
-    await context.close();
-    context = await browser.newContext({ javaScriptEnabled: false });
-    page = await context.newPage();
+    await h.reopenPage({ javaScriptEnabled: false });
     await signIn('grace@example.com');
-    await page.goto(`${server.url}${USAGE_PATH}`);
-    expect(await page.locator('main figure svg rect').count()).toBeGreaterThan(0);
-    expect(await page.locator('main figure table.chart-data').count()).toBe(4);
+    await h.page.goto(`${h.server.url}${USAGE_PATH}`);
+    expect(await h.page.locator('main figure svg rect').count()).toBeGreaterThan(0);
+    expect(await h.page.locator('main figure table.chart-data').count()).toBe(4);
   });
 
   it('draws every chart and its table with no events at all', async () => {
     await signIn('ada@example.com');
-    await page.goto(`${server.url}${USAGE_PATH}`);
+    await h.page.goto(`${h.server.url}${USAGE_PATH}`);
     const found = await charts();
     expect(found.size).toBe(4);
     for (const chart of found.values()) {
@@ -274,8 +245,8 @@ describe('the Usage page', { timeout: SLOW_MS }, () => {
       expect(chart.totals.at(-1), chart.heading).toBe(0);
       expect(chart.description, chart.heading).toMatch(/^No .+ in the 30 days shown\.$/);
     }
-    expect(await page.locator('main svg').count()).toBe(4);
-    await expectAccessible(page, `${USAGE_PATH} with no events`);
+    expect(await h.page.locator('main svg').count()).toBe(4);
+    await expectAccessible(h.page, `${USAGE_PATH} with no events`);
   });
 
   for (const [role, email] of [
@@ -285,20 +256,20 @@ describe('the Usage page', { timeout: SLOW_MS }, () => {
     it(`answers a ${role} the unknown page's 404, with no hint that the page exists`, async () => {
       await recordCalls();
       await signIn(email);
-      const unknown = await page.goto(`${server.url}/admin/no-such-page`);
-      const unknownBody = await page.locator('main').innerHTML();
-      const response = await page.goto(`${server.url}${USAGE_PATH}`);
+      const unknown = await h.page.goto(`${h.server.url}/admin/no-such-page`);
+      const unknownBody = await h.page.locator('main').innerHTML();
+      const response = await h.page.goto(`${h.server.url}${USAGE_PATH}`);
       expect(response?.status()).toBe(404);
       expect(unknown?.status()).toBe(404);
-      expect(await page.locator('h1').textContent()).toBe(NOT_FOUND_TITLE);
-      expect(await page.locator('main').innerHTML()).toBe(unknownBody);
-      expect(await page.locator('svg, table').count()).toBe(0);
-      expect(await page.locator('header nav a', { hasText: 'Usage' }).count()).toBe(0);
+      expect(await h.page.locator('h1').textContent()).toBe(NOT_FOUND_TITLE);
+      expect(await h.page.locator('main').innerHTML()).toBe(unknownBody);
+      expect(await h.page.locator('svg, table').count()).toBe(0);
+      expect(await h.page.locator('header nav a', { hasText: 'Usage' }).count()).toBe(0);
     });
   }
 
   it('sends a signed-out visitor to the sign-in page', async () => {
-    await page.goto(`${server.url}${USAGE_PATH}`);
-    expect(new URL(page.url()).pathname).toBe('/login');
+    await h.page.goto(`${h.server.url}${USAGE_PATH}`);
+    expect(new URL(h.page.url()).pathname).toBe('/login');
   });
 });
