@@ -66,19 +66,11 @@ export function CopyButton(props: { target: string; label?: string }) {
   );
 }
 
-/** The policy page, where owners and admins freeze and unfreeze the workspace. */
-export const POLICY_PATH = '/admin/policy';
-
-/**
- * While the workspace is frozen: since when, until when (or until someone unfreezes it), why,
- * and, for a member whose role may see the policy page, a link to it.
- */
-export function FreezeBanner(props: { freeze: FreezeState; role?: Member['role'] | undefined }) {
-  const { freeze, role } = props;
-  if (!freeze.frozen) return null;
+/** " since …, until … (or until someone unfreezes it): reason" — the banner and the policy page. */
+export function FreezeTerms(props: { freeze: FreezeState }) {
+  const { freeze } = props;
   return (
-    <p class="freeze" role="status">
-      <strong>This workspace is frozen</strong>
+    <>
       {freeze.since && (
         <>
           {' '}
@@ -93,7 +85,25 @@ export function FreezeBanner(props: { freeze: FreezeState; role?: Member['role']
       ) : (
         ' until someone unfreezes it'
       )}
-      {freeze.reason && `: ${freeze.reason}`}. Assistants can read but change nothing.
+      {freeze.reason && `: ${freeze.reason}`}
+    </>
+  );
+}
+
+/** The policy page, where owners and admins freeze and unfreeze the workspace. */
+export const POLICY_PATH = '/admin/policy';
+
+/**
+ * While the workspace is frozen: since when, until when (or until someone unfreezes it), why,
+ * and, for a member whose role may see the policy page, a link to it.
+ */
+export function FreezeBanner(props: { freeze: FreezeState; role?: Member['role'] | undefined }) {
+  const { freeze, role } = props;
+  if (!freeze.frozen) return null;
+  return (
+    <p class="freeze" role="status">
+      <strong>This workspace is frozen</strong>
+      <FreezeTerms freeze={freeze} />. Assistants can read but change nothing.
       {role && maySee(role, 'policy') && (
         <>
           {' '}

@@ -9,7 +9,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { invalidInput } from '../core/index.js';
 import { Field, mountAction } from './action.js';
-import { POLICY_PATH, renderPage, Time } from './layout.js';
+import { FreezeTerms, POLICY_PATH, renderPage, Time } from './layout.js';
 import { gate } from './not-found.js';
 import { mountPolicyForm, POLICY_EDIT_PATH, type PolicyPort } from './policy-form.js';
 import { PolicySummary } from './policy-summary.js';
@@ -63,22 +63,8 @@ export function mountPolicy(app: Hono, deps: PolicyPageDeps): void {
           <>
             <p>
               Frozen
-              {freeze.since && (
-                <>
-                  {' '}
-                  since <Time iso={freeze.since} />
-                </>
-              )}
-              {freeze.until ? (
-                <>
-                  {' '}
-                  until <Time iso={freeze.until} />
-                </>
-              ) : (
-                ' until someone unfreezes it'
-              )}
-              {freeze.reason && `: ${freeze.reason}`}. Every write by every key and connection is refused;
-              reads go on.
+              <FreezeTerms freeze={freeze} />. Every write by every key and connection is refused; reads go
+              on.
             </p>
             <p>
               <a href={FREEZE_PATH}>Change the freeze</a> · <a href={UNFREEZE_PATH}>Unfreeze</a>
