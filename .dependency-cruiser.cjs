@@ -13,16 +13,30 @@ const LOWER = {
   domain: ['core', 'config', 'model', 'storage'],
   audit: ['core', 'config', 'model', 'chain', 'storage', 'domain'],
   credentials: ['core', 'config', 'model', 'storage', 'domain', 'audit'],
-  guard: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials'],
+  // Monitoring (rate limits, anomaly rules, alerts, notifications, jobs, metrics) sits under
+  // the call pipeline: guard's rate-limit and anomaly steps use it; it never sees a call's entry.
+  monitoring: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials'],
+  guard: ['core', 'config', 'model', 'storage', 'domain', 'audit', 'credentials', 'monitoring'],
   // Incident response and workspace administration sit beside the call pipeline: the entry
   // layers use them, guard never does, so neither can pull an entry concern into a call.
   incident: ['core', 'model', 'storage', 'domain', 'audit', 'credentials'],
   // admin takes credentials for members (a removal revokes their keys and connections, an
   // invitation is a login link) and for the security checklist (the naming rule, rotation).
-  admin: ['core', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard'],
-  oauth: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],
-  mcp: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard'],
-  'admin-ui': ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard', 'incident', 'admin'],
+  admin: ['core', 'model', 'storage', 'domain', 'audit', 'credentials', 'guard', 'monitoring'],
+  oauth: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard', 'monitoring'],
+  mcp: ['core', 'config', 'model', 'domain', 'audit', 'credentials', 'guard', 'monitoring'],
+  'admin-ui': [
+    'core',
+    'config',
+    'model',
+    'domain',
+    'audit',
+    'credentials',
+    'guard',
+    'monitoring',
+    'incident',
+    'admin',
+  ],
   http: [
     'core',
     'config',
@@ -31,13 +45,26 @@ const LOWER = {
     'audit',
     'credentials',
     'guard',
+    'monitoring',
     'incident',
     'admin',
     'mcp',
     'oauth',
     'admin-ui',
   ],
-  cli: ['core', 'config', 'model', 'chain', 'domain', 'audit', 'credentials', 'guard', 'incident', 'admin'],
+  cli: [
+    'core',
+    'config',
+    'model',
+    'chain',
+    'domain',
+    'audit',
+    'credentials',
+    'guard',
+    'monitoring',
+    'incident',
+    'admin',
+  ],
 };
 
 const layerRules = Object.entries(LOWER).map(([layer, allowed]) => ({

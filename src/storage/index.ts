@@ -34,6 +34,7 @@ export {
 } from './database-outage.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
+export type * from './monitoring-ports.js';
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';

@@ -29,6 +29,7 @@ import type {
   WriteUsage,
 } from '../model/index.js';
 import type { AuditRepository } from './audit-ports.js';
+import type { MonitoringSettingsRepository } from './monitoring-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type { UsageRepository } from './usage-ports.js';
 
@@ -351,6 +352,7 @@ export interface Repositories {
   readonly oauthRegistrations: OAuthRegistrationRepository;
   /** Calls per day read out of the audit log (not the write budget's ledger, `writeUsage`). */
   readonly usage: UsageRepository;
+  readonly monitoringSettings: MonitoringSettingsRepository;
 }
 
 export interface Store extends Repositories {

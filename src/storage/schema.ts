@@ -279,6 +279,16 @@ export interface OAuthRegistrationTable {
   at: string;
 }
 
+/** A workspace's monitoring settings, one row per section (0015). */
+export interface MonitoringSettingTable {
+  workspace_id: string;
+  section: string;
+  /** The section's JSON, validated by src/monitoring before it is written. */
+  value: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -301,4 +311,5 @@ export interface Database {
   login_links: LoginLinkTable;
   oauth_models: OAuthModelTable;
   oauth_registrations: OAuthRegistrationTable;
+  monitoring_settings: MonitoringSettingTable;
 }

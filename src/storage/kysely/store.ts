@@ -10,6 +10,7 @@ import type { RawSqlite } from '../sqlite-chain-check.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
+import { createMonitoringSettingsRepository } from './monitoring-settings.js';
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
@@ -37,6 +38,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     oauthModels: createOAuthModelRepository(db),
     oauthRegistrations: createOAuthRegistrationRepository(db, kind),
     usage: createUsageRepository(db),
+    monitoringSettings: createMonitoringSettingsRepository(db, kind),
   };
 }
 

@@ -19,6 +19,7 @@ import { checkpointChain } from './0011-checkpoint-chain.js';
 import { memberRemoval } from './0012-member-removal.js';
 import { usageIndex } from './0013-usage-index.js';
 import { auditActionIndex } from './0014-audit-action-index.js';
+import { monitoringSettings } from './0015-monitoring-settings.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -35,6 +36,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-member-removal': memberRemoval,
   '0013-usage-index': usageIndex,
   '0014-audit-action-index': auditActionIndex,
+  '0015-monitoring-settings': monitoringSettings,
 };
 
 export interface MigrationReport {
