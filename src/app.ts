@@ -3,7 +3,6 @@
  * together. Everything below receives its collaborators from here; nothing is global.
  */
 import { readFileSync } from 'node:fs';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import {
@@ -17,6 +16,7 @@ import {
   type TrashPurge,
 } from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
+import { createMonitoring, type Monitoring } from './app-monitoring.js';
 import {
   type ActivityService,
   type AuditLog,
@@ -114,6 +114,7 @@ export interface App {
   readonly members: MemberService;
   readonly connections: ConnectionService;
   readonly oauth: AuthorizationServer;
+  readonly monitoring: Monitoring;
   close(): Promise<void>;
 }
 
@@ -161,6 +162,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
+  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger });
   const activity = createActivityService({
     store,
     audit,
@@ -339,60 +341,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     members,
     connections,
     oauth,
+    monitoring,
     auditSigner,
     checkpointer,
     close,
   };
 }
 
-export interface RunningServer {
-  /** The URL the server actually listens on (the real port when 0 was asked for). */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export async function listen(app: App): Promise<RunningServer> {
-  // The one place oidc-provider loads at start-up: a server that cannot build its
-  // authorization server fails now, not on a client's first OAuth request.
-  await app.oauth.ready();
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    const server: ServerType = serve(
-      { fetch: app.http.fetch, hostname: app.config.host, port: app.config.port },
-      (info) => {
-        server.off('error', onError);
-        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        // A quiet server still signs its latest events within a minute (and sheds expired
-        // OAuth codes and tokens).
-        const checkpoints = setInterval(() => void maintain(app), CHECKPOINT_EVERY_MS);
-        checkpoints.unref();
-        resolve({
-          url: `http://${host}:${info.port}`,
-          close: async () => {
-            clearInterval(checkpoints);
-            await new Promise<void>((done) => {
-              server.close(() => done());
-              // Idle keep-alive sockets would otherwise hold close() open for seconds.
-              if ('closeAllConnections' in server) server.closeAllConnections();
-            });
-            await checkpointNow(app);
-          },
-        });
-      },
-    );
-    server.once('error', onError);
-  });
-}
-
-async function maintain(app: App): Promise<void> {
-  await checkpointNow(app);
-  await app.oauth
-    .prune()
-    .catch((error: unknown) => app.logger.error({ err: error }, 'pruning expired OAuth state failed'));
-}
-
-async function checkpointNow(app: App): Promise<void> {
-  await app.checkpointer
-    .checkpointAll()
-    .catch((error: unknown) => app.logger.error({ err: error }, 'audit checkpoint failed'));
-}
+export { listen, type RunningServer } from './app-listen.js';
