@@ -4,7 +4,7 @@
  * defaults. A stored section is read through its schema (a value written by an older
  * version falls back field by field to the defaults); a change is validated whole before
  * anything is written, holds the section's lock, and commits with its audit event
- * (`monitoring.settings_changed`, the fields that changed with their old and new values).
+ * (`monitoring.settings_changed`, each changed field with its `before` and `after`).
  * Owners and admins change settings; `null` is the local command line.
  */
 import type { z } from 'zod';
@@ -49,13 +49,13 @@ function readStored<T extends object>(section: SettingsSection<T>, text: string 
   return parsed.success ? parsed.data : section.schema.parse({});
 }
 
-function changedFields(before: object, after: object): Record<string, { from: unknown; to: unknown }> {
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
+function changedFields(before: object, after: object): Record<string, { before: unknown; after: unknown }> {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
   for (const field of Object.keys(a)) {
     if (JSON.stringify(b[field]) !== JSON.stringify(a[field]))
-      changes[field] = { from: b[field], to: a[field] };
+      changes[field] = { before: b[field], after: a[field] };
   }
   return changes;
 }
