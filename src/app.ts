@@ -55,6 +55,7 @@ import {
   createSignInService,
   type KeyService,
   type MemberAccounts,
+  type ScryptCost,
   type SignInService,
 } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
@@ -89,6 +90,8 @@ export interface AppOverrides {
   readonly signingKey?: SigningKeyCheck;
   /** Test harnesses only: more registrations on every MCP server (see `ServerDeps.extend`). */
   readonly extendMcpServer?: McpServerExtension;
+  /** Test harnesses only: a cheaper scrypt, so hundreds of sign-ins do not dominate the suite. */
+  readonly passwordCost?: ScryptCost;
 }
 
 export interface App {
@@ -243,7 +246,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const toolScopes = new Map<string, readonly string[]>(
     [...TOOLS, ...WRITE_TOOLS].map((tool) => [tool.name, tool.scopes]),
   );
-  const passwords = createPasswordHasher({ random });
+  const passwords = createPasswordHasher({
+    random,
+    ...(overrides.passwordCost && { cost: overrides.passwordCost }),
+  });
   const signIn = createSignInService({ store, clock, random, audit, passwords });
   const memberAccounts = createMemberAccounts({
     store,

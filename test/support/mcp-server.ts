@@ -22,6 +22,13 @@ import { createTestDatabase, type StoreKind, type TestDatabase } from './stores.
 
 export const T0 = new Date('2026-11-27T10:00:00.000Z');
 
+/**
+ * scrypt at N=2^10 instead of production's 2^15: the suites sign in hundreds of times and
+ * check what a hash decides, not what it costs (src/credentials/password.test.ts pins the
+ * production cost). A stored hash names its cost, so verification is the same code path.
+ */
+export const TEST_PASSWORD_COST = Object.freeze({ N: 2 ** 10, r: 8, p: 1 });
+
 export interface TestServer {
   readonly app: App;
   readonly clock: ManualClock;
@@ -78,6 +85,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const app = await createApp(config, {
     clock,
     logger: options.logger ?? pino({ level: 'silent' }),
+    passwordCost: TEST_PASSWORD_COST,
     ...(options.extendMcpServer && { extendMcpServer: options.extendMcpServer }),
   });
   if (!shared) await seedDemoWorkspace(app.domain, clock, createSeededRandom(1));
