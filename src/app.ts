@@ -89,6 +89,8 @@ export interface AppOverrides {
   readonly signingKey?: SigningKeyCheck;
   /** Test harnesses only: more registrations on every MCP server (see `ServerDeps.extend`). */
   readonly extendMcpServer?: McpServerExtension;
+  /** Tests only: a rate-limit window shorter than a minute. */
+  readonly rateLimitWindowSeconds?: number;
 }
 
 export interface App {
@@ -162,7 +164,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
-  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger });
+  const monitoring = createMonitoring({
+    config,
+    store,
+    audit,
+    clock,
+    ids,
+    logger,
+    ...(overrides.rateLimitWindowSeconds && { rateLimitWindowSeconds: overrides.rateLimitWindowSeconds }),
+  });
   const activity = createActivityService({
     store,
     audit,
@@ -243,6 +253,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const toolScopes = new Map<string, readonly string[]>(
     [...TOOLS, ...WRITE_TOOLS].map((tool) => [tool.name, tool.scopes]),
   );
+  const writeToolNames = new Set<string>(WRITE_TOOLS.map((tool) => tool.name));
   const passwords = createPasswordHasher({ random });
   const signIn = createSignInService({ store, clock, random, audit, passwords });
   const memberAccounts = createMemberAccounts({
@@ -277,6 +288,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ids,
       toolScopes: (name) => toolScopes.get(name),
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
+      rateLimits: monitoring.rateLimits,
+      isWriteTool: (name) => writeToolNames.has(name),
     },
     oauth,
     adminUi: {
@@ -318,6 +331,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await checkpointer
       .flush()
       .catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
+    await monitoring
+      .close()
+      .catch((error: unknown) => logger.error({ err: error }, 'rate limiter close failed'));
     await store.close();
   };
   return {
