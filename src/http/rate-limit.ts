@@ -52,6 +52,6 @@ export function mountAddressLimits(app: Hono, gate: RateLimitGate, oauthPaths: r
     if (!path.startsWith('/oauth')) continue;
     app.use(path.endsWith('/') ? `${path}*` : path, limitAddress(gate, 'oauth.ip'));
   }
-  app.use('/login', limitAddress(gate, 'login.ip'));
+  // Hono's `/login/*` covers `/login` itself: one middleware, one count per request.
   app.use('/login/*', limitAddress(gate, 'login.ip'));
 }
