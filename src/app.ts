@@ -323,6 +323,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         members: memberDirectory,
       },
       oauthClients: oauth.clients,
+      rateLimits: monitoring.rateLimits,
     },
   });
   const close = async () => {
