@@ -91,6 +91,8 @@ export interface AppOverrides {
   readonly extendMcpServer?: McpServerExtension;
   /** Tests only: a rate-limit window shorter than a minute. */
   readonly rateLimitWindowSeconds?: number;
+  /** Benchmarks only (bench/monitoring-cost.mjs): serve /mcp without the request limits. */
+  readonly withoutRateLimits?: boolean;
 }
 
 export interface App {
@@ -288,7 +290,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ids,
       toolScopes: (name) => toolScopes.get(name),
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
-      rateLimits: monitoring.rateLimits,
+      ...(!overrides.withoutRateLimits && { rateLimits: monitoring.rateLimits }),
       isWriteTool: (name) => writeToolNames.has(name),
     },
     oauth,
