@@ -10,11 +10,14 @@ import type { Config } from './config/index.js';
 import type { Clock, IdGenerator } from './core/index.js';
 import {
   createMonitoringSettings,
+  createRateLimits,
   type MonitoringSettings,
   type MonitoringSignals,
   NO_SIGNALS,
+  type RateLimitBackend,
+  type RateLimits,
 } from './monitoring/index.js';
-import type { Store } from './storage/index.js';
+import { openRateLimitPool, type Store } from './storage/index.js';
 
 export interface MonitoringDeps {
   readonly config: Config;
@@ -23,16 +26,48 @@ export interface MonitoringDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  /** Tests only: a shorter rate-limit window than a minute. */
+  readonly rateLimitWindowSeconds?: number;
 }
 
 export interface Monitoring {
   readonly settings: MonitoringSettings;
   readonly signals: MonitoringSignals;
+  readonly rateLimits: RateLimits;
+  close(): Promise<void>;
+}
+
+/** Redis when configured; else the shared PostgreSQL; else memory (SQLite: one instance). */
+function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend {
+  if (config.redisUrl) return { kind: 'redis', url: config.redisUrl };
+  const pool = openRateLimitPool(config.databaseUrl, {
+    timeouts: {
+      connectMs: config.databaseConnectTimeoutMs,
+      statementMs: config.databaseStatementTimeoutMs,
+      idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,
+    },
+    logger,
+  });
+  return pool ? { kind: 'postgres', pool } : { kind: 'memory' };
 }
 
 export function createMonitoring(deps: MonitoringDeps): Monitoring {
-  const { store, audit, clock } = deps;
+  const { config, store, audit, clock, logger } = deps;
   const settings = createMonitoringSettings({ store, audit, clock });
   const signals: MonitoringSignals = NO_SIGNALS;
-  return { settings, signals };
+  const rateLimits = createRateLimits({
+    backend: rateLimitBackend(config, logger),
+    settings,
+    audit,
+    signals,
+    clock,
+    logger,
+    addressLimits: {
+      failedAuthPerMinute: config.rateLimitFailedAuthPerMinute,
+      oauthPerMinute: config.rateLimitOauthPerMinute,
+      loginPerMinute: config.rateLimitLoginPerMinute,
+    },
+    ...(deps.rateLimitWindowSeconds && { windowSeconds: deps.rateLimitWindowSeconds }),
+  });
+  return { settings, signals, rateLimits, close: () => rateLimits.close() };
 }

@@ -92,6 +92,10 @@ export interface AppOverrides {
   readonly extendMcpServer?: McpServerExtension;
   /** Test harnesses only: a cheaper scrypt, so hundreds of sign-ins do not dominate the suite. */
   readonly passwordCost?: ScryptCost;
+  /** Tests only: a rate-limit window shorter than a minute. */
+  readonly rateLimitWindowSeconds?: number;
+  /** Benchmarks only (bench/monitoring-cost.mjs): serve /mcp without the request limits. */
+  readonly withoutRateLimits?: boolean;
 }
 
 export interface App {
@@ -165,7 +169,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
-  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger });
+  const monitoring = createMonitoring({
+    config,
+    store,
+    audit,
+    clock,
+    ids,
+    logger,
+    ...(overrides.rateLimitWindowSeconds && { rateLimitWindowSeconds: overrides.rateLimitWindowSeconds }),
+  });
   const activity = createActivityService({
     store,
     audit,
@@ -246,6 +258,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const toolScopes = new Map<string, readonly string[]>(
     [...TOOLS, ...WRITE_TOOLS].map((tool) => [tool.name, tool.scopes]),
   );
+  const writeToolNames = new Set<string>(WRITE_TOOLS.map((tool) => tool.name));
   const passwords = createPasswordHasher({
     random,
     ...(overrides.passwordCost && { cost: overrides.passwordCost }),
@@ -283,6 +296,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ids,
       toolScopes: (name) => toolScopes.get(name),
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
+      ...(!overrides.withoutRateLimits && { rateLimits: monitoring.rateLimits }),
+      isWriteTool: (name) => writeToolNames.has(name),
     },
     oauth,
     adminUi: {
@@ -316,6 +331,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         members: memberDirectory,
       },
       oauthClients: oauth.clients,
+      rateLimits: monitoring.rateLimits,
     },
   });
   const close = async () => {
@@ -324,6 +340,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await checkpointer
       .flush()
       .catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
+    await monitoring
+      .close()
+      .catch((error: unknown) => logger.error({ err: error }, 'rate limiter close failed'));
     await store.close();
   };
   return {

@@ -23,6 +23,7 @@ import { type IncidentDeps, mountIncident } from './incident.js';
 import { mountKeyActions } from './key-actions.js';
 import { type KeyPageDeps, mountKeys } from './keys.js';
 import { STYLESHEET_PATH } from './layout.js';
+import { mountLimits, type RateLimitsPort } from './limits.js';
 import { mountLogin } from './login.js';
 import { type MemberPageDeps, mountMembers } from './members.js';
 import { unknownAdminPage } from './not-found.js';
@@ -67,6 +68,7 @@ export {
   Time,
   utcText,
 } from './layout.js';
+export { LIMITS_PATH, type RateLimitsPort } from './limits.js';
 export { HOME_PATH } from './login.js';
 export { REMOVE_PATH, ROLE_PATH } from './member-change.js';
 export { INVITE_PATH, MEMBERS_PATH, type MemberPageDeps } from './members.js';
@@ -134,6 +136,8 @@ export interface AdminUiDeps {
   readonly connections: ConnectionPageDeps;
   /** Integrations → OAuth clients (owners and admins): the authorization server's client admin. */
   readonly oauthClients: OAuthClientsPort;
+  /** Policy → Request limits: the rate limits `taskgate limits` tunes; left out, no page. */
+  readonly rateLimits?: RateLimitsPort;
 }
 
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
@@ -178,6 +182,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountApprovals(app, deps.approvals);
   mountMembers(app, { members: deps.members, publicUrl: deps.publicUrl });
   mountPolicy(app, { policy: deps.policy });
+  if (deps.rateLimits) mountLimits(app, deps.rateLimits);
   mountUsage(app, { usage: deps.usage });
   mountIncident(app, deps.incident);
   mountConnections(app, deps.connections);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { invalidInput } from '../core/index.js';
 import { Field, mountAction } from './action.js';
 import { FreezeTerms, POLICY_PATH, renderPage, Time } from './layout.js';
+import { LIMITS_PATH } from './limits.js';
 import { gate } from './not-found.js';
 import { mountPolicyForm, POLICY_EDIT_PATH, type PolicyPort } from './policy-form.js';
 import { PolicySummary } from './policy-summary.js';
@@ -56,7 +57,7 @@ export function mountPolicy(app: Hono, deps: PolicyPageDeps): void {
       <>
         <PolicySummary policy={policy} />
         <p>
-          <a href={POLICY_EDIT_PATH}>Change the policy</a>
+          <a href={POLICY_EDIT_PATH}>Change the policy</a> · <a href={LIMITS_PATH}>Request limits</a>
         </p>
         <h2>Freeze</h2>
         {freeze.frozen ? (

@@ -14,6 +14,7 @@ import { registerConnect } from './commands/connect.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLimits } from './commands/limits.js';
 import { registerMembers } from './commands/members.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOAuth } from './commands/oauth.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuditIntegrity(program, io);
   registerAuditAnchor(program, io);
   registerPolicy(program, io);
+  registerLimits(program, io);
   registerChecklist(program, io);
   registerTrash(program, io);
   registerMembers(program, io);

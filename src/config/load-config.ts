@@ -20,6 +20,12 @@ export interface Config {
   readonly databaseIdleInTransactionTimeoutMs: number;
   /** The most JSON-RPC messages one POST /mcp may carry. */
   readonly mcpMaxMessagesPerRequest: number;
+  /** Per client address and minute, before a workspace is known (issue 16). */
+  readonly rateLimitFailedAuthPerMinute: number;
+  readonly rateLimitOauthPerMinute: number;
+  readonly rateLimitLoginPerMinute: number;
+  /** Redis for the shared rate-limit counters; unset: PostgreSQL or memory. */
+  readonly redisUrl: string | undefined;
 
   /** Origins whose web pages may call /mcp and the OAuth endpoints from a browser (CORS). */
   readonly corsOrigins: readonly string[];
@@ -75,6 +81,7 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       corsOrigins: Object.freeze([...value.corsOrigins]),
       oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
       oauthCimdTestCaFile: value.oauthCimdTestCaFile,
+      redisUrl: value.redisUrl,
     }),
   );
 }

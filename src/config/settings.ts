@@ -132,6 +132,19 @@ export const DATABASE_TIMEOUT_DEFAULTS_MS = {
   idleInTransaction: 10_000,
 } as const;
 
+const perMinute = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number of requests per minute' })
+    .int('must be a whole number of requests per minute')
+    .min(1, 'must be at least 1')
+    .max(100_000, 'must be at most 100000')
+    .default(fallback);
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\/.+/.test(value), { message: 'must be redis://host:port or rediss://…' });
+
 export interface SettingDoc {
   readonly env: string;
   readonly flag?: string;
@@ -217,6 +230,30 @@ export const SETTINGS = {
     env: 'TASKGATE_MCP_MAX_MESSAGES_PER_REQUEST',
     doc: 'The most JSON-RPC messages (tool calls, lists, notifications) one `POST /mcp` may carry as a batch (2025-03-26 clients; later protocol revisions send one per request). A longer batch is refused with JSON-RPC error `-32600`, HTTP 400, before any of it runs, and recorded.',
     defaultText: '`10`',
+  },
+  rateLimitFailedAuthPerMinute: {
+    schema: perMinute(20),
+    env: 'TASKGATE_RATE_LIMIT_FAILED_AUTH_PER_MINUTE',
+    doc: 'Failed authentications on `/mcp` one client address may make per minute (bad, expired or revoked keys and tokens) before every request from it answers 429 for the rest of the minute, a correct key included. A person mistyping or a client with a stale key fails a handful of times.',
+    defaultText: '`20`',
+  },
+  rateLimitOauthPerMinute: {
+    schema: perMinute(120),
+    env: 'TASKGATE_RATE_LIMIT_OAUTH_PER_MINUTE',
+    doc: 'Requests to the OAuth endpoints (`/oauth/*`: registration, authorize, token, revoke) one client address may make per minute; over it, 429. A sign-in through OAuth takes under ten.',
+    defaultText: '`120`',
+  },
+  rateLimitLoginPerMinute: {
+    schema: perMinute(30),
+    env: 'TASKGATE_RATE_LIMIT_LOGIN_PER_MINUTE',
+    doc: 'Requests to the console sign-in (`/login`, `/admin/login`) one client address may make per minute; over it, 429. The per-member failure lockout of the sign-in still applies beneath it.',
+    defaultText: '`30`',
+  },
+  redisUrl: {
+    schema: redisUrl.optional(),
+    env: 'TASKGATE_REDIS_URL',
+    doc: 'Redis (`redis://host:6379`, `rediss://…`) holding the rate-limit counters that instances share. Unset: counters live in PostgreSQL (table `rate_limits`) when the database is one, else in memory (one instance).',
+    defaultText: 'none',
   },
   logLevel: {
     schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

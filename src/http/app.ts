@@ -17,6 +17,7 @@ import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
+import { mountAddressLimits } from './rate-limit.js';
 import { type HealthProbe, readiness } from './readiness.js';
 import { RETRY_AFTER, toHttpError } from './to-http-error.js';
 import { mountWellKnown } from './well-known.js';
@@ -94,6 +95,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     if (route.nodeWritten && !deps.oauth) continue;
     app.use(route.path, corsFor({ origins: deps.corsOrigins, route }));
   }
+  if (deps.mcp.rateLimits) mountAddressLimits(app, deps.mcp.rateLimits, deps.oauth?.paths ?? []);
   mountWellKnown(app, publicUrl, deps.auditKeys, deps.oauth !== undefined);
   if (deps.oauth) mountOAuth(app, deps.oauth);
   mountMcp(app, { ...deps.mcp, publicUrl, logger, corsOrigins: deps.corsOrigins });

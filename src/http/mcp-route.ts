@@ -7,7 +7,6 @@
  * (`to-http-error.ts`). A request whose record cannot be written gets 503 and no data (fail
  * closed).
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppError, IdGenerator } from '../core/index.js';
@@ -29,12 +28,14 @@ import {
   touchKey,
   verdictOf,
 } from './mcp-request.js';
+import { clientAddress, loadOf, type RateLimitGate, withRateLimitHeaders } from './rate-limit.js';
 import { allowedHostnames, hostOriginRejection } from './request-guards.js';
 import {
   type BearerChallenge,
   bodyTooLarge,
   jsonRpcParseError,
   methodNotAllowed,
+  rateLimited,
   toHttpResponse,
 } from './to-http-error.js';
 import { protectedResourceMetadataUrl } from './well-known.js';
@@ -49,6 +50,10 @@ export interface McpRouteDeps extends McpRequestDeps {
   /** The most JSON-RPC messages one request may carry (setting `mcpMaxMessagesPerRequest`). */
   readonly maxMessagesPerRequest: number;
   readonly ids: IdGenerator;
+  /** Request limits per key, member and address (issue 16); left out, none (tools, tests). */
+  readonly rateLimits?: RateLimitGate;
+  /** Whether a tool changes data: its calls count against the write limits. */
+  readonly isWriteTool?: (name: string) => boolean;
 }
 
 export function mountMcp(app: Hono, deps: McpRouteDeps): void {
@@ -61,7 +66,7 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const answer = (error: AppError) => toHttpResponse(error, challenge);
 
   const refuse = async (c: Context, response: Response, reason: string) => {
-    const origin = { ip: remoteAddress(c), userAgent: c.req.header('user-agent') ?? null };
+    const origin = { ip: clientAddress(c), userAgent: c.req.header('user-agent') ?? null };
     const failed = await recordRejection(deps, origin, {
       status: response.status,
       reason,
@@ -103,11 +108,20 @@ async function handleMcp(
 ): Promise<Response> {
   const started = deps.clock.now().getTime();
   const request = c.req.raw;
-  const ip = remoteAddress(c);
+  const ip = clientAddress(c);
   const origin = { ip, userAgent: request.headers.get('user-agent'), requestId: deps.ids('request') };
 
+  const limits = deps.rateLimits;
+  // SECURITY: an address over its failed-authentication limit is refused before its
+  // credential is even looked at, a correct one included, until the window ends.
+  const blocked = await limits?.isBlocked('auth.failed.ip', ip);
+  if (blocked) return answer(rateLimited(blocked.message, blocked, 'json-rpc'));
   const auth = await authenticateRequest(deps, request, origin);
-  if (!auth.ok) return answer(auth.refusal);
+  if (!auth.ok) {
+    const over =
+      auth.refusal.code === 'unavailable' ? undefined : await limits?.hitAddress('auth.failed.ip', ip);
+    return answer(over ? rateLimited(over.message, over, 'json-rpc') : auth.refusal);
+  }
 
   // Parse.
   const text = await request.text();
@@ -157,6 +171,20 @@ async function handleMcp(
     );
     return failed ? answer(failed) : batchTooLarge(tooMany);
   }
+  const principal = auth.principal;
+  const check = await limits?.checkCall(
+    {
+      workspaceId: principal.workspace.id,
+      memberId: principal.member.id,
+      credentialId: principal.credential.id,
+      credentialName: principal.credential.name,
+      environment: principal.credential.environment,
+      ip,
+      requestId: origin.requestId,
+    },
+    loadOf(summary, deps.isWriteTool ?? (() => false)),
+  );
+  if (check?.refused) return answer(rateLimited(check.refused.message, check.refused, 'json-rpc'));
   const needsStepUp = await stepUp(deps, call, summary.tools);
   if (needsStepUp) return answer(needsStepUp);
 
@@ -184,13 +212,5 @@ async function handleMcp(
   // to retry by status, as it would be had the record failed too.
   if (verdict.databaseUnavailable) return answer(databaseUnavailable());
   await touchKey(deps, auth.principal, ip, client.label);
-  return exchange.response;
-}
-
-function remoteAddress(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
+  return withRateLimitHeaders(exchange.response, check?.closest);
 }

@@ -11,6 +11,7 @@
  */
 import { AppError, type ErrorCode, RETRY_AFTER_SECONDS } from '../core/index.js';
 import type { AuthFailure } from '../credentials/index.js';
+import { type LimitVerdict, rateLimitHeaders } from '../monitoring/index.js';
 
 /** `Retry-After` of every 503: the database (or the audit log on it) is out for now. */
 export const RETRY_AFTER = String(RETRY_AFTER_SECONDS);
@@ -43,7 +44,8 @@ type HttpMark =
   | { readonly status: 413 }
   | { readonly jsonRpc: number }
   | { readonly bearer: AuthFailure['reason'] }
-  | { readonly insufficientScope: string };
+  | { readonly insufficientScope: string }
+  | { readonly rateLimit: LimitVerdict; readonly form: 'json-rpc' | 'plain' };
 
 const marked = (code: ErrorCode, message: string, http: HttpMark) =>
   new AppError(code, message, { detail: { http } });
@@ -79,6 +81,13 @@ export const insufficientScope = (needed: readonly string[], scope: string) =>
     insufficientScope: scope,
   });
 
+/**
+ * 429 with `Retry-After` and the `RateLimit-Policy` / `RateLimit` headers; on /mcp also a
+ * JSON-RPC error a model can read (`data`: which limit, its quota and window, when to retry).
+ */
+export const rateLimited = (message: string, verdict: LimitVerdict, form: 'json-rpc' | 'plain') =>
+  marked('rate_limited', message, { rateLimit: verdict, form });
+
 export function toHttpError(error: AppError, challenge?: BearerChallenge): HttpError {
   const mark = error.detail.http as HttpMark | undefined;
   switch (error.code) {
@@ -97,8 +106,19 @@ export function toHttpError(error: AppError, challenge?: BearerChallenge): HttpE
       return plain(404, error);
     case 'conflict':
       return plain(409, error);
-    case 'rate_limited':
-      return plain(429, error);
+    case 'rate_limited': {
+      if (!mark || !('rateLimit' in mark)) return plain(429, error);
+      const { rateLimit: v } = mark;
+      const headers = rateLimitHeaders(v);
+      if (mark.form === 'plain') return plain(429, error, headers);
+      return jsonRpc(429, -32000, error.publicMessage, headers, {
+        code: 'rate_limited',
+        limit: v.name,
+        quota: v.quota,
+        windowSeconds: v.windowSeconds,
+        retryAfterSeconds: v.resetSeconds,
+      });
+    }
     case 'unavailable': {
       const headers = { 'Retry-After': RETRY_AFTER };
       if (mark && 'jsonRpc' in mark)

@@ -4,6 +4,33 @@
  * metrics. Below the call pipeline (guard's rate-limit and anomaly steps use it) and beside
  * the entry layers, which show and tune it through the same services.
  */
+
+export {
+  describeRefusal,
+  type LimitVerdict,
+  rateLimitHeaders,
+  tightest,
+} from './rate-limit-headers.js';
+export {
+  RATE_LIMIT_FIELDS,
+  RATE_LIMIT_LABELS,
+  RATE_LIMIT_MAX,
+  RATE_LIMITS_SECTION,
+  type RateLimitSettings,
+} from './rate-limit-settings.js';
+export type { RateLimitBackend } from './rate-limit-stores.js';
+export {
+  type AddressLimit,
+  type AddressLimits,
+  type CallCheck,
+  type CallSubject,
+  createRateLimits,
+  RATE_LIMIT_EXCEEDED_ACTION,
+  RATE_LIMIT_WINDOW_SECONDS,
+  type RateLimitRefusal,
+  type RateLimits,
+  type RateLimitsDeps,
+} from './rate-limits.js';
 export {
   createMonitoringSettings,
   type MonitoringSettings,

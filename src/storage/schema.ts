@@ -289,6 +289,14 @@ export interface MonitoringSettingTable {
   updated_by: string | null;
 }
 
+/** The rate limiter's counters on PostgreSQL (0016), in rate-limiter-flexible's layout. */
+export interface RateLimitTable {
+  key: string;
+  points: number;
+  /** Epoch milliseconds; null: never. */
+  expire: string | number | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -312,4 +320,5 @@ export interface Database {
   oauth_models: OAuthModelTable;
   oauth_registrations: OAuthRegistrationTable;
   monitoring_settings: MonitoringSettingTable;
+  rate_limits: RateLimitTable;
 }

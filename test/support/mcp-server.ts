@@ -78,6 +78,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       TASKGATE_DATABASE_URL: database.url,
       TASKGATE_PORT: String(port),
       TASKGATE_SECRET_KEY: 'k'.repeat(40),
+      // Every suite comes from 127.0.0.1 and many fail authentication or sign in on purpose:
+      // the per-address limits are the rate-limit suites' to set (test/monitoring).
+      TASKGATE_RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '100000',
+      TASKGATE_RATE_LIMIT_OAUTH_PER_MINUTE: '100000',
+      TASKGATE_RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
       ...options.env,
     },
   });
