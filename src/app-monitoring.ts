@@ -5,21 +5,23 @@
  */
 
 import type { Logger } from 'pino';
-import type { AuditLog } from './audit/index.js';
+import type { AuditLog, AuditQueue } from './audit/index.js';
 import type { Config } from './config/index.js';
 import type { Clock, IdGenerator } from './core/index.js';
+import type { MetricsEndpoint } from './http/index.js';
 import {
+  createMetrics,
   createMonitoringSettings,
+  type Metrics,
   type MonitoringSettings,
   type MonitoringSignals,
-  NO_SIGNALS,
 } from './monitoring/index.js';
 import type { Store } from './storage/index.js';
 
 export interface MonitoringDeps {
   readonly config: Config;
   readonly store: Store;
-  readonly audit: AuditLog;
+  readonly audit: AuditLog & AuditQueue;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
@@ -28,11 +30,19 @@ export interface MonitoringDeps {
 export interface Monitoring {
   readonly settings: MonitoringSettings;
   readonly signals: MonitoringSignals;
+  readonly metrics: Metrics;
+  /** `/metrics`, when a token is configured (none: the route does not exist). */
+  readonly metricsEndpoint: MetricsEndpoint | undefined;
 }
 
 export function createMonitoring(deps: MonitoringDeps): Monitoring {
-  const { store, audit, clock } = deps;
+  const { config, store, audit, clock } = deps;
   const settings = createMonitoringSettings({ store, audit, clock });
-  const signals: MonitoringSignals = NO_SIGNALS;
-  return { settings, signals };
+  const metrics = createMetrics({
+    auditQueueDepth: () => audit.queueDepth(),
+    connectionUse: () => store.connectionUse(),
+  });
+  const token = config.metricsToken;
+  const metricsEndpoint = token === undefined ? undefined : { token, render: metrics.render };
+  return { settings, signals: metrics.signals, metrics, metricsEndpoint };
 }

@@ -173,7 +173,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
-  const runTool = createToolRunner({ audit, clock, logger });
+  const runTool = createToolRunner({ audit, clock, logger, onCall: monitoring.metrics.callEnded });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
   const usage = createUsageService({ store, clock });
@@ -187,6 +187,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policyFor,
     tokenKey: deriveKey(secret, 'confirmation-token'),
     publicUrl: config.publicUrl,
+    onCall: monitoring.metrics.callEnded,
   });
   const specs = createWriteSpecs(domain);
   const actions = createActionService({
@@ -268,6 +269,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     publicUrl: config.publicUrl,
     corsOrigins: config.corsOrigins,
     auditKeys: [auditSigner.publicKey],
+    ...(monitoring.metricsEndpoint && { metrics: monitoring.metricsEndpoint }),
     mcp: {
       endpoint,
       authenticate,

@@ -5,6 +5,13 @@
  * the entry layers, which show and tune it through the same services.
  */
 export {
+  type CallOutcome,
+  createMetrics,
+  DURATION_BUCKETS,
+  type Metrics,
+  type MetricsSources,
+} from './metrics.js';
+export {
   createMonitoringSettings,
   type MonitoringSettings,
   type MonitoringSettingsDeps,

@@ -42,6 +42,8 @@ export interface DatabaseHandle {
   readonly rawSqlite?: SQLite.Database;
   /** True when opening created the SQLite file (a new, empty database). */
   readonly created?: boolean;
+  /** The PostgreSQL pool's connections (metrics); absent on SQLite, which has one. */
+  readonly pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
   close(): Promise<void>;
 }
 
@@ -122,7 +124,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     await db.destroy();
     throw new AppError('unavailable', `database: cannot connect to PostgreSQL at ${parsed.host}`, { cause });
   }
-  return { kind: 'postgres', db, close: () => db.destroy() };
+  return { kind: 'postgres', db, pool, close: () => db.destroy() };
 }
 
 /**
