@@ -4,6 +4,9 @@
  * metrics. Below the call pipeline (guard's rate-limit and anomaly steps use it) and beside
  * the entry layers, which show and tune it through the same services.
  */
+
+export { type DoctorInput, runDoctor } from './doctor.js';
+export { type CheckResult, type CheckStatus, redactUrl } from './doctor-checks.js';
 export {
   type CallOutcome,
   createMetrics,

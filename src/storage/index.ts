@@ -32,6 +32,7 @@ export {
   isDatabaseOutage,
   RETRY_AFTER_SECONDS,
 } from './database-outage.js';
+export { type DeploymentProbe, probeDeployment } from './deployment-probe.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';
