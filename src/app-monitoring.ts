@@ -12,9 +12,11 @@ import type { MetricsEndpoint } from './http/index.js';
 import {
   createMetrics,
   createMonitoringSettings,
+  createTracing,
   type Metrics,
   type MonitoringSettings,
   type MonitoringSignals,
+  type Tracing,
 } from './monitoring/index.js';
 import type { Store } from './storage/index.js';
 
@@ -45,4 +47,9 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
   const token = config.metricsToken;
   const metricsEndpoint = token === undefined ? undefined : { token, render: metrics.render };
   return { settings, signals: metrics.signals, metrics, metricsEndpoint };
+}
+
+/** Traces of MCP calls and queries, only when an exporter is configured (none: no cost). */
+export function createAppTracing(config: Config, version: string): Tracing | undefined {
+  return config.otelExporterUrl ? createTracing({ url: config.otelExporterUrl, version }) : undefined;
 }

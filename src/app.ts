@@ -16,7 +16,7 @@ import {
   type TrashPurge,
 } from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
-import { createMonitoring, type Monitoring } from './app-monitoring.js';
+import { createAppTracing, createMonitoring, type Monitoring } from './app-monitoring.js';
 import {
   type ActivityService,
   type AuditLog,
@@ -126,7 +126,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const random = overrides.random ?? createCryptoRandom();
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const ids = createIdGenerator(clock, random);
+  const tracing = createAppTracing(config, VERSION);
   const store = await openStore(config.databaseUrl, {
+    ...(tracing && { onQuery: tracing.queryRan }),
     timeouts: {
       connectMs: config.databaseConnectTimeoutMs,
       statementMs: config.databaseStatementTimeoutMs,
@@ -279,6 +281,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ids,
       toolScopes: (name) => toolScopes.get(name),
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
+      ...(tracing && { tracer: tracing }),
     },
     oauth,
     adminUi: {
@@ -321,6 +324,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       .flush()
       .catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
     await store.close();
+    await tracing?.shutdown();
   };
   return {
     config,

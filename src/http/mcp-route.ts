@@ -49,6 +49,15 @@ export interface McpRouteDeps extends McpRequestDeps {
   /** The most JSON-RPC messages one request may carry (setting `mcpMaxMessagesPerRequest`). */
   readonly maxMessagesPerRequest: number;
   readonly ids: IdGenerator;
+  /** Traces each request's JSON-RPC messages when an exporter is configured. */
+  readonly tracer?: McpTracer;
+}
+
+export interface McpTracer {
+  traceMcp<T>(
+    request: { readonly body: unknown; readonly sessionId: string | null },
+    work: () => Promise<T>,
+  ): Promise<T>;
 }
 
 export function mountMcp(app: Hono, deps: McpRouteDeps): void {
@@ -161,7 +170,9 @@ async function handleMcp(
   if (needsStepUp) return answer(needsStepUp);
 
   // Run. The body is consumed; the SDK takes the parsed body and never reads it again.
-  const exchange = await deps.endpoint.handle(request, call, body);
+  const run = () => deps.endpoint.handle(request, call, body);
+  const sessionId = request.headers.get('mcp-session-id');
+  const exchange = await (deps.tracer ? deps.tracer.traceMcp({ body, sessionId }, run) : run());
 
   // Map, from what the guard recorded.
   const verdict = verdictOf(exchange, summary);

@@ -22,3 +22,4 @@ export {
   type SettingsSection,
 } from './settings.js';
 export { type MonitoringSignals, NO_SIGNALS } from './signals.js';
+export { createTracing, type McpTraceRequest, type QueryEvent, type Tracing } from './tracing.js';

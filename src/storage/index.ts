@@ -10,6 +10,7 @@ import {
   DEFAULT_POSTGRES_TIMEOUTS,
   type OpenDatabaseOptions,
   openDatabase,
+  type QueryObserver,
 } from './connect.js';
 import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -26,6 +27,7 @@ export {
   databaseKind,
   type OpenDatabaseOptions,
   openDatabase,
+  type QueryObserver,
 } from './connect.js';
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
