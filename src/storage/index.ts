@@ -10,7 +10,6 @@ import {
   DEFAULT_POSTGRES_TIMEOUTS,
   type OpenDatabaseOptions,
   openDatabase,
-  type QueryObserver,
 } from './connect.js';
 import { createKyselyStore } from './kysely/store.js';
 import { migrateToLatest } from './migrations/index.js';
