@@ -5,24 +5,28 @@
  */
 
 import type { Logger } from 'pino';
-import type { AuditLog } from './audit/index.js';
+import type { AuditLog, AuditQueue } from './audit/index.js';
 import type { Config } from './config/index.js';
 import type { Clock, IdGenerator } from './core/index.js';
+import type { MetricsEndpoint } from './http/index.js';
 import {
+  createMetrics,
   createMonitoringSettings,
   createRateLimits,
+  createTracing,
+  type Metrics,
   type MonitoringSettings,
   type MonitoringSignals,
-  NO_SIGNALS,
   type RateLimitBackend,
   type RateLimits,
+  type Tracing,
 } from './monitoring/index.js';
 import { openRateLimitPool, type Store } from './storage/index.js';
 
 export interface MonitoringDeps {
   readonly config: Config;
   readonly store: Store;
-  readonly audit: AuditLog;
+  readonly audit: AuditLog & AuditQueue;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
@@ -33,6 +37,9 @@ export interface MonitoringDeps {
 export interface Monitoring {
   readonly settings: MonitoringSettings;
   readonly signals: MonitoringSignals;
+  readonly metrics: Metrics;
+  /** `/metrics`, when a token is configured (none: the route does not exist). */
+  readonly metricsEndpoint: MetricsEndpoint | undefined;
   readonly rateLimits: RateLimits;
   close(): Promise<void>;
 }
@@ -54,7 +61,13 @@ function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend {
 export function createMonitoring(deps: MonitoringDeps): Monitoring {
   const { config, store, audit, clock, logger } = deps;
   const settings = createMonitoringSettings({ store, audit, clock });
-  const signals: MonitoringSignals = NO_SIGNALS;
+  const metrics = createMetrics({
+    auditQueueDepth: () => audit.queueDepth(),
+    connectionUse: () => store.connectionUse(),
+  });
+  const { signals } = metrics;
+  const token = config.metricsToken;
+  const metricsEndpoint = token === undefined ? undefined : { token, render: metrics.render };
   const rateLimits = createRateLimits({
     backend: rateLimitBackend(config, logger),
     settings,
@@ -69,5 +82,10 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     },
     ...(deps.rateLimitWindowSeconds && { windowSeconds: deps.rateLimitWindowSeconds }),
   });
-  return { settings, signals, rateLimits, close: () => rateLimits.close() };
+  return { settings, signals, metrics, metricsEndpoint, rateLimits, close: () => rateLimits.close() };
+}
+
+/** Traces of MCP calls and queries, only when an exporter is configured (none: no cost). */
+export function createAppTracing(config: Config, version: string): Tracing | undefined {
+  return config.otelExporterUrl ? createTracing({ url: config.otelExporterUrl, version }) : undefined;
 }

@@ -16,7 +16,7 @@ import {
   type TrashPurge,
 } from './admin/index.js';
 import { CONSENT_PATH } from './admin-ui/index.js';
-import { createMonitoring, type Monitoring } from './app-monitoring.js';
+import { createAppTracing, createMonitoring, type Monitoring } from './app-monitoring.js';
 import {
   type ActivityService,
   type AuditLog,
@@ -133,7 +133,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const random = overrides.random ?? createCryptoRandom();
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const ids = createIdGenerator(clock, random);
+  const tracing = createAppTracing(config, VERSION);
   const store = await openStore(config.databaseUrl, {
+    ...(tracing && { onQuery: tracing.queryRan }),
     timeouts: {
       connectMs: config.databaseConnectTimeoutMs,
       statementMs: config.databaseStatementTimeoutMs,
@@ -188,7 +190,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
-  const runTool = createToolRunner({ audit, clock, logger });
+  const runTool = createToolRunner({ audit, clock, logger, onCall: monitoring.metrics.callEnded });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
   const usage = createUsageService({ store, clock });
@@ -202,6 +204,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policyFor,
     tokenKey: deriveKey(secret, 'confirmation-token'),
     publicUrl: config.publicUrl,
+    onCall: monitoring.metrics.callEnded,
   });
   const specs = createWriteSpecs(domain);
   const actions = createActionService({
@@ -287,6 +290,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     publicUrl: config.publicUrl,
     corsOrigins: config.corsOrigins,
     auditKeys: [auditSigner.publicKey],
+    ...(monitoring.metricsEndpoint && { metrics: monitoring.metricsEndpoint }),
     mcp: {
       endpoint,
       authenticate,
@@ -298,6 +302,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
       ...(!overrides.withoutRateLimits && { rateLimits: monitoring.rateLimits }),
       isWriteTool: (name) => writeToolNames.has(name),
+      ...(tracing && { tracer: tracing }),
     },
     oauth,
     adminUi: {
@@ -344,6 +349,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       .close()
       .catch((error: unknown) => logger.error({ err: error }, 'rate limiter close failed'));
     await store.close();
+    await tracing?.shutdown();
   };
   return {
     config,

@@ -31,6 +31,11 @@ export interface AuditLog {
   append(draft: AuditDraft): Promise<AuditEvent>;
 }
 
+/** The group commit's backlog, for metrics: events queued or being written, not yet durable. */
+export interface AuditQueue {
+  queueDepth(): number;
+}
+
 /** Upper bound on events per group commit, so one transaction stays short. */
 export const MAX_AUDIT_BATCH = 256;
 
@@ -48,9 +53,10 @@ export function createAuditLog(deps: {
   onWritten?: (count: number) => void;
   /** What replaces a secret in a workspace's events (an HMAC); plain redaction without it. */
   masks?: (workspaceId: string | null) => Mask;
-}): AuditLog {
+}): AuditLog & AuditQueue {
   const { store } = deps;
   let queue: Pending[] = [];
+  let writing = 0;
   let scheduled = false;
 
   const build = (draft: AuditDraft): AuditEvent => {
@@ -89,6 +95,7 @@ export function createAuditLog(deps: {
   async function flush(): Promise<void> {
     const batch = queue.slice(0, MAX_AUDIT_BATCH);
     queue = queue.slice(batch.length);
+    writing += batch.length;
     try {
       const results = await store.appendAudit(batch.map((pending) => pending.event));
       batch.forEach((pending, i) => {
@@ -99,12 +106,15 @@ export function createAuditLog(deps: {
       deps.onWritten?.(results.filter((error) => error === null).length);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+    } finally {
+      writing -= batch.length;
     }
     if (queue.length) setImmediate(() => void flush());
     else scheduled = false;
   }
 
   return {
+    queueDepth: () => queue.length + writing,
     async record(repos, draft) {
       const event = build(draft);
       const { seq, hash } = await repos.audit.insert(event);

@@ -15,7 +15,13 @@ export {
   toAnchor,
 } from './anchor.js';
 export { createAuditMasks, HMAC_PREFIX } from './audit-hmac.js';
-export { type AuditDraft, type AuditLog, createAuditLog, MAX_AUDIT_BATCH } from './audit-log.js';
+export {
+  type AuditDraft,
+  type AuditLog,
+  type AuditQueue,
+  createAuditLog,
+  MAX_AUDIT_BATCH,
+} from './audit-log.js';
 export {
   type ActivityViewer,
   AUDIT_EXPORT_PAGE_SIZE,

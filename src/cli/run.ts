@@ -11,6 +11,7 @@ import { registerAuditRead } from './commands/audit-read.js';
 import { registerAuditShow } from './commands/audit-show.js';
 import { registerChecklist } from './commands/checklist.js';
 import { registerConnect } from './commands/connect.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
   registerIncident(program, io);
   registerOAuth(program, io);
   registerUsage(program, io);
+  registerDoctor(program, io);
   // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
   registerAuditRead(program, io);
   registerAuditShow(program, io);

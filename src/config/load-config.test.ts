@@ -24,6 +24,8 @@ describe('parseConfig', () => {
         corsOrigins: [],
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
+        metricsToken: undefined,
+        otelExporterUrl: undefined,
       },
     });
   });

@@ -29,6 +29,10 @@ export interface Config {
 
   /** Origins whose web pages may call /mcp and the OAuth endpoints from a browser (CORS). */
   readonly corsOrigins: readonly string[];
+  /** Bearer token of `/metrics`; undefined: no `/metrics` (404). */
+  readonly metricsToken: string | undefined;
+  /** OTLP/HTTP traces endpoint; undefined: no tracing. */
+  readonly otelExporterUrl: string | undefined;
   /** Test only (refused in production): `host:port` pairs exempt from the CIMD address check. */
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */
@@ -82,6 +86,8 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
       oauthCimdTestCaFile: value.oauthCimdTestCaFile,
       redisUrl: value.redisUrl,
+      metricsToken: value.metricsToken,
+      otelExporterUrl: value.otelExporterUrl,
     }),
   );
 }

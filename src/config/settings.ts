@@ -267,6 +267,24 @@ export const SETTINGS = {
     doc: 'Comma-separated origins (`https://app.example.com`) whose web pages may call `/mcp` and the OAuth endpoints from a browser (CORS). Each must match exactly; `*` is refused. Empty: no cross-origin browser access.',
     defaultText: 'none',
   },
+  metricsToken: {
+    schema: secretKey.optional(),
+    env: 'TASKGATE_METRICS_TOKEN',
+    doc: 'Bearer token a Prometheus scraper sends to read `/metrics` (at least 32 characters). Unset: `/metrics` answers 404.',
+    defaultText: 'none (no `/metrics`)',
+  },
+  otelExporterUrl: {
+    schema: z
+      .string()
+      .trim()
+      .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+        message: 'must be an http(s) URL, e.g. http://127.0.0.1:4318/v1/traces',
+      })
+      .optional(),
+    env: 'TASKGATE_OTEL_EXPORTER_URL',
+    doc: 'OTLP/HTTP endpoint (JSON) that receives OpenTelemetry traces of MCP calls and database queries, e.g. `http://127.0.0.1:4318/v1/traces`. Unset: no tracing.',
+    defaultText: 'none (no tracing)',
+  },
   oauthCimdTestHosts: {
     schema: hostPortList.default([]),
     env: 'TASKGATE_OAUTH_CIMD_TEST_HOSTS',

@@ -16,6 +16,7 @@ export {
   type TierSource,
 } from './policy.js';
 export type { PolicySource, WriteDeps } from './ports.js';
+export type { CallObserver } from './runner.js';
 export { type GuardedTool, missingScopes } from './steps/authorize.js';
 export type { ClientAbilities, ConfirmResult, WriteResult } from './steps/state.js';
 export {

@@ -8,6 +8,7 @@ import type { Clock, IdGenerator } from '../core/index.js';
 import type { Workspace } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import type { EffectivePolicy } from './policy.js';
+import type { CallObserver } from './runner.js';
 import type { WriteSpec } from './write-spec.js';
 
 /** The workspace's policy, read on every call so that no instance acts on a stale copy. */
@@ -30,6 +31,8 @@ export interface WriteDeps {
   readonly tokenKey: Buffer;
   readonly publicUrl: string;
   readonly logger: Logger;
+  /** Told how each call ended (metrics); see `RunnerDeps.onCall`. */
+  readonly onCall?: CallObserver;
 }
 
 export interface ActionDeps extends WriteDeps {

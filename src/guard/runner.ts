@@ -9,7 +9,7 @@
  */
 import type { AuditDraft, AuditLog } from '../audit/index.js';
 import { AppError, type Clock, toAppError } from '../core/index.js';
-import type { CallRecord, Ran } from './call-record.js';
+import { type CallRecord, outcomeOf, type Ran } from './call-record.js';
 
 /** The state every step sees. Steps add what they learn (policy, plan, tier…) in a copy. */
 export interface Flow<V> {
@@ -43,9 +43,30 @@ export interface RunnerDeps {
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock: Clock;
   readonly logger: { error(obj: unknown, msg: string): void };
+  /**
+   * Told once per call that records an event, as it ends (metrics): its outcome as the event
+   * says it (`ok`, `denied`, `error`) and how long the pipeline took (monotonic, not the clock).
+   */
+  readonly onCall?: CallObserver;
 }
 
+export type CallObserver = (tool: string, outcome: 'ok' | 'denied' | 'error', durationMs: number) => void;
+
 export async function runEntry<V, S extends Flow<V>, D extends RunnerDeps>(
+  entry: Entry<S, D>,
+  initial: S,
+  deps: D,
+): Promise<Ran<V>> {
+  const began = performance.now();
+  const ran = await runSteps<V, S, D>(entry, initial, deps);
+  if (deps.onCall && ran.record.audit !== 'none') {
+    const outcome = ran.outcome.ok ? 'ok' : outcomeOf(ran.outcome.error);
+    deps.onCall(ran.record.tool, outcome, performance.now() - began);
+  }
+  return ran;
+}
+
+async function runSteps<V, S extends Flow<V>, D extends RunnerDeps>(
   entry: Entry<S, D>,
   initial: S,
   deps: D,

@@ -17,6 +17,7 @@ import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
 import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
+import { type MetricsEndpoint, mountMetrics } from './metrics-route.js';
 import { mountAddressLimits } from './rate-limit.js';
 import { type HealthProbe, readiness } from './readiness.js';
 import { RETRY_AFTER, toHttpError } from './to-http-error.js';
@@ -39,6 +40,8 @@ export interface HttpDeps {
   readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger' | 'corsOrigins'>;
   /** The sign-in and admin pages; left out, only the machine endpoints are served. */
   readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
+  /** Prometheus metrics behind a Bearer token; left out (no token configured), no /metrics. */
+  readonly metrics?: MetricsEndpoint;
   /** The embedded OAuth authorization server; left out, /mcp takes API keys only. */
   readonly oauth?: OAuthEndpoints;
 }
@@ -89,6 +92,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const pending = ready.pending ? { pending: ready.pending } : {};
     return c.json({ status: 'unavailable', reason: ready.reason, ...pending, ...about }, 503);
   });
+
+  if (deps.metrics) mountMetrics(app, deps.metrics);
 
   // Before every route it covers, so a preflight never reaches authentication.
   for (const route of CORS_ROUTES) {

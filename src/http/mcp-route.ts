@@ -54,6 +54,15 @@ export interface McpRouteDeps extends McpRequestDeps {
   readonly rateLimits?: RateLimitGate;
   /** Whether a tool changes data: its calls count against the write limits. */
   readonly isWriteTool?: (name: string) => boolean;
+  /** Traces each request's JSON-RPC messages when an exporter is configured. */
+  readonly tracer?: McpTracer;
+}
+
+export interface McpTracer {
+  traceMcp<T>(
+    request: { readonly body: unknown; readonly sessionId: string | null },
+    work: () => Promise<T>,
+  ): Promise<T>;
 }
 
 export function mountMcp(app: Hono, deps: McpRouteDeps): void {
@@ -189,7 +198,9 @@ async function handleMcp(
   if (needsStepUp) return answer(needsStepUp);
 
   // Run. The body is consumed; the SDK takes the parsed body and never reads it again.
-  const exchange = await deps.endpoint.handle(request, call, body);
+  const run = () => deps.endpoint.handle(request, call, body);
+  const sessionId = request.headers.get('mcp-session-id');
+  const exchange = await (deps.tracer ? deps.tracer.traceMcp({ body, sessionId }, run) : run());
 
   // Map, from what the guard recorded.
   const verdict = verdictOf(exchange, summary);

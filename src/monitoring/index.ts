@@ -5,6 +5,15 @@
  * the entry layers, which show and tune it through the same services.
  */
 
+export { type DoctorInput, runDoctor } from './doctor.js';
+export { type CheckResult, type CheckStatus, redactUrl } from './doctor-checks.js';
+export {
+  type CallOutcome,
+  createMetrics,
+  DURATION_BUCKETS,
+  type Metrics,
+  type MetricsSources,
+} from './metrics.js';
 export {
   describeRefusal,
   type LimitVerdict,
@@ -39,3 +48,4 @@ export {
   type SettingsSection,
 } from './settings.js';
 export { type MonitoringSignals, NO_SIGNALS } from './signals.js';
+export { createTracing, type McpTraceRequest, type QueryEvent, type Tracing } from './tracing.js';

@@ -10,6 +10,7 @@ import {
   type DatabaseIntrospector,
   type Driver,
   Kysely,
+  type LogEvent,
   type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
@@ -42,6 +43,8 @@ export interface DatabaseHandle {
   readonly rawSqlite?: SQLite.Database;
   /** True when opening created the SQLite file (a new, empty database). */
   readonly created?: boolean;
+  /** The PostgreSQL pool's connections (metrics); absent on SQLite, which has one. */
+  readonly pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
   close(): Promise<void>;
 }
 
@@ -63,6 +66,31 @@ export interface OpenDatabaseOptions {
   readonly timeouts?: PostgresTimeouts;
   /** Where a lost PostgreSQL connection is reported (it never ends the process). */
   readonly logger?: PoolLogger;
+  /** Told of every query after it ran (tracing); the SQL has its values bound, not inlined. */
+  readonly onQuery?: QueryObserver;
+}
+
+export type QueryObserver = (event: {
+  readonly system: DatabaseKind;
+  readonly sql: string;
+  readonly durationMs: number;
+  readonly error?: unknown;
+}) => void;
+
+function queryLog(
+  system: DatabaseKind,
+  observer: QueryObserver | undefined,
+): { log?: (event: LogEvent) => void } {
+  if (!observer) return {};
+  return {
+    log: (event) =>
+      observer({
+        system,
+        sql: event.query.sql,
+        durationMs: event.queryDurationMillis,
+        ...(event.level === 'error' && { error: event.error }),
+      }),
+  };
 }
 
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
@@ -73,14 +101,15 @@ export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   return databaseKind(url) === 'sqlite'
-    ? openSqlite(url.slice('sqlite:'.length), options.create ?? true)
+    ? openSqlite(url.slice('sqlite:'.length), options.create ?? true, options.onQuery)
     : openPostgres(url, options);
 }
 
-function openSqlite(file: string, create: boolean): DatabaseHandle {
+function openSqlite(file: string, create: boolean, onQuery?: QueryObserver): DatabaseHandle {
   const { connection, created } = file === ':memory:' ? openMemory() : openSqliteFile(file, create);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
+    ...queryLog('sqlite', onQuery),
   });
   return {
     kind: 'sqlite',
@@ -111,7 +140,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     timeouts: options.timeouts ?? DEFAULT_POSTGRES_TIMEOUTS,
     ...(options.logger && { logger: options.logger }),
   });
-  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect(pool) });
+  const db = new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect(pool),
+    ...queryLog('postgres', options.onQuery),
+  });
   try {
     // Only create what is missing: a runtime role without CREATE on the database may connect.
     const exists =
@@ -122,7 +154,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     await db.destroy();
     throw new AppError('unavailable', `database: cannot connect to PostgreSQL at ${parsed.host}`, { cause });
   }
-  return { kind: 'postgres', db, close: () => db.destroy() };
+  return { kind: 'postgres', db, pool, close: () => db.destroy() };
 }
 
 /**

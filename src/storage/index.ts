@@ -26,12 +26,14 @@ export {
   databaseKind,
   type OpenDatabaseOptions,
   openDatabase,
+  type QueryObserver,
 } from './connect.js';
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
   isDatabaseOutage,
   RETRY_AFTER_SECONDS,
 } from './database-outage.js';
+export { type DeploymentProbe, probeDeployment } from './deployment-probe.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';

@@ -368,5 +368,7 @@ export interface Store extends Repositories {
   ping(): Promise<void>;
   /** Migrations this code has that the database has not had yet (readiness). */
   pendingMigrations(): Promise<readonly string[]>;
+  /** Connections in use and waited for (metrics); SQLite: its one connection. */
+  connectionUse(): { readonly total: number; readonly idle: number; readonly waiting: number };
   close(): Promise<void>;
 }

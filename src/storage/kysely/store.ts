@@ -86,6 +86,11 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
       await sql`select 1`.execute(db);
     },
     pendingMigrations: () => pendingMigrations(db),
+    connectionUse: () => {
+      const pool = handle.pool;
+      if (!pool) return { total: 1, idle: 1, waiting: 0 };
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     async close() {
       await writer?.close();
       await handle.close();
