@@ -162,7 +162,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
-  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger });
+  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger, incident: () => incident });
   const activity = createActivityService({
     store,
     audit,
@@ -173,7 +173,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
-  const runTool = createToolRunner({ audit, clock, logger });
+  const runTool = createToolRunner({ audit, clock, logger, anomaly: monitoring.anomaly });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
   const usage = createUsageService({ store, clock });
@@ -187,6 +187,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     policyFor,
     tokenKey: deriveKey(secret, 'confirmation-token'),
     publicUrl: config.publicUrl,
+    anomaly: monitoring.anomaly,
   });
   const specs = createWriteSpecs(domain);
   const actions = createActionService({

@@ -6,6 +6,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { Workspace } from '../model/index.js';
+import type { AnomalyWatch } from '../monitoring/index.js';
 import type { Store } from '../storage/index.js';
 import type { EffectivePolicy } from './policy.js';
 import type { WriteSpec } from './write-spec.js';
@@ -30,6 +31,8 @@ export interface WriteDeps {
   readonly tokenKey: Buffer;
   readonly publicUrl: string;
   readonly logger: Logger;
+  /** The anomaly rules: every call once its event is written, and a budget overrun (issue 16). */
+  readonly anomaly?: AnomalyWatch;
 }
 
 export interface ActionDeps extends WriteDeps {
