@@ -5,6 +5,7 @@
  * the entry layers, which show and tune it through the same services.
  */
 
+export type { AlertRecord } from '../storage/index.js';
 export {
   ALERT_ACKNOWLEDGED,
   ALERT_RAISED,
