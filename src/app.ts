@@ -290,7 +290,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       members,
       policy,
       usage,
-      overview: { checklist, keys, activity },
+      overview: { checklist, keys, activity, alerts: monitoring.alerts },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
