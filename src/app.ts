@@ -294,7 +294,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
-      keys: { keys, activity, usage, mcpUrl },
+      keys: { keys, activity, usage, mcpUrl, suspensions: monitoring.suspensions },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

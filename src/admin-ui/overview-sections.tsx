@@ -73,7 +73,8 @@ export function AlertsSection(props: { alerts: readonly AlertRecord[] | null }) 
                   {a.credentialId && (
                     <>
                       {' '}
-                      — <a href={`/admin/keys/${a.credentialId}`}>open the key</a> (lift, rotate, revoke)
+                      — <a href={`/admin/keys/${a.credentialId}`}>open the key</a> (rotate, revoke),{' '}
+                      <a href={`/admin/keys/${a.credentialId}/lift`}>lift a suspension</a>
                     </>
                   )}
                 </td>
