@@ -9,16 +9,23 @@ import type { AuditLog, AuditQueue } from './audit/index.js';
 import type { Config } from './config/index.js';
 import type { Clock, IdGenerator } from './core/index.js';
 import type { MetricsEndpoint } from './http/index.js';
+import type { IncidentService } from './incident/index.js';
 import {
+  type AlertService,
+  type AnomalyWatch,
+  createAlertService,
+  createAnomalyWatch,
   createMetrics,
   createMonitoringSettings,
   createRateLimits,
+  createSuspensions,
   createTracing,
   type Metrics,
   type MonitoringSettings,
   type MonitoringSignals,
   type RateLimitBackend,
   type RateLimits,
+  type Suspensions,
   type Tracing,
 } from './monitoring/index.js';
 import { openRateLimitPool, type Store } from './storage/index.js';
@@ -32,6 +39,11 @@ export interface MonitoringDeps {
   readonly logger: Logger;
   /** Tests only: a shorter rate-limit window than a minute. */
   readonly rateLimitWindowSeconds?: number;
+  /**
+   * The incident service, once built (it is built after monitoring): an anomaly rule whose
+   * action is `contain` runs its containment. Monitoring may not import incident (layers).
+   */
+  readonly incident?: () => IncidentService;
 }
 
 export interface Monitoring {
@@ -41,6 +53,9 @@ export interface Monitoring {
   /** `/metrics`, when a token is configured (none: the route does not exist). */
   readonly metricsEndpoint: MetricsEndpoint | undefined;
   readonly rateLimits: RateLimits;
+  readonly anomaly: AnomalyWatch;
+  readonly alerts: AlertService;
+  readonly suspensions: Suspensions;
   close(): Promise<void>;
 }
 
@@ -59,7 +74,7 @@ function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend {
 }
 
 export function createMonitoring(deps: MonitoringDeps): Monitoring {
-  const { config, store, audit, clock, logger } = deps;
+  const { config, store, audit, clock, ids, logger } = deps;
   const settings = createMonitoringSettings({ store, audit, clock });
   const metrics = createMetrics({
     auditQueueDepth: () => audit.queueDepth(),
@@ -82,7 +97,26 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     },
     ...(deps.rateLimitWindowSeconds && { windowSeconds: deps.rateLimitWindowSeconds }),
   });
-  return { settings, signals, metrics, metricsEndpoint, rateLimits, close: () => rateLimits.close() };
+  const contain = async (workspaceId: string, keyId: string) => {
+    const workspace = await store.workspaces.findById(workspaceId);
+    const key = await store.apiKeys.findById(workspaceId, keyId);
+    if (!workspace || !key || !deps.incident) return;
+    await deps.incident().contain(workspace, key.name, null);
+  };
+  const anomaly = createAnomalyWatch({ store, audit, clock, ids, settings, signals, logger, contain });
+  const alerts = createAlertService({ store, audit, clock });
+  const suspensions = createSuspensions({ store, audit, clock });
+  return {
+    settings,
+    signals,
+    metrics,
+    metricsEndpoint,
+    rateLimits,
+    anomaly,
+    alerts,
+    suspensions,
+    close: () => rateLimits.close(),
+  };
 }
 
 /** Traces of MCP calls and queries, only when an exporter is configured (none: no cost). */

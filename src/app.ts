@@ -179,6 +179,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ids,
     logger,
     ...(overrides.rateLimitWindowSeconds && { rateLimitWindowSeconds: overrides.rateLimitWindowSeconds }),
+    incident: () => incident,
   });
   const activity = createActivityService({
     store,
@@ -190,7 +191,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const policy = createPolicyService({ store, audit, clock });
   const purgeTrash = createTrashPurge({ store, tasks: domain.tasks, audit });
-  const runTool = createToolRunner({ audit, clock, logger, onCall: monitoring.metrics.callEnded });
+  const runTool = createToolRunner({
+    audit,
+    clock,
+    logger,
+    onCall: monitoring.metrics.callEnded,
+    anomaly: monitoring.anomaly,
+  });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
   const usage = createUsageService({ store, clock });
@@ -205,6 +212,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tokenKey: deriveKey(secret, 'confirmation-token'),
     publicUrl: config.publicUrl,
     onCall: monitoring.metrics.callEnded,
+    anomaly: monitoring.anomaly,
   });
   const specs = createWriteSpecs(domain);
   const actions = createActionService({
@@ -315,11 +323,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       members,
       policy,
       usage,
-      overview: { checklist, keys, activity },
+      overview: { checklist, keys, activity, alerts: monitoring.alerts },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
       activity: { activity },
-      keys: { keys, activity, usage, mcpUrl },
+      keys: { keys, activity, usage, mcpUrl, suspensions: monitoring.suspensions },
       consent: {
         consent: oauth.consent,
         projectsFor: (member) =>

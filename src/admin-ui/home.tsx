@@ -11,6 +11,7 @@ import type { ChecklistService } from '../admin/index.js';
 import type { ActivityService } from '../audit/index.js';
 import type { KeyService } from '../credentials/index.js';
 import { canManageMembers } from '../domain/index.js';
+import type { AlertService } from '../monitoring/index.js';
 import { type ApprovalDeps, pendingForMember } from './approvals.js';
 import { renderPage, Time } from './layout.js';
 import { maySee } from './nav.js';
@@ -29,6 +30,8 @@ export interface OverviewDeps {
   readonly checklist: Pick<ChecklistService, 'evaluate'>;
   readonly keys: Pick<KeyService, 'health'>;
   readonly activity: Pick<ActivityService, 'page' | 'lastVerification'>;
+  /** The anomaly rules' open alerts (owners and admins). */
+  readonly alerts?: Pick<AlertService, 'list'>;
 }
 
 const RECENT_EVENTS = 10;
@@ -40,13 +43,14 @@ export function mountHome(app: Hono, deps: OverviewDeps, approvals: ApprovalDeps
     const { member, workspace, session } = signedIn;
     const manager = canManageMembers(member.role);
     const viewer = { kind: 'member', member } as const;
-    const [pending, health, recent, checklist, verification] = await Promise.all([
+    const [pending, health, recent, checklist, verification, alerts] = await Promise.all([
       pendingForMember(approvals, member, workspace),
       deps.keys.health(workspace.slug, { actor: { memberId: member.id, email: member.email } }),
       // The activity service scopes a member to their own events; a viewer has no Activity page.
       maySee(member.role, 'activity') ? deps.activity.page(viewer, { limit: RECENT_EVENTS }) : null,
       manager ? deps.checklist.evaluate(workspace.slug, member.id) : null,
       manager ? deps.activity.lastVerification(workspace) : null,
+      manager && deps.alerts ? deps.alerts.list(workspace.slug, member.id, { open: true, limit: 10 }) : null,
     ]);
     const members = recent?.members ?? new Map();
     return renderPage(
@@ -59,7 +63,7 @@ export function mountHome(app: Hono, deps: OverviewDeps, approvals: ApprovalDeps
           <Time iso={session.expiresAt} /> at the latest, or after 30 idle minutes.
         </p>
         <ApprovalsSection pending={pending} />
-        {manager && <AlertsSection />}
+        {manager && <AlertsSection alerts={alerts} />}
         <KeyHealthSection health={health} workspaceWide={manager} />
         {manager && <AuditChainSection last={verification} members={members} />}
         {recent && <RecentActivitySection events={recent.events} members={members} workspaceWide={manager} />}

@@ -7,11 +7,14 @@
 import type { Context } from 'hono';
 import { AppError, isId } from '../core/index.js';
 import type { KeyActionName, KeyForAction, KeyService, KeyView } from '../credentials/index.js';
+import type { Suspensions } from '../monitoring/index.js';
 import { Time } from './layout.js';
 import type { SignedInMember } from './session.js';
 
 export interface KeyActionDeps {
   readonly keys: Pick<KeyService, 'forAction' | 'rotate' | 'revoke' | 'narrow'>;
+  /** Lifts a suspension (key-lift.tsx); without it the console offers no lift. */
+  readonly suspensions?: Pick<Suspensions, 'lift'>;
 }
 
 export const KEYS_PATH = '/admin/keys';

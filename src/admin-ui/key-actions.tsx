@@ -22,6 +22,7 @@ import {
   KeySummary,
   loadKey,
 } from './key-action-parts.js';
+import { mountLift } from './key-lift.js';
 import { mountNarrow } from './key-narrow.js';
 import { Time } from './layout.js';
 
@@ -246,4 +247,5 @@ export function mountKeyActions(app: Hono, deps: KeyActionDeps): void {
   });
 
   mountNarrow(app, deps);
+  if (deps.suspensions) mountLift(app, deps, deps.suspensions);
 }

@@ -7,6 +7,7 @@ import type { Checklist, ChecklistItem, ChecklistStatus } from '../admin/index.j
 import type { LastVerification } from '../audit/index.js';
 import type { KeyHealth, KeyHealthEntry } from '../credentials/index.js';
 import type { AuditEvent, Member, PendingAction } from '../model/index.js';
+import type { AlertRecord } from '../monitoring/index.js';
 import { Time } from './layout.js';
 
 const STATUS_TEXT: Record<ChecklistStatus, string> = {
@@ -31,12 +32,57 @@ export function ApprovalsSection(props: { pending: readonly PendingAction[] }) {
   );
 }
 
-/** Monitoring (alerts) does not exist yet: the section says so instead of showing nothing. */
-export function AlertsSection() {
+/** The anomaly rules' open alerts: what happened, the calls that show it, what to do next. */
+export function AlertsSection(props: { alerts: readonly AlertRecord[] | null }) {
+  const alerts = props.alerts ?? [];
   return (
     <section aria-labelledby="alerts-heading" class="screen-only">
       <h2 id="alerts-heading">Active alerts</h2>
-      <p class="notice">No monitoring yet: alerts will be listed here once monitoring is set up.</p>
+      {alerts.length === 0 ? (
+        <p>No open alerts.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Raised</th>
+              <th scope="col">Severity</th>
+              <th scope="col">What happened</th>
+              <th scope="col">Evidence</th>
+              <th scope="col">Done</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((a) => (
+              <tr>
+                <td>
+                  <Time iso={a.createdAt} />
+                </td>
+                <td>{a.severity}</td>
+                <td>
+                  {a.summary} ({a.rule})
+                </td>
+                <td>
+                  {a.evidence.map((id) => (
+                    <>
+                      <a href={`/admin/activity/${id}`}>{id}</a>{' '}
+                    </>
+                  ))}
+                </td>
+                <td>
+                  {a.action}
+                  {a.credentialId && (
+                    <>
+                      {' '}
+                      — <a href={`/admin/keys/${a.credentialId}`}>open the key</a> (rotate, revoke),{' '}
+                      <a href={`/admin/keys/${a.credentialId}/lift`}>lift a suspension</a>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

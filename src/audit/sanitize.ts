@@ -8,6 +8,9 @@
 import { findSecretSpans, maskSecretSpans } from './secret-spans.js';
 
 const SECRET_FIELD = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential/i;
+/** Names that match SECRET_FIELD but hold an id, never a secret (an alert's `credentialId`). */
+const NOT_SECRET = new Set(['credentialId']);
+const isSecretField = (key: string) => SECRET_FIELD.test(key) && !NOT_SECRET.has(key);
 export const MAX_TEXT_LENGTH = 500;
 const MAX_DEPTH = 6;
 const MAX_KEYS = 50;
@@ -76,7 +79,7 @@ export function sanitizeForAudit(value: unknown, mask: Mask = redact, depth = 0)
         .slice(0, MAX_KEYS)
         .map(([key, item]) => [
           redactText(key, mask),
-          SECRET_FIELD.test(key) ? maskValue(item, mask) : sanitizeForAudit(item, mask, depth + 1),
+          isSecretField(key) ? maskValue(item, mask) : sanitizeForAudit(item, mask, depth + 1),
         ]),
     );
   }

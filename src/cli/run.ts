@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { toAppError } from '../core/index.js';
+import { registerAlerts } from './commands/alerts.js';
 import { registerAuditAnchor } from './commands/audit-anchor.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerAuditRead } from './commands/audit-read.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerServe(program, io);
   registerMigrate(program, io);
   registerKeys(program, io);
+  registerAlerts(program, io);
   registerScan(program, io);
   registerConnect(program, io);
   registerAuditIntegrity(program, io);

@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   action: 'act',
   writeUsage: 'wru',
   oauthRegistration: 'dcr',
+  alert: 'alr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,7 +8,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, Result } from '../core/index.js';
 import { err, ok } from '../core/index.js';
-import type { ApiKeyRecord, CredentialKind, Member, Workspace } from '../model/index.js';
+import type { ApiKeyRecord, CredentialKind, KeySuspension, Member, Workspace } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import { type AccessTokenVerifier, looksLikeJwt } from './access-token.js';
 import { hashApiKey as hashOf, parseApiKey } from './api-key-format.js';
@@ -59,6 +59,8 @@ export interface Principal {
     readonly lastUsedAt: string | null;
     readonly lastUsedIp: string | null;
     readonly lastUsedClient: string | null;
+    /** Set while suspended: `readOnly`/`dryRunOnly` above already include it. */
+    readonly suspension?: KeySuspension | null;
   };
 }
 
@@ -198,6 +200,10 @@ export function principalOf(
   tokenScopes?: readonly string[],
 ): Principal {
   const granted = tokenScopes ? key.scopes.filter((s) => tokenScopes.includes(s)) : key.scopes;
+  // SECURITY: a suspension narrows on top of the key's own flags (read-only loses every
+  // write scope; dry-run previews), so every step that honours them honours it too.
+  const suspended = key.suspension?.mode ?? null;
+  const readOnly = key.readOnly || suspended === 'read_only';
   return {
     workspace,
     member,
@@ -207,17 +213,18 @@ export function principalOf(
       id: key.id,
       name: key.name,
       environment: key.environment,
-      scopes: effectiveScopes(granted as Scope[], member.role, key.readOnly),
+      scopes: effectiveScopes(granted as Scope[], member.role, readOnly),
       grantedScopes: key.scopes,
       projectIds: key.projectIds,
-      readOnly: key.readOnly,
-      dryRunOnly: key.dryRunOnly,
+      readOnly,
+      dryRunOnly: key.dryRunOnly || suspended === 'dry_run',
       expiresAt: key.expiresAt,
       graceUntil: key.graceUntil,
       replacedAt: key.replacedAt,
       lastUsedAt: key.lastUsedAt,
       lastUsedIp: key.lastUsedIp,
       lastUsedClient: key.lastUsedClient,
+      suspension: key.suspension ?? null,
     },
   };
 }

@@ -21,6 +21,8 @@ export interface CallRecord {
   readonly audit: 'written' | 'failed' | 'none';
   /** The call was refused because the database is out (its refusal is recorded): retry later. */
   readonly databaseUnavailable: boolean;
+  /** The event's id, where the pipeline knows it (the evidence of an anomaly alert). */
+  readonly eventId?: string;
 }
 
 export interface Ran<T> {

@@ -6,6 +6,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { Workspace } from '../model/index.js';
+import type { AnomalyWatch } from '../monitoring/index.js';
 import type { Store } from '../storage/index.js';
 import type { EffectivePolicy } from './policy.js';
 import type { CallObserver } from './runner.js';
@@ -33,6 +34,8 @@ export interface WriteDeps {
   readonly logger: Logger;
   /** Told how each call ended (metrics); see `RunnerDeps.onCall`. */
   readonly onCall?: CallObserver;
+  /** The anomaly rules: every call once its event is written, and a budget overrun (issue 16). */
+  readonly anomaly?: AnomalyWatch;
 }
 
 export interface ActionDeps extends WriteDeps {

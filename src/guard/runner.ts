@@ -25,6 +25,8 @@ export interface Flow<V> {
    * or `none` for an entry that is no MCP call (a browser approval records its own events).
    */
   readonly event?: AuditDraft | 'written' | 'none';
+  /** The id of a `written` event, when the step that wrote it knows it (anomaly evidence). */
+  readonly eventId?: string;
 }
 
 export type Step<S, D> = (state: S, deps: D) => Promise<S>;
@@ -84,17 +86,24 @@ async function runSteps<V, S extends Flow<V>, D extends RunnerDeps>(
   } catch (error) {
     failure = error;
   }
-  const record = (audit: CallRecord['audit'], databaseUnavailable = false): CallRecord => ({
+  const record = (
+    audit: CallRecord['audit'],
+    databaseUnavailable = false,
+    eventId = state.eventId,
+  ): CallRecord => ({
     tool: state.tool,
     audit,
     databaseUnavailable,
+    ...(eventId !== undefined && { eventId }),
   });
 
   if (failure === undefined) {
     const event = state.event!;
     if (typeof event === 'object') {
-      const failed = await append(deps, entry, state.tool, event);
-      if (failed) return { outcome: { ok: false, error: failed }, record: record('failed') };
+      const appended = await append(deps, entry, state.tool, event);
+      if (appended instanceof AppError)
+        return { outcome: { ok: false, error: appended }, record: record('failed') };
+      return { outcome: { ok: true, value: state.result as V }, record: record('written', false, appended) };
     }
     return {
       outcome: { ok: true, value: state.result as V },
@@ -112,9 +121,10 @@ async function runSteps<V, S extends Flow<V>, D extends RunnerDeps>(
     deps.logger.error({ err: failure, tool: state.tool }, entry.failureLog);
   const draft = entry.refusal(state, error, deps);
   if (!draft) return { outcome: { ok: false, error }, record: record('none') };
-  const failed = await append(deps, entry, state.tool, draft);
-  if (failed) return { outcome: { ok: false, error: failed }, record: record('failed') };
-  return { outcome: { ok: false, error }, record: record('written', error.code === 'unavailable') };
+  const appended = await append(deps, entry, state.tool, draft);
+  if (appended instanceof AppError)
+    return { outcome: { ok: false, error: appended }, record: record('failed') };
+  return { outcome: { ok: false, error }, record: record('written', error.code === 'unavailable', appended) };
 }
 
 /** SECURITY: fail closed — a call whose record cannot be written returns nothing. */
@@ -123,10 +133,9 @@ async function append<S, D extends RunnerDeps>(
   entry: Entry<S, D>,
   tool: string,
   draft: AuditDraft,
-): Promise<AppError | undefined> {
+): Promise<AppError | string> {
   try {
-    await deps.audit.append(draft);
-    return undefined;
+    return (await deps.audit.append(draft)).id;
   } catch (error) {
     deps.logger.error({ err: error, tool }, 'audit write failed');
     return new AppError('unavailable', entry.auditUnavailable, { cause: error });

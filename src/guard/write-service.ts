@@ -4,6 +4,7 @@
  * back the outcome with the record of the call's one audit event (`Ran`). `run` is the same
  * write for callers that want the value or the refusal thrown (tests).
  */
+import type { AnomalyWatch } from '../monitoring/index.js';
 import type { CallContext } from './call-context.js';
 import { type Ran, unwrap } from './call-record.js';
 import { READ_CALL, WRITE_CALL } from './pipeline.js';
@@ -11,12 +12,16 @@ import type { WriteDeps } from './ports.js';
 import { type Entry, type RunnerDeps, runEntry } from './runner.js';
 import type { GuardedTool } from './steps/authorize.js';
 import type { ClientAbilities, ReadState, WriteResult, WriteState } from './steps/state.js';
+import { watchCall } from './watch.js';
 import type { WriteArgs, WriteSpec } from './write-spec.js';
 
-export type GuardDeps = RunnerDeps;
+export type GuardDeps = RunnerDeps & {
+  /** The anomaly rules, shown every call once its event is written (issue 16). */
+  readonly anomaly?: AnomalyWatch;
+};
 
 export function createToolRunner(deps: GuardDeps) {
-  return function runTool<T>(
+  return async function runTool<T>(
     call: CallContext,
     tool: GuardedTool,
     args: unknown,
@@ -30,19 +35,28 @@ export function createToolRunner(deps: GuardDeps) {
       spec: tool,
       run,
     };
-    return runEntry(READ_CALL as Entry<ReadState<T>, GuardDeps>, state, deps);
+    const ran: Ran<T> = await runEntry<T, ReadState<T>, GuardDeps>(
+      READ_CALL as Entry<ReadState<T>, GuardDeps>,
+      state,
+      deps,
+    );
+    await watchCall(deps.anomaly, call, tool.name, ran);
+    return ran;
   };
 }
 
 export type ToolRunner = ReturnType<typeof createToolRunner>;
 
 export function createWritePipeline(deps: WriteDeps) {
-  const call = (call: CallContext, spec: WriteSpec, args: WriteArgs, client: ClientAbilities) =>
-    runEntry<WriteResult, WriteState, WriteDeps>(
+  const call = async (call: CallContext, spec: WriteSpec, args: WriteArgs, client: ClientAbilities) => {
+    const ran = await runEntry<WriteResult, WriteState, WriteDeps>(
       WRITE_CALL,
       { call, tool: spec.name, args, started: deps.clock.now().getTime(), spec, client },
       deps,
     );
+    await watchCall(deps.anomaly, call, spec.name, ran);
+    return ran;
+  };
   return {
     /** What the action service builds on (the same ports). */
     deps,

@@ -23,6 +23,8 @@ export interface Applied {
   readonly result: Readonly<Record<string, unknown>>;
   /** One line for people: what happened. */
   readonly text: string;
+  /** Set once executed: the id of the call's audit event. */
+  readonly auditEventId?: string;
 }
 
 export interface WriteSpec {

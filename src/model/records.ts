@@ -159,6 +159,23 @@ export interface ApiKeyRecord {
   readonly oauthClientId: string | null;
   readonly oauthClientName: string | null;
   readonly oauthGrantId: string | null;
+  /** Set while the key is suspended (anomaly rules, write budget); absent where not loaded. */
+  readonly suspension?: KeySuspension | null;
+}
+
+export const SUSPENSION_MODES = ['read_only', 'dry_run'] as const;
+export type SuspensionMode = (typeof SUSPENSION_MODES)[number];
+
+/**
+ * A suspension narrows a key on top of its own rights (read-only: no writes; dry-run: writes
+ * only preview) until a human lifts it; the key's own flags are left as they were.
+ */
+export interface KeySuspension {
+  readonly at: string;
+  readonly mode: SuspensionMode;
+  readonly reason: string;
+  /** The rule or member that suspended it (`rule:<id>`, `member:<id>`). */
+  readonly by: string;
 }
 
 export const CREDENTIAL_KINDS = ['api_key', 'oauth'] as const;

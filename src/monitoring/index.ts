@@ -5,6 +5,27 @@
  * the entry layers, which show and tune it through the same services.
  */
 
+export type { AlertRecord } from '../storage/index.js';
+export {
+  ALERT_ACKNOWLEDGED,
+  ALERT_RAISED,
+  ALERT_RESOLVED,
+  type AlertService,
+  createAlertService,
+  raiseAlert,
+} from './alerts.js';
+export type { CallObservation } from './anomaly-evaluate.js';
+export { networkOf } from './anomaly-evaluate.js';
+export {
+  ANOMALY_RULES,
+  type AnomalyRules,
+  RULE_ACTIONS,
+  RULE_IDS,
+  RULE_NAMES,
+  type RuleAction,
+  type RuleName,
+} from './anomaly-rules.js';
+export { type AnomalyWatch, type BudgetOverrun, createAnomalyWatch } from './anomaly-watch.js';
 export { type DoctorInput, runDoctor } from './doctor.js';
 export { type CheckResult, type CheckStatus, redactUrl } from './doctor-checks.js';
 export {
@@ -48,4 +69,5 @@ export {
   type SettingsSection,
 } from './settings.js';
 export { type MonitoringSignals, NO_SIGNALS } from './signals.js';
+export { createSuspensions, KEY_SUSPENDED, KEY_UNSUSPENDED, type Suspensions } from './suspension.js';
 export { createTracing, type McpTraceRequest, type QueryEvent, type Tracing } from './tracing.js';

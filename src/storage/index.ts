@@ -17,6 +17,7 @@ import type { Store } from './ports.js';
 import { toSqliteOpenError } from './sqlite-open.js';
 
 export * from '../model/index.js';
+export type * from './anomaly-ports.js';
 export type * from './audit-ports.js';
 export type * from './checkpoint-ports.js';
 export {

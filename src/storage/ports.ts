@@ -28,6 +28,7 @@ import type {
   WorkspacePolicyRecord,
   WriteUsage,
 } from '../model/index.js';
+import type { AlertRepository, KeyBaselineRepository, KeySuspensionRepository } from './anomaly-ports.js';
 import type { AuditRepository } from './audit-ports.js';
 import type { MonitoringSettingsRepository } from './monitoring-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
@@ -353,6 +354,9 @@ export interface Repositories {
   /** Calls per day read out of the audit log (not the write budget's ledger, `writeUsage`). */
   readonly usage: UsageRepository;
   readonly monitoringSettings: MonitoringSettingsRepository;
+  readonly keyBaselines: KeyBaselineRepository;
+  readonly alerts: AlertRepository;
+  readonly keySuspensions: KeySuspensionRepository;
 }
 
 export interface Store extends Repositories {

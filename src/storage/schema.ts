@@ -134,6 +134,11 @@ export interface ApiKeyTable {
   oauth_client_id: string | null;
   oauth_client_name: string | null;
   oauth_grant_id: string | null;
+  /** A suspension (0017), apart from the key's own rights: lifting it restores them. */
+  suspended_at: string | null;
+  suspended_mode: string | null;
+  suspended_reason: string | null;
+  suspended_by: string | null;
 }
 
 /** Audit events: the chain rule hashes every column, so src/chain/ defines the row. */
@@ -297,6 +302,32 @@ export interface RateLimitTable {
   expire: string | number | null;
 }
 
+/** Per credential: what the anomaly rules compare a call with (0017). */
+export interface KeyBaselineTable {
+  workspace_id: string;
+  credential_id: string;
+  state: string;
+  last_seen_at: string;
+}
+
+/** What an anomaly rule (or the write budget) raised (0017). */
+export interface AlertTable {
+  id: string;
+  workspace_id: string;
+  rule: string;
+  credential_id: string | null;
+  severity: string;
+  summary: string;
+  /** JSON array of audit event ids. */
+  evidence: string;
+  action: string;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -321,4 +352,6 @@ export interface Database {
   oauth_registrations: OAuthRegistrationTable;
   monitoring_settings: MonitoringSettingTable;
   rate_limits: RateLimitTable;
+  key_baselines: KeyBaselineTable;
+  alerts: AlertTable;
 }

@@ -51,7 +51,7 @@ describe('the Overview', () => {
       'Security checklist',
     ]);
     const text = await main();
-    expect(text).toContain('No monitoring yet');
+    expect(text).toContain('No open alerts.');
     expect(text).toContain('Never used (2)');
     expect(await h.page.locator(`main a[href="/admin/keys/${alanKeyId}"]`).count()).toBeGreaterThan(0);
     expect(await h.page.locator('section[aria-labelledby="chain-heading"] dd').allTextContents()).toEqual(

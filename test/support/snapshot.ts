@@ -7,8 +7,18 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { MIGRATIONS, openDatabase } from '../../src/storage/index.js';
 
-/** The audit log's own tables: every call, a dry run included, adds to them. */
-export const AUDIT_TABLES = ['audit_events', 'audit_heads', 'audit_checkpoints'] as const;
+/**
+ * The tables that record calls rather than data: the audit log's own (every call, a dry run
+ * included, adds to them) and the anomaly rules' (each call updates its key's baseline, and
+ * may raise an alert).
+ */
+export const AUDIT_TABLES = [
+  'audit_events',
+  'audit_heads',
+  'audit_checkpoints',
+  'key_baselines',
+  'alerts',
+] as const;
 
 export type TableFingerprints = Record<string, { rows: number; sha256: string }>;
 

@@ -1,5 +1,5 @@
 /**
- * `taskgate keys create|list|show|rotate|revoke|narrow|health`. The secret is printed once, by create
+ * `taskgate keys create|list|show|rotate|revoke|narrow|health|lift`. The secret is printed once, by create
  * and rotate, and never again; list and show give the id, name, prefix and last four
  * characters. `--as <email>` acts as a member, whose role must allow the action and who is
  * named in its audit event; without it the command acts as the database's operator.
@@ -212,6 +212,27 @@ export function registerKeys(program: Command, io: CliIo): void {
             ? await app.keys.revoke(options.workspace, options.only, { only: true, actor: by })
             : await app.keys.revoke(options.workspace, ref!, { actor: by });
         printResult(io, options, result, revokedText(result));
+      }),
+    );
+
+  keys
+    .command('lift <key>')
+    .alias('unsuspend')
+    .description(
+      'lift the suspension an anomaly rule or the write budget put on a key: its own rights return',
+    )
+    .requiredOption('--workspace <slug>', 'workspace slug')
+    .option('--as <email>', 'act as this member (an owner or admin), named in the audit log')
+    .action((ref: string, options: RefOptions) =>
+      run(options, async (app) => {
+        const by = await actor(app, options);
+        const key = await app.monitoring.suspensions.lift(options.workspace, ref, by?.memberId ?? null);
+        printResult(
+          io,
+          options,
+          { id: key.id, name: key.name, suspended: false },
+          `lifted the suspension of ${key.name}`,
+        );
       }),
     );
 

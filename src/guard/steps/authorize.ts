@@ -23,10 +23,17 @@ export function assertScopes(call: CallContext, tool: GuardedTool): void {
   if (missing.length) {
     throw new AppError(
       'forbidden',
-      `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${credential.name} has ${credential.scopes.join(' ') || 'none'}${credential.readOnly ? ' (it is read-only)' : ''}`,
+      `missing scope ${missing.join(' ')}: ${tool.name} needs ${tool.scopes.join(' ')}; key ${credential.name} has ${credential.scopes.join(' ') || 'none'}${suspendedNote(credential)}`,
       { detail: { requiredScopes: tool.scopes, missingScopes: missing } },
     );
   }
+}
+
+function suspendedNote(credential: CallContext['principal']['credential']): string {
+  const s = credential.suspension;
+  if (s)
+    return ` (it is suspended ${s.mode === 'read_only' ? 'read-only' : 'dry-run only'} since ${s.at}: ${s.reason}; an owner or admin lifts it)`;
+  return credential.readOnly ? ' (it is read-only)' : '';
 }
 
 /** For a confirmation the tool is the action's, looked up by an earlier step: rights may have shrunk since. */

@@ -1,7 +1,8 @@
 /**
  * Step budget: the plan's writes must fit the credential's write budget. Over it, the key is
- * flagged and `budget.exceeded` recorded before the refusal (checked again, under a lock,
- * when the write executes).
+ * flagged, `budget.exceeded` recorded and (issue 16) an alert raised that suspends the key,
+ * dry-run only by default, until a human lifts it — before the refusal (checked again,
+ * under a lock, when the write executes).
  */
 import { type AppError, toAppError } from '../../core/index.js';
 import { assertWithinBudget, countWrites, isBudgetRefusal } from '../budget.js';
@@ -41,18 +42,24 @@ export async function withBudgetRefusal<T>(
 
 async function refuseOverBudget(deps: WriteDeps, call: CallContext, error: AppError): Promise<never> {
   const at = deps.clock.now().toISOString();
-  await deps.store.transaction(async (repos) => {
-    await repos.apiKeys.flag(call.principal.workspace.id, call.principal.credential.id, {
-      at,
-      reason: 'write budget exceeded',
-    });
-    await deps.audit.record(repos, {
+  const { credential, workspace } = call.principal;
+  const alert = await deps.store.transaction(async (repos) => {
+    await repos.apiKeys.flag(workspace.id, credential.id, { at, reason: 'write budget exceeded' });
+    const event = await deps.audit.record(repos, {
       ...callFields(call),
       action: 'budget.exceeded',
       outcome: 'denied',
       errorCode: 'rate_limited',
       detail: error.detail,
     });
+    return deps.anomaly?.budgetOverrun(repos, {
+      workspaceId: workspace.id,
+      environment: credential.environment,
+      credential: { id: credential.id, name: credential.name },
+      summary: `${credential.name} went over its write budget: ${error.publicMessage}`,
+      eventId: event.id,
+    });
   });
+  if (alert) await deps.anomaly?.followUp([alert]);
   throw error;
 }

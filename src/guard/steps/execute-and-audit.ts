@@ -45,7 +45,12 @@ export async function executeAndAudit(state: WriteState, deps: WriteDeps): Promi
     event: { action: 'mcp.tool_called', tool: state.spec.name },
   };
   const applied = await execute(deps, exec, state.spec, state.args, need(state.policy, 'policy'));
-  return { ...state, result: { kind: 'done', applied, actionId: null }, event: 'written' };
+  return {
+    ...state,
+    result: { kind: 'done', applied, actionId: null },
+    event: 'written',
+    ...(applied.auditEventId && { eventId: applied.auditEventId }),
+  };
 }
 
 export function execute(
@@ -87,7 +92,7 @@ export function execute(
         at: now(),
       });
       await auditComments(deps, repos, exec, applied.changes, args.reason);
-      await audit.record(repos, {
+      const event = await audit.record(repos, {
         ...callFields(call),
         ...exec.event,
         outcome: 'ok',
@@ -99,7 +104,7 @@ export function execute(
         durationMs: clock.now().getTime() - started,
         ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
       });
-      return applied;
+      return { ...applied, auditEventId: event.id };
     }),
   );
 }

@@ -11,6 +11,6 @@ export async function stillWrites(state: ActionState): Promise<ActionState> {
   if (!credential.dryRunOnly) return state;
   throw new AppError(
     'forbidden',
-    `key ${credential.name} is dry-run only now; action ${need(state.action, 'action').id} was not run`,
+    `key ${credential.name} is ${credential.suspension ? 'suspended (dry-run only)' : 'dry-run only'} now; action ${need(state.action, 'action').id} was not run`,
   );
 }

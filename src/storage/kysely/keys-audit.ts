@@ -1,7 +1,7 @@
 /** API keys. */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Environment } from '../../config/index.js';
-import type { ApiKeyRecord, CredentialKind } from '../../model/index.js';
+import type { ApiKeyRecord, CredentialKind, SuspensionMode } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyTable, Database } from '../schema.js';
@@ -42,6 +42,15 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   oauthClientId: row.oauth_client_id,
   oauthClientName: row.oauth_client_name,
   oauthGrantId: row.oauth_grant_id,
+  suspension:
+    row.suspended_at === null
+      ? null
+      : {
+          at: row.suspended_at,
+          mode: row.suspended_mode as SuspensionMode,
+          reason: row.suspended_reason ?? '',
+          by: row.suspended_by ?? '',
+        },
 });
 
 export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind): ApiKeyRepository {

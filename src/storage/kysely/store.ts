@@ -7,6 +7,11 @@ import type { Repositories, Store } from '../ports.js';
 import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import type { RawSqlite } from '../sqlite-chain-check.js';
+import {
+  createAlertRepository,
+  createKeyBaselineRepository,
+  createKeySuspensionRepository,
+} from './anomaly.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
@@ -39,6 +44,9 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     oauthRegistrations: createOAuthRegistrationRepository(db, kind),
     usage: createUsageRepository(db),
     monitoringSettings: createMonitoringSettingsRepository(db, kind),
+    keyBaselines: createKeyBaselineRepository(db, kind),
+    alerts: createAlertRepository(db),
+    keySuspensions: createKeySuspensionRepository(db),
   };
 }
 

@@ -21,6 +21,7 @@ import { usageIndex } from './0013-usage-index.js';
 import { auditActionIndex } from './0014-audit-action-index.js';
 import { monitoringSettings } from './0015-monitoring-settings.js';
 import { rateLimits } from './0016-rate-limits.js';
+import { anomaly } from './0017-anomaly.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -39,6 +40,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-audit-action-index': auditActionIndex,
   '0015-monitoring-settings': monitoringSettings,
   '0016-rate-limits': rateLimits,
+  '0017-anomaly': anomaly,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,69 @@
+/**
+ * Anomaly detection (src/monitoring): a baseline per credential, the alerts the rules raise,
+ * and a key's suspension. The store keeps the baseline's JSON as it is given; the monitoring
+ * layer reads it through its own schema.
+ */
+import type { KeySuspension } from '../model/index.js';
+
+export interface KeyBaselineRow {
+  readonly workspaceId: string;
+  readonly credentialId: string;
+  /** The rules' state, JSON. */
+  readonly state: string;
+  readonly lastSeenAt: string;
+}
+
+export interface KeyBaselineRepository {
+  /**
+   * Inside a transaction: waits for, then holds until commit, the credential's baseline, so
+   * concurrent calls of one key update it one after the other (no lost update).
+   */
+  lock(credentialId: string): Promise<void>;
+  find(credentialId: string): Promise<KeyBaselineRow | undefined>;
+  upsert(row: KeyBaselineRow): Promise<void>;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface AlertRecord {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly rule: string;
+  readonly credentialId: string | null;
+  readonly severity: AlertSeverity;
+  readonly summary: string;
+  /** Audit event ids. */
+  readonly evidence: readonly string[];
+  /** What was done: `alert`, `notify`, `suspend:read_only`, `suspend:dry_run`, `contain`. */
+  readonly action: string;
+  readonly createdAt: string;
+  readonly acknowledgedAt: string | null;
+  readonly acknowledgedBy: string | null;
+  readonly resolvedAt: string | null;
+  readonly resolvedBy: string | null;
+}
+
+export interface AlertFilter {
+  readonly open?: boolean;
+  readonly credentialId?: string;
+  readonly limit?: number;
+}
+
+export interface AlertRepository {
+  insert(alert: AlertRecord): Promise<void>;
+  find(workspaceId: string, id: string): Promise<AlertRecord | undefined>;
+  /** Newest first. */
+  list(workspaceId: string, filter?: AlertFilter): Promise<AlertRecord[]>;
+  countOpen(workspaceId: string): Promise<number>;
+  /** Sets the acknowledgement if there is none yet; returns whether it did. */
+  acknowledge(workspaceId: string, id: string, at: string, by: string): Promise<boolean>;
+  /** Resolves an open alert; returns whether it did. */
+  resolve(workspaceId: string, id: string, at: string, by: string): Promise<boolean>;
+}
+
+export interface KeySuspensionRepository {
+  /** Suspends a live, unsuspended credential; returns whether it did (the first one wins). */
+  suspend(workspaceId: string, id: string, suspension: KeySuspension): Promise<boolean>;
+  /** Lifts a suspension; returns whether there was one. */
+  lift(workspaceId: string, id: string): Promise<boolean>;
+}
