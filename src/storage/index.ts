@@ -35,6 +35,7 @@ export {
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';
+export type * from './notify-ports.js';
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';

@@ -30,6 +30,12 @@ import type {
 } from '../model/index.js';
 import type { AuditRepository } from './audit-ports.js';
 import type { MonitoringSettingsRepository } from './monitoring-ports.js';
+import type {
+  DeliveryRepository,
+  JobRepository,
+  NotifyCursorRepository,
+  WebhookRepository,
+} from './notify-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type { UsageRepository } from './usage-ports.js';
 
@@ -353,6 +359,10 @@ export interface Repositories {
   /** Calls per day read out of the audit log (not the write budget's ledger, `writeUsage`). */
   readonly usage: UsageRepository;
   readonly monitoringSettings: MonitoringSettingsRepository;
+  readonly webhooks: WebhookRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly notifyCursor: NotifyCursorRepository;
+  readonly jobs: JobRepository;
 }
 
 export interface Store extends Repositories {

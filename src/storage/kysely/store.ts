@@ -11,6 +11,12 @@ import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
 import { createMonitoringSettingsRepository } from './monitoring-settings.js';
+import {
+  createDeliveryRepository,
+  createJobRepository,
+  createNotifyCursorRepository,
+  createWebhookRepository,
+} from './notify.js';
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
@@ -39,6 +45,10 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     oauthRegistrations: createOAuthRegistrationRepository(db, kind),
     usage: createUsageRepository(db),
     monitoringSettings: createMonitoringSettingsRepository(db, kind),
+    webhooks: createWebhookRepository(db),
+    deliveries: createDeliveryRepository(db),
+    notifyCursor: createNotifyCursorRepository(db),
+    jobs: createJobRepository(db),
   };
 }
 

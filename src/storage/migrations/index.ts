@@ -20,6 +20,7 @@ import { memberRemoval } from './0012-member-removal.js';
 import { usageIndex } from './0013-usage-index.js';
 import { auditActionIndex } from './0014-audit-action-index.js';
 import { monitoringSettings } from './0015-monitoring-settings.js';
+import { notifications } from './0018-notifications.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -37,6 +38,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-usage-index': usageIndex,
   '0014-audit-action-index': auditActionIndex,
   '0015-monitoring-settings': monitoringSettings,
+  '0018-notifications': notifications,
 };
 
 export interface MigrationReport {
