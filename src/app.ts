@@ -162,7 +162,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw error;
   }
   const keys = createKeyService({ store, clock, random, ids, audit });
-  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger });
+  const monitoring = createMonitoring({ config, store, audit, clock, ids, logger, secret });
   const activity = createActivityService({
     store,
     audit,
@@ -314,6 +314,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const close = async () => {
     await endpoint.close();
+    monitoring.notifications.close();
     // A command's events are signed before it ends (the server's also on its way down).
     await checkpointer
       .flush()

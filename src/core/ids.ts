@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   action: 'act',
   writeUsage: 'wru',
   oauthRegistration: 'dcr',
+  webhook: 'whk',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
