@@ -4,7 +4,6 @@
  * 127.0.0.1 that keeps what it receives, and a real HTTP webhook receiver that verifies each
  * delivery with the npm `standardwebhooks` package.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -184,7 +183,7 @@ export async function createNotifyFixture(
     clock,
     ids,
     publicUrl: PUBLIC_URL,
-    sealKey: randomBytes(32),
+    sealKey: Buffer.alloc(32, 1),
     smtpUrl: options.smtpUrl,
     notifyFrom: 'Taskgate <security@example.test>',
     blockedRange,
