@@ -24,6 +24,9 @@ describe('parseConfig', () => {
         corsOrigins: [],
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
+        smtpUrl: undefined,
+        notifyFrom: 'Taskgate <taskgate@localhost>',
+        webhookTestHosts: [],
       },
     });
   });
