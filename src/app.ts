@@ -289,6 +289,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       members,
       policy,
       usage,
+      notifications: monitoring.notifications,
       overview: { checklist, keys, activity },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
