@@ -8,7 +8,11 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { CHECKPOINT_EVERY_MS, type Checkpointer } from './audit/index.js';
 import type { Config } from './config/index.js';
+import type { Notifications } from './monitoring/index.js';
 import type { AuthorizationServer } from './oauth/index.js';
+
+/** How often a server looks for due background jobs (their schedule is in the database). */
+export const JOBS_TICK_MS = 15_000;
 
 /** What serving needs of an `App` (named here, not imported, so app.ts may re-export `listen`). */
 export interface Servable {
@@ -17,6 +21,7 @@ export interface Servable {
   readonly oauth: Pick<AuthorizationServer, 'ready' | 'prune'>;
   readonly checkpointer: Pick<Checkpointer, 'checkpointAll'>;
   readonly logger: Logger;
+  readonly monitoring: { readonly notifications: Pick<Notifications, 'runDueJobs'> };
 }
 
 export interface RunningServer {
@@ -40,10 +45,24 @@ export async function listen(app: Servable): Promise<RunningServer> {
         // OAuth codes and tokens).
         const checkpoints = setInterval(() => void maintain(app), CHECKPOINT_EVERY_MS);
         checkpoints.unref();
+        // Notifications, reminders, digests, webhook retries: each due job runs on one instance.
+        let running = false;
+        const jobs = setInterval(() => {
+          if (running) return;
+          running = true;
+          void app.monitoring.notifications
+            .runDueJobs()
+            .catch((error: unknown) => app.logger.error({ err: error }, 'background jobs failed'))
+            .finally(() => {
+              running = false;
+            });
+        }, JOBS_TICK_MS);
+        jobs.unref();
         resolve({
           url: `http://${host}:${info.port}`,
           close: async () => {
             clearInterval(checkpoints);
+            clearInterval(jobs);
             await new Promise<void>((done) => {
               server.close(() => done());
               // Idle keep-alive sockets would otherwise hold close() open for seconds.

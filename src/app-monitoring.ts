@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog, AuditQueue } from './audit/index.js';
 import type { Config } from './config/index.js';
-import type { Clock, IdGenerator } from './core/index.js';
+import { type Clock, deriveKey, type IdGenerator } from './core/index.js';
 import type { MetricsEndpoint } from './http/index.js';
 import type { IncidentService } from './incident/index.js';
 import {
@@ -17,17 +17,20 @@ import {
   createAnomalyWatch,
   createMetrics,
   createMonitoringSettings,
+  createNotifications,
   createRateLimits,
   createSuspensions,
   createTracing,
   type Metrics,
   type MonitoringSettings,
   type MonitoringSignals,
+  type Notifications,
   type RateLimitBackend,
   type RateLimits,
   type Suspensions,
   type Tracing,
 } from './monitoring/index.js';
+import { blockedRange } from './oauth/index.js';
 import { openRateLimitPool, type Store } from './storage/index.js';
 
 export interface MonitoringDeps {
@@ -44,6 +47,8 @@ export interface MonitoringDeps {
    * action is `contain` runs its containment. Monitoring may not import incident (layers).
    */
   readonly incident?: () => IncidentService;
+  /** The instance secret: webhook signing secrets are sealed under a key derived from it. */
+  readonly secret: string;
 }
 
 export interface Monitoring {
@@ -56,6 +61,7 @@ export interface Monitoring {
   readonly anomaly: AnomalyWatch;
   readonly alerts: AlertService;
   readonly suspensions: Suspensions;
+  readonly notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -106,6 +112,21 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
   const anomaly = createAnomalyWatch({ store, audit, clock, ids, settings, signals, logger, contain });
   const alerts = createAlertService({ store, audit, clock });
   const suspensions = createSuspensions({ store, audit, clock });
+  const notifications = createNotifications({
+    store,
+    audit,
+    clock,
+    ids,
+    publicUrl: config.publicUrl,
+    sealKey: deriveKey(deps.secret, 'webhook-secrets'),
+    smtpUrl: config.smtpUrl,
+    notifyFrom: config.notifyFrom,
+    blockedRange,
+    webhookTestHosts: config.webhookTestHosts,
+    // Job leases name the process that holds them.
+    instanceId: ids('request'),
+    logger,
+  });
   return {
     settings,
     signals,
@@ -115,7 +136,11 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     anomaly,
     alerts,
     suspensions,
-    close: () => rateLimits.close(),
+    notifications,
+    close: async () => {
+      notifications.close();
+      await rateLimits.close();
+    },
   };
 }
 

@@ -180,6 +180,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     ...(overrides.rateLimitWindowSeconds && { rateLimitWindowSeconds: overrides.rateLimitWindowSeconds }),
     incident: () => incident,
+    secret,
   });
   const activity = createActivityService({
     store,
@@ -323,6 +324,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       members,
       policy,
       usage,
+      notifications: monitoring.notifications,
       overview: { checklist, keys, activity, alerts: monitoring.alerts },
       incident: { incident },
       approvals: { actions, policyFor, members: memberDirectory },
@@ -355,7 +357,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       .catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
     await monitoring
       .close()
-      .catch((error: unknown) => logger.error({ err: error }, 'rate limiter close failed'));
+      .catch((error: unknown) => logger.error({ err: error }, 'monitoring close failed'));
     await store.close();
     await tracing?.shutdown();
   };

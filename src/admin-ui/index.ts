@@ -27,6 +27,7 @@ import { mountLimits, type RateLimitsPort } from './limits.js';
 import { mountLogin } from './login.js';
 import { type MemberPageDeps, mountMembers } from './members.js';
 import { unknownAdminPage } from './not-found.js';
+import { mountNotifications, type NotificationsPageDeps } from './notifications.js';
 import { mountOAuthClients, type OAuthClientsPort } from './oauth-clients.js';
 import { mountPolicy, type PolicyPageDeps } from './policy.js';
 import { cookieNames, deriveLoginFormKey, securityHeaders } from './security.js';
@@ -122,6 +123,8 @@ export interface AdminUiDeps {
   readonly policy: PolicyPageDeps['policy'];
   /** The Usage page's numbers: the service `taskgate usage` prints. */
   readonly usage: UsagePageDeps['usage'];
+  /** Notifications: the webhook endpoints and the delivery log (src/monitoring). */
+  readonly notifications?: NotificationsPageDeps;
   /** What the Overview reads: the checklist, key health, recent activity, the last verification. */
   readonly overview: OverviewDeps;
   /** Contain, report and revert from a key's or a connection's page. */
@@ -184,6 +187,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   mountPolicy(app, { policy: deps.policy });
   if (deps.rateLimits) mountLimits(app, deps.rateLimits);
   mountUsage(app, { usage: deps.usage });
+  if (deps.notifications) mountNotifications(app, deps.notifications);
   mountIncident(app, deps.incident);
   mountConnections(app, deps.connections);
   mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });

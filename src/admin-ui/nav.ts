@@ -15,7 +15,8 @@ export type ConsolePageId =
   | 'usage'
   | 'approvals'
   | 'members'
-  | 'policy';
+  | 'policy'
+  | 'notifications';
 
 export interface ConsolePage {
   readonly id: ConsolePageId;
@@ -53,6 +54,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   { id: 'approvals', label: 'Approvals', path: '/admin/approvals', roles: EVERYONE },
   { id: 'members', label: 'Members', path: '/admin/members', roles: MANAGERS },
   { id: 'policy', label: 'Policy', path: '/admin/policy', roles: MANAGERS },
+  { id: 'notifications', label: 'Notifications', path: '/admin/notifications', roles: MANAGERS },
 ];
 
 export function consolePage(id: ConsolePageId): ConsolePage {

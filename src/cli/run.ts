@@ -25,6 +25,7 @@ import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrash } from './commands/trash.js';
 import { registerUsage } from './commands/usage.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_USAGE, toCliMessage, toExitCode } from './to-exit-code.js';
 
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo): Command {
   registerOAuth(program, io);
   registerUsage(program, io);
   registerDoctor(program, io);
+  registerWebhooks(program, io);
   // After any other `audit` subcommands: it joins their `audit` command rather than adding one.
   registerAuditRead(program, io);
   registerAuditShow(program, io);

@@ -26,6 +26,9 @@ describe('parseConfig', () => {
         oauthCimdTestCaFile: undefined,
         metricsToken: undefined,
         otelExporterUrl: undefined,
+        smtpUrl: undefined,
+        notifyFrom: 'Taskgate <taskgate@localhost>',
+        webhookTestHosts: [],
       },
     });
   });

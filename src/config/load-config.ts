@@ -37,6 +37,11 @@ export interface Config {
   readonly oauthCimdTestHosts: readonly string[];
   /** Test only (refused in production): CA file trusted for `oauthCimdTestHosts`. */
   readonly oauthCimdTestCaFile: string | undefined;
+  /** Notification email: the SMTP server (unset: no email) and the sender. */
+  readonly smtpUrl: string | undefined;
+  readonly notifyFrom: string;
+  /** Test only (refused in production): `host:port` pairs webhooks may reach despite the SSRF check. */
+  readonly webhookTestHosts: readonly string[];
 }
 
 export type ConfigFlags = Partial<Record<SettingName, string | number | undefined>>;
@@ -88,6 +93,8 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       redisUrl: value.redisUrl,
       metricsToken: value.metricsToken,
       otelExporterUrl: value.otelExporterUrl,
+      smtpUrl: value.smtpUrl,
+      webhookTestHosts: Object.freeze([...value.webhookTestHosts]),
     }),
   );
 }

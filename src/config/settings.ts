@@ -297,6 +297,31 @@ export const SETTINGS = {
     doc: 'Test only, refused in production: PEM file of a CA trusted, instead of the system CAs, for the `oauthCimdTestHosts` only.',
     defaultText: 'none',
   },
+  smtpUrl: {
+    schema: z
+      .string()
+      .trim()
+      .regex(
+        /^smtps?:\/\/[^\s]+$/,
+        'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+      )
+      .optional(),
+    env: 'TASKGATE_SMTP_URL',
+    doc: 'SMTP server for notification emails (`smtp://user:pass@host:587` with STARTTLS, `smtps://…:465` for implicit TLS). Unset: no email is sent; webhooks still are.',
+    defaultText: 'none',
+  },
+  notifyFrom: {
+    schema: z.string().trim().min(3, 'must be an address').max(320).default('Taskgate <taskgate@localhost>'),
+    env: 'TASKGATE_NOTIFY_FROM',
+    doc: 'The `From` of notification emails, e.g. `Taskgate <security@example.com>`.',
+    defaultText: '`Taskgate <taskgate@localhost>`',
+  },
+  webhookTestHosts: {
+    schema: hostPortList.default([]),
+    env: 'TASKGATE_WEBHOOK_TEST_HOSTS',
+    doc: 'Test only, refused in production: comma-separated `host:port` pairs webhooks may reach over http or at a private or loopback address (the tests run a receiver on 127.0.0.1).',
+    defaultText: 'none',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -314,6 +339,8 @@ export const configSchema = z
     const message = 'is test-only and must not be set when environment is production';
     if (value.oauthCimdTestHosts.length > 0)
       context.addIssue({ code: 'custom', path: ['oauthCimdTestHosts'], message });
+    if (value.webhookTestHosts.length > 0)
+      context.addIssue({ code: 'custom', path: ['webhookTestHosts'], message });
     if (value.oauthCimdTestCaFile !== undefined) {
       context.addIssue({ code: 'custom', path: ['oauthCimdTestCaFile'], message });
     }

@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   writeUsage: 'wru',
   oauthRegistration: 'dcr',
   alert: 'alr',
+  webhook: 'whk',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -26,8 +26,11 @@ export {
   type RuleName,
 } from './anomaly-rules.js';
 export { type AnomalyWatch, type BudgetOverrun, createAnomalyWatch } from './anomaly-watch.js';
+export { type DigestFigures, digestFigures, digestNotice } from './digest.js';
 export { type DoctorInput, runDoctor } from './doctor.js';
 export { type CheckResult, type CheckStatus, redactUrl } from './doctor-checks.js';
+export { createEmailTransport, type EmailMessage, type EmailTransport } from './email-transport.js';
+export { createJobRunner, type Job, type JobRunner, nextWeekly } from './jobs.js';
 export {
   type CallOutcome,
   createMetrics,
@@ -35,6 +38,16 @@ export {
   type Metrics,
   type MetricsSources,
 } from './metrics.js';
+export { RETRY_DELAYS_MS, recipientsOf } from './notify-deliver.js';
+export { noticesOf } from './notify-events.js';
+export { NOTICE_KINDS, type Notice, type NoticeKind } from './notify-notice.js';
+export { reminderOf } from './notify-reminders.js';
+export {
+  createNotifications,
+  NOTIFY_JOBS,
+  type Notifications,
+  type NotificationsDeps,
+} from './notify-service.js';
 export {
   describeRefusal,
   type LimitVerdict,
@@ -71,3 +84,13 @@ export {
 export { type MonitoringSignals, NO_SIGNALS } from './signals.js';
 export { createSuspensions, KEY_SUSPENDED, KEY_UNSUSPENDED, type Suspensions } from './suspension.js';
 export { createTracing, type McpTraceRequest, type QueryEvent, type Tracing } from './tracing.js';
+export { signWebhook } from './webhooks-send.js';
+export {
+  type DeliveryView,
+  MAX_WEBHOOKS,
+  WEBHOOK_ADDED_ACTION,
+  WEBHOOK_REMOVED_ACTION,
+  type WebhookService,
+  type WebhookView,
+} from './webhooks-service.js';
+export { type BlockedRange, parseWebhookUrl, WEBHOOK_URL_MAX } from './webhooks-url.js';

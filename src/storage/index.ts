@@ -38,6 +38,7 @@ export { type DeploymentProbe, probeDeployment } from './deployment-probe.js';
 export { createKyselyStore } from './kysely/store.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';
+export type * from './notify-ports.js';
 export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';

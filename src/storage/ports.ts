@@ -31,6 +31,12 @@ import type {
 import type { AlertRepository, KeyBaselineRepository, KeySuspensionRepository } from './anomaly-ports.js';
 import type { AuditRepository } from './audit-ports.js';
 import type { MonitoringSettingsRepository } from './monitoring-ports.js';
+import type {
+  DeliveryRepository,
+  JobRepository,
+  NotifyCursorRepository,
+  WebhookRepository,
+} from './notify-ports.js';
 import type { OAuthModelRepository, OAuthRegistrationRepository } from './oauth-ports.js';
 import type { UsageRepository } from './usage-ports.js';
 
@@ -357,6 +363,10 @@ export interface Repositories {
   readonly keyBaselines: KeyBaselineRepository;
   readonly alerts: AlertRepository;
   readonly keySuspensions: KeySuspensionRepository;
+  readonly webhooks: WebhookRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly notifyCursor: NotifyCursorRepository;
+  readonly jobs: JobRepository;
 }
 
 export interface Store extends Repositories {

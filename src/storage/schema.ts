@@ -328,6 +328,45 @@ export interface AlertTable {
   resolved_by: string | null;
 }
 
+/** Notifications (0018): webhook endpoints, the delivery log, the dispatcher's cursor, job leases. */
+export interface WebhookEndpointTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  secret_sealed: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface NotificationDeliveryTable {
+  id: string;
+  workspace_id: string;
+  channel: string;
+  target: string;
+  notice: string;
+  kind: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface NotifyCursorTable {
+  chain: string;
+  seq: number;
+}
+
+export interface ScheduledJobTable {
+  name: string;
+  next_run_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_run_at: string | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   members: MemberTable;
@@ -354,4 +393,8 @@ export interface Database {
   rate_limits: RateLimitTable;
   key_baselines: KeyBaselineTable;
   alerts: AlertTable;
+  webhook_endpoints: WebhookEndpointTable;
+  notification_deliveries: NotificationDeliveryTable;
+  notify_cursor: NotifyCursorTable;
+  scheduled_jobs: ScheduledJobTable;
 }

@@ -16,6 +16,12 @@ import { createAuditRepository, toAuditRow } from './audit.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
 import { createMonitoringSettingsRepository } from './monitoring-settings.js';
+import {
+  createDeliveryRepository,
+  createJobRepository,
+  createNotifyCursorRepository,
+  createWebhookRepository,
+} from './notify.js';
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
@@ -47,6 +53,10 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     keyBaselines: createKeyBaselineRepository(db, kind),
     alerts: createAlertRepository(db),
     keySuspensions: createKeySuspensionRepository(db),
+    webhooks: createWebhookRepository(db),
+    deliveries: createDeliveryRepository(db),
+    notifyCursor: createNotifyCursorRepository(db),
+    jobs: createJobRepository(db),
   };
 }
 

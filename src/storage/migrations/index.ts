@@ -22,6 +22,7 @@ import { auditActionIndex } from './0014-audit-action-index.js';
 import { monitoringSettings } from './0015-monitoring-settings.js';
 import { rateLimits } from './0016-rate-limits.js';
 import { anomaly } from './0017-anomaly.js';
+import { notifications } from './0018-notifications.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -41,6 +42,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-monitoring-settings': monitoringSettings,
   '0016-rate-limits': rateLimits,
   '0017-anomaly': anomaly,
+  '0018-notifications': notifications,
 };
 
 export interface MigrationReport {
