@@ -94,8 +94,8 @@ export interface AppOverrides {
   readonly passwordCost?: ScryptCost;
   /** Tests only: a rate-limit window shorter than a minute. */
   readonly rateLimitWindowSeconds?: number;
-  /** Benchmarks only (bench/monitoring-cost.mjs): serve /mcp without the request limits. */
-  readonly withoutRateLimits?: boolean;
+  /** Benchmarks only (bench/monitoring-cost.mjs): no request limits and no anomaly rules. */
+  readonly withoutMonitoring?: boolean;
 }
 
 export interface App {
@@ -197,7 +197,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     clock,
     logger,
     onCall: monitoring.metrics.callEnded,
-    anomaly: monitoring.anomaly,
+    ...(!overrides.withoutMonitoring && { anomaly: monitoring.anomaly }),
   });
   const policyFor = (workspace: Workspace) => policy.forWorkspace(workspace);
   const checklist = createChecklistService({ store, clock, policyFor });
@@ -213,7 +213,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tokenKey: deriveKey(secret, 'confirmation-token'),
     publicUrl: config.publicUrl,
     onCall: monitoring.metrics.callEnded,
-    anomaly: monitoring.anomaly,
+    ...(!overrides.withoutMonitoring && { anomaly: monitoring.anomaly }),
   });
   const specs = createWriteSpecs(domain);
   const actions = createActionService({
@@ -309,7 +309,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ids,
       toolScopes: (name) => toolScopes.get(name),
       maxMessagesPerRequest: config.mcpMaxMessagesPerRequest,
-      ...(!overrides.withoutRateLimits && { rateLimits: monitoring.rateLimits }),
+      ...(!overrides.withoutMonitoring && { rateLimits: monitoring.rateLimits }),
       isWriteTool: (name) => writeToolNames.has(name),
       ...(tracing && { tracer: tracing }),
     },

@@ -20,7 +20,10 @@ describe('parseConfig', () => {
         databaseStatementTimeoutMs: 5000,
         databaseIdleInTransactionTimeoutMs: 10_000,
         mcpMaxMessagesPerRequest: 10,
-
+        rateLimitFailedAuthPerMinute: 20,
+        rateLimitOauthPerMinute: 120,
+        rateLimitLoginPerMinute: 30,
+        redisUrl: undefined,
         corsOrigins: [],
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,

@@ -157,13 +157,14 @@ describeEachStore('webhooks', (store) => {
 
   it('a member cannot add, remove or test endpoints; an admin removes one and it gets nothing more', async () => {
     const { f, added, receiver } = await setUp();
+    // Each attempt is made as it is awaited: one made early would reject unobserved.
     for (const attempt of [
-      f.notifications.webhooks.add('acme', receiver.url, f.member.id),
-      f.notifications.webhooks.remove('acme', added.id, f.member.id),
-      f.notifications.webhooks.test('acme', added.id, f.member.id),
-      f.notifications.webhooks.log('acme', f.member.id),
+      () => f.notifications.webhooks.add('acme', receiver.url, f.member.id),
+      () => f.notifications.webhooks.remove('acme', added.id, f.member.id),
+      () => f.notifications.webhooks.test('acme', added.id, f.member.id),
+      () => f.notifications.webhooks.log('acme', f.member.id),
     ])
-      expect((await rejection(attempt)).code).toBe('forbidden');
+      expect((await rejection(attempt())).code).toBe('forbidden');
     await f.notifications.webhooks.remove('acme', added.id, f.admin.id);
     await f.audit.append({
       workspaceId: f.workspace.id,
