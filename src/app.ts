@@ -347,6 +347,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       },
       oauthClients: oauth.clients,
       rateLimits: monitoring.rateLimits,
+      alerts: monitoring.alerts,
     },
   });
   const close = async () => {

@@ -1,0 +1,149 @@
+/**
+ * Alerts in the console: an owner lists them (open first), opens one with its evidence and
+ * next steps, acknowledges and resolves it; the header counts the open ones. A member sees no
+ * alert at all (404, and their post changes nothing); another workspace's alert is a 404.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ALERTS_PATH, alertPath } from '../../src/admin-ui/index.js';
+import { raiseAlert } from '../../src/monitoring/index.js';
+import { startTestServer, type TestServer } from '../support/mcp-server.js';
+import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+async function session(email: string) {
+  const { cookie } = await signInOverHttp(server, email, await givePassword(server, email));
+  return { cookie: cookie!, csrf: await csrfOfSession(server, cookie!) };
+}
+
+const get = (path: string, cookie: string) => fetch(`${server.url}${path}`, { headers: { cookie } });
+
+/** An alert raised as a rule raises it: its event, and the key suspended when the action says so. */
+async function raise(slug = 'demo', summary = 'burst of deletes', action: 'alert' | 'suspend' = 'suspend') {
+  const { app } = server;
+  const workspace = (await app.store.workspaces.findBySlug(slug))!;
+  // Keys are issued in demo only: another workspace's alert is about no key.
+  let credential: { id: string; name: string } | null = null;
+  if (slug === 'demo') {
+    const name = `key-${summary.replaceAll(' ', '-')}`;
+    await server.issueKey({ name });
+    const key = (await app.store.apiKeys.findCurrentByName(workspace.id, name))!;
+    credential = { id: key.id, name: key.name };
+  }
+  return app.store.transaction((repos) =>
+    raiseAlert(
+      repos,
+      { audit: app.audit, ids: app.ids, signals: app.monitoring.signals },
+      app.clock.now().toISOString(),
+      {
+        workspaceId: workspace.id,
+        environment: workspace.environment,
+        rule: 'delete-burst',
+        credential,
+        severity: 'critical',
+        summary,
+        evidence: ['evt_one', 'evt_two'],
+        action: credential ? action : 'alert',
+        suspendMode: 'read_only',
+      },
+    ),
+  );
+}
+
+describe('console alerts', () => {
+  it('lists open alerts with their evidence and next steps, and counts them in the header', async () => {
+    const alert = await raise();
+    const owner = await session('ada@example.com');
+    const page = await get(ALERTS_PATH, owner.cookie);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('burst of deletes');
+    expect(html).toContain('href="/admin/activity/evt_one"');
+    expect(html).toContain(`href="/admin/keys/${alert.credentialId}"`);
+    expect(html).toContain('<time datetime=');
+    expect(html).toContain('1 open alert<');
+    const detail = await (await get(alertPath(alert.id), owner.cookie)).text();
+    expect(detail).toContain(`/admin/keys/${alert.credentialId}/lift`);
+    expect(detail).toContain(`/admin/keys/${alert.credentialId}/incident`);
+    expect(detail).toContain(`/admin/keys/${alert.credentialId}/rotate`);
+    expect(detail).toContain(`action="${alertPath(alert.id)}/acknowledge"`);
+  });
+
+  it('acknowledges then resolves an alert; resolved ones show only under All', async () => {
+    const alert = await raise();
+    const owner = await session('ada@example.com');
+    const acked = await postForm(
+      server,
+      `${alertPath(alert.id)}/acknowledge`,
+      { csrf: owner.csrf },
+      { cookie: owner.cookie },
+    );
+    expect(acked.status).toBe(200);
+    expect(await acked.text()).toContain('acknowledged');
+    const resolved = await postForm(
+      server,
+      `${alertPath(alert.id)}/resolve`,
+      { csrf: owner.csrf },
+      { cookie: owner.cookie },
+    );
+    expect(resolved.status).toBe(200);
+    const stored = await server.app.monitoring.alerts.show('demo', alert.id, null);
+    expect(stored.acknowledgedAt).not.toBeNull();
+    expect(stored.resolvedAt).not.toBeNull();
+    const open = await (await get(ALERTS_PATH, owner.cookie)).text();
+    expect(open).toContain('No open alerts.');
+    expect(open).not.toContain('open alert<');
+    expect(await (await get(`${ALERTS_PATH}?show=all`, owner.cookie)).text()).toContain('burst of deletes');
+  });
+
+  it('refuses a resolve from a foreign page (CSRF) and changes nothing', async () => {
+    const alert = await raise();
+    const owner = await session('ada@example.com');
+    const refused = await postForm(
+      server,
+      `${alertPath(alert.id)}/resolve`,
+      { csrf: 'forged' },
+      { cookie: owner.cookie },
+    );
+    expect(refused.status).toBe(403);
+    expect((await server.app.monitoring.alerts.show('demo', alert.id, null)).resolvedAt).toBeNull();
+  });
+
+  it('hides alerts from a member: the pages are 404, a resolve changes nothing, no header count', async () => {
+    const alert = await raise();
+    const member = await session('alan@example.com');
+    expect((await get(ALERTS_PATH, member.cookie)).status).toBe(404);
+    expect((await get(alertPath(alert.id), member.cookie)).status).toBe(404);
+    const post = await postForm(
+      server,
+      `${alertPath(alert.id)}/resolve`,
+      { csrf: member.csrf },
+      { cookie: member.cookie },
+    );
+    expect(post.status).toBe(404);
+    expect((await server.app.monitoring.alerts.show('demo', alert.id, null)).resolvedAt).toBeNull();
+    expect(await (await get('/admin', member.cookie)).text()).not.toContain('open alert');
+  });
+
+  it("answers another workspace's alert with the 404 page and leaves it open", async () => {
+    await server.app.domain.workspaces.create({ workspace: 'other', owner: 'olga@example.com' });
+    const foreign = await raise('other', 'foreign burst');
+    const owner = await session('ada@example.com');
+    expect((await get(alertPath(foreign.id), owner.cookie)).status).toBe(404);
+    const post = await postForm(
+      server,
+      `${alertPath(foreign.id)}/resolve`,
+      { csrf: owner.csrf },
+      { cookie: owner.cookie },
+    );
+    expect(post.status).toBe(404);
+    expect((await server.app.monitoring.alerts.show('other', foreign.id, null)).resolvedAt).toBeNull();
+    expect(await (await get(ALERTS_PATH, owner.cookie)).text()).not.toContain('foreign burst');
+  });
+});
