@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AlertRecord, AlertService } from '../monitoring/index.js';
 import { mountAction } from './action.js';
+import { ALERT_RULES_PATH, type AlertRulesPort, mountAlertRules } from './alert-rules.js';
 import { renderPage, Time } from './layout.js';
 import { gate, notFoundPage } from './not-found.js';
 import type { SignedInMember } from './session.js';
@@ -164,7 +165,9 @@ function AlertDetail(props: { alert: AlertRecord; signedIn: SignedInMember }) {
   );
 }
 
-export function mountAlerts(app: Hono, alerts: AlertsPort): void {
+export function mountAlerts(app: Hono, alerts: AlertsPort, rules?: AlertRulesPort): void {
+  // Before `/admin/alerts/:id`, which would take `rules` for an alert id.
+  if (rules) mountAlertRules(app, rules);
   app.get(ALERTS_PATH, async (c) => {
     const signedIn = await gate(c, 'alerts');
     if (signedIn instanceof Response) return signedIn;
@@ -178,6 +181,11 @@ export function mountAlerts(app: Hono, alerts: AlertsPort): void {
       { title: 'Alerts', signedIn, current: ALERTS_PATH },
       <>
         <p>
+          {rules && (
+            <>
+              <a href={ALERT_RULES_PATH}>Tune the anomaly rules</a> ·{' '}
+            </>
+          )}
           {all ? (
             <a href={ALERTS_PATH}>Open alerts only</a>
           ) : (

@@ -4,8 +4,8 @@
  * alert at all (404, and their post changes nothing); another workspace's alert is a 404.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALERTS_PATH, alertPath } from '../../src/admin-ui/index.js';
-import { raiseAlert } from '../../src/monitoring/index.js';
+import { ALERT_RULES_PATH, ALERTS_PATH, alertPath } from '../../src/admin-ui/index.js';
+import { ANOMALY_RULES, raiseAlert } from '../../src/monitoring/index.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
 
@@ -145,5 +145,75 @@ describe('console alerts', () => {
     expect(post.status).toBe(404);
     expect((await server.app.monitoring.alerts.show('other', foreign.id, null)).resolvedAt).toBeNull();
     expect(await (await get(ALERTS_PATH, owner.cookie)).text()).not.toContain('foreign burst');
+  });
+});
+
+describe('console anomaly rules', () => {
+  async function form(): Promise<Record<string, string>> {
+    const workspace = (await server.app.store.workspaces.findBySlug('demo'))!;
+    const rules = await server.app.monitoring.settings.read(workspace.id, ANOMALY_RULES);
+    const out: Record<string, string> = {};
+    for (const [rule, fields] of Object.entries(rules))
+      for (const [field, value] of Object.entries(fields))
+        if (field !== 'enabled' || value === true) out[`${rule}.${field}`] = String(value);
+    return out;
+  }
+  const stored = async () =>
+    server.app.monitoring.settings.read(
+      (await server.app.store.workspaces.findBySlug('demo'))!.id,
+      ANOMALY_RULES,
+    );
+
+  it('shows the rules to an owner and saves a change: a threshold, an action, a rule switched off', async () => {
+    const owner = await session('ada@example.com');
+    const page = await get(ALERT_RULES_PATH, owner.cookie);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('name="destructiveBurst.threshold" value="25"');
+    const fields = await form();
+    delete fields['probing.enabled'];
+    const saved = await postForm(
+      server,
+      ALERT_RULES_PATH,
+      { csrf: owner.csrf, ...fields, 'destructiveBurst.threshold': '40', 'callBurst.action': 'notify' },
+      { cookie: owner.cookie },
+    );
+    expect(saved.status).toBe(200);
+    const rules = await stored();
+    expect(rules.destructiveBurst.threshold).toBe(40);
+    expect(rules.callBurst.action).toBe('notify');
+    expect(rules.probing.enabled).toBe(false);
+  });
+
+  it.each([
+    ['destructiveBurst.threshold', '0'],
+    ['callBurst.factor', '5x'],
+    ['idleReuse.days', '99999'],
+    ['newClient.action', 'explode'],
+  ])('refuses %s = %s beside the field and changes nothing', async (field, value) => {
+    const owner = await session('ada@example.com');
+    const before = await stored();
+    const response = await postForm(
+      server,
+      ALERT_RULES_PATH,
+      { csrf: owner.csrf, ...(await form()), [field]: value },
+      { cookie: owner.cookie },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(`id="${field}-error"`);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('hides the form from a member (404) and refuses their post', async () => {
+    const member = await session('alan@example.com');
+    expect((await get(ALERT_RULES_PATH, member.cookie)).status).toBe(404);
+    const before = await stored();
+    const post = await postForm(
+      server,
+      ALERT_RULES_PATH,
+      { csrf: member.csrf, ...(await form()), 'probing.threshold': '1' },
+      { cookie: member.cookie },
+    );
+    expect(post.status).toBe(404);
+    expect(await stored()).toEqual(before);
   });
 });
