@@ -5,9 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ALERT_RULES_PATH, ALERTS_PATH, alertPath } from '../../src/admin-ui/index.js';
-import { ANOMALY_RULES, raiseAlert } from '../../src/monitoring/index.js';
+import { ANOMALY_RULES } from '../../src/monitoring/index.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import { csrfOfSession, givePassword, postForm, signInOverHttp } from '../support/sign-in.js';
+import { raiseTestAlert } from './alert-support.js';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -24,37 +25,7 @@ async function session(email: string) {
 
 const get = (path: string, cookie: string) => fetch(`${server.url}${path}`, { headers: { cookie } });
 
-/** An alert raised as a rule raises it: its event, and the key suspended when the action says so. */
-async function raise(slug = 'demo', summary = 'burst of deletes', action: 'alert' | 'suspend' = 'suspend') {
-  const { app } = server;
-  const workspace = (await app.store.workspaces.findBySlug(slug))!;
-  // Keys are issued in demo only: another workspace's alert is about no key.
-  let credential: { id: string; name: string } | null = null;
-  if (slug === 'demo') {
-    const name = `key-${summary.replaceAll(' ', '-')}`;
-    await server.issueKey({ name });
-    const key = (await app.store.apiKeys.findCurrentByName(workspace.id, name))!;
-    credential = { id: key.id, name: key.name };
-  }
-  return app.store.transaction((repos) =>
-    raiseAlert(
-      repos,
-      { audit: app.audit, ids: app.ids, signals: app.monitoring.signals },
-      app.clock.now().toISOString(),
-      {
-        workspaceId: workspace.id,
-        environment: workspace.environment,
-        rule: 'delete-burst',
-        credential,
-        severity: 'critical',
-        summary,
-        evidence: ['evt_one', 'evt_two'],
-        action: credential ? action : 'alert',
-        suspendMode: 'read_only',
-      },
-    ),
-  );
-}
+const raise = (slug?: string, summary?: string) => raiseTestAlert(server, slug, summary);
 
 describe('console alerts', () => {
   it('lists open alerts with their evidence and next steps, and counts them in the header', async () => {
@@ -73,6 +44,18 @@ describe('console alerts', () => {
     expect(detail).toContain(`/admin/keys/${alert.credentialId}/incident`);
     expect(detail).toContain(`/admin/keys/${alert.credentialId}/rotate`);
     expect(detail).toContain(`action="${alertPath(alert.id)}/acknowledge"`);
+  });
+
+  it('shows the suspension on the key page and in the keys list, with a link to lift it', async () => {
+    const alert = await raise();
+    const owner = await session('ada@example.com');
+    const page = await (await get(`/admin/keys/${alert.credentialId}`, owner.cookie)).text();
+    expect(page).toContain('Suspended');
+    expect(page).toContain('read-only since');
+    expect(page).toContain('burst of deletes');
+    expect(page).toContain(`href="/admin/keys/${alert.credentialId}/lift"`);
+    const list = await (await get('/admin/keys', owner.cookie)).text();
+    expect(list).toContain(`href="/admin/keys/${alert.credentialId}/lift"`);
   });
 
   it('acknowledges then resolves an alert; resolved ones show only under All', async () => {
