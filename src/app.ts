@@ -347,6 +347,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       },
       oauthClients: oauth.clients,
       rateLimits: monitoring.rateLimits,
+      alerts: monitoring.alerts,
+      alertRules: monitoring.settings,
     },
   });
   const close = async () => {

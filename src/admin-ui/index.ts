@@ -13,6 +13,8 @@ import type { Clock, Random } from '../core/index.js';
 import type { SignInService } from '../credentials/index.js';
 import type { Workspace } from '../model/index.js';
 import { type ActivityDeps, mountActivity } from './activity.js';
+import type { AlertRulesPort } from './alert-rules.js';
+import { type AlertsPort, mountAlerts } from './alerts.js';
 import { type ApprovalDeps, mountApprovals } from './approvals.js';
 import { STYLESHEET } from './assets.js';
 import { type ConnectionPageDeps, mountConnections } from './connections.js';
@@ -45,6 +47,8 @@ export {
   mountAction,
 } from './action.js';
 export { ACTIVITY_PATH, type ActivityDeps } from './activity.js';
+export { ALERT_RULES_PATH, type AlertRulesPort } from './alert-rules.js';
+export { ALERTS_PATH, type AlertsPort, alertPath } from './alerts.js';
 export {
   CONNECTIONS_PATH,
   type ConnectionPageDeps,
@@ -141,6 +145,10 @@ export interface AdminUiDeps {
   readonly oauthClients: OAuthClientsPort;
   /** Policy → Request limits: the rate limits `taskgate limits` tunes; left out, no page. */
   readonly rateLimits?: RateLimitsPort;
+  /** Alerts (owners and admins): the alert service `taskgate alerts` calls; left out, no page. */
+  readonly alerts?: AlertsPort;
+  /** Alerts → rules: the monitoring settings the anomaly rules read; left out, no form. */
+  readonly alertRules?: AlertRulesPort;
 }
 
 /** The paths the admin UI owns; each gets the security headers and `c.get('adminUi')`. */
@@ -168,6 +176,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     policyFor: deps.approvals.policyFor,
     clock: deps.clock,
     audit: deps.audit,
+    ...(deps.alerts && { openAlerts: deps.alerts.countOpen }),
   };
   const headers = securityHeaders({ cacheable: [CONSOLE_SCRIPT_PATH] });
   for (const path of ADMIN_UI_PATHS) {
@@ -188,6 +197,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
   if (deps.rateLimits) mountLimits(app, deps.rateLimits);
   mountUsage(app, { usage: deps.usage });
   if (deps.notifications) mountNotifications(app, deps.notifications);
+  if (deps.alerts) mountAlerts(app, deps.alerts, deps.alertRules);
   mountIncident(app, deps.incident);
   mountConnections(app, deps.connections);
   mountOAuthClients(app, { clients: deps.oauthClients, members: deps.connections.members });

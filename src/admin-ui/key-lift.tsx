@@ -24,8 +24,8 @@ export function mountLift(app: Hono, deps: KeyActionDeps, suspensions: Pick<Susp
       <>
         <KeySummary keyView={subject.key} />
         <p>
-          Lift the suspension only once you have read the alert's evidence (Overview → Active alerts) and know
-          the use was the key owner's. If it was not, rotate the key as leaked instead.
+          Lift the suspension only once you have read the alert's evidence (<a href="/admin/alerts">Alerts</a>
+          ) and know the use was the key owner's. If it was not, rotate the key as leaked instead.
         </p>
       </>
     ),

@@ -12,6 +12,11 @@ import { Time } from './layout.js';
 export const KEYS_PATH = '/admin/keys';
 export const keyPath = (id: string) => `${KEYS_PATH}/${id}`;
 
+const SUSPENSION_TEXT: Record<NonNullable<KeyView['suspension']>['mode'], string> = {
+  read_only: 'read-only',
+  dry_run: 'dry-run only',
+};
+
 const STATE_TEXT: Record<KeyView['status'], string> = {
   active: 'active',
   grace: 'rotating (old key in its grace window)',
@@ -100,6 +105,12 @@ export function KeyTable(props: { keys: readonly KeyView[] }) {
             <td>
               {STATE_TEXT[k.status]}
               {k.flagged ? ` — flagged: ${k.flagged.reason}` : ''}
+              {k.suspension && (
+                <>
+                  {' — '}
+                  <a href={`${keyPath(k.id)}/lift`}>suspended ({SUSPENSION_TEXT[k.suspension.mode]})</a>
+                </>
+              )}
             </td>
           </tr>
         ))}
@@ -157,6 +168,15 @@ export function KeySettings(props: { k: KeyView }) {
       <dd>
         <LastUse used={k.lastUsed} />
       </dd>
+      {k.suspension && (
+        <>
+          <dt>Suspended</dt>
+          <dd>
+            {SUSPENSION_TEXT[k.suspension.mode]} since <Time iso={k.suspension.since} />:{' '}
+            {k.suspension.reason}. <a href={`${keyPath(k.id)}/lift`}>Lift the suspension</a>
+          </dd>
+        </>
+      )}
       {k.flagged && (
         <>
           <dt>Flagged</dt>

@@ -159,6 +159,8 @@ export interface LayoutProps {
   readonly title: string;
   readonly signedIn?: PageMember;
   readonly freeze?: FreezeState;
+  /** Open alerts, for owners and admins (undefined: not shown). */
+  readonly openAlerts?: number;
   /** The path of the page, marked as current in the navigation. */
   readonly current?: string;
   readonly children?: Child;
@@ -181,6 +183,11 @@ export function Layout(props: LayoutProps) {
             Taskgate
           </a>
           {member?.role && <Navigation role={member.role} current={props.current} />}
+          {props.openAlerts !== undefined && props.openAlerts > 0 && (
+            <a class="alert-count" href="/admin/alerts">
+              {props.openAlerts} open alert{props.openAlerts === 1 ? '' : 's'}
+            </a>
+          )}
           {member && (
             <form class="signout" method="post" action="/logout">
               <span>
@@ -227,12 +234,23 @@ export async function renderPage(c: Context, options: PageOptions, body: Child):
     signedIn?.workspace && 'id' in signedIn.workspace
       ? (await adminUi(c).policyFor(signedIn.workspace)).freeze
       : undefined;
+  const openAlerts = await countOpenAlerts(c, signedIn);
   const document = await renderDocument({
     title: options.title,
     ...(signedIn && { signedIn }),
     ...(freeze && { freeze }),
+    ...(openAlerts !== undefined && { openAlerts }),
     ...(options.current && { current: options.current }),
     children: body,
   });
   return c.html(document, options.status ?? 200);
+}
+
+/** Only owners and admins may see alerts, so only they get the count (and its query). */
+async function countOpenAlerts(c: Context, signedIn: PageOptions['signedIn']): Promise<number | undefined> {
+  const role = signedIn?.member?.role;
+  const count = adminUi(c).openAlerts;
+  if (!count || !signedIn?.workspace || !('id' in signedIn.workspace) || !role || !maySee(role, 'alerts'))
+    return undefined;
+  return count(signedIn.workspace.id);
 }

@@ -16,7 +16,8 @@ export type ConsolePageId =
   | 'approvals'
   | 'members'
   | 'policy'
-  | 'notifications';
+  | 'notifications'
+  | 'alerts';
 
 export interface ConsolePage {
   readonly id: ConsolePageId;
@@ -55,6 +56,8 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   { id: 'members', label: 'Members', path: '/admin/members', roles: MANAGERS },
   { id: 'policy', label: 'Policy', path: '/admin/policy', roles: MANAGERS },
   { id: 'notifications', label: 'Notifications', path: '/admin/notifications', roles: MANAGERS },
+  // The alert service answers owners and admins only: a member gets the 404.
+  { id: 'alerts', label: 'Alerts', path: '/admin/alerts', roles: MANAGERS },
 ];
 
 export function consolePage(id: ConsolePageId): ConsolePage {

@@ -28,6 +28,8 @@ export interface AdminUiContext {
   readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
   /** Console events that no service records itself (sudo, refused actions). */
   readonly audit: AuditLog;
+  /** The open alerts the header counts for owners and admins (a count query, every page). */
+  readonly openAlerts?: (workspaceId: string) => Promise<number>;
 }
 
 export interface SignedInMember {

@@ -58,6 +58,13 @@ export interface KeyView {
   readonly replacedBy: string | null;
   /** Set when the key went over its write budget: review what it did. */
   readonly flagged: { readonly at: string; readonly reason: string } | null;
+  /** Narrowed by an anomaly rule or the write budget until someone lifts it. */
+  readonly suspension: {
+    readonly mode: 'read_only' | 'dry_run';
+    readonly since: string;
+    readonly reason: string;
+    readonly by: string;
+  } | null;
 }
 
 /** What a revocation did, key by key. */
@@ -141,5 +148,13 @@ export function toKeyView(
     replaces: key.replaces,
     replacedBy: key.replacedBy,
     flagged: key.flaggedAt === null ? null : { at: key.flaggedAt, reason: key.flaggedReason ?? 'flagged' },
+    suspension: key.suspension
+      ? {
+          mode: key.suspension.mode,
+          since: key.suspension.at,
+          reason: key.suspension.reason,
+          by: key.suspension.by,
+        }
+      : null,
   };
 }

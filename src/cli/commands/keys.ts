@@ -360,7 +360,7 @@ function keyLine(k: KeyView): string {
     ? ` (${Math.round(k.grace.remainingSeconds / 60)} min left${k.grace.stillInUse ? ', STILL IN USE by a client' : ''})`
     : '';
   const used = k.lastUsed ? ` ${lastUsedText(k.lastUsed)}` : ' never used';
-  const flagged = k.flagged ? ` FLAGGED (${k.flagged.reason} at ${k.flagged.at})` : '';
+  const flagged = `${k.flagged ? ` FLAGGED (${k.flagged.reason} at ${k.flagged.at})` : ''}${k.suspension ? ` SUSPENDED ${k.suspension.mode}` : ''}`;
   if (k.oauthClient) {
     // A connection has no key to show: who granted what to which client.
     const rights = `${k.scopes.join(' ')}${k.readOnly ? ' read-only' : ''}`;
@@ -380,9 +380,14 @@ function keyDetail(k: KeyView): string {
     `created ${k.createdAt}, expires ${k.expiresAt}, rotation due ${k.rotation.dueAt} (${k.rotation.state})`,
     k.lastUsed ? lastUsedText(k.lastUsed) : 'never used',
     ...(k.flagged ? [`FLAGGED for review: ${k.flagged.reason} at ${k.flagged.at}`] : []),
+    ...(k.suspension ? [suspensionText(k.suspension)] : []),
   ].join('\n');
 }
 
 function lastUsedText(used: NonNullable<KeyView['lastUsed']>): string {
   return `last used ${used.at} from ${used.ip ?? 'an unknown address'} by ${used.client ?? 'an unnamed client'}`;
+}
+
+function suspensionText(s: NonNullable<KeyView['suspension']>): string {
+  return `SUSPENDED (${s.mode}) since ${s.since}: ${s.reason} — lift with taskgate keys lift`;
 }
