@@ -52,12 +52,12 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   // A member sees only their own activity; a viewer only their own keys.
   { id: 'activity', label: 'Activity', path: '/admin/activity', roles: ['owner', 'admin', 'member'] },
   { id: 'usage', label: 'Usage', path: '/admin/usage', roles: MANAGERS },
+  // The alert service answers owners and admins only: a member gets the 404.
+  { id: 'alerts', label: 'Alerts', path: '/admin/alerts', roles: MANAGERS },
   { id: 'approvals', label: 'Approvals', path: '/admin/approvals', roles: EVERYONE },
   { id: 'members', label: 'Members', path: '/admin/members', roles: MANAGERS },
   { id: 'policy', label: 'Policy', path: '/admin/policy', roles: MANAGERS },
   { id: 'notifications', label: 'Notifications', path: '/admin/notifications', roles: MANAGERS },
-  // The alert service answers owners and admins only: a member gets the 404.
-  { id: 'alerts', label: 'Alerts', path: '/admin/alerts', roles: MANAGERS },
 ];
 
 export function consolePage(id: ConsolePageId): ConsolePage {

@@ -83,9 +83,11 @@ describe('layout', () => {
       'OAuth clients',
       'Activity',
       'Usage',
+      'Alerts',
       'Approvals',
       'Members',
       'Policy',
+      'Notifications',
     ]);
     expect(await h.page.locator('header nav').textContent()).toContain('Integrations');
     expect(await h.page.locator('header nav a[aria-current="page"]').textContent()).toBe('Overview');
