@@ -81,6 +81,7 @@ export function createWebhookService(deps: {
       const secret = newWebhookSecret();
       const createdAt = clock.now().toISOString();
       await store.transaction(async (repos) => {
+        await repos.webhooks.lock(workspace.id);
         if ((await repos.webhooks.list(workspace.id)).length >= MAX_WEBHOOKS)
           throw new AppError(
             'conflict',
