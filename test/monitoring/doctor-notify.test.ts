@@ -2,6 +2,8 @@
  * `taskgate doctor` reads the settings and the table notifications really use: the SMTP URL
  * from TASKGATE_SMTP_URL (`smtpUrl`), checked against a real `smtp-server`, and the endpoints
  * `taskgate webhooks add` stored in `webhook_endpoints`, checked against a real receiver.
+ * `taskgate notifications test-email` mails a member through that real SMTP server, and
+ * only a member.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,5 +88,40 @@ describe('taskgate doctor and notifications', () => {
     expect(down.status).toBe('warn');
     expect(down.message).toContain(receiver.url);
     expect(down.fix).toBe('check the receiver is up, or remove the endpoint');
+  });
+
+  it('test-email reaches a member through a real SMTP server; an outsider cannot be mailed through it', async () => {
+    const sink = await startSmtpSink();
+    try {
+      const env = { TASKGATE_SMTP_URL: sink.url };
+      expect((await run(['init', '--workspace', 'acme', '--owner', 'ada@example.com'], env)).code).toBe(0);
+      const sent = await run(
+        ['notifications', 'test-email', '--workspace', 'acme', '--to', 'ada@example.com'],
+        env,
+      );
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stdout).toContain('delivered');
+      expect(sink.mails).toHaveLength(1);
+      expect(sink.mails[0]!.to).toEqual(['ada@example.com']);
+      expect(sink.mails[0]!.text).toContain('Test notification');
+      for (const to of ['mallory@evil.test', 'ada@example.com\r\nBcc: mallory@evil.test']) {
+        const refused = await run(['notifications', 'test-email', '--workspace', 'acme', '--to', to], env);
+        expect(refused.code, to).not.toBe(0);
+        expect(refused.stderr).toContain('must be a member of acme');
+      }
+      expect(sink.mails).toHaveLength(1);
+      const off = await run([
+        'notifications',
+        'test-email',
+        '--workspace',
+        'acme',
+        '--to',
+        'ada@example.com',
+      ]);
+      expect(off.code).not.toBe(0);
+      expect(off.stderr).toContain('TASKGATE_SMTP_URL');
+    } finally {
+      await sink.close();
+    }
   });
 });
