@@ -76,6 +76,7 @@ export { INVITE_PATH, MEMBERS_PATH, type MemberPageDeps } from './members.js';
 export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
 export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
 export {
+  EMAIL_TEST_PATH,
   NOTIFICATIONS_PATH,
   WEBHOOK_ADD_PATH,
   webhookRemovePath,

@@ -18,11 +18,14 @@ export const WEBHOOK_ADD_PATH = '/admin/notifications/webhooks/new';
 export const webhookRemovePath = (id: string) => `/admin/notifications/webhooks/${id}/remove`;
 export const webhookTestPath = (id: string) => `/admin/notifications/webhooks/${id}/test`;
 
-export type WebhookActionsPort = Pick<WebhookService, 'list' | 'add' | 'remove' | 'test'>;
+export const EMAIL_TEST_PATH = '/admin/notifications/email/test';
+
+export type WebhookActionsPort = Pick<WebhookService, 'list' | 'add' | 'remove' | 'test' | 'testEmail'>;
 
 // Raw text on purpose: the service's URL rules are the one place a URL is judged.
 const addForm = z.object({ url: z.string({ error: 'is required' }) });
 const noFields = z.object({});
+const emailForm = z.object({ to: z.string({ error: 'is required' }) });
 
 async function endpointOf(
   webhooks: WebhookActionsPort,
@@ -146,6 +149,41 @@ export function mountWebhookActions(app: Hono, webhooks: WebhookActionsPort): vo
               {sent.lastError ? ` (last error: ${sent.lastError})` : ''}.
             </p>
             {sent.status === 'pending' && sent.nextAttemptAt && <p>Next attempt at {sent.nextAttemptAt}.</p>}
+            <p>{back}</p>
+          </>
+        ),
+      };
+    },
+  });
+
+  mountAction(app, {
+    path: EMAIL_TEST_PATH,
+    current: NOTIFICATIONS_PATH,
+    title: 'Send a test email',
+    page: 'notifications',
+    event: 'notification.email_tested',
+    sudo: false,
+    schema: emailForm,
+    submitLabel: 'Send a test email',
+    fields: ({ signedIn, values, errors }) => (
+      <Field
+        name="to"
+        label="A member's email address"
+        type="email"
+        value={values.to ?? signedIn.member.email}
+        error={errors.to}
+      />
+    ),
+    run: async (input, { signedIn }) => {
+      const sent = await webhooks.testEmail(signedIn.workspace.id, input.to, signedIn.member.id);
+      return {
+        title: sent.status === 'delivered' ? 'Test email sent' : 'Test email not sent',
+        body: (
+          <>
+            <p role="status">
+              Test email to {sent.target}: <strong>{sent.status}</strong>
+              {sent.lastError ? ` (last error: ${sent.lastError})` : ''}.
+            </p>
             <p>{back}</p>
           </>
         ),

@@ -9,6 +9,7 @@ import type { DeliveryView, WebhookService } from '../monitoring/index.js';
 import { renderPage } from './layout.js';
 import { gate } from './not-found.js';
 import {
+  EMAIL_TEST_PATH,
   mountWebhookActions,
   NOTIFICATIONS_PATH,
   WEBHOOK_ADD_PATH,
@@ -16,10 +17,10 @@ import {
   webhookTestPath,
 } from './notifications-actions.js';
 
-export { NOTIFICATIONS_PATH, WEBHOOK_ADD_PATH, webhookRemovePath, webhookTestPath };
+export { EMAIL_TEST_PATH, NOTIFICATIONS_PATH, WEBHOOK_ADD_PATH, webhookRemovePath, webhookTestPath };
 
 export interface NotificationsPageDeps {
-  readonly webhooks: Pick<WebhookService, 'list' | 'log' | 'add' | 'remove' | 'test'>;
+  readonly webhooks: Pick<WebhookService, 'list' | 'log' | 'add' | 'remove' | 'test' | 'testEmail'>;
   readonly emailConfigured: boolean;
 }
 
@@ -76,6 +77,11 @@ export function mountNotifications(app: Hono, deps: NotificationsPageDeps): void
               ? 'Email is configured: owners, admins and the key’s owner are emailed.'
               : 'Email is not configured: set TASKGATE_SMTP_URL to email owners, admins and key owners.'}
           </p>
+          {deps.emailConfigured && (
+            <p>
+              <a href={EMAIL_TEST_PATH}>Send a test email</a>
+            </p>
+          )}
         </section>
         <section aria-labelledby="webhooks-heading">
           <h2 id="webhooks-heading">Webhook endpoints</h2>
