@@ -79,6 +79,13 @@ export { REMOVE_PATH, ROLE_PATH } from './member-change.js';
 export { INVITE_PATH, MEMBERS_PATH, type MemberPageDeps } from './members.js';
 export { CONSOLE_PAGES, type ConsolePage, type ConsolePageId, maySee, visiblePages } from './nav.js';
 export { gate, NOT_FOUND_TITLE, notFoundPage } from './not-found.js';
+export {
+  EMAIL_TEST_PATH,
+  NOTIFICATIONS_PATH,
+  WEBHOOK_ADD_PATH,
+  webhookRemovePath,
+  webhookTestPath,
+} from './notifications-actions.js';
 export { CLIENTS_PATH, type ClientView, type OAuthClientsPort } from './oauth-clients.js';
 export { escapeHtml, html, type LayoutOptions, layout, raw, SafeHtml, unavailablePage } from './page.js';
 export {

@@ -25,7 +25,7 @@ import {
 } from './doctor-checks.js';
 
 export interface DoctorInput {
-  /** The deployment's settings; settings this version may lack (`smtpUrl`, `trustedProxies`) are read if present. */
+  /** The deployment's settings; `trustedProxies`, which this version may lack, is read if present. */
   readonly config: Config;
   /** The secret came from TASKGATE_SECRET_KEY rather than `<data dir>/secret.key`. */
   readonly secretFromEnvironment: boolean;
@@ -49,7 +49,6 @@ function optionalSetting<T>(config: Config, name: string, is: (value: unknown) =
   return is(value) ? value : undefined;
 }
 
-const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isStringList = (value: unknown): value is readonly string[] =>
   Array.isArray(value) && value.every((entry) => typeof entry === 'string');
 
@@ -104,7 +103,8 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
     results.push(checkClockSkew(skew));
   }
 
-  const smtpUrl = input.smtpUrl ?? optionalSetting(config, 'smtpUrl', isString);
+  // `smtpUrl` (TASKGATE_SMTP_URL) is the setting the notifications send with (email-transport.ts).
+  const smtpUrl = input.smtpUrl ?? config.smtpUrl;
   results.push(
     checkSmtp(
       smtpUrl === undefined ? undefined : { url: smtpUrl, reach: await smtpGreeting(smtpUrl, timeoutMs) },

@@ -88,6 +88,7 @@ export function createNotifications(deps: NotificationsDeps): Notifications {
     urlPolicy,
     delivery,
     publicUrl,
+    emailConfigured: email !== null,
   });
   const now = (at: Date) => at;
   const jobs: Job[] = [

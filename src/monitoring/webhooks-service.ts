@@ -6,7 +6,7 @@
  * and attempts it at once, returning the delivery as the log shows it.
  */
 import type { AuditLog } from '../audit/index.js';
-import { AppError, type Clock, type IdGenerator } from '../core/index.js';
+import { AppError, type Clock, type IdGenerator, invalidInput } from '../core/index.js';
 import { canManageMembers, resolveWorkspace } from '../domain/index.js';
 import type { Workspace } from '../model/index.js';
 import type { DeliveryRow, Store } from '../storage/index.js';
@@ -41,6 +41,7 @@ export function createWebhookService(deps: {
   readonly urlPolicy: UrlPolicy;
   readonly delivery: Delivery;
   readonly publicUrl: string;
+  readonly emailConfigured?: boolean;
 }) {
   const { store, audit, clock, ids } = deps;
 
@@ -81,6 +82,7 @@ export function createWebhookService(deps: {
       const secret = newWebhookSecret();
       const createdAt = clock.now().toISOString();
       await store.transaction(async (repos) => {
+        await repos.webhooks.lock(workspace.id);
         if ((await repos.webhooks.list(workspace.id)).length >= MAX_WEBHOOKS)
           throw new AppError(
             'conflict',
@@ -162,6 +164,45 @@ export function createWebhookService(deps: {
       await store.deliveries.insertIfNew(row);
       const done = (await deps.delivery.attempt(row)) ?? row;
       return toView(done);
+    },
+
+    /** Emails a test notice to a current member now (only them: never an address typed freely). */
+    async testEmail(workspaceRef: string, to: string, memberId: string | null): Promise<DeliveryView> {
+      const workspace = await authorize(workspaceRef, memberId);
+      if (!deps.emailConfigured)
+        throw new AppError('conflict', 'email is not configured: set TASKGATE_SMTP_URL');
+      const recipient = await store.members.findByEmail(workspace.id, to.trim().toLowerCase());
+      if (!recipient || recipient.removedAt)
+        throw invalidInput([{ field: 'to', message: `must be a member of ${workspace.slug}` }]);
+      const at = clock.now().toISOString();
+      const links = [`${deps.publicUrl}/admin/notifications`];
+      const row: DeliveryRow = {
+        id: ids('delivery'),
+        workspaceId: workspace.id,
+        channel: 'email',
+        target: recipient.email,
+        notice: `test:${ids('delivery')}`,
+        kind: 'test',
+        payload: JSON.stringify({
+          kind: 'test',
+          subject: `[Taskgate ${workspace.slug}] Test notification`,
+          text: noticeText(
+            [`Workspace: ${workspace.slug}`, 'This is a test from Taskgate: notification email reaches you.'],
+            links,
+          ),
+          links,
+          data: { workspace: workspace.slug },
+          occurredAt: at,
+        }),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at,
+        lastError: null,
+        createdAt: at,
+        deliveredAt: null,
+      };
+      await store.deliveries.insertIfNew(row);
+      return toView((await deps.delivery.attempt(row)) ?? row);
     },
 
     /** The delivery log, newest first. */

@@ -15,6 +15,8 @@ export interface WebhookEndpointRow {
 }
 
 export interface WebhookRepository {
+  /** Inside a transaction: holds the workspace's endpoints until commit, so the cap holds under races. */
+  lock(workspaceId: string): Promise<void>;
   insert(row: WebhookEndpointRow): Promise<void>;
   list(workspaceId: string): Promise<WebhookEndpointRow[]>;
   find(workspaceId: string, id: string): Promise<WebhookEndpointRow | undefined>;

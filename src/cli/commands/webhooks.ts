@@ -100,6 +100,20 @@ export function registerWebhooks(program: Command, io: CliIo): void {
   const notifications = program
     .command('notifications')
     .description('notifications sent by email and webhook');
+  workspaceOption(
+    notifications.command('test-email').description('email a test notification to a workspace member now'),
+  )
+    .requiredOption('--to <email>', "a member's email address")
+    .action((options: WorkspaceOptions & { to: string }) =>
+      run(options, async (app) => {
+        const sent = await app.monitoring.notifications.webhooks.testEmail(
+          options.workspace,
+          options.to,
+          await actor(app, options),
+        );
+        printResult(io, options, sent, deliveryLine(sent));
+      }),
+    );
   workspaceOption(notifications.command('log').description('the delivery log, newest first'))
     .option('--limit <n>', 'how many (1-200, default 50)')
     .action((options: WorkspaceOptions & { limit?: string }) =>

@@ -1,5 +1,6 @@
 /** Notifications: webhook endpoints, deliveries, the dispatcher's cursor, job leases (notify-ports.ts). */
 import type { Kysely, Selectable } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
 import type {
   DeliveryChannel,
   DeliveryRepository,
@@ -10,11 +11,12 @@ import type {
   WebhookRepository,
 } from '../notify-ports.js';
 import type { Database, NotificationDeliveryTable } from '../schema.js';
+import { lockName } from './locks.js';
 
 const changed = (result: { numUpdatedRows?: bigint; numInsertedOrUpdatedRows?: bigint } | undefined) =>
   Number(result?.numUpdatedRows ?? result?.numInsertedOrUpdatedRows ?? 0) > 0;
 
-export function createWebhookRepository(db: Kysely<Database>): WebhookRepository {
+export function createWebhookRepository(db: Kysely<Database>, kind: DatabaseKind): WebhookRepository {
   const toRow = (r: Selectable<Database['webhook_endpoints']>) => ({
     id: r.id,
     workspaceId: r.workspace_id,
@@ -24,6 +26,7 @@ export function createWebhookRepository(db: Kysely<Database>): WebhookRepository
     createdBy: r.created_by,
   });
   return {
+    lock: (workspaceId) => lockName(db, kind, `webhooks:${workspaceId}`),
     async insert(row) {
       await db
         .insertInto('webhook_endpoints')

@@ -53,7 +53,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     keyBaselines: createKeyBaselineRepository(db, kind),
     alerts: createAlertRepository(db),
     keySuspensions: createKeySuspensionRepository(db),
-    webhooks: createWebhookRepository(db),
+    webhooks: createWebhookRepository(db, kind),
     deliveries: createDeliveryRepository(db),
     notifyCursor: createNotifyCursorRepository(db),
     jobs: createJobRepository(db),
