@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type FieldIssue, invalidInput } from '../core/index.js';
-import { canManageMembers, resolveWorkspace, singleLine } from '../domain/index.js';
+import { assertManager, resolveWorkspace, singleLine } from '../domain/index.js';
 import { type EffectivePolicy, effectivePolicy, freezeState } from '../guard/index.js';
 import {
   APPROVERS,
@@ -154,17 +154,8 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   const { store, audit, clock } = deps;
 
   /** SECURITY: only owners and admins change the policy; `null` is the local command line. */
-  async function assertMayChange(repos: Repositories, workspace: Workspace, memberId: string | null) {
-    if (memberId === null) return;
-    const member = await repos.members.findById(workspace.id, memberId);
-    if (!member) throw new AppError('not_found', `member ${memberId} not found in ${workspace.slug}`);
-    if (!canManageMembers(member.role)) {
-      throw new AppError(
-        'forbidden',
-        `your role (${member.role}) cannot change the policy of ${workspace.slug}; ask an owner or admin`,
-      );
-    }
-  }
+  const assertMayChange = (repos: Repositories, workspace: Workspace, memberId: string | null) =>
+    assertManager(repos.members, workspace, memberId, `change the policy of ${workspace.slug}`);
 
   const changeAudit = (
     repos: Repositories,

@@ -9,6 +9,7 @@ export type { AddCommentInput, CommentService, ListCommentsInput } from './comme
 export { DEMO_WORKSPACE, type DemoSummary, seedDemoWorkspace } from './demo-seed.js';
 export { createDomain, type Domain, type DomainDeps } from './domain.js';
 export { type FieldDiff, fieldDiff } from './field-diff.js';
+export { assertManager } from './managers.js';
 export type { Page } from './pagination.js';
 export {
   CLIENT_NAME_MAX,

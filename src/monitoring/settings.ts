@@ -9,8 +9,8 @@
  */
 import type { z } from 'zod';
 import type { AuditLog } from '../audit/index.js';
-import { AppError, type Clock, type FieldIssue, invalidInput } from '../core/index.js';
-import { canManageMembers, resolveWorkspace } from '../domain/index.js';
+import { type Clock, type FieldIssue, invalidInput } from '../core/index.js';
+import { assertManager, resolveWorkspace } from '../domain/index.js';
 import type { Workspace } from '../model/index.js';
 import type { Repositories, Store } from '../storage/index.js';
 
@@ -66,17 +66,8 @@ export function createMonitoringSettings(deps: MonitoringSettingsDeps) {
   const { store, audit, clock } = deps;
 
   /** SECURITY: only owners and admins tune monitoring; `null` is the local command line. */
-  async function assertMayChange(repos: Repositories, workspace: Workspace, memberId: string | null) {
-    if (memberId === null) return;
-    const member = await repos.members.findById(workspace.id, memberId);
-    if (!member) throw new AppError('not_found', `member ${memberId} not found in ${workspace.slug}`);
-    if (!canManageMembers(member.role)) {
-      throw new AppError(
-        'forbidden',
-        `your role (${member.role}) cannot change the monitoring settings of ${workspace.slug}; ask an owner or admin`,
-      );
-    }
-  }
+  const assertMayChange = (repos: Repositories, workspace: Workspace, memberId: string | null) =>
+    assertManager(repos.members, workspace, memberId, `change the monitoring settings of ${workspace.slug}`);
 
   return {
     /** The section's effective value for a workspace (defaults where nothing is stored). */

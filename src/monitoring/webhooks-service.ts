@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock, type IdGenerator, invalidInput } from '../core/index.js';
 import { canManageMembers, resolveWorkspace } from '../domain/index.js';
 import type { Workspace } from '../model/index.js';
-import type { DeliveryRow, Store } from '../storage/index.js';
+import type { DeliveryChannel, DeliveryRow, Store } from '../storage/index.js';
 import type { Delivery } from './notify-deliver.js';
 import { noticeText } from './notify-notice.js';
 import { newWebhookSecret, sealSecret } from './webhooks-secret.js';
@@ -63,6 +63,40 @@ export function createWebhookService(deps: {
     url: row.url,
     createdAt: row.createdAt,
   });
+
+  /** A test notice to one target now; the delivery log keeps it (and retries it). */
+  async function sendTest(
+    workspace: Workspace,
+    to: { readonly channel: DeliveryChannel; readonly target: string },
+    lines: readonly string[],
+    data: Record<string, string> = {},
+  ): Promise<DeliveryView> {
+    const at = clock.now().toISOString();
+    const links = [`${deps.publicUrl}/admin/notifications`];
+    const row: DeliveryRow = {
+      id: ids('delivery'),
+      workspaceId: workspace.id,
+      ...to,
+      notice: `test:${ids('delivery')}`,
+      kind: 'test',
+      payload: JSON.stringify({
+        kind: 'test',
+        subject: `[Taskgate ${workspace.slug}] Test notification`,
+        text: noticeText([`Workspace: ${workspace.slug}`, ...lines], links),
+        links,
+        data: { workspace: workspace.slug, ...data },
+        occurredAt: at,
+      }),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: at,
+      lastError: null,
+      createdAt: at,
+      deliveredAt: null,
+    };
+    await store.deliveries.insertIfNew(row);
+    return toView((await deps.delivery.attempt(row)) ?? row);
+  }
 
   return {
     async list(workspaceRef: string, memberId: string | null): Promise<WebhookView[]> {
@@ -131,39 +165,12 @@ export function createWebhookService(deps: {
       const workspace = await authorize(workspaceRef, memberId);
       const endpoint = await store.webhooks.find(workspace.id, id);
       if (!endpoint) throw new AppError('not_found', `webhook ${id} not found in ${workspace.slug}`);
-      const at = clock.now().toISOString();
-      const links = [`${deps.publicUrl}/admin/notifications`];
-      const row: DeliveryRow = {
-        id: ids('delivery'),
-        workspaceId: workspace.id,
-        channel: 'webhook',
-        target: endpoint.id,
-        notice: `test:${ids('delivery')}`,
-        kind: 'test',
-        payload: JSON.stringify({
-          kind: 'test',
-          subject: `[Taskgate ${workspace.slug}] Test notification`,
-          text: noticeText(
-            [
-              `Workspace: ${workspace.slug}`,
-              'This is a test from Taskgate: your endpoint receives signed notifications.',
-            ],
-            links,
-          ),
-          links,
-          data: { workspace: workspace.slug, webhookId: endpoint.id },
-          occurredAt: at,
-        }),
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: at,
-        lastError: null,
-        createdAt: at,
-        deliveredAt: null,
-      };
-      await store.deliveries.insertIfNew(row);
-      const done = (await deps.delivery.attempt(row)) ?? row;
-      return toView(done);
+      return sendTest(
+        workspace,
+        { channel: 'webhook', target: endpoint.id },
+        ['This is a test from Taskgate: your endpoint receives signed notifications.'],
+        { webhookId: endpoint.id },
+      );
     },
 
     /** Emails a test notice to a current member now (only them: never an address typed freely). */
@@ -174,35 +181,9 @@ export function createWebhookService(deps: {
       const recipient = await store.members.findByEmail(workspace.id, to.trim().toLowerCase());
       if (!recipient || recipient.removedAt)
         throw invalidInput([{ field: 'to', message: `must be a member of ${workspace.slug}` }]);
-      const at = clock.now().toISOString();
-      const links = [`${deps.publicUrl}/admin/notifications`];
-      const row: DeliveryRow = {
-        id: ids('delivery'),
-        workspaceId: workspace.id,
-        channel: 'email',
-        target: recipient.email,
-        notice: `test:${ids('delivery')}`,
-        kind: 'test',
-        payload: JSON.stringify({
-          kind: 'test',
-          subject: `[Taskgate ${workspace.slug}] Test notification`,
-          text: noticeText(
-            [`Workspace: ${workspace.slug}`, 'This is a test from Taskgate: notification email reaches you.'],
-            links,
-          ),
-          links,
-          data: { workspace: workspace.slug },
-          occurredAt: at,
-        }),
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: at,
-        lastError: null,
-        createdAt: at,
-        deliveredAt: null,
-      };
-      await store.deliveries.insertIfNew(row);
-      return toView((await deps.delivery.attempt(row)) ?? row);
+      return sendTest(workspace, { channel: 'email', target: recipient.email }, [
+        'This is a test from Taskgate: notification email reaches you.',
+      ]);
     },
 
     /** The delivery log, newest first. */
