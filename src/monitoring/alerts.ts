@@ -18,11 +18,18 @@ export const ALERT_RAISED = 'alert.raised';
 export const ALERT_ACKNOWLEDGED = 'alert.acknowledged';
 export const ALERT_RESOLVED = 'alert.resolved';
 
+/** The key or connection an alert is about; a connection's client is named in every event. */
+export interface AlertCredential {
+  readonly id: string;
+  readonly name: string;
+  readonly oauthClient?: { readonly id: string; readonly name: string } | null;
+}
+
 export interface RaiseInput {
   readonly workspaceId: string;
   readonly environment: string;
   readonly rule: string;
-  readonly credential: { readonly id: string; readonly name: string } | null;
+  readonly credential: AlertCredential | null;
   readonly severity: AlertSeverity;
   readonly summary: string;
   readonly evidence: readonly string[];
@@ -62,6 +69,7 @@ export async function raiseAlert(
     environment: input.environment,
     credentialId: input.credential?.id ?? null,
     credentialName: input.credential?.name ?? null,
+    oauthClient: input.credential?.oauthClient ?? null,
     detail: {
       alertId: id,
       rule: input.rule,

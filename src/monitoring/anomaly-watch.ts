@@ -8,7 +8,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { AlertRecord, Repositories, Store } from '../storage/index.js';
-import { raiseAlert } from './alerts.js';
+import { type AlertCredential, raiseAlert } from './alerts.js';
 import { type CallObservation, evaluate, type Finding, readBaseline } from './anomaly-evaluate.js';
 import { ANOMALY_RULES, type AnomalyRules, RULE_IDS, RULE_SEVERITY, type RuleName } from './anomaly-rules.js';
 import type { MonitoringSettings } from './settings.js';
@@ -29,7 +29,7 @@ export interface AnomalyWatchDeps {
 export interface BudgetOverrun {
   readonly workspaceId: string;
   readonly environment: string;
-  readonly credential: { readonly id: string; readonly name: string };
+  readonly credential: AlertCredential;
   readonly summary: string;
   readonly eventId: string;
 }

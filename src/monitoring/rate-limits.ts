@@ -11,7 +11,7 @@
  */
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditLog } from '../audit/index.js';
-import type { Clock } from '../core/index.js';
+import { AppError, type Clock } from '../core/index.js';
 import { describeRefusal, type LimitVerdict, tightest } from './rate-limit-headers.js';
 import { RATE_LIMITS_SECTION, type RateLimitSettings } from './rate-limit-settings.js';
 import { type CounterStore, createCounterStore, type RateLimitBackend } from './rate-limit-stores.js';
@@ -109,8 +109,22 @@ export function createRateLimits(deps: RateLimitsDeps) {
     refused: res.consumedPoints > quota,
   });
 
+  /**
+   * SECURITY: a counter store that cannot answer (PostgreSQL or Redis gone) refuses the
+   * request as unavailable (503, Retry-After) instead of serving it unlimited: fail closed.
+   * The counters never reject with a verdict (their points are unbounded), so any Error is one.
+   */
+  async function counted<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof Error) || error instanceof AppError) throw error;
+      throw new AppError('unavailable', 'rate limits unavailable; try again shortly', { cause: error });
+    }
+  }
+
   async function count(name: string, key: string, quota: number, points: number): Promise<LimitVerdict> {
-    return verdict(name, quota, await limiter(name).consume(key, points));
+    return verdict(name, quota, await counted(() => limiter(name).consume(key, points)));
   }
 
   /** Once per limit, subject and window (across instances); the rest counted for the next one. */
@@ -210,7 +224,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
 
     /** Whether this address is refused by `name` now, without counting (failed auth: before trying). */
     async isBlocked(name: AddressLimit, ip: string | null): Promise<RateLimitRefusal | undefined> {
-      const res = await limiter(name).get(ipKey(ip));
+      const res = await counted(() => limiter(name).get(ipKey(ip)));
       if (!res) return undefined;
       const v = verdict(name, addressQuota(name), res);
       if (res.consumedPoints < v.quota) return undefined;

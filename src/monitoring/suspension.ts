@@ -16,7 +16,11 @@ export const KEY_UNSUSPENDED = 'key.unsuspended';
 export interface SuspendInput {
   readonly workspaceId: string;
   readonly environment: string;
-  readonly credential: { readonly id: string; readonly name: string };
+  readonly credential: {
+    readonly id: string;
+    readonly name: string;
+    readonly oauthClient?: { readonly id: string; readonly name: string } | null;
+  };
   readonly mode: SuspensionMode;
   readonly reason: string;
   readonly rule: string;
@@ -58,6 +62,7 @@ export async function suspendKey(
     environment: input.environment,
     credentialId: input.credential.id,
     credentialName: input.credential.name,
+    oauthClient: input.credential.oauthClient ?? null,
     detail: { mode: input.mode, reason: input.reason, rule: input.rule, alertId: input.alertId },
   });
   return true;

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANOMALY_RULES } from '../../src/monitoring/index.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
@@ -43,6 +44,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     beforeAll(async () => {
       server = await startTestServer({ kind });
+      // The ledger alone: an overrun's suspension (which refuses later calls for another
+      // reason) is tested in test/monitoring/anomaly-bursts.test.ts.
+      await server.app.monitoring.settings.change(
+        'demo',
+        ANOMALY_RULES,
+        { budgetOverrun: { enabled: false } },
+        null,
+      );
       wsId = (await server.app.store.workspaces.findBySlug('demo'))!.id;
       const ownerMember = (await server.app.store.members.list(wsId)).find((m) => m.role === 'owner')!;
       owner = { workspaceId: wsId, memberId: ownerMember.id, role: 'owner', via: 'web' };

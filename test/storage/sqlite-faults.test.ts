@@ -64,5 +64,5 @@ describe('SQLite faults', () => {
     expect(written.status).toBe(200);
     expect(written.result?.isError).toBeFalsy();
     expect((await verifyAudit(server.app.store, server.app.auditSigner)).ok).toBe(true);
-  });
+  }, 60_000); // a deliberate busy-timeout wait, then recovery calls that each write their event and baseline
 });

@@ -55,7 +55,7 @@ async function refuseOverBudget(deps: WriteDeps, call: CallContext, error: AppEr
     return deps.anomaly?.budgetOverrun(repos, {
       workspaceId: workspace.id,
       environment: credential.environment,
-      credential: { id: credential.id, name: credential.name },
+      credential: { id: credential.id, name: credential.name, oauthClient: credential.oauthClient },
       summary: `${credential.name} went over its write budget: ${error.publicMessage}`,
       eventId: event.id,
     });
