@@ -6,6 +6,7 @@
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { isAppError, RETRY_AFTER_SECONDS } from '../core/index.js';
 import type { AddressLimit, LimitVerdict, RateLimits } from '../monitoring/index.js';
 import { rateLimitHeaders } from '../monitoring/index.js';
 import type { JsonRpcSummary } from './json-rpc.js';
@@ -36,11 +37,23 @@ export function clientAddress(c: Context): string | null {
   }
 }
 
+/** An OAuth client reads OAuth's error JSON (RFC 6749 §5.2) when the counters cannot answer. */
+async function hitOrOAuthOutage(gate: RateLimitGate, name: AddressLimit, c: Context) {
+  try {
+    return { refused: await gate.hitAddress(name, clientAddress(c)) };
+  } catch (error) {
+    if (name !== 'oauth.ip' || !isAppError(error) || error.code !== 'unavailable') throw error;
+    const body = { error: 'temporarily_unavailable', error_description: error.publicMessage };
+    return { outage: c.json(body, 503, { 'retry-after': String(RETRY_AFTER_SECONDS) }) };
+  }
+}
+
 /** Counts each request from an address against `name` (/oauth, /login); 429 once over. */
 function limitAddress(gate: RateLimitGate, name: AddressLimit): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return next();
-    const refused = await gate.hitAddress(name, clientAddress(c));
+    const { refused, outage } = await hitOrOAuthOutage(gate, name, c);
+    if (outage) return outage;
     if (!refused) return next();
     return toHttpResponse(rateLimited(refused.message, refused, 'plain'));
   };
