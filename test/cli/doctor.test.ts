@@ -4,22 +4,16 @@
  * http public URL on a network address, pending migrations, an SMTP server that does not
  * answer; exit code 1 when a check fails, one JSON document with --json.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { type DoctorCheck, runCliIn, runDoctorIn } from '../support/doctor-cli.js';
 import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
-
-interface Check {
-  check: string;
-  status: string;
-  message: string;
-  fix?: string;
-}
 
 let dir: string;
 let smtp: Server;
@@ -39,28 +33,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {
-      TASKGATE_DATABASE_URL: `sqlite:${join(dir, 'data', 'taskgate.db')}`,
-      TASKGATE_DATA_DIR: join(dir, 'data'),
-      ...env,
-    },
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCliIn(dir, argv, env);
 
-async function doctor(env: Record<string, string> = {}, ...extra: string[]) {
-  const result = await run(['doctor', '--json', '--smtp', smtpUrl, ...extra], env);
-  const report = JSON.parse(result.stdout) as { ok: boolean; checks: Check[] };
-  const byName = Object.fromEntries(report.checks.map((check) => [check.check, check]));
-  return { ...result, report, byName };
-}
+const doctor = (env: Record<string, string> = {}, ...extra: string[]) =>
+  runDoctorIn(dir, ['--smtp', smtpUrl, ...extra], env);
 
 async function healthyDeployment() {
   expect((await run(['migrate'])).code).toBe(0);
@@ -138,7 +114,7 @@ describe('taskgate doctor', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const result = await run(['doctor', '--json', '--smtp', `smtp://user:hunter2@127.0.0.1:${port}`]);
-    const checks = (JSON.parse(result.stdout) as { checks: Check[] }).checks;
+    const checks = (JSON.parse(result.stdout) as { checks: DoctorCheck[] }).checks;
     const smtpCheck = checks.find((check) => check.check === 'smtp')!;
     expect(smtpCheck.status).toBe('fail');
     expect(result.stdout).not.toContain('hunter2');
@@ -165,7 +141,10 @@ describe.skipIf(!postgresUrl())('taskgate doctor on PostgreSQL', () => {
   afterEach(async () => database.drop());
 
   it("compares this host's clock with the server's and checks its migrations", async () => {
-    const env = { TASKGATE_DATABASE_URL: database.url, TASKGATE_SECRET_KEY: 's'.repeat(40) };
+    const env = {
+      TASKGATE_DATABASE_URL: database.url,
+      TASKGATE_SECRET_KEY: randomBytes(32).toString('base64url'),
+    };
     expect((await run(['migrate'], env)).code).toBe(0);
     const { code, byName } = await doctor(env);
     expect(code).toBe(0);

@@ -5,19 +5,13 @@
  * `taskgate notifications test-email` mails a member through that real SMTP server, and
  * only a member.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
+import { runCliIn, runDoctorIn } from '../support/doctor-cli.js';
 import { freePort, startHookReceiver, startSmtpSink } from './notify-support.js';
-
-interface Check {
-  check: string;
-  status: string;
-  message: string;
-  fix?: string;
-}
 
 let dir: string;
 beforeEach(() => {
@@ -25,28 +19,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {
-      TASKGATE_DATABASE_URL: `sqlite:${join(dir, 'data', 'taskgate.db')}`,
-      TASKGATE_DATA_DIR: join(dir, 'data'),
-      TASKGATE_SECRET_KEY: 's'.repeat(40),
-      ...env,
-    },
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
-
-async function doctor(env: Record<string, string>) {
-  const result = await run(['doctor', '--json'], env);
-  const report = JSON.parse(result.stdout) as { ok: boolean; checks: Check[] };
-  return { code: result.code, byName: Object.fromEntries(report.checks.map((c) => [c.check, c])) };
-}
+// A fresh instance secret per file: webhook secrets are sealed under it.
+const SECRET = randomBytes(32).toString('base64url');
+const run = (argv: string[], env: Record<string, string> = {}) =>
+  runCliIn(dir, argv, { TASKGATE_SECRET_KEY: SECRET, ...env });
+const doctor = (env: Record<string, string>) => runDoctorIn(dir, [], { TASKGATE_SECRET_KEY: SECRET, ...env });
 
 describe('taskgate doctor and notifications', () => {
   it('checks the SMTP server named by TASKGATE_SMTP_URL: a real one greets, a closed port fails with the fix', async () => {
