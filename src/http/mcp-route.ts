@@ -7,7 +7,7 @@
  * (`to-http-error.ts`). A request whose record cannot be written gets 503 and no data (fail
  * closed).
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppError, IdGenerator } from '../core/index.js';
 import { CHALLENGE_SCOPES } from '../credentials/index.js';
@@ -101,13 +101,26 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
     // so before anything is read (RFC 9110 §15.5.7), one that can is served whatever else it lists.
     async (c, next) =>
       acceptsJson(c.req.header('accept') ?? null) ? next() : refuse(c, notAcceptable(), 'not_acceptable'),
-    bodyLimit({
-      maxSize: MCP_MAX_BODY_BYTES,
-      onError: (c) =>
-        refuse(c, answer(bodyTooLarge(`request body over ${MCP_MAX_BODY_BYTES} bytes`)), 'body_too_large'),
-    }),
+    limitBody((c) =>
+      refuse(c, answer(bodyTooLarge(`request body over ${MCP_MAX_BODY_BYTES} bytes`)), 'body_too_large'),
+    ),
     (c) => handleMcp(c, deps, answer),
   );
+}
+
+/**
+ * The body limit. A body that declares its length is judged by the header alone: Node's HTTP
+ * parser never hands over more than was declared (and refuses a request declaring both a
+ * length and chunks), and reading the body untouched lets the Node server buffer it without
+ * building a web Request and stream per call. A chunked body is counted as it streams in.
+ */
+function limitBody(tooLarge: (c: Context) => Promise<Response>): MiddlewareHandler {
+  const streaming = bodyLimit({ maxSize: MCP_MAX_BODY_BYTES, onError: tooLarge });
+  return (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding') !== undefined) return streaming(c, next);
+    return Number(declared) > MCP_MAX_BODY_BYTES ? tooLarge(c) : next();
+  };
 }
 
 async function handleMcp(

@@ -21,12 +21,15 @@ export function loadOf(summary: JsonRpcSummary, isWriteTool: (name: string) => b
   return { reads: Math.max(summary.methods.length - writes, writes === 0 ? 1 : 0), writes };
 }
 
-/** The answered response, with the headers of the limit closest to refusing. */
+/**
+ * The answered response, with the headers of the limit closest to refusing. Set in place:
+ * copying the response would read its body, which turns the Node server's light response
+ * into a web stream and costs every call.
+ */
 export function withRateLimitHeaders(response: Response, verdict: LimitVerdict | undefined): Response {
   if (!verdict) return response;
-  const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) headers.set(name, value);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  for (const [name, value] of Object.entries(rateLimitHeaders(verdict))) response.headers.set(name, value);
+  return response;
 }
 
 export function clientAddress(c: Context): string | null {

@@ -1,9 +1,17 @@
 /**
- * The anomaly rules at work: after each call's audit event, one transaction per call holds
- * the credential's baseline (a lock: 50 concurrent calls update it one after the other, none
- * lost), reads it, runs the rules (anomaly-evaluate.ts), writes it back, and raises what
- * they found. A `contain` action runs after that transaction commits, through the function
- * the composition root hands in (the incident layer sits above monitoring).
+ * The anomaly rules at work: after each call's audit event, the credential's baseline is
+ * locked (50 concurrent calls update it one after the other, none lost), read, run through
+ * the rules (anomaly-evaluate.ts) and written back, and what the rules found is raised.
+ *
+ * Group evaluation: the calls observed while a transaction runs wait and share the next one,
+ * as audit events share a group commit. Each credential in it is locked, read, parsed and
+ * written once, its calls folded in the order they were observed; so a flood costs one
+ * transaction (and one disk sync) per group instead of per call. `observe` resolves only
+ * once its group committed: a suspension it decides holds from the key's next call. A group
+ * that fails is retried call by call, so one bad call costs no other its evaluation.
+ *
+ * A `contain` action runs after the transaction commits, through the function the
+ * composition root hands in (the incident layer sits above monitoring).
  */
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
@@ -43,8 +51,20 @@ export interface AnomalyWatch {
   followUp(alerts: readonly AlertRecord[]): Promise<void>;
 }
 
+/** Upper bound on calls per group, so one transaction stays short. */
+export const MAX_WATCH_GROUP = 256;
+
+interface Observed {
+  readonly call: CallObservation;
+  /** When the call was observed: the rules' clock, whichever group it lands in. */
+  readonly at: number;
+  readonly done: () => void;
+}
+
 export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
   const { store, clock } = deps;
+  let queue: Observed[] = [];
+  let draining = false;
 
   async function raise(
     repos: Repositories,
@@ -77,29 +97,66 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
     }
   }
 
-  return {
-    async observe(call) {
-      try {
-        const alerts = await store.transaction(async (repos) => {
-          const rules = await deps.settings.read(call.workspaceId, ANOMALY_RULES, repos);
-          await repos.keyBaselines.lock(call.credential.id);
-          const row = await repos.keyBaselines.find(call.credential.id);
-          const now = clock.now().getTime();
-          const { baseline, findings } = evaluate(readBaseline(row?.state), call, rules, now);
-          await repos.keyBaselines.upsert({
-            workspaceId: call.workspaceId,
-            credentialId: call.credential.id,
-            state: JSON.stringify(baseline),
-            lastSeenAt: new Date(now).toISOString(),
-          });
-          const raised: AlertRecord[] = [];
-          for (const finding of findings) raised.push(await raise(repos, rules, finding, call));
-          return raised;
-        });
-        await followUp(alerts);
-      } catch (error) {
-        deps.logger.error({ err: error, credential: call.credential.id }, 'anomaly rules failed');
+  /** One group: each credential locked once (in id order, so two instances never deadlock). */
+  async function evaluateGroup(repos: Repositories, group: readonly Observed[]): Promise<AlertRecord[]> {
+    const byCredential = new Map<string, Observed[]>();
+    for (const o of group)
+      byCredential.set(o.call.credential.id, [...(byCredential.get(o.call.credential.id) ?? []), o]);
+    const rulesOf = new Map<string, AnomalyRules>();
+    const raised: AlertRecord[] = [];
+    for (const id of [...byCredential.keys()].sort()) {
+      const calls = byCredential.get(id) ?? [];
+      const workspaceId = calls[0]?.call.workspaceId ?? '';
+      const rules = rulesOf.get(workspaceId) ?? (await deps.settings.read(workspaceId, ANOMALY_RULES, repos));
+      rulesOf.set(workspaceId, rules);
+      await repos.keyBaselines.lock(id);
+      const row = await repos.keyBaselines.find(id);
+      let baseline = readBaseline(row?.state);
+      for (const { call, at } of calls) {
+        const next = evaluate(baseline, call, rules, at);
+        baseline = next.baseline;
+        for (const finding of next.findings) raised.push(await raise(repos, rules, finding, call));
       }
+      await repos.keyBaselines.upsert({
+        workspaceId,
+        credentialId: id,
+        state: JSON.stringify(baseline),
+        lastSeenAt: new Date(calls[calls.length - 1]?.at ?? clock.now().getTime()).toISOString(),
+      });
+    }
+    return raised;
+  }
+
+  async function run(group: readonly Observed[]): Promise<boolean> {
+    try {
+      await followUp(await store.transaction((repos) => evaluateGroup(repos, group)));
+      return true;
+    } catch (error) {
+      if (group.length === 1)
+        deps.logger.error({ err: error, credential: group[0]?.call.credential.id }, 'anomaly rules failed');
+      return false;
+    }
+  }
+
+  async function drain() {
+    while (queue.length > 0) {
+      const group = queue.slice(0, MAX_WATCH_GROUP);
+      queue = queue.slice(group.length);
+      if (!(await run(group)) && group.length > 1) for (const one of group) await run([one]);
+      for (const o of group) o.done();
+    }
+    draining = false;
+  }
+
+  return {
+    observe(call) {
+      return new Promise<void>((done) => {
+        queue.push({ call, at: clock.now().getTime(), done });
+        if (draining) return;
+        draining = true;
+        // One turn later: the calls whose audit events committed together join one group.
+        setImmediate(drain);
+      });
     },
     async budgetOverrun(repos, overrun) {
       const rules = await deps.settings.read(overrun.workspaceId, ANOMALY_RULES, repos);
