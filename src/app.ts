@@ -47,11 +47,11 @@ import {
 import {
   type ConnectionService,
   createAccessTokenVerifier,
-  createAuthenticator,
   createConnectionService,
   createKeyService,
   createMemberAccounts,
   createPasswordHasher,
+  createPrincipalCache,
   createSignInService,
   type KeyService,
   type MemberAccounts,
@@ -255,7 +255,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     fetch: createSafeFetch({ testHosts: config.oauthCimdTestHosts, testCaFile: config.oauthCimdTestCaFile }),
     logger,
   });
-  const authenticate = createAuthenticator({
+  const principals = createPrincipalCache(store);
+  const authenticate = principals.authenticator({
     store,
     clock,
     audit,
@@ -304,7 +305,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       endpoint,
       authenticate,
       audit,
-      store,
+      store: principals.keyUse,
       clock,
       ids,
       toolScopes: (name) => toolScopes.get(name),

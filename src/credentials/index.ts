@@ -100,6 +100,7 @@ export {
   type PasswordHasher,
   type ScryptCost,
 } from './password.js';
+export { createPrincipalCache, PRINCIPAL_CACHE_MAX_ENTRIES, type PrincipalCache } from './principal-cache.js';
 export { findKeysInText, type KeyFinding } from './scan-text.js';
 export * from './scopes.js';
 export {

@@ -19,6 +19,7 @@ import { toSqliteOpenError } from './sqlite-open.js';
 export * from '../model/index.js';
 export type * from './anomaly-ports.js';
 export type * from './audit-ports.js';
+export type * from './auth-epoch-ports.js';
 export type * from './checkpoint-ports.js';
 export {
   type DatabaseHandle,

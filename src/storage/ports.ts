@@ -30,6 +30,7 @@ import type {
 } from '../model/index.js';
 import type { AlertRepository, KeyBaselineRepository, KeySuspensionRepository } from './anomaly-ports.js';
 import type { AuditRepository } from './audit-ports.js';
+import type { AuthEpochReader } from './auth-epoch-ports.js';
 import type { MonitoringSettingsRepository } from './monitoring-ports.js';
 import type {
   DeliveryRepository,
@@ -371,6 +372,7 @@ export interface Repositories {
 
 export interface Store extends Repositories {
   readonly kind: 'sqlite' | 'postgres';
+  readonly authEpoch: AuthEpochReader;
   /** Runs `work` in one database transaction; it commits only if `work` resolves. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /**

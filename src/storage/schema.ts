@@ -210,6 +210,16 @@ export interface WriteUsageTable {
   at: string;
 }
 
+/**
+ * The authentication epoch (migration 0020): one row whose counter the database's own
+ * triggers move with every committed change a credential lookup could see.
+ */
+export interface AuthEpochTable {
+  id: number;
+  /** A bigint: PostgreSQL hands it back as a string, SQLite as a number. */
+  epoch: string | number;
+}
+
 export interface WorkspacePolicyTable {
   workspace_id: string;
   create_tier: string | null;
@@ -326,4 +336,5 @@ export interface Database {
   notification_deliveries: NotificationDeliveryTable;
   notify_cursor: NotifyCursorTable;
   scheduled_jobs: ScheduledJobTable;
+  auth_epoch: AuthEpochTable;
 }

@@ -13,6 +13,7 @@ import {
   createKeySuspensionRepository,
 } from './anomaly.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
+import { createAuthEpochReader } from './auth-epoch.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
 import { createMonitoringSettingsRepository } from './monitoring-settings.js';
@@ -97,6 +98,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
 
   return {
     kind: handle.kind,
+    authEpoch: createAuthEpochReader(db),
     ...createRepositories(db, handle.kind, sqlite),
     transaction,
     appendAudit: (events) => (writer ? writer.append(events) : appendInTransactions(events)),

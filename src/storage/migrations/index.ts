@@ -23,6 +23,7 @@ import { monitoringSettings } from './0015-monitoring-settings.js';
 import { rateLimits } from './0016-rate-limits.js';
 import { anomaly } from './0017-anomaly.js';
 import { notifications } from './0018-notifications.js';
+import { authEpoch } from './0020-auth-epoch.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -43,6 +44,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-rate-limits': rateLimits,
   '0017-anomaly': anomaly,
   '0018-notifications': notifications,
+  '0020-auth-epoch': authEpoch,
 };
 
 export interface MigrationReport {
