@@ -27,6 +27,7 @@ import { createPendingActionRepository, createWriteUsageRepository } from './pen
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
+import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
 import { createTaskRepository } from './tasks.js';
 import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -69,11 +70,20 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
     exclusive: (read) => db.connection().execute(async () => read()),
   };
   const inTransaction = sqlite && { ...sqlite, exclusive: async <T>(read: () => T) => read() };
-  const transaction: Store['transaction'] = (work) =>
-    db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
-  const writer = handle.sqliteFile
+  // SQLite: this process's writers take turns, and write transactions commit in groups.
+  const turns = sqlite && createWriteTurns();
+  const grouped = turns && createGroupTransactions(db, turns);
+  const transaction: Store['transaction'] = grouped
+    ? (work) => grouped((trx) => work(createRepositories(trx, handle.kind, inTransaction)))
+    : (work) => db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
+  const started = handle.sqliteFile
     ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
     : undefined;
+  const writer = started &&
+    turns && {
+      ...started,
+      append: (events: readonly AuditEvent[]) => turns.run(() => started.append(events)),
+    };
 
   async function appendInTransactions(events: readonly AuditEvent[]): Promise<(Error | null)[]> {
     try {
