@@ -253,6 +253,18 @@ function kinds(list) {
   return list.length ? ` (${list.map(each).join(', ')})` : '';
 }
 
+/** The not-ok audit rows of every cell, summed over rounds per row and connection count. */
+function notOkByCell() {
+  const sums = new Map();
+  for (const c of cells)
+    for (const k of c.notOkKinds ?? []) {
+      const kind = { ...k, action: `${c.row}@${c.connections}: ${k.action}` };
+      const id = JSON.stringify({ ...kind, n: 0 });
+      sums.set(id, { ...kind, n: (sums.get(id)?.n ?? 0) + k.n });
+    }
+  return [...sums.values()];
+}
+
 function median(xs) {
   if (!xs.length) return undefined;
   const s = [...xs].sort((a, b) => a - b);
@@ -302,6 +314,7 @@ function render() {
       );
     }
   const startup = (kind) => median(after[kind]?.startup ?? []);
+  const peakLoad = Math.max(...cells.flatMap((c) => c.load));
   return [
     '## A secured call: SDK example, SQLite and PostgreSQL',
     '',
@@ -315,9 +328,9 @@ function render() {
     '',
     `Every round's req/s at ${conns.at(-1)} connections: ${rows.map((r) => `${r.id} ${stats(r.id, conns.at(-1))?.rounds.map(Math.round).join(', ')}`).join('; ')}.`,
     `RSS after the run: SQLite server ${fmt(after.sqlite?.rss)} MB, PostgreSQL server ${fmt(after.postgres?.rss)} MB. Start-up of \`serve\` on the existing database, spawn to the first 200 from \`/readyz\` (polled every 10 ms), median of 3: SQLite ${fmt(startup('sqlite'))} ms (${(after.sqlite?.startup ?? []).map(Math.round).join(', ')}), PostgreSQL ${fmt(startup('postgres'))} ms (${(after.postgres?.startup ?? []).map(Math.round).join(', ')}).`,
-    `Audit: ${taskgateCells.length} measured Taskgate cells; ${mismatched.length ? `MISMATCH in ${mismatched.map((c) => `${c.row}@${c.connections} round ${c.round} (+${c.audit.added} rows, ${c.audit.completed} completed, ${c.audit.sent} sent)`).join(', ')}` : 'in each, the `mcp.tool_called` rows its key added during the measured run lie between the requests completed and sent: one row per request'}. Rows of those keys with an outcome other than ok (warm-up included; autocannon drops the requests in flight when it stops): ${notOk}${kinds(taskgateCells.filter((c) => c.notOk).flatMap((c) => c.notOkKinds.map((k) => ({ ...k, action: `${c.row}@${c.connections}: ${k.action}` }))))}.`,
+    `Audit: ${taskgateCells.length} measured Taskgate cells; ${mismatched.length ? `MISMATCH in ${mismatched.map((c) => `${c.row}@${c.connections} round ${c.round} (+${c.audit.added} rows, ${c.audit.completed} completed, ${c.audit.sent} sent)`).join(', ')}` : 'in each, the `mcp.tool_called` rows its key added during the measured run lie between the requests completed and sent: one row per request'}. Rows of those keys with an outcome other than ok (warm-up included; autocannon drops the requests in flight when it stops): ${notOk}${kinds(notOkByCell())}.`,
     '',
-    `System load (1-minute average before → after each measured run, ${availableParallelism()} CPUs):`,
+    `System load (1-minute average before → after each measured run, ${availableParallelism()} CPUs; the bench itself keeps about 2 busy${peakLoad > availableParallelism() + 1 ? `; it reached ${peakLoad.toFixed(1)}: other work shared the machine, so req/s and latencies are well below what it gives alone and only the ratios within this run compare` : ''}):`,
     '',
     ...loads,
     '',
