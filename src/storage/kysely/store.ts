@@ -13,6 +13,7 @@ import {
   createKeySuspensionRepository,
 } from './anomaly.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
+import { appendAuditBatch } from './audit-batch.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
 import { createMonitoringSettingsRepository } from './monitoring-settings.js';
@@ -85,13 +86,21 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
       append: (events: readonly AuditEvent[]) => turns.run(() => started.append(events)),
     };
 
+  // One batch, one transaction: on PostgreSQL each chain's head is locked once and the rows
+  // go in by one statement (audit-batch.ts); SQLite without a file (`:memory:`) goes row by row.
+  const appendBatch = (events: readonly AuditEvent[]) =>
+    handle.kind === 'postgres'
+      ? db.transaction().execute((trx) => appendAuditBatch(trx, events))
+      : transaction(async (repos) => {
+          for (const event of events) await repos.audit.insert(event);
+        });
+
   async function appendInTransactions(events: readonly AuditEvent[]): Promise<(Error | null)[]> {
     try {
-      await transaction(async (repos) => {
-        for (const event of events) await repos.audit.insert(event);
-      });
+      await appendBatch(events);
       return events.map(() => null);
     } catch {
+      // One bad event must not fail its neighbours: each is tried again on its own.
       const results: (Error | null)[] = [];
       for (const event of events) {
         try {
