@@ -20,24 +20,18 @@
  * --no-write). NODE_OPTIONS reaches the Taskgate process (for experiments with a preloaded
  * patch); no TASKGATE_* variable does. Internal: --hono-echo-server runs the echo server.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { expect, fail, log, runJson, settled, startChild, stop } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
+import { pkgVersion } from './lib/net.mjs';
+import { SDK_EXAMPLE_URL, SDK_RESOURCE_BODY, SDK_TOOL_BODY, startSdkExample } from './lib/sdk-example.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const SDK_EXAMPLE = join(
-  ROOT,
-  'node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStatelessStreamableHttp.js',
-);
-/** Hardcoded in the SDK example (`const PORT = 3000`, no env variable). */
-const SDK_EXAMPLE_PORT = 3000;
 const PROTOCOL_VERSION = '2025-11-25';
 const MCP_HEADERS = {
   'content-type': 'application/json',
@@ -46,11 +40,6 @@ const MCP_HEADERS = {
 };
 const rpc = (method, params) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
 const GET_TASK_BODY = rpc('tools/call', { name: 'get_task', arguments: { task: 'APO-1' } });
-const SDK_TOOL_BODY = rpc('tools/call', {
-  name: 'start-notification-stream',
-  arguments: { interval: 0, count: 1 },
-});
-const SDK_RESOURCE_BODY = rpc('resources/read', { uri: 'https://example.com/greetings/default' });
 
 const TARGETS = ['hono', 'sdk-tool', 'sdk-resource', 'taskgate'];
 
@@ -140,13 +129,9 @@ async function main() {
     }
 
     if (only.has('sdk-tool') || only.has('sdk-resource')) {
-      if (await portOpen(SDK_EXAMPLE_PORT))
-        fail(`port ${SDK_EXAMPLE_PORT} is in use; the SDK example hardcodes it — free it and rerun`);
-      // stdout is the example's own per-request `console.log('Request closed')`: discard it.
-      const child = startChild(process.execPath, [SDK_EXAMPLE], { cwd: ROOT, stdout: 'ignore' });
+      const child = await startSdkExample(ROOT);
       children.add(child);
-      const url = `http://127.0.0.1:${SDK_EXAMPLE_PORT}/mcp`;
-      await waitForPort(SDK_EXAMPLE_PORT, child);
+      const url = SDK_EXAMPLE_URL;
       const runs = [
         {
           id: 'sdk-tool',
@@ -304,11 +289,11 @@ function summarize(result) {
 function render(rows, audit, settings) {
   const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   const versions = {
-    autocannon: pkgVersion('autocannon'),
-    hono: pkgVersion('hono'),
-    'node-server': pkgVersion('@hono/node-server'),
-    sdk: pkgVersion('@modelcontextprotocol/sdk'),
-    server: pkgVersion('@modelcontextprotocol/server'),
+    autocannon: pkgVersion(ROOT, 'autocannon'),
+    hono: pkgVersion(ROOT, 'hono'),
+    'node-server': pkgVersion(ROOT, '@hono/node-server'),
+    sdk: pkgVersion(ROOT, '@modelcontextprotocol/sdk'),
+    server: pkgVersion(ROOT, '@modelcontextprotocol/server'),
   };
   const lines = [
     '## MCP throughput',
@@ -365,36 +350,6 @@ function render(rows, audit, settings) {
 }
 
 const label = (id) => (id === 'sdk-tool' ? '`tools/call`' : '`resources/read`');
-
-function portOpen(port) {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
-async function waitForPort(port, child) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) fail(`the SDK example exited (${child.exitCode}):\n${child.stderrTail()}`);
-    if (await portOpen(port)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  fail(`the SDK example did not listen on ${port} within 15 s`);
-}
-
-function pkgVersion(name) {
-  try {
-    // Read the file directly: some packages do not export ./package.json.
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return '?';
-  }
-}
 
 function positive(value, name) {
   const n = Number(value);

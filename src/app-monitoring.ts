@@ -29,6 +29,7 @@ import {
   type RateLimits,
   type Suspensions,
   type Tracing,
+  UNREAD_METRICS,
 } from './monitoring/index.js';
 import { blockedRange } from './oauth/index.js';
 import { openRateLimitPool, type Store } from './storage/index.js';
@@ -82,12 +83,15 @@ function rateLimitBackend(config: Config, logger: Logger): RateLimitBackend {
 export function createMonitoring(deps: MonitoringDeps): Monitoring {
   const { config, store, audit, clock, ids, logger } = deps;
   const settings = createMonitoringSettings({ store, audit, clock });
-  const metrics = createMetrics({
-    auditQueueDepth: () => audit.queueDepth(),
-    connectionUse: () => store.connectionUse(),
-  });
-  const { signals } = metrics;
   const token = config.metricsToken;
+  const metrics =
+    token === undefined
+      ? UNREAD_METRICS
+      : createMetrics({
+          auditQueueDepth: () => audit.queueDepth(),
+          connectionUse: () => store.connectionUse(),
+        });
+  const { signals } = metrics;
   const metricsEndpoint = token === undefined ? undefined : { token, render: metrics.render };
   const rateLimits = createRateLimits({
     backend: rateLimitBackend(config, logger),

@@ -266,7 +266,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       publicKey: oauthSigningKey.publicKey,
       clock,
     }),
-    requiresOauth: async (workspace) => (await policy.forWorkspace(workspace)).requireOauth,
   });
   const toolScopes = new Map<string, readonly string[]>(
     [...TOOLS, ...WRITE_TOOLS].map((tool) => [tool.name, tool.scopes]),

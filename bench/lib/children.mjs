@@ -65,14 +65,17 @@ export function runJson(command, args, options) {
   });
 }
 
-/** Polls `count` until it stays the same for a second (requests still in flight have landed). */
+/**
+ * Polls `count` (sync or async) until it stays the same for a second (requests still in
+ * flight have landed).
+ */
 export async function settled(count) {
   const deadline = Date.now() + 30_000;
-  let last = count();
+  let last = await count();
   let stableSince = Date.now();
   while (Date.now() - stableSince < 1000 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
-    const now = count();
+    const now = await count();
     if (now !== last) {
       last = now;
       stableSince = Date.now();

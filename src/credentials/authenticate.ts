@@ -89,8 +89,6 @@ export interface AuthenticatorDeps {
   readonly audit?: AuditLog;
   /** Verifies OAuth access tokens; without it only API keys are accepted. */
   readonly accessTokens?: AccessTokenVerifier;
-  /** Whether a workspace refuses API keys (its policy asks for OAuth connections only). */
-  readonly requiresOauth?: (workspace: Workspace) => Promise<boolean>;
 }
 
 export function createAuthenticator(deps: AuthenticatorDeps) {
@@ -123,7 +121,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     if (!ipAllowed(request.ip === null ? null : normalizeIp(request.ip), key.ipAllow))
       return fail('ip_not_allowed', key);
     if (key.kind !== 'api_key') return fail('unknown');
-    if (await deps.requiresOauth?.(workspace)) return fail('oauth_required', key);
+    // The workspace's policy, read with the key: one that asks for OAuth refuses API keys.
+    if (owned.requireOauth) return fail('oauth_required', key);
     return ok(principalOf(key, workspace, member));
   };
 }

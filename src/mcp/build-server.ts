@@ -115,19 +115,21 @@ export function buildServer(deps: BuildDeps, role: Role): McpServer {
         annotations: tool.annotations,
       },
       async (args: unknown, ctx) => {
-        const { call, report } = requestOf(ctx);
-        const { outcome, record } = await deps.runTool(call, tool, args, async () => {
-          const result = await tool.run(
-            {
-              principal: call.principal,
-              actor: toActor(call.principal),
-              domain: deps.domain,
-              policy: () => deps.policyFor(call.principal.workspace),
-            },
-            args as never,
-          );
-          return { value: result, summary: result.summary };
-        });
+        const { call, report, running } = requestOf(ctx);
+        const { outcome, record } = await running(
+          deps.runTool(call, tool, args, async () => {
+            const result = await tool.run(
+              {
+                principal: call.principal,
+                actor: toActor(call.principal),
+                domain: deps.domain,
+                policy: () => deps.policyFor(call.principal.workspace),
+              },
+              args as never,
+            );
+            return { value: result, summary: result.summary };
+          }),
+        );
         report(record);
         if (!outcome.ok) return toToolError(outcome.error);
         return {

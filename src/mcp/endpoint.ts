@@ -96,7 +96,15 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
     async handle(request, call, parsed) {
       const body = carryProtoArguments(parsed);
       const calls: CallRecord[] = [];
-      const guarded: GuardedRequest = { call, report: (record) => calls.push(record) };
+      const runs: Promise<unknown>[] = [];
+      const guarded: GuardedRequest = {
+        call,
+        report: (record) => calls.push(record),
+        running: (run) => {
+          runs.push(run.catch(() => undefined));
+          return run;
+        },
+      };
       // SECURITY: the secret never travels further than authentication.
       const authInfo: AuthInfo = {
         token: '',
@@ -105,6 +113,8 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
         extra: { request: guarded },
       };
       const response = await respond(request, body, authInfo, call.principal.member.role);
+      // Every tool call the SDK started has recorded itself, even if the client left.
+      await Promise.all(runs);
       const recorded = calls.filter((c) => c.audit === 'written').length;
       return {
         response,

@@ -8,6 +8,13 @@ import type { CallContext, CallRecord } from '../guard/index.js';
 export interface GuardedRequest {
   readonly call: CallContext;
   report(record: CallRecord): void;
+  /**
+   * The guard's run of one tool call, handed over as it starts: the endpoint waits for every
+   * one before the route reads the reports. A client that hangs up makes the SDK answer at
+   * once, but the call runs on and records itself; read too early, its report would be missing
+   * and the route would add a second, false record of the request.
+   */
+  running<T>(run: Promise<T>): Promise<T>;
 }
 
 export function guardedRequestOf(extra: Record<string, unknown> | undefined): GuardedRequest {

@@ -171,7 +171,7 @@ export async function translate<T>(
   running: Promise<Ran<T>>,
   toResult: (value: T) => Promise<ToolReturn | InputRequiredResult> | ToolReturn | InputRequiredResult,
 ): Promise<ToolReturn | InputRequiredResult> {
-  const { outcome, record } = await running;
+  const { outcome, record } = await request.running(running);
   request.report(record);
   if (!outcome.ok) return toToolError(outcome.error);
   try {

@@ -3,7 +3,7 @@
  * `smtps://…` for implicit TLS). A refused or unreachable server is an error the delivery
  * job retries; nothing is dropped.
  */
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
 
 export interface EmailMessage {
   readonly to: string;
@@ -17,6 +17,8 @@ export interface EmailTransport {
 }
 
 export function createEmailTransport(smtpUrl: string, from: string): EmailTransport {
+  // Loaded only when SMTP is configured.
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
   const transport = nodemailer.createTransport({
     url: smtpUrl,
     connectionTimeout: 10_000,

@@ -37,6 +37,7 @@ export {
   DURATION_BUCKETS,
   type Metrics,
   type MetricsSources,
+  UNREAD_METRICS,
 } from './metrics.js';
 export { RETRY_DELAYS_MS, recipientsOf } from './notify-deliver.js';
 export { noticesOf } from './notify-events.js';

@@ -9,8 +9,8 @@
  * (the SDK refuses an unknown name first); `outcome` is one of three; `limit` and `rule` are
  * ids the code names.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { MonitoringSignals } from './signals.js';
+import { createRequire } from 'node:module';
+import { type MonitoringSignals, NO_SIGNALS } from './signals.js';
 
 export interface MetricsSources {
   /** Audit events queued for the group commit or being written, not yet durable. */
@@ -32,7 +32,20 @@ export interface Metrics {
   render(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
+/**
+ * Without a token nobody can read the metrics: nothing is counted, and prom-client is never
+ * loaded (start-up time, and a histogram observation on every call).
+ */
+export const UNREAD_METRICS: Metrics = Object.freeze({
+  signals: NO_SIGNALS,
+  callEnded() {},
+  render: async () => ({ contentType: 'text/plain', body: '' }),
+});
+
 export function createMetrics(sources: MetricsSources): Metrics {
+  const { Counter, Gauge, Histogram, Registry } = createRequire(import.meta.url)(
+    'prom-client',
+  ) as typeof import('prom-client');
   const registry = new Registry();
   const registers = [registry];
   const calls = new Counter({

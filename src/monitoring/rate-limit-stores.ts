@@ -4,7 +4,7 @@
  * cheapest shared store: one round trip, no row locks). The algorithm is rate-limiter-flexible's
  * fixed window, the same in every store.
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -68,6 +68,8 @@ export function createCounterStore(backend: RateLimitBackend): CounterStore {
     case 'redis': {
       // Commands wait for a (re)connection for a moment, then fail: the request then answers
       // 503 rather than going unlimited (fail closed).
+      // Loaded only when Redis is configured.
+      const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
       const client = new Redis(backend.url, { maxRetriesPerRequest: 1, lazyConnect: false });
       client.on('error', () => {});
       return {

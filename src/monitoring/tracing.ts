@@ -10,11 +10,9 @@
  * for databases (`db.system.name`, `db.operation.name`, `db.query.text`). A query's text is
  * kysely's compiled SQL, whose values are bound parameters: no value is exported.
  */
+
+import { createRequire } from 'node:module';
 import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** One query as kysely logs it, after it ran. */
 export interface QueryEvent {
@@ -67,7 +65,18 @@ const DB_SYSTEM = { sqlite: 'sqlite', postgres: 'postgresql' } as const;
 /** `select`, `insert`, `begin`… : the statement's first keyword. */
 const operationOf = (text: string) => /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'query';
 
+const require = createRequire(import.meta.url);
+
 export function createTracing(options: { readonly url: string; readonly version: string }): Tracing {
+  // Loaded only when tracing is configured: the SDK and its exporter cost start-up time.
+  const { AsyncLocalStorageContextManager } =
+    require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } =
+    require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'taskgate', 'service.version': options.version }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.url }))],

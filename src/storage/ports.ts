@@ -178,10 +178,13 @@ export interface KeyUsage {
 export interface ApiKeyRepository {
   insert(key: ApiKeyRecord): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  /** The key with its workspace and member, in one query: the hot path of every request. */
+  /**
+   * The key with its workspace, member and whether the workspace's policy accepts OAuth
+   * connections only (`requireOauth`), in one query: the hot path of every request.
+   */
   findOwnedByHash(
     hash: string,
-  ): Promise<{ key: ApiKeyRecord; workspace: Workspace; member: Member } | undefined>;
+  ): Promise<{ key: ApiKeyRecord; workspace: Workspace; member: Member; requireOauth: boolean } | undefined>;
   findById(workspaceId: string, id: string): Promise<ApiKeyRecord | undefined>;
   /** The key that currently holds `name` (not revoked, not rotated out). */
   findCurrentByName(workspaceId: string, name: string): Promise<ApiKeyRecord | undefined>;

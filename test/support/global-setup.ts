@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { POSTGRES_SKIP_MESSAGE, postgresUrl } from './postgres.js';
 
 export default function setup(): void {
+  // Each vitest project runs its global setup, in this one process: build once.
+  if (process.env.TASKGATE_TEST_DIST_BUILT) return;
+  process.env.TASKGATE_TEST_DIST_BUILT = '1';
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });

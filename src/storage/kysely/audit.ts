@@ -114,18 +114,22 @@ export function createAuditRepository(
     linkedFrom: row.linked_from,
   });
 
+  const selectHead = (chain: string) => {
+    const query = db.selectFrom('audit_heads').selectAll().where('chain', '=', chain);
+    return kind === 'postgres' ? query.forUpdate() : query;
+  };
+
   async function lockHead(chain: string): Promise<StoredChainHead> {
+    // The head exists but for a chain's first event: look first, so the usual event makes
+    // one statement fewer (a round trip on PostgreSQL).
+    const found = await selectHead(chain).executeTakeFirst();
+    if (found) return toHead(found);
     await db
       .insertInto('audit_heads')
       .values({ chain, seq: 0, hash: GENESIS_HASH })
       .onConflict((oc) => oc.column('chain').doNothing())
       .execute();
-    const query = db.selectFrom('audit_heads').selectAll().where('chain', '=', chain);
-    return toHead(
-      await (kind === 'postgres'
-        ? query.forUpdate().executeTakeFirstOrThrow()
-        : query.executeTakeFirstOrThrow()),
-    );
+    return toHead(await selectHead(chain).executeTakeFirstOrThrow());
   }
 
   async function chainRows(chain: string, afterSeq: number, limit: number): Promise<ChainedRow[]> {

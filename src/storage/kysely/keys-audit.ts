@@ -112,8 +112,14 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       return row && toKey(row);
     },
     async findOwnedByHash(hash) {
-      const row = await owned().where('k.hash', '=', hash).executeTakeFirst();
-      return row && { key: toKey(row), ...toOwner(row) };
+      // The workspace policy's OAuth-only flag rides on the same query: a policy changed a
+      // moment ago refuses API keys on the next request, without a second round trip.
+      const row = await owned()
+        .leftJoin('workspace_policies as p', 'p.workspace_id', 'k.workspace_id')
+        .select('p.require_oauth as p_require_oauth')
+        .where('k.hash', '=', hash)
+        .executeTakeFirst();
+      return row && { key: toKey(row), ...toOwner(row), requireOauth: row.p_require_oauth === 1 };
     },
     async findOwnedById(id) {
       const row = await owned().where('k.id', '=', id).executeTakeFirst();

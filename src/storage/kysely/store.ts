@@ -13,6 +13,7 @@ import {
   createKeySuspensionRepository,
 } from './anomaly.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
+import { appendAuditBatch } from './audit-batch.js';
 import { createAuthEpochReader } from './auth-epoch.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
@@ -28,6 +29,7 @@ import { createPendingActionRepository, createWriteUsageRepository } from './pen
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
+import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
 import { createTaskRepository } from './tasks.js';
 import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
@@ -70,19 +72,36 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
     exclusive: (read) => db.connection().execute(async () => read()),
   };
   const inTransaction = sqlite && { ...sqlite, exclusive: async <T>(read: () => T) => read() };
-  const transaction: Store['transaction'] = (work) =>
-    db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
-  const writer = handle.sqliteFile
+  // SQLite: this process's writers take turns, and write transactions commit in groups.
+  const turns = sqlite && createWriteTurns();
+  const grouped = turns && createGroupTransactions(db, turns);
+  const transaction: Store['transaction'] = grouped
+    ? (work) => grouped((trx) => work(createRepositories(trx, handle.kind, inTransaction)))
+    : (work) => db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
+  const started = handle.sqliteFile
     ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
     : undefined;
+  const writer = started &&
+    turns && {
+      ...started,
+      append: (events: readonly AuditEvent[]) => turns.run(() => started.append(events)),
+    };
+
+  // One batch, one transaction: on PostgreSQL each chain's head is locked once and the rows
+  // go in by one statement (audit-batch.ts); SQLite without a file (`:memory:`) goes row by row.
+  const appendBatch = (events: readonly AuditEvent[]) =>
+    handle.kind === 'postgres'
+      ? db.transaction().execute((trx) => appendAuditBatch(trx, events))
+      : transaction(async (repos) => {
+          for (const event of events) await repos.audit.insert(event);
+        });
 
   async function appendInTransactions(events: readonly AuditEvent[]): Promise<(Error | null)[]> {
     try {
-      await transaction(async (repos) => {
-        for (const event of events) await repos.audit.insert(event);
-      });
+      await appendBatch(events);
       return events.map(() => null);
     } catch {
+      // One bad event must not fail its neighbours: each is tried again on its own.
       const results: (Error | null)[] = [];
       for (const event of events) {
         try {

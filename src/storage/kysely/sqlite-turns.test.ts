@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../connect.js';
+import type { Database } from '../schema.js';
+import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
+
+describe('group transactions on SQLite', () => {
+  let dir: string;
+  let db: Kysely<Database>;
+  let close: () => Promise<void>;
+  // A scratch table: the grouping does not care which tables its transactions touch.
+  const rows = async () =>
+    (await sql<{ n: number }>`select n from scratch order by n`.execute(db)).rows.map((r) => r.n);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'taskgate-turns-'));
+    const handle = await openDatabase(`sqlite:${join(dir, 't.db')}`);
+    db = handle.db;
+    close = handle.close;
+    await sql`create table scratch (n integer primary key)`.execute(db);
+  });
+  afterEach(async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('concurrent transactions share one commit: one SQLite transaction for the ones queued together', async () => {
+    const transaction = createGroupTransactions(db, createWriteTurns());
+    const seenBy: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        transaction(async (trx) => {
+          await sql`insert into scratch (n) values (${n})`.execute(trx);
+          // Rows of earlier members of the group are visible (one transaction), not yet committed.
+          seenBy.push(
+            (await sql<{ c: number }>`select count(*) as c from scratch`.execute(trx)).rows[0]?.c ?? 0,
+          );
+        }),
+      ),
+    );
+    expect(await rows()).toHaveLength(20);
+    // The first ran alone; the 19 queued behind it ran in one group, seeing 1…19 rows before their own.
+    expect(seenBy).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+  });
+
+  it('a member that ends the shared transaction fails its whole group, and nothing of it is stored', async () => {
+    const transaction = createGroupTransactions(db, createWriteTurns());
+    const first = transaction((trx) => sql`insert into scratch (n) values (1)`.execute(trx));
+    const innocent = transaction((trx) => sql`insert into scratch (n) values (2)`.execute(trx));
+    const breaker = transaction(async (trx) => {
+      await sql`insert into scratch (n) values (3)`.execute(trx);
+      // What a disk error does to a transaction: it is gone, and the savepoint with it.
+      await sql`rollback`.execute(trx);
+    });
+    const after = transaction((trx) => sql`insert into scratch (n) values (4)`.execute(trx));
+    await first;
+    // 1 ran alone; 2, 3 and 4 queued behind it and formed one group, which the breaker broke.
+    await expect(innocent).rejects.toThrow();
+    await expect(breaker).rejects.toThrow();
+    await expect(after).rejects.toThrow();
+    expect(await rows()).toEqual([1]);
+    // The next group starts clean.
+    await transaction((trx) => sql`insert into scratch (n) values (5)`.execute(trx));
+    expect(await rows()).toEqual([1, 5]);
+  });
+
+  it('a failed member rolls back to its savepoint alone; its neighbours commit', async () => {
+    const transaction = createGroupTransactions(db, createWriteTurns());
+    const results = await Promise.allSettled(
+      [1, 2, 2, 3].map((n) => transaction((trx) => sql`insert into scratch (n) values (${n})`.execute(trx))),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await rows()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('write turns', () => {
+  it('one write at a time: a second waits until the first finished', async () => {
+    const turns = createWriteTurns();
+    const log: string[] = [];
+    const step = (name: string) =>
+      turns.run(async () => {
+        log.push(`${name} start`);
+        await new Promise((r) => setTimeout(r, 5));
+        log.push(`${name} end`);
+      });
+    await Promise.all([step('a'), step('b'), step('c')]);
+    expect(log).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+  });
+
+  it('a turn awaited inside another does not deadlock: it goes ahead after the longest wait', async () => {
+    const turns = createWriteTurns();
+    const inner = await turns.run(() => turns.run(async () => 'inner ran'));
+    expect(inner).toBe('inner ran');
+  }, 10_000);
+});

@@ -1,0 +1,135 @@
+/**
+ * SQLite has one writer at a time, and this process writes through two connections: the
+ * main one (kysely, on the event loop) and the audit writer's (a worker thread). Were they
+ * left to SQLite, the main connection's BEGIN IMMEDIATE would meet the worker's lock and
+ * wait in SQLite's busy handler, which sleeps on the event loop (1 ms, 2 ms, 5 ms…) and
+ * stalls every request. So this process takes turns first, without blocking anything: a
+ * write transaction or an audit batch starts only once the other has finished. Other
+ * processes (a CLI command beside the server) still meet SQLite's busy timeout as before.
+ *
+ * Group transactions: concurrent write transactions share one SQLite transaction — each in
+ * its own savepoint, run one after the other, a failed one rolled back to its savepoint
+ * alone — and one commit, so one disk sync (synchronous = FULL) is paid per group rather
+ * than per transaction, and a flood of writes stops costing a sync each. Every caller's
+ * promise settles only after the group's commit returned: nothing is reported done before it
+ * is durable. If the group itself fails (its commit, or a rollback SQLite refused), every
+ * transaction in it fails with it: none of them was stored.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+
+/**
+ * The longest a turn is waited for. Only a turn taken while another is held by the same
+ * code path could wait forever (an audit batch awaited inside a write transaction); after
+ * this long it goes ahead and SQLite's own busy handling decides, as it did without turns.
+ */
+const MAX_TURN_WAIT_MS = 2_000;
+/** Upper bound on transactions per group, so one group stays short. */
+export const MAX_GROUP = 64;
+
+export interface WriteTurns {
+  /** Runs `work` once no other write of this process is running. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export function createWriteTurns(): WriteTurns {
+  const waiting: { go: () => void; gone: boolean }[] = [];
+  let busy = false;
+  const next = () => {
+    let entry = waiting.shift();
+    while (entry?.gone) entry = waiting.shift();
+    if (entry) {
+      entry.gone = true;
+      entry.go();
+    } else busy = false;
+  };
+  const take = () =>
+    new Promise<boolean>((granted) => {
+      if (!busy) {
+        busy = true;
+        return granted(true);
+      }
+      const entry = { go: () => granted(true), gone: false };
+      waiting.push(entry);
+      setTimeout(() => {
+        if (entry.gone) return;
+        entry.gone = true;
+        granted(false);
+      }, MAX_TURN_WAIT_MS).unref();
+    });
+  return {
+    async run(work) {
+      const held = await take();
+      try {
+        return await work();
+      } finally {
+        if (held) next();
+      }
+    },
+  };
+}
+
+interface Queued {
+  readonly work: (trx: Transaction<Database>) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Settled =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** `transaction(work)` for SQLite, grouped as described above. */
+export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns) {
+  let queue: Queued[] = [];
+  let running = false;
+
+  async function runGroup(group: readonly Queued[]) {
+    const settled: Settled[] = [];
+    try {
+      await turns.run(() =>
+        db.transaction().execute(async (trx) => {
+          for (const { work } of group) {
+            await sql`savepoint tg_group`.execute(trx);
+            try {
+              settled.push({ ok: true, value: await work(trx) });
+            } catch (error) {
+              settled.push({ ok: false, error });
+              await sql`rollback to tg_group`.execute(trx);
+            }
+            await sql`release tg_group`.execute(trx);
+          }
+        }),
+      );
+    } catch (error) {
+      group.forEach((q, i) => {
+        const own = settled[i];
+        q.reject(own && !own.ok ? own.error : error);
+      });
+      return;
+    }
+    group.forEach((q, i) => {
+      const own = settled[i] as Settled;
+      if (own.ok) q.resolve(own.value);
+      else q.reject(own.error);
+    });
+  }
+
+  async function drain() {
+    // Whatever queued while a group ran forms the next one.
+    while (queue.length > 0) {
+      const group = queue.slice(0, MAX_GROUP);
+      queue = queue.slice(group.length);
+      await runGroup(group);
+    }
+    running = false;
+  }
+
+  return <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (running) return;
+      running = true;
+      void drain();
+    });
+}
