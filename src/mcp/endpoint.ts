@@ -5,15 +5,15 @@
  * recorded by the guard before their result is handed back, and each record is reported
  * back with the response (`McpExchange`); the HTTP route records the rest from that.
  *
- * Built servers are pooled per role: a server carries only its tool registrations (per-
- * request identity arrives in authInfo), so reusing a closed one saves rebuilding every
- * schema per request. The pool is a cache; a second instance needs nothing from it.
+ * Built servers are pooled per role and era (`server-pool.ts`), so no request pays for
+ * rebuilding every tool's registration. Per era because the 2026-07-28 entry marks an
+ * instance modern, which a 2025-era connect does not undo.
  */
 import {
   type AuthInfo,
+  CLIENT_INFO_META_KEY,
   createMcpHandler,
   isLegacyRequest,
-  type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { CallContext, CallRecord } from '../guard/index.js';
@@ -22,6 +22,7 @@ import { buildServer, createElicitationStateCodec, type ServerDeps } from './bui
 import { createSchemaCache } from './cached-json-schema.js';
 import { type GuardedRequest, guardedRequestOf } from './guarded-request.js';
 import { carryProtoArguments } from './proto-argument.js';
+import { createServerPool } from './server-pool.js';
 
 const POOL_SIZE_PER_ROLE = 32;
 const SDK_ACCEPT = 'application/json, text/event-stream';
@@ -61,24 +62,37 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
     schemas: createSchemaCache(),
     requestState: createElicitationStateCodec(serverDeps.requestStateKey),
   };
-  const pools = new Map<Role, McpServer[]>();
-  const acquire = (role: Role) => pools.get(role)?.pop() ?? buildServer(deps, role);
-  const release = (role: Role, server: McpServer) => {
-    const pool = pools.get(role) ?? [];
-    pools.set(role, pool);
-    if (pool.length < POOL_SIZE_PER_ROLE) pool.push(server);
-  };
+  const build = (role: Role) => buildServer(deps, role);
+  const legacyPool = createServerPool(build, POOL_SIZE_PER_ROLE);
+  // SECURITY: the 2026-07-28 entry seeds a server's client identity from each request's
+  // envelope, capabilities always (they are required) but clientInfo only when sent: a
+  // server that served a client naming itself would still name it to a request naming
+  // none. Requests naming no client are served by servers that never served one that did.
+  const namedPool = createServerPool(build, POOL_SIZE_PER_ROLE);
+  const unnamedPool = createServerPool(build, POOL_SIZE_PER_ROLE);
+  const unnamed = new WeakSet<AuthInfo>();
 
   const modern = createMcpHandler(
-    (ctx) => buildServer(deps, guardedRequestOf(ctx.authInfo?.extra).call.principal.member.role),
-    {
-      legacy: 'reject',
+    (ctx) => {
+      const role = guardedRequestOf(ctx.authInfo?.extra).call.principal.member.role;
+      const pool = ctx.authInfo && unnamed.has(ctx.authInfo) ? unnamedPool : namedPool;
+      const server = pool.take(role);
+      // The entry closes the exchange's transport once the response is out; an exchange it
+      // ends before connecting (a scope challenge, a header rejection) drops the server.
+      server.server.onclose = () => pool.give(role, server);
+      return server;
     },
+    { legacy: 'reject' },
   );
 
   async function respond(request: Request, body: unknown, authInfo: AuthInfo, role: Role): Promise<Response> {
-    if (!(await isLegacyRequest(request, body))) return modern.fetch(request, { authInfo, parsedBody: body });
-    const server = acquire(role);
+    if (!(await isLegacyRequest(request, body))) {
+      if (!namesItsClient(body)) unnamed.add(authInfo);
+      return modern.fetch(request, { authInfo, parsedBody: body });
+    }
+    // A stateless transport serves one request (the SDK refuses to reuse it), so each
+    // request connects a pooled server to a new one and closes it after.
+    const server = legacyPool.take(role);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -88,7 +102,7 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
       return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
     } finally {
       await server.close();
-      release(role, server);
+      if (!initializes(body)) legacyPool.give(role, server);
     }
   }
 
@@ -124,6 +138,23 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
     },
     close: () => modern.close(),
   };
+}
+
+/**
+ * SECURITY: an `initialize` binds the server it reaches to that client (its capabilities,
+ * clientInfo and protocol version), and nothing in the SDK's public surface unbinds it; a
+ * server that served one is not reused. Every other 2025-era message leaves a server as it
+ * found it (per-request identity arrives in authInfo).
+ */
+const initializes = (body: unknown) =>
+  (Array.isArray(body) ? body : [body]).some(
+    (m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize',
+  );
+
+/** Whether a 2026-07-28 request's `_meta` envelope declares its client. */
+function namesItsClient(body: unknown): boolean {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+  return typeof meta === 'object' && meta !== null && meta[CLIENT_INFO_META_KEY] !== undefined;
 }
 
 const messageCount = (body: unknown) =>

@@ -40,13 +40,23 @@ export interface PoolLogger {
 
 export function createPool(
   connectionString: string,
-  options: { schema: string | null; timeouts: PostgresTimeouts; logger?: PoolLogger },
+  options: {
+    schema: string | null;
+    timeouts: PostgresTimeouts;
+    logger?: PoolLogger;
+    /** Commit without waiting for the WAL flush: only for data a crash may lose (counters). */
+    asyncCommit?: boolean;
+  },
 ): pg.Pool {
   const { timeouts } = options;
+  const settings = [
+    ...(options.schema ? [`-c search_path=${options.schema}`] : []),
+    ...(options.asyncCommit ? ['-c synchronous_commit=off'] : []),
+  ];
   const pool = new pg.Pool({
     connectionString,
     max: POOL_SIZE,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    ...(settings.length > 0 && { options: settings.join(' ') }),
     connectionTimeoutMillis: timeouts.connectMs,
     ...(timeouts.statementMs > 0 && {
       statement_timeout: timeouts.statementMs,

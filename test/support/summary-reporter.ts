@@ -23,7 +23,8 @@ export default class SummaryReporter implements Reporter {
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 15);
     process.stdout.write('\nslowest test files:\n');
-    for (const { file, ms } of slowest) process.stdout.write(`  ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}\n`);
+    for (const { file, ms } of slowest)
+      process.stdout.write(`  ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}\n`);
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
