@@ -100,8 +100,11 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
   /** One group: each credential locked once (in id order, so two instances never deadlock). */
   async function evaluateGroup(repos: Repositories, group: readonly Observed[]): Promise<AlertRecord[]> {
     const byCredential = new Map<string, Observed[]>();
-    for (const o of group)
-      byCredential.set(o.call.credential.id, [...(byCredential.get(o.call.credential.id) ?? []), o]);
+    for (const o of group) {
+      const calls = byCredential.get(o.call.credential.id);
+      if (calls) calls.push(o);
+      else byCredential.set(o.call.credential.id, [o]);
+    }
     const rulesOf = new Map<string, AnomalyRules>();
     const raised: AlertRecord[] = [];
     for (const id of [...byCredential.keys()].sort()) {

@@ -49,13 +49,20 @@ export function createWriteTurns(): WriteTurns {
         busy = true;
         return granted(true);
       }
-      const entry = { go: () => granted(true), gone: false };
-      waiting.push(entry);
-      setTimeout(() => {
+      const timer = setTimeout(() => {
         if (entry.gone) return;
         entry.gone = true;
         granted(false);
-      }, MAX_TURN_WAIT_MS).unref();
+      }, MAX_TURN_WAIT_MS);
+      timer.unref();
+      const entry = {
+        go: () => {
+          clearTimeout(timer);
+          granted(true);
+        },
+        gone: false,
+      };
+      waiting.push(entry);
     });
   return {
     async run(work) {
