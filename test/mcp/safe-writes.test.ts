@@ -341,9 +341,9 @@ describe('guards', () => {
         })) as ToolResult;
         expect(ok.structuredContent?.status).toBe('done');
       }
-      const before = await fingerprintTables(server.app.config.databaseUrl, {
-        except: [...AUDIT_TABLES, 'api_keys'],
-      });
+      // The key is flagged, which moves the authentication epoch (auth_epoch) with it.
+      const keyState = [...AUDIT_TABLES, 'api_keys', 'auth_epoch'];
+      const before = await fingerprintTables(server.app.config.databaseUrl, { except: keyState });
       const refused = (await c.callTool({
         name: 'create_task',
         arguments: { project: 'ONB', title: 'three' },
@@ -351,9 +351,7 @@ describe('guards', () => {
       expect(textOf(refused)).toMatch(
         /^rate_limited: write budget exceeded: key continue-budget has written 2/,
       );
-      expect(
-        await fingerprintTables(server.app.config.databaseUrl, { except: [...AUDIT_TABLES, 'api_keys'] }),
-      ).toEqual(before);
+      expect(await fingerprintTables(server.app.config.databaseUrl, { except: keyState })).toEqual(before);
       const keys = await server.app.keys.list('demo');
       expect(keys.find((k) => k.name === 'continue-budget')?.flagged?.reason).toBe('write budget exceeded');
       expect((await events('budget.exceeded')).some((e) => e.credentialName === 'continue-budget')).toBe(

@@ -42,13 +42,13 @@ describe('group transactions on SQLite', () => {
       ),
     );
     expect(await rows()).toHaveLength(20);
-    // The first ran alone; the 19 queued behind it ran in one group, seeing 1…19 rows before their own.
+    // Queued in one turn, they ran as one group, each seeing the rows of those before it.
     expect(seenBy).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
   });
 
   it('a member that ends the shared transaction fails its whole group, and nothing of it is stored', async () => {
     const transaction = createGroupTransactions(db, createWriteTurns());
-    const first = transaction((trx) => sql`insert into scratch (n) values (1)`.execute(trx));
+    await transaction((trx) => sql`insert into scratch (n) values (1)`.execute(trx));
     const innocent = transaction((trx) => sql`insert into scratch (n) values (2)`.execute(trx));
     const breaker = transaction(async (trx) => {
       await sql`insert into scratch (n) values (3)`.execute(trx);
@@ -56,8 +56,7 @@ describe('group transactions on SQLite', () => {
       await sql`rollback`.execute(trx);
     });
     const after = transaction((trx) => sql`insert into scratch (n) values (4)`.execute(trx));
-    await first;
-    // 1 ran alone; 2, 3 and 4 queued behind it and formed one group, which the breaker broke.
+    // 1 committed before; 2, 3 and 4 were queued in one turn and formed one group, which the breaker broke.
     await expect(innocent).rejects.toThrow();
     await expect(breaker).rejects.toThrow();
     await expect(after).rejects.toThrow();

@@ -137,6 +137,8 @@ export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns)
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (running) return;
       running = true;
-      void drain();
+      // better-sqlite3 answers synchronously, so a group runs to its commit without yielding:
+      // starting it a turn later lets the requests read in this turn of the event loop join it.
+      setImmediate(drain);
     });
 }
