@@ -15,6 +15,7 @@ import type { ApiKeyRecord, AuditOutcome, Member, ObjectChange, Workspace } from
 import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
 import { rejection } from '../support/errors.js';
+import { keyRecord } from '../support/key-records.js';
 import { describeEachStore } from '../support/stores.js';
 
 const NOW = new Date('2026-12-05T15:00:00.000Z');
@@ -37,40 +38,17 @@ interface Fixture {
   readonly keys: Record<'owner' | 'member' | 'memberOld' | 'viewer' | 'beta', ApiKeyRecord>;
 }
 
-function keyRecord(workspace: Workspace, member: Member, name: string, n: number): ApiKeyRecord {
-  return {
+function usageKey(workspace: Workspace, member: Member, name: string, n: number): ApiKeyRecord {
+  return keyRecord({
     id: `key_01JKEY${String(n).padStart(20, '0')}`,
     workspaceId: workspace.id,
     memberId: member.id,
     name,
-    environment: 'development',
     hash: `hash-${n}`,
-    prefix: 'tg_dev_',
     last4: '0000',
-    scopes: ['tasks:read'],
-    projectIds: null,
-    readOnly: false,
-    dryRunOnly: false,
-    ipAllow: null,
-    client: null,
     createdAt: '2026-11-01T00:00:00.000Z',
-    createdBy: null,
     expiresAt: '2027-11-01T00:00:00.000Z',
-    revokedAt: null,
-    replaces: null,
-    replacedBy: null,
-    replacedAt: null,
-    graceUntil: null,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    lastUsedClient: null,
-    flaggedAt: null,
-    flaggedReason: null,
-    kind: 'api_key',
-    oauthClientId: null,
-    oauthClientName: null,
-    oauthGrantId: null,
-  };
+  });
 }
 
 /**
@@ -82,14 +60,14 @@ async function seed(store: Store): Promise<Fixture> {
   const beta = await createDomainFixture(store, 'beta');
   const { workspace, members } = acme;
   const keys = {
-    owner: keyRecord(workspace, members.owner, 'cursor-owner-laptop', 1),
-    member: keyRecord(workspace, members.member, 'claude-member-mac', 2),
+    owner: usageKey(workspace, members.owner, 'cursor-owner-laptop', 1),
+    member: usageKey(workspace, members.member, 'claude-member-mac', 2),
     memberOld: {
-      ...keyRecord(workspace, members.member, 'claude-member-mac', 3),
+      ...usageKey(workspace, members.member, 'claude-member-mac', 3),
       revokedAt: '2026-11-20T00:00:00.000Z',
     },
-    viewer: keyRecord(workspace, members.viewer, 'vscode-viewer', 4),
-    beta: keyRecord(beta.workspace, beta.members.owner, 'cursor-owner-laptop', 5),
+    viewer: usageKey(workspace, members.viewer, 'vscode-viewer', 4),
+    beta: usageKey(beta.workspace, beta.members.owner, 'cursor-owner-laptop', 5),
   };
   for (const key of Object.values(keys)) await store.apiKeys.insert(key);
 

@@ -9,6 +9,7 @@ import { createManualClock, cryptoRandom } from '../../src/core/index.js';
 import { createPrincipalCache, generateApiKey, hashApiKey } from '../../src/credentials/index.js';
 import type { Store } from '../../src/storage/index.js';
 import { createDomainFixture } from '../support/domain-fixture.js';
+import { keyRecord } from '../support/key-records.js';
 import { describeEachStore } from '../support/stores.js';
 
 const AT = '2026-11-02T09:30:00.000Z';
@@ -35,39 +36,16 @@ async function setUp(store: Store, maxEntries?: number) {
 /** A key stored the way the key service stores one: only its SHA-256 is kept. */
 async function storeKey(store: Store, workspaceId: string, memberId: string, n: number): Promise<string> {
   const secret = generateApiKey('development', cryptoRandom);
-  await store.apiKeys.insert({
-    id: `key_${n}`,
-    workspaceId,
-    memberId,
-    name: `cursor-${n}`,
-    environment: 'development',
-    hash: hashApiKey(secret),
-    prefix: secret.slice(0, 12),
-    last4: secret.slice(-4),
-    scopes: ['tasks:read'],
-    projectIds: null,
-    readOnly: false,
-    dryRunOnly: false,
-    ipAllow: null,
-    client: null,
-    createdAt: AT,
-    createdBy: null,
-    expiresAt: '2027-02-01T00:00:00.000Z',
-    revokedAt: null,
-    replaces: null,
-    replacedBy: null,
-    replacedAt: null,
-    graceUntil: null,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    lastUsedClient: null,
-    flaggedAt: null,
-    flaggedReason: null,
-    kind: 'api_key',
-    oauthClientId: null,
-    oauthClientName: null,
-    oauthGrantId: null,
-  });
+  await store.apiKeys.insert(
+    keyRecord({
+      id: `key_${n}`,
+      workspaceId,
+      memberId,
+      hash: hashApiKey(secret),
+      prefix: secret.slice(0, 12),
+      last4: secret.slice(-4),
+    }),
+  );
   return secret;
 }
 

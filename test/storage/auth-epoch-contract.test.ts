@@ -11,44 +11,19 @@ import { type DatabaseHandle, openDatabase, openStore, type Store } from '../../
 import { API_KEY_EPOCH_COLUMNS } from '../../src/storage/migrations/0020-auth-epoch.js';
 import type { Database } from '../../src/storage/schema.js';
 import { createDomainFixture, type DomainFixture } from '../support/domain-fixture.js';
+import { keyRecord } from '../support/key-records.js';
 import { createTestDatabase, storeKinds, type TestDatabase } from '../support/stores.js';
 
 const AT = '2026-11-02T09:30:00.000Z';
 
-function keyRecord(fixture: DomainFixture, id: string): ApiKeyRecord {
-  return {
+function fixtureKey(fixture: DomainFixture, id: string): ApiKeyRecord {
+  return keyRecord({
     id,
     workspaceId: fixture.workspace.id,
     memberId: fixture.members.member.id,
-    name: `cursor-${id}`,
-    environment: 'development',
     hash: `hash-${id}`,
-    prefix: 'tg_dev_',
-    last4: 'abcd',
     scopes: ['tasks:read', 'tasks:write'],
-    projectIds: null,
-    readOnly: false,
-    dryRunOnly: false,
-    ipAllow: null,
-    client: null,
-    createdAt: AT,
-    createdBy: null,
-    expiresAt: '2027-02-01T00:00:00.000Z',
-    revokedAt: null,
-    replaces: null,
-    replacedBy: null,
-    replacedAt: null,
-    graceUntil: null,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    lastUsedClient: null,
-    flaggedAt: null,
-    flaggedReason: null,
-    kind: 'api_key',
-    oauthClientId: null,
-    oauthClientName: null,
-    oauthGrantId: null,
-  };
+  });
 }
 
 for (const kind of ['sqlite', 'postgres'] as const) {
@@ -63,7 +38,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       store = await openStore(database.url);
       other = await openDatabase(database.url);
       fixture = await createDomainFixture(store);
-      await store.apiKeys.insert(keyRecord(fixture, 'key_1'));
+      await store.apiKeys.insert(fixtureKey(fixture, 'key_1'));
     });
     afterEach(async () => {
       await other.close();
@@ -101,7 +76,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('moves for a key created after a lookup missed it', async () => {
       const before = await epoch();
-      await store.apiKeys.insert(keyRecord(fixture, 'key_2'));
+      await store.apiKeys.insert(fixtureKey(fixture, 'key_2'));
       expect(BigInt(await epoch())).toBeGreaterThan(BigInt(before));
     });
 
