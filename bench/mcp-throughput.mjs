@@ -20,15 +20,16 @@
  * --no-write). NODE_OPTIONS reaches the Taskgate process (for experiments with a preloaded
  * patch); no TASKGATE_* variable does. Internal: --hono-echo-server runs the echo server.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, platform, release, tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { expect, fail, log, runJson, settled, startChild, stop } from './lib/children.mjs';
+import { expect, fail, log, settled, startChild, stop } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { SDK_EXAMPLE_URL, SDK_RESOURCE_BODY, SDK_TOOL_BODY, startSdkExample } from './lib/sdk-example.mjs';
+import { startTaskgate } from './lib/taskgate-target.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
@@ -182,93 +183,40 @@ async function main() {
 }
 
 async function benchTaskgate(settings, children, measure) {
-  const dir = await mkdtemp(join(tmpdir(), 'taskgate-bench-'));
-  const db = `sqlite:${join(dir, 'taskgate.db')}`;
-  // A clean environment for Taskgate: nothing from the caller's TASKGATE_* leaks in.
-  // NODE_OPTIONS does, so experiments can preload a patch (e.g. --import ./patch.mjs).
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TASKGATE_DATA_DIR: dir,
-    ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
-  };
-  const main = join(ROOT, 'dist', 'main.js');
-  let child;
+  const nodeFlags = settings.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProf}`] : [];
+  if (settings.cpuProf) await mkdir(settings.cpuProf, { recursive: true });
+  // The demo workspace on a fresh SQLite file, set up so the flood is served, not rate limited.
+  const target = await startTaskgate(ROOT, 'sqlite', { nodeFlags });
+  children.add(target.child);
   try {
-    const nodeFlags = settings.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProf}`] : [];
-    if (settings.cpuProf) await mkdir(settings.cpuProf, { recursive: true });
-    // `demo` seeds the 50-task demo workspace into the empty database, then serves.
-    child = startChild(process.execPath, [...nodeFlags, main, 'demo', '--port', '0', '--json', '--db', db], {
-      cwd: ROOT,
-      env,
-    });
-    children.add(child);
-    const served = await child.ready;
-    const created = await runJson(
-      process.execPath,
-      [
-        main,
-        'keys',
-        'create',
-        '--workspace',
-        'demo',
-        '--name',
-        'bench-runner',
-        '--env',
-        'development',
-        '--preset',
-        'full',
-        '--json',
-        '--db',
-        db,
-      ],
-      { cwd: ROOT, env },
-    );
+    const key = await target.newKey();
     // The secret stays in memory: never printed, never written.
-    const headers = { ...MCP_HEADERS, authorization: `Bearer ${created.key}` };
-    const url = `${served.url}/mcp`;
-    const check = await fetch(url, { method: 'POST', headers, body: GET_TASK_BODY });
+    const headers = { ...MCP_HEADERS, authorization: `Bearer ${key.secret}` };
+    await target.waitForLimits(headers, GET_TASK_BODY);
+    const check = await fetch(target.url, { method: 'POST', headers, body: GET_TASK_BODY });
     const text = await check.text();
     expect(
       check.status === 200 && text.includes('Freeze the release branch'),
       `Taskgate get_task: HTTP ${check.status}`,
     );
-
-    const { default: Database } = await import('better-sqlite3');
-    const sqlite = new Database(join(dir, 'taskgate.db'), { readonly: true, fileMustExist: true });
-    const countRows = () =>
-      sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE credential_id = ?').get(created.id).n;
-    try {
-      // Count around the measured run only, after in-flight requests have settled.
-      let start = 0;
-      const row = await measure('taskgate', url, GET_TASK_BODY, headers, async () => {
-        start = await settled(countRows);
-      });
-      const end = await settled(countRows);
-      const byKind = sqlite
-        .prepare(
-          `SELECT action, tool, outcome, count(*) AS n FROM audit_events
-           WHERE credential_id = ? GROUP BY action, tool, outcome ORDER BY n DESC`,
-        )
-        .all(created.id);
-      return {
-        row: {
-          id: 'taskgate',
-          target: 'Taskgate',
-          what: '`tools/call` `get_task` `{task: "APO-1"}` with an API key: authenticate the key (one joined query), scope check, look up project and task in SQLite, append one audit row (group commit with concurrent requests, `synchronous = FULL`, durable before the response leaves)',
-          ...row,
-        },
-        audit: { start, end, byKind, completed: row.total, sent: row.sent },
-      };
-    } finally {
-      sqlite.close();
-    }
+    // Count around the measured run only, after in-flight requests have settled.
+    let start = 0;
+    const row = await measure('taskgate', target.url, GET_TASK_BODY, headers, async () => {
+      start = await settled(() => target.auditRows(key.id));
+    });
+    const end = await settled(() => target.auditRows(key.id));
+    return {
+      row: {
+        id: 'taskgate',
+        target: 'Taskgate',
+        what: '`tools/call` `get_task` `{task: "APO-1"}` with an API key: authenticate the key, rate limits, scope check, look up project and task in SQLite, append one audit row (group commit with concurrent requests, `synchronous = FULL`, durable before the response leaves), the anomaly rules',
+        ...row,
+      },
+      audit: { start, end, notOk: target.auditNotOk(key.id), completed: row.total, sent: row.sent },
+    };
   } finally {
-    if (child) {
-      await stop(child);
-      children.delete(child);
-    }
-    await rm(dir, { recursive: true, force: true });
+    children.delete(target.child);
+    await target.close();
   }
 }
 
@@ -336,10 +284,10 @@ function render(rows, audit, settings) {
   }
   if (audit) {
     const added = audit.end - audit.start;
-    const kinds = audit.byKind.map((k) => `${k.n} × ${k.action}${k.tool ? ` ${k.tool}` : ''} ${k.outcome}`);
+    const kinds = audit.notOk.map((k) => `${k.n} × ${k.action}${k.tool ? ` ${k.tool}` : ''} ${k.outcome}`);
     const oneEach = added >= audit.completed && added <= audit.sent;
     lines.push(
-      `Audit: the measured ${settings.duration} s added ${added} rows to \`audit_events\` for the bench key; autocannon completed ${audit.completed} requests and sent ${audit.sent} (those still in flight when it stopped may or may not have reached the server) — ${oneEach ? 'one row per request' : 'MISMATCH: not one row per request'}. All rows of the key over the whole run (verification request, warm-up, measurement): ${kinds.join(', ')}.`,
+      `Audit: the measured ${settings.duration} s added ${added} rows to \`audit_events\` for the bench key; autocannon completed ${audit.completed} requests and sent ${audit.sent} (those still in flight when it stopped may or may not have reached the server) — ${oneEach ? 'one row per request' : 'MISMATCH: not one row per request'}. Rows of the key with another outcome than ok over the whole run (verification request, warm-up, measurement): ${kinds.join(', ') || 'none'}.`,
       '',
     );
   }

@@ -20,8 +20,11 @@ const NOT_OK = `SELECT action, tool, outcome, error_code, count(*) AS n FROM aud
   WHERE credential_id = $1 AND outcome <> 'ok' GROUP BY action, tool, outcome, error_code`;
 const LIMIT_FLAGS = ['key-reads', 'key-writes', 'member-reads', 'member-writes', 'ip-reads', 'ip-writes'];
 
-/** `store` is `sqlite` or a PostgreSQL URL (the bench adds a fresh `?schema=`). */
-export async function startTaskgate(root, store) {
+/**
+ * `store` is `sqlite` or a PostgreSQL URL (the bench adds a fresh `?schema=`); `nodeFlags` go
+ * to the demo server's Node.js (e.g. `--cpu-prof`).
+ */
+export async function startTaskgate(root, store, { nodeFlags = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'taskgate-secured-'));
   const schema = store === 'sqlite' ? undefined : `bench_${process.pid}_${Date.now().toString(36)}`;
   const db = schema ? `${store}?schema=${schema}` : `sqlite:${join(dir, 'taskgate.db')}`;
@@ -39,10 +42,14 @@ export async function startTaskgate(root, store) {
   const audit = schema ? await postgresAudit(store, schema) : undefined;
   const target = { kind: schema ? 'postgres' : 'sqlite', dir, db, schema };
 
-  target.child = startChild(process.execPath, [main, 'demo', '--port', '0', '--json', '--db', db], {
-    cwd: root,
-    env,
-  });
+  target.child = startChild(
+    process.execPath,
+    [...nodeFlags, main, 'demo', '--port', '0', '--json', '--db', db],
+    {
+      cwd: root,
+      env,
+    },
+  );
   let limit;
   try {
     target.url = `${(await target.child.ready).url}/mcp`;
@@ -157,7 +164,7 @@ export async function startTaskgate(root, store) {
 }
 
 /** The largest per-minute limit the CLI accepts: 1,000,000 if allowed, else the maximum it names. */
-async function raiseLimits(cli) {
+export async function raiseLimits(cli) {
   const set = (n) =>
     cli('limits', 'set', '--workspace', 'demo', ...LIMIT_FLAGS.flatMap((f) => [`--${f}`, String(n)]));
   try {
