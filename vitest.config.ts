@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ALONE = [
   'test/**/*.browser.test.ts',
+  'test/cluster/**/*.test.ts',
   'test/cli/**/*.test.ts',
   'test/audit/crash.test.ts',
   'test/mcp/connect-bridge.test.ts',

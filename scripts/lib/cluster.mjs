@@ -1,0 +1,233 @@
+/**
+ * A Taskgate deployment on one machine, as docs/deployment.md describes it: a private
+ * PostgreSQL cluster, `taskgate serve` instances sharing its database and secret, and HAProxy
+ * (Debian's package) in front, health-checking each instance's `/readyz` and passing the
+ * client address in `X-Forwarded-For` to instances that trust it. Used by scripts/cluster.mjs
+ * (a person's cluster), test/cluster/ (the drill) and bench/cluster-scaling.mjs (sizing).
+ * Types: cluster.d.mts. compose.yaml and deploy/haproxy.cfg are the same topology for Docker.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, startPrivatePostgres } from './private-postgres.mjs';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+/**
+ * The load balancer's health check and the instances' drain delay belong together: an
+ * instance told to stop answers `/readyz` 503 for the drain delay, which must outlast
+ * `fall` failed checks `inter` apart, plus one interval, before its listener closes.
+ */
+export const HEALTH = { interMs: 500, fall: 2, rise: 2 };
+export const DRAIN_DELAY_MS = HEALTH.interMs * (HEALTH.fall + 2);
+
+/**
+ * HAProxy in front of the instances. Requests are retried on another instance only when the
+ * connection to the first failed (`retry-on conn-failure`): then no byte of the request
+ * reached it, so even a write cannot run twice. A request an instance accepted and then lost
+ * (kill -9) is answered 502 and left to the client.
+ */
+export function haproxyConfig({ port, statsPort, instancePorts }) {
+  return `global
+  maxconn 4096
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 10s
+  # A loaded instance may take a while to answer its health check; slow is not down.
+  timeout check 3s
+  retries 3
+  retry-on conn-failure
+  option redispatch
+
+frontend taskgate
+  bind 127.0.0.1:${port}
+  option forwardfor
+  default_backend instances
+
+backend instances
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server check inter ${HEALTH.interMs} fall ${HEALTH.fall} rise ${HEALTH.rise}
+${instancePorts.map((p, i) => `  server taskgate${i + 1} 127.0.0.1:${p}`).join('\n')}
+
+listen stats
+  bind 127.0.0.1:${statsPort}
+  stats enable
+  stats uri /stats
+`;
+}
+
+function child(command, args, { env, logFile, stdinText } = {}) {
+  const proc = spawn(command, args, {
+    env,
+    stdio: [stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (c) => {
+    out += c;
+    log?.write(c);
+  });
+  proc.stderr.on('data', (c) => {
+    err = (err + c).slice(-8000);
+    log?.write(c);
+  });
+  if (stdinText !== undefined) proc.stdin.end(stdinText);
+  proc.exited = new Promise((done) =>
+    proc.once('exit', (code, signal) => {
+      log?.end();
+      done({ code, signal, out, err });
+    }),
+  );
+  return proc;
+}
+
+async function waitFor(what, check, timeoutMs = READY_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const answers = async (url, status = 200) => {
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  return res.status === status;
+};
+
+/**
+ * Starts PostgreSQL, `instances` Taskgate instances (all at once: one migrates, the others
+ * wait on the migration lock), seeds the demo workspace through the first, and HAProxy.
+ * `env` adds settings to every instance. Returns handles to stop and start instances, run
+ * the CLI against the shared database, read HAProxy's view, and tear it all down.
+ */
+export async function startCluster({ instances = 3, env = {}, durable = true } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'taskgate-cluster-'));
+  const postgres = await startPrivatePostgres({ durable, maxConnections: 100 });
+  const cleanup = [() => postgres.destroy(), () => rmSync(dir, { recursive: true, force: true })];
+  const cluster = { dir, postgres, instances: [] };
+  try {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE taskgate');
+    await admin.end();
+    const databaseUrl = postgres.url.replace(/\/postgres$/, '/taskgate');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // Generated per cluster, never written anywhere but the instances' environment.
+    const secret = randomBytes(32).toString('base64url');
+    const baseEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TASKGATE_DATABASE_URL: databaseUrl,
+      TASKGATE_SECRET_KEY: secret,
+      TASKGATE_PUBLIC_URL: url,
+      TASKGATE_TRUSTED_PROXIES: '127.0.0.1/32',
+      TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+      TASKGATE_LOG_LEVEL: 'warn',
+      ...env,
+    };
+    Object.assign(cluster, { url, databaseUrl, env: baseEnv });
+
+    cluster.cli = async (args, stdinText) => {
+      const run = child(process.execPath, [MAIN, ...args, '--json'], {
+        env: { ...baseEnv, TASKGATE_DATA_DIR: join(dir, 'cli') },
+        stdinText,
+      });
+      const { code, out, err } = await run.exited;
+      if (code !== 0) throw new Error(`taskgate ${args.slice(0, 2).join(' ')} exited ${code}: ${err}`);
+      return JSON.parse(out);
+    };
+
+    for (let i = 0; i < instances; i++) {
+      const instance = { name: `taskgate${i + 1}`, port: await freePort(), starts: 0 };
+      instance.url = `http://127.0.0.1:${instance.port}`;
+      instance.start = async (command = 'serve') => {
+        mkdirSync(join(dir, instance.name), { recursive: true });
+        instance.starts += 1;
+        instance.proc = child(
+          process.execPath,
+          [MAIN, command, '--port', String(instance.port), '--host', '127.0.0.1', '--json'],
+          {
+            env: { ...baseEnv, TASKGATE_DATA_DIR: join(dir, instance.name) },
+            logFile: join(dir, `${instance.name}.log`),
+          },
+        );
+        const exited = instance.proc.exited.then(({ code, err }) => {
+          throw new Error(`${instance.name} exited (${code}) before it was ready: ${err}`);
+        });
+        await Promise.race([
+          waitFor(`${instance.name} /readyz`, () => answers(`${instance.url}/readyz`)),
+          exited,
+        ]);
+        exited.catch(() => undefined);
+      };
+      /** SIGTERM (a graceful stop) or SIGKILL; resolves with how the process ended. */
+      instance.stop = async (signal = 'SIGTERM') => {
+        const proc = instance.proc;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc && (await proc.exited);
+        proc.kill(signal);
+        return proc.exited;
+      };
+      cluster.instances.push(instance);
+    }
+    cleanup.unshift(() => Promise.all(cluster.instances.map((i) => i.stop('SIGKILL'))));
+    // All at once: the schema is migrated by one while the others wait for its lock.
+    await Promise.all(cluster.instances.map((instance, i) => instance.start(i === 0 ? 'demo' : 'serve')));
+
+    const statsPort = await freePort();
+    const configFile = join(dir, 'haproxy.cfg');
+    writeFileSync(
+      configFile,
+      haproxyConfig({ port, statsPort, instancePorts: cluster.instances.map((i) => i.port) }),
+    );
+    const haproxy = child('haproxy', ['-f', configFile, '-db'], { logFile: join(dir, 'haproxy.log') });
+    cleanup.unshift(async () => {
+      haproxy.kill('SIGKILL');
+      await haproxy.exited;
+    });
+    cluster.haproxy = haproxy;
+    /** HAProxy's view of each instance: `UP`, `DOWN`, `UP 1/2`, `NOLB`, … by instance name. */
+    cluster.backendStatus = async () => {
+      const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
+      const status = {};
+      for (const line of csv.split('\n')) {
+        const cols = line.split(',');
+        if (cols[0] === 'instances' && cols[1]?.startsWith('taskgate')) status[cols[1]] = cols[17];
+      }
+      return status;
+    };
+    cluster.waitForStatus = (name, want, timeoutMs = 20_000) =>
+      waitFor(
+        `HAProxy sees ${name} ${want}`,
+        async () => (await cluster.backendStatus())[name] === want,
+        timeoutMs,
+      );
+    const failed = haproxy.exited.then(({ code, err }) => {
+      throw new Error(`haproxy exited (${code}): ${err}`);
+    });
+    failed.catch(() => undefined);
+    await Promise.race([waitFor('HAProxy up', () => answers(`${url}/readyz`)), failed]);
+    for (const instance of cluster.instances) await cluster.waitForStatus(instance.name, 'UP');
+
+    cluster.destroy = async () => {
+      for (const step of cleanup) await Promise.resolve(step()).catch(() => undefined);
+    };
+    return cluster;
+  } catch (error) {
+    for (const step of cleanup) await Promise.resolve(step()).catch(() => undefined);
+    throw error;
+  }
+}
