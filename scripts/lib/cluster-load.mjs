@@ -96,7 +96,11 @@ export function startLoad({ url, key, tasks, console: session, workers = 6, appr
           phase: phase(),
           op,
           ok: false,
-          error: String(error?.message ?? error).slice(0, 200),
+          error:
+            `${error?.message ?? error}${error?.cause ? ` (${error.cause.code ?? error.cause.message})` : ''}`.slice(
+              0,
+              200,
+            ),
         };
         if (retry && attempt === 0 && !error?.toolError) {
           outcomes.push({ ...failure, retried: true });

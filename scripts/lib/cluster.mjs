@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +32,10 @@ export const DRAIN_DELAY_MS = HEALTH.interMs * (HEALTH.fall + 2);
  * reached it, so even a write cannot run twice. A request an instance accepted and then lost
  * (kill -9) is answered 502 and left to the client.
  */
-export function haproxyConfig({ port, statsPort, instancePorts }) {
+export function haproxyConfig({ port, statsPort, instancePorts, socket }) {
   return `global
   maxconn 4096
-
+${socket ? `  stats socket ${socket} mode 600 level admin\n` : ''}
 defaults
   mode http
   timeout connect 2s
@@ -189,9 +190,10 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
 
     const statsPort = await freePort();
     const configFile = join(dir, 'haproxy.cfg');
+    const socket = join(dir, 'haproxy.sock');
     writeFileSync(
       configFile,
-      haproxyConfig({ port, statsPort, instancePorts: cluster.instances.map((i) => i.port) }),
+      haproxyConfig({ port, statsPort, instancePorts: cluster.instances.map((i) => i.port), socket }),
     );
     const haproxy = child('haproxy', ['-f', configFile, '-db'], { logFile: join(dir, 'haproxy.log') });
     cleanup.unshift(async () => {
@@ -209,6 +211,21 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
       }
       return status;
     };
+    /** Takes an instance out of rotation (`MAINT`) or puts it back, through HAProxy's runtime API. */
+    cluster.setEnabled = (name, enabled) =>
+      new Promise((resolve, reject) => {
+        const conn = createConnection(socket, () =>
+          conn.end(`${enabled ? 'enable' : 'disable'} server instances/${name}\n`),
+        );
+        let answer = '';
+        conn.on('data', (c) => {
+          answer += c;
+        });
+        conn.once('error', reject);
+        conn.once('close', () =>
+          answer.trim() === '' ? resolve() : reject(new Error(`haproxy: ${answer.trim()}`)),
+        );
+      });
     cluster.waitForStatus = (name, want, timeoutMs = 20_000) =>
       waitFor(
         `HAProxy sees ${name} ${want}`,
