@@ -81,15 +81,13 @@ try {
       const before = loadavg()[0];
       const r = await autocannon({ ...options, duration });
       const bad = r.non2xx + r.errors + r.timeouts;
-      results
-        .get(row.name)
-        .push({
-          rps: r.requests.average,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          bad,
-          load: [before, loadavg()[0]],
-        });
+      results.get(row.name).push({
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        bad,
+        load: [before, loadavg()[0]],
+      });
       log(
         `round ${round} ${row.name}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${bad} not 2xx`,
       );
