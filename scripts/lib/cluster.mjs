@@ -1,14 +1,14 @@
 /**
  * A Taskgate deployment on one machine, as docs/deployment.md describes it: a private
  * PostgreSQL cluster, `taskgate serve` instances sharing its database and secret, and HAProxy
- * (Debian's package) in front, health-checking each instance's `/readyz` and passing the
- * client address in `X-Forwarded-For` to instances that trust it. Used by scripts/cluster.mjs
- * (a person's cluster), test/cluster/ (the drill) and bench/cluster-scaling.mjs (sizing).
- * Types: cluster.d.mts. compose.yaml and deploy/haproxy.cfg are the same topology for Docker.
+ * (Debian's package) in front with deploy/haproxy.cfg — the file compose.yaml mounts —
+ * health-checking each instance's `/readyz` and passing the client address in
+ * `X-Forwarded-For` to instances that trust it. Used by scripts/cluster.mjs (a person's
+ * cluster), test/cluster/ (the drill) and bench/cluster-scaling.mjs (sizing).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,47 +18,29 @@ import { freePort, startPrivatePostgres } from './private-postgres.mjs';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
+/** deploy/haproxy.cfg: the load balancer compose.yaml runs, run here as it is. */
+export const HAPROXY_CONFIG = fileURLToPath(new URL('../../deploy/haproxy.cfg', import.meta.url));
+
 /**
- * The load balancer's health check and the instances' drain delay belong together: an
- * instance told to stop answers `/readyz` 503 for the drain delay, which must outlast
+ * The health check deploy/haproxy.cfg sets, read from it so the drain delay below keeps in
+ * step: an instance told to stop answers `/readyz` 503 for the drain delay, which must outlast
  * `fall` failed checks `inter` apart, plus one interval, before its listener closes.
  */
-export const HEALTH = { interMs: 500, fall: 2, rise: 2 };
-export const DRAIN_DELAY_MS = HEALTH.interMs * (HEALTH.fall + 2);
+export function healthCheckOf(config) {
+  const match = /default-server check inter (\d+)(ms|s) fall (\d+)/.exec(config);
+  if (!match) throw new Error('deploy/haproxy.cfg: no "default-server check inter … fall …" line');
+  const interMs = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+  const fall = Number(match[3]);
+  return { interMs, fall, drainDelayMs: interMs * (fall + 2) };
+}
 
 /**
- * HAProxy in front of the instances. Requests are retried on another instance only when the
- * connection to the first failed (`retry-on conn-failure`): then no byte of the request
- * reached it, so even a write cannot run twice. A request an instance accepted and then lost
- * (kill -9) is answered 502 and left to the client.
+ * What only this machine's run adds to deploy/haproxy.cfg (a second `-f` file): the runtime API
+ * socket (to take an instance out of rotation) and the stats page (HAProxy's view of each).
  */
-export function haproxyConfig({ port, statsPort, instancePorts, socket }) {
+function localAdditions({ socket, statsPort }) {
   return `global
-  maxconn 4096
-${socket ? `  stats socket ${socket} mode 600 level admin\n` : ''}
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  timeout http-keep-alive 10s
-  # A loaded instance may take a while to answer its health check; slow is not down.
-  timeout check 3s
-  retries 3
-  retry-on conn-failure
-  option redispatch
-
-frontend taskgate
-  bind 127.0.0.1:${port}
-  option forwardfor
-  default_backend instances
-
-backend instances
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  default-server check inter ${HEALTH.interMs} fall ${HEALTH.fall} rise ${HEALTH.rise}
-${instancePorts.map((p, i) => `  server taskgate${i + 1} 127.0.0.1:${p}`).join('\n')}
+  stats socket ${socket} mode 600 level admin
 
 listen stats
   bind 127.0.0.1:${statsPort}
@@ -136,7 +118,9 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
       TASKGATE_SECRET_KEY: secret,
       TASKGATE_PUBLIC_URL: url,
       TASKGATE_TRUSTED_PROXIES: '127.0.0.1/32',
-      TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+      TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: String(
+        healthCheckOf(readFileSync(HAPROXY_CONFIG, 'utf8')).drainDelayMs,
+      ),
       TASKGATE_LOG_LEVEL: 'warn',
       ...env,
     };
@@ -153,7 +137,7 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
     };
 
     for (let i = 0; i < instances; i++) {
-      const instance = { name: `taskgate${i + 1}`, port: await freePort(), starts: 0 };
+      const instance = { name: `taskgate-${i + 1}`, port: await freePort(), starts: 0 };
       instance.url = `http://127.0.0.1:${instance.port}`;
       instance.start = async (command = 'serve') => {
         mkdirSync(join(dir, instance.name), { recursive: true });
@@ -189,13 +173,17 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
     await Promise.all(cluster.instances.map((instance, i) => instance.start(i === 0 ? 'demo' : 'serve')));
 
     const statsPort = await freePort();
-    const configFile = join(dir, 'haproxy.cfg');
+    const extraFile = join(dir, 'haproxy-local.cfg');
     const socket = join(dir, 'haproxy.sock');
-    writeFileSync(
-      configFile,
-      haproxyConfig({ port, statsPort, instancePorts: cluster.instances.map((i) => i.port), socket }),
-    );
-    const haproxy = child('haproxy', ['-f', configFile, '-db'], { logFile: join(dir, 'haproxy.log') });
+    writeFileSync(extraFile, localAdditions({ socket, statsPort }));
+    const haproxy = child('haproxy', ['-f', HAPROXY_CONFIG, '-f', extraFile, '-db'], {
+      env: {
+        PATH: process.env.PATH,
+        TASKGATE_LB_BIND: `127.0.0.1:${port}`,
+        ...Object.fromEntries(cluster.instances.map((i, n) => [`TASKGATE_${n + 1}`, `127.0.0.1:${i.port}`])),
+      },
+      logFile: join(dir, 'haproxy.log'),
+    });
     cleanup.unshift(async () => {
       haproxy.kill('SIGKILL');
       await haproxy.exited;
@@ -207,7 +195,7 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
       const status = {};
       for (const line of csv.split('\n')) {
         const cols = line.split(',');
-        if (cols[0] === 'instances' && cols[1]?.startsWith('taskgate')) status[cols[1]] = cols[17];
+        if (cols[0] === 'taskgate' && cols[1]?.startsWith('taskgate-')) status[cols[1]] = cols[17];
       }
       return status;
     };
@@ -215,7 +203,7 @@ export async function startCluster({ instances = 3, env = {}, durable = true } =
     cluster.setEnabled = (name, enabled) =>
       new Promise((resolve, reject) => {
         const conn = createConnection(socket, () =>
-          conn.end(`${enabled ? 'enable' : 'disable'} server instances/${name}\n`),
+          conn.end(`${enabled ? 'enable' : 'disable'} server taskgate/${name}\n`),
         );
         let answer = '';
         conn.on('data', (c) => {
