@@ -8,7 +8,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ANOMALY_RULES } from '../../src/monitoring/index.js';
 import { post, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { cookiesOf, getLoginForm, givePassword } from '../support/sign-in.js';
 import { storeKinds } from '../support/stores.js';
 
 const OFFICE = '198.51.100.0/24';
@@ -204,6 +206,75 @@ for (const kind of storeKinds()) {
         HOME_IP,
         HOME_IP,
       ]);
+    });
+  });
+}
+
+/** The console sign-in form, posted with `headers` (a client's or a proxy's). */
+async function signIn(password: string, headers: Record<string, string>) {
+  const form = await getLoginForm(server);
+  return fetch(`${server.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: server.url,
+      cookie: form.cookie,
+      ...headers,
+    },
+    body: new URLSearchParams({ csrf: form.csrf, email: 'alan@example.com', password, workspace: 'demo' }),
+  });
+}
+
+for (const kind of storeKinds()) {
+  describe(`the console and the anomaly rules use the same address [${kind}]`, () => {
+    it('records the forwarded client on a console sign-in through a trusted proxy, the peer otherwise', async () => {
+      server = await start(kind, { TASKGATE_TRUSTED_PROXIES: '127.0.0.1/32' });
+      const password = await givePassword(server);
+      const through = await signIn(password, { 'x-forwarded-for': `192.0.2.1, ${HOME_IP}` });
+      expect(cookiesOf(through).has('taskgate_session')).toBe(true);
+      expect(await auditIps('member.signed_in')).toEqual([HOME_IP]);
+      await server.close();
+      server = await start(kind);
+      const spoofed = await signIn(await givePassword(server), { 'x-forwarded-for': HOME_IP });
+      expect(cookiesOf(spoofed).has('taskgate_session')).toBe(true);
+      expect(await auditIps('member.signed_in')).toEqual(['127.0.0.1']);
+    });
+
+    it('keeps the console sign-in address limit on the peer however the client rotates its claimed address', async () => {
+      server = await start(kind, { TASKGATE_RATE_LIMIT_LOGIN_PER_MINUTE: '4' });
+      const statuses: number[] = [];
+      for (let i = 1; i <= 6; i += 1) {
+        const response = await fetch(`${server.url}/login`, {
+          headers: { 'x-forwarded-for': `203.0.113.${i}`, forwarded: `for=203.0.113.${i}` },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    });
+
+    it('raises a new-network alert when the forwarded client moves, not when the client only claims to', async () => {
+      server = await start(kind, { TASKGATE_TRUSTED_PROXIES: '127.0.0.1/32' });
+      const workspace = (await server.app.store.workspaces.findBySlug('demo'))!;
+      const current = await server.app.monitoring.settings.read(workspace.id, ANOMALY_RULES);
+      await server.app.monitoring.settings.change(
+        'demo',
+        ANOMALY_RULES,
+        {
+          newNetwork: { ...current.newNetwork, action: 'alert' },
+          concurrentUse: { ...current.concurrentUse, enabled: false },
+        },
+        null,
+      );
+      const key = await server.issueKey();
+      for (let i = 0; i < 5; i += 1) await sdkCall(key, { 'x-forwarded-for': OFFICE_IP });
+      // A client prepending another network's address is still the office client.
+      await sdkCall(key, { 'x-forwarded-for': `${HOME_IP}, ${OFFICE_IP}` });
+      expect(await server.app.monitoring.alerts.list('demo', null, { limit: 10 })).toEqual([]);
+      await sdkCall(key, { 'x-forwarded-for': HOME_IP });
+      const alerts = await server.app.monitoring.alerts.list('demo', null, { limit: 10 });
+      expect(alerts.map((alert) => alert.rule)).toEqual(['new_network']);
+      expect(alerts[0]!.summary).toMatch(/203\.0\.113\.0\/24/);
     });
   });
 }
