@@ -294,7 +294,7 @@ export const SETTINGS = {
   trustedProxies: {
     schema: trustedProxyList.default([]),
     env: 'TASKGATE_TRUSTED_PROXIES',
-    doc: "Comma-separated CIDR blocks (`10.0.0.0/8`, `2001:db8::/32`, a bare address) of the reverse proxies and load balancers in front of Taskgate. Only a request whose TCP peer is in one of them may name the client address, through the header `trustedProxyHeader` says; the client is the rightmost address in it that is not a trusted proxy. Everyone else's forwarding headers are ignored. Empty: the TCP peer is the client. See docs/deployment.md.",
+    doc: "CIDR blocks of the reverse proxies in front (`10.0.0.0/8,2001:db8::/32`; an address is one host). Only a request from one may name the client: the rightmost hop of `trustedProxyHeader` that is not a proxy. Others' headers are ignored. Empty: the TCP peer is the client.",
     defaultText: 'none',
   },
   trustedProxyHeader: {
