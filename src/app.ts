@@ -298,6 +298,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     publicUrl: config.publicUrl,
     corsOrigins: config.corsOrigins,
+    trustedProxies: { blocks: config.trustedProxies, header: config.trustedProxyHeader },
     auditKeys: [auditSigner.publicKey],
     ...(monitoring.metricsEndpoint && { metrics: monitoring.metricsEndpoint }),
     mcp: {

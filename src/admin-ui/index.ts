@@ -117,6 +117,8 @@ export { USAGE_PATH, type UsagePageDeps, usageCharts } from './usage.js';
 
 export interface AdminUiDeps {
   readonly publicUrl: string;
+  /** The client address as the HTTP layer resolves it (trusted proxies included). */
+  readonly clientAddress: (c: Context) => string | null;
   readonly signIn: SignInService;
   readonly listWorkspaces: () => Promise<readonly Workspace[]>;
   /** The server's root secret; the login forms' CSRF key is derived from it. */
@@ -183,6 +185,7 @@ export function mountAdminUi(app: Hono, deps: AdminUiDeps): void {
     policyFor: deps.approvals.policyFor,
     clock: deps.clock,
     audit: deps.audit,
+    clientAddress: deps.clientAddress,
     ...(deps.alerts && { openAlerts: deps.alerts.countOpen }),
   };
   const headers = securityHeaders({ cacheable: [CONSOLE_SCRIPT_PATH] });

@@ -17,7 +17,7 @@ export const CONTENT_SECURITY_POLICY =
  * CSP plus `script-src 'self'` for the console's one script file (in this key order, so the
  * header reads exactly as `CONTENT_SECURITY_POLICY`),
  * `X-Frame-Options: DENY` rather than its SAMEORIGIN default, and its extra headers kept.
- * HSTS is left to the TLS terminator: `includeSubDomains` would bind every sibling host.
+ * HSTS is not set here: the HTTP app sends it on every response when the public URL is https.
  */
 const secureHeadersMiddleware = secureHeaders({
   contentSecurityPolicy: {

@@ -4,7 +4,6 @@
  * reads it); `verifyCsrf` checks a form's token against that session in constant time, and
  * the request's Origin against the public origin. Pages call both before changing anything.
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/index.js';
@@ -28,6 +27,8 @@ export interface AdminUiContext {
   readonly policyFor: (workspace: Workspace) => Promise<EffectivePolicy>;
   /** Console events that no service records itself (sudo, refused actions). */
   readonly audit: AuditLog;
+  /** SECURITY: the one client address (src/http/client-address.ts), never the socket's own. */
+  readonly clientAddress: (c: Context) => string | null;
   /** The open alerts the header counts for owners and admins (a count query, every page). */
   readonly openAlerts?: (workspaceId: string) => Promise<number>;
 }
@@ -56,14 +57,9 @@ export function adminUi(c: Context): AdminUiContext {
   return context;
 }
 
+/** Who is asking, as sessions, sign-in throttles and audit events record it. */
 export function requestOrigin(c: Context): RequestOrigin {
-  let ip: string | null = null;
-  try {
-    ip = getConnInfo(c).remote.address ?? null;
-  } catch {
-    ip = null;
-  }
-  return { ip, userAgent: c.req.header('user-agent') ?? null };
+  return { ip: adminUi(c).clientAddress(c), userAgent: c.req.header('user-agent') ?? null };
 }
 
 export function sessionToken(c: Context): string | undefined {

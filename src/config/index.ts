@@ -5,6 +5,8 @@ export {
   DATABASE_TIMEOUT_DEFAULTS_MS,
   ENVIRONMENTS,
   type Environment,
+  PROXY_HEADERS,
+  type ProxyHeader,
   SETTINGS,
   type SettingName,
 } from './settings.js';

@@ -25,6 +25,8 @@ describe('parseConfig', () => {
         rateLimitLoginPerMinute: 30,
         redisUrl: undefined,
         corsOrigins: [],
+        trustedProxies: [],
+        trustedProxyHeader: 'x-forwarded-for',
         oauthCimdTestHosts: [],
         oauthCimdTestCaFile: undefined,
         metricsToken: undefined,
@@ -34,6 +36,40 @@ describe('parseConfig', () => {
         webhookTestHosts: [],
       },
     });
+  });
+
+  it('reads trusted proxies as CIDR blocks, IPv4, IPv6 and single addresses, and the header in any case', () => {
+    const result = parseConfig({
+      env: {
+        TASKGATE_TRUSTED_PROXIES: ' 10.0.0.0/8, 2001:DB8::/32,127.0.0.1 ,::1,10.0.0.0/8,',
+        TASKGATE_TRUSTED_PROXY_HEADER: ' Forwarded ',
+      },
+    });
+    expect(result.ok && result.value.trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '127.0.0.1/32',
+      '::1/128',
+    ]);
+    expect(result.ok && result.value.trustedProxyHeader).toBe('forwarded');
+  });
+
+  it('refuses trusted proxies that trust every address, are not addresses, or name a zone', () => {
+    for (const bad of [
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/33',
+      'proxy.internal',
+      '10.0.0.1/8/1',
+      'fe80::1%eth0',
+      '*',
+    ]) {
+      const result = parseConfig({ env: { TASKGATE_TRUSTED_PROXIES: bad } });
+      expect(result.ok, bad).toBe(false);
+      if (!result.ok) expect(result.error[0]!.field).toContain('TASKGATE_TRUSTED_PROXIES');
+    }
+    const header = parseConfig({ env: { TASKGATE_TRUSTED_PROXY_HEADER: 'x-real-ip' } });
+    expect(header.ok).toBe(false);
   });
 
   it('reads the database timeouts and refuses one that is not a sane number of milliseconds', () => {

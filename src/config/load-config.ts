@@ -3,7 +3,7 @@
  * Config, or a list of every problem at once. Pure: the caller passes the environment in.
  */
 import { err, type FieldIssue, invalidInput, ok, type Result } from '../core/index.js';
-import { configSchema, type Environment, SETTINGS, type SettingName } from './settings.js';
+import { configSchema, type Environment, type ProxyHeader, SETTINGS, type SettingName } from './settings.js';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -29,6 +29,10 @@ export interface Config {
 
   /** Origins whose web pages may call /mcp and the OAuth endpoints from a browser (CORS). */
   readonly corsOrigins: readonly string[];
+  /** CIDR blocks of the reverse proxies whose forwarding header names the client address. */
+  readonly trustedProxies: readonly string[];
+  /** The header those proxies append the client address to; the other is never read. */
+  readonly trustedProxyHeader: ProxyHeader;
   /** Bearer token of `/metrics`; undefined: no `/metrics` (404). */
   readonly metricsToken: string | undefined;
   /** OTLP/HTTP traces endpoint; undefined: no tracing. */
@@ -88,6 +92,7 @@ export function parseConfig(sources: ConfigSources): Result<Config, FieldIssue[]
       publicUrl,
       secretKey: value.secretKey,
       corsOrigins: Object.freeze([...value.corsOrigins]),
+      trustedProxies: Object.freeze([...value.trustedProxies]),
       oauthCimdTestHosts: Object.freeze([...value.oauthCimdTestHosts]),
       oauthCimdTestCaFile: value.oauthCimdTestCaFile,
       redisUrl: value.redisUrl,

@@ -4,6 +4,7 @@
  * is generated from this table and a test keeps the two in step.
  */
 import { z } from 'zod';
+import { parseCidr } from '../core/index.js';
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -114,6 +115,29 @@ const corsOriginList = z.string().transform((value, context) => {
   }
   return [...new Set(entries)];
 });
+
+/** Comma-separated CIDR blocks; a bare address is its own /32 or /128. */
+const trustedProxyList = z.string().transform((value, context) => {
+  const problems: string[] = [];
+  const blocks: string[] = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const parsed = parseCidr(entry);
+    if (!parsed.ok) problems.push(parsed.message);
+    // SECURITY: a /0 trusts every address, so any client could name its own address.
+    else if (parsed.cidr.endsWith('/0')) problems.push(`${entry}: trusting every address is refused`);
+    else blocks.push(parsed.cidr);
+  }
+  if (problems.length === 0) return [...new Set(blocks)];
+  context.addIssue({
+    code: 'custom',
+    message: `must be CIDR blocks such as 10.0.0.0/8; ${problems.join('; ')}`,
+  });
+  return z.NEVER;
+});
+
+export const PROXY_HEADERS = ['x-forwarded-for', 'forwarded'] as const;
+export type ProxyHeader = (typeof PROXY_HEADERS)[number];
 
 const milliseconds = (max: number) =>
   z.coerce
@@ -266,6 +290,23 @@ export const SETTINGS = {
     env: 'TASKGATE_CORS_ORIGINS',
     doc: 'Comma-separated origins (`https://app.example.com`) whose web pages may call `/mcp` and the OAuth endpoints from a browser (CORS). Each must match exactly; `*` is refused. Empty: no cross-origin browser access.',
     defaultText: 'none',
+  },
+  trustedProxies: {
+    schema: trustedProxyList.default([]),
+    env: 'TASKGATE_TRUSTED_PROXIES',
+    doc: "CIDR blocks of the reverse proxies in front (`10.0.0.0/8,2001:db8::/32`; an address is one host). Only a request from one may name the client: the rightmost hop of `trustedProxyHeader` that is not a proxy. Others' headers are ignored. Empty: the TCP peer is the client.",
+    defaultText: 'none',
+  },
+  trustedProxyHeader: {
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(PROXY_HEADERS, { message: 'must be x-forwarded-for or forwarded' }))
+      .default('x-forwarded-for'),
+    env: 'TASKGATE_TRUSTED_PROXY_HEADER',
+    doc: 'The one header the trusted proxies append the client address to: `x-forwarded-for` or `forwarded` (RFC 7239, `for=`). The other is never read, so a client cannot slip one past a proxy that only writes the other.',
+    defaultText: '`x-forwarded-for`',
   },
   metricsToken: {
     schema: secretKey.optional(),

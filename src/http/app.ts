@@ -15,6 +15,7 @@ import {
 } from '../admin-ui/index.js';
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
+import { type ClientAddress, createClientAddress, type TrustedProxies } from './client-address.js';
 import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { type MetricsEndpoint, mountMetrics } from './metrics-route.js';
@@ -24,6 +25,13 @@ import { RETRY_AFTER, toHttpError } from './to-http-error.js';
 import { mountWellKnown } from './well-known.js';
 
 export type { HealthProbe };
+
+/**
+ * Sent on every response when the public URL is https (whoever terminates TLS): browsers then
+ * never try plain http to this host for a year. No `includeSubDomains`: that would bind every
+ * sibling host of the domain, which is not ours to decide.
+ */
+export const HSTS = 'max-age=31536000';
 
 /** A load balancer's probe gets its answer within this, even from a paused database. */
 export const READY_TIMEOUT_MS = 2000;
@@ -35,11 +43,13 @@ export interface HttpDeps {
   readonly publicUrl: string;
   /** Origins whose pages may call /mcp and the OAuth endpoints from a browser (CORS); empty: none. */
   readonly corsOrigins: readonly string[];
+  /** The reverse proxies whose forwarding header names the client address; no blocks: none. */
+  readonly trustedProxies: TrustedProxies;
   /** Public keys of the audit checkpoint signer, published under /.well-known. */
   readonly auditKeys: readonly AuditPublicKey[];
-  readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger' | 'corsOrigins'>;
+  readonly mcp: Omit<McpRouteDeps, 'publicUrl' | 'logger' | 'corsOrigins' | 'clientAddress'>;
   /** The sign-in and admin pages; left out, only the machine endpoints are served. */
-  readonly adminUi?: Omit<AdminUiDeps, 'publicUrl'>;
+  readonly adminUi?: Omit<AdminUiDeps, 'publicUrl' | 'clientAddress'>;
   /** Prometheus metrics behind a Bearer token; left out (no token configured), no /metrics. */
   readonly metrics?: MetricsEndpoint;
   /** The embedded OAuth authorization server; left out, /mcp takes API keys only. */
@@ -48,7 +58,8 @@ export interface HttpDeps {
 
 /** The authorization server's endpoints: a Node handler and the paths it owns (`…/` = prefix). */
 export interface OAuthEndpoints {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `client.ip`: the address `clientAddress` resolved, which is all the handler may believe. */
+  handle(req: IncomingMessage, res: ServerResponse, client: { readonly ip: string | null }): Promise<void>;
   readonly paths: readonly string[];
 }
 
@@ -56,12 +67,14 @@ export interface OAuthEndpoints {
  * oidc-provider is a Koa app: it gets the raw Node request (its body unread) and writes the
  * response itself. Only through the Node server (`listen`), which every deployment uses.
  */
-function mountOAuth(app: Hono, oauth: OAuthEndpoints): void {
+function mountOAuth(app: Hono, oauth: OAuthEndpoints, clientAddress: ClientAddress, https: boolean): void {
   for (const path of oauth.paths) {
     app.all(path.endsWith('/') ? `${path}*` : path, async (c) => {
       const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
       if (!env?.incoming || !env.outgoing) throw new Error('the OAuth endpoints need the Node server');
-      await oauth.handle(env.incoming, env.outgoing);
+      // Written by oidc-provider itself, past the Hono middleware that adds it elsewhere.
+      if (https) env.outgoing.setHeader('Strict-Transport-Security', HSTS);
+      await oauth.handle(env.incoming, env.outgoing, { ip: clientAddress(c) });
       return RESPONSE_ALREADY_SENT;
     });
   }
@@ -70,12 +83,15 @@ function mountOAuth(app: Hono, oauth: OAuthEndpoints): void {
 export function createHttpApp(deps: HttpDeps): Hono {
   const { database, version, logger, publicUrl } = deps;
   const app = new Hono();
+  const clientAddress = createClientAddress(deps.trustedProxies);
+  const https = new URL(publicUrl).protocol === 'https:';
 
   app.use(async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Cache-Control', 'no-store');
+    if (https) c.header('Strict-Transport-Security', HSTS);
   });
 
   // Liveness: the process answers. Never the database: an orchestrator that restarted every
@@ -100,11 +116,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
     if (route.nodeWritten && !deps.oauth) continue;
     app.use(route.path, corsFor({ origins: deps.corsOrigins, route }));
   }
-  if (deps.mcp.rateLimits) mountAddressLimits(app, deps.mcp.rateLimits, deps.oauth?.paths ?? []);
+  if (deps.mcp.rateLimits)
+    mountAddressLimits(app, deps.mcp.rateLimits, deps.oauth?.paths ?? [], clientAddress);
   mountWellKnown(app, publicUrl, deps.auditKeys, deps.oauth !== undefined);
-  if (deps.oauth) mountOAuth(app, deps.oauth);
-  mountMcp(app, { ...deps.mcp, publicUrl, logger, corsOrigins: deps.corsOrigins });
-  if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl });
+  if (deps.oauth) mountOAuth(app, deps.oauth, clientAddress, https);
+  mountMcp(app, { ...deps.mcp, publicUrl, logger, corsOrigins: deps.corsOrigins, clientAddress });
+  if (deps.adminUi) mountAdminUi(app, { ...deps.adminUi, publicUrl, clientAddress });
 
   app.notFound((c) => {
     // A person at a console URL gets a page, not JSON.

@@ -15,6 +15,7 @@ import { type CallContext, callFields } from '../guard/index.js';
 import type { McpEndpoint } from '../mcp/index.js';
 import { acceptsJson, notAcceptable } from './accept-json.js';
 import { batchRefusal, batchRefusalDetail, batchTooLarge } from './batch-limit.js';
+import type { ClientAddress } from './client-address.js';
 import { clientOf, summarizeJsonRpc } from './json-rpc.js';
 import {
   auditUnavailable,
@@ -28,7 +29,7 @@ import {
   touchKey,
   verdictOf,
 } from './mcp-request.js';
-import { clientAddress, loadOf, type RateLimitGate, withRateLimitHeaders } from './rate-limit.js';
+import { loadOf, type RateLimitGate, withRateLimitHeaders } from './rate-limit.js';
 import { allowedHostnames, hostOriginRejection } from './request-guards.js';
 import {
   type BearerChallenge,
@@ -46,6 +47,8 @@ export interface McpRouteDeps extends McpRequestDeps {
   readonly publicUrl: string;
   /** Origins allowed to call from a browser (CORS); they pass the Origin check. */
   readonly corsOrigins: readonly string[];
+  /** The client address (src/http/client-address.ts): audit, allow-lists, limits, anomalies. */
+  readonly clientAddress: ClientAddress;
   readonly endpoint: McpEndpoint;
   /** The most JSON-RPC messages one request may carry (setting `mcpMaxMessagesPerRequest`). */
   readonly maxMessagesPerRequest: number;
@@ -75,7 +78,7 @@ export function mountMcp(app: Hono, deps: McpRouteDeps): void {
   const answer = (error: AppError) => toHttpResponse(error, challenge);
 
   const refuse = async (c: Context, response: Response, reason: string) => {
-    const origin = { ip: clientAddress(c), userAgent: c.req.header('user-agent') ?? null };
+    const origin = { ip: deps.clientAddress(c), userAgent: c.req.header('user-agent') ?? null };
     const failed = await recordRejection(deps, origin, {
       status: response.status,
       reason,
@@ -130,7 +133,7 @@ async function handleMcp(
 ): Promise<Response> {
   const started = deps.clock.now().getTime();
   const request = c.req.raw;
-  const ip = clientAddress(c);
+  const ip = deps.clientAddress(c);
   const origin = { ip, userAgent: request.headers.get('user-agent'), requestId: deps.ids('request') };
 
   const limits = deps.rateLimits;

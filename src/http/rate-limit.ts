@@ -4,11 +4,11 @@
  * a refusal must be an HTTP 429 with headers before the MCP server runs anything, and a
  * guard step runs inside one tool call, whose answer is always a 200 JSON-RPC result.
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { isAppError, RETRY_AFTER_SECONDS } from '../core/index.js';
 import type { AddressLimit, LimitVerdict, RateLimits } from '../monitoring/index.js';
 import { rateLimitHeaders } from '../monitoring/index.js';
+import type { ClientAddress } from './client-address.js';
 import type { JsonRpcSummary } from './json-rpc.js';
 import { rateLimited, toHttpResponse } from './to-http-error.js';
 
@@ -32,18 +32,10 @@ export function withRateLimitHeaders(response: Response, verdict: LimitVerdict |
   return response;
 }
 
-export function clientAddress(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** An OAuth client reads OAuth's error JSON (RFC 6749 §5.2) when the counters cannot answer. */
-async function hitOrOAuthOutage(gate: RateLimitGate, name: AddressLimit, c: Context) {
+async function hitOrOAuthOutage(gate: RateLimitGate, name: AddressLimit, c: Context, ip: string | null) {
   try {
-    return { refused: await gate.hitAddress(name, clientAddress(c)) };
+    return { refused: await gate.hitAddress(name, ip) };
   } catch (error) {
     if (name !== 'oauth.ip' || !isAppError(error) || error.code !== 'unavailable') throw error;
     const body = { error: 'temporarily_unavailable', error_description: error.publicMessage };
@@ -52,10 +44,14 @@ async function hitOrOAuthOutage(gate: RateLimitGate, name: AddressLimit, c: Cont
 }
 
 /** Counts each request from an address against `name` (/oauth, /login); 429 once over. */
-function limitAddress(gate: RateLimitGate, name: AddressLimit): MiddlewareHandler {
+function limitAddress(
+  gate: RateLimitGate,
+  name: AddressLimit,
+  clientAddress: ClientAddress,
+): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return next();
-    const { refused, outage } = await hitOrOAuthOutage(gate, name, c);
+    const { refused, outage } = await hitOrOAuthOutage(gate, name, c, clientAddress(c));
     if (outage) return outage;
     if (!refused) return next();
     return toHttpResponse(rateLimited(refused.message, refused, 'plain'));
@@ -63,11 +59,16 @@ function limitAddress(gate: RateLimitGate, name: AddressLimit): MiddlewareHandle
 }
 
 /** Before the routes they cover: the OAuth endpoints and the console sign-in, per address. */
-export function mountAddressLimits(app: Hono, gate: RateLimitGate, oauthPaths: readonly string[]): void {
+export function mountAddressLimits(
+  app: Hono,
+  gate: RateLimitGate,
+  oauthPaths: readonly string[],
+  clientAddress: ClientAddress,
+): void {
   for (const path of oauthPaths) {
     if (!path.startsWith('/oauth')) continue;
-    app.use(path.endsWith('/') ? `${path}*` : path, limitAddress(gate, 'oauth.ip'));
+    app.use(path.endsWith('/') ? `${path}*` : path, limitAddress(gate, 'oauth.ip', clientAddress));
   }
   // Hono's `/login/*` covers `/login` itself: one middleware, one count per request.
-  app.use('/login/*', limitAddress(gate, 'login.ip'));
+  app.use('/login/*', limitAddress(gate, 'login.ip', clientAddress));
 }

@@ -59,8 +59,11 @@ export interface AuthorizationServerDeps extends Omit<ProviderDeps, 'newId' | 'a
 }
 
 export interface AuthorizationServer {
-  /** Serves the OAuth endpoints and the authorization-server metadata. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * Serves the OAuth endpoints and the authorization-server metadata. `client.ip` is the
+   * client address the HTTP layer resolved (trusted proxies included): audit, DCR limit.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, client: { readonly ip: string | null }): Promise<void>;
   /** Paths `handle` serves: exact ones, and prefixes (ending in `/`). */
   readonly paths: readonly string[];
   readonly consent: ConsentBackend;
@@ -115,7 +118,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
       audit,
       newConnectionId: () => deps.ids('connection'),
     });
-    return { provider, handle: providerHandler(provider), consent };
+    return { provider, handle: providerHandler(provider, deps.publicUrl), consent };
   }
 
   // A grant oidc-provider revokes takes its connection with it. `revoke` calls every token
@@ -325,7 +328,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Author
   }
 
   return {
-    handle: async (req, res) => (await runtime()).handle(req, res),
+    handle: async (req, res, client) => (await runtime()).handle(req, res, client),
     paths: OAUTH_PATHS,
     consent: {
       load: async (...args) => (await runtime()).consent.load(...args),

@@ -194,8 +194,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   };
   const provider = new Provider(deps.publicUrl, configuration);
-  // A TLS-terminating proxy in front: the public URL says https, the socket does not.
-  provider.proxy = deps.publicUrl.startsWith('https:');
+  // SECURITY: Koa then reads scheme, host and client address from X-Forwarded-*, which
+  // `providerHandler` always overwrites with the public URL and the resolved address: what
+  // any client sent there is never seen.
+  provider.proxy = true;
   return provider;
 }
 
@@ -214,8 +216,21 @@ function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, t
   return token.clientId === client.clientId;
 }
 
-/** oidc-provider as a Node request handler (it is a Koa app). */
-export function providerHandler(provider: Provider) {
+/**
+ * oidc-provider as a Node request handler (it is a Koa app). Every URL it builds (RFC 8414
+ * metadata, `registration_client_uri`), its cookies' Secure flag and `ctx.ip` come from the
+ * public URL and the address the HTTP layer resolved, never from the request's Host, scheme
+ * or forwarding headers: behind TLS termination the socket says http, and a Host is anyone's.
+ */
+export function providerHandler(provider: Provider, publicUrl: string) {
   const callback = provider.callback();
-  return (req: IncomingMessage, res: ServerResponse) => callback(req, res) as Promise<void>;
+  const { protocol, host } = new URL(publicUrl);
+  const scheme = protocol.slice(0, -1);
+  return (req: IncomingMessage, res: ServerResponse, client: { readonly ip: string | null }) => {
+    req.headers['x-forwarded-proto'] = scheme;
+    req.headers['x-forwarded-host'] = host;
+    if (client.ip === null) delete req.headers['x-forwarded-for'];
+    else req.headers['x-forwarded-for'] = client.ip;
+    return callback(req, res) as Promise<void>;
+  };
 }
