@@ -1,6 +1,6 @@
 // Preload: counts every statement pg sends (Client.prototype.query), dumped to /tmp/taskgate-pg-statements-<pid>.json.
 
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(`${process.cwd()}/`);
@@ -13,9 +13,9 @@ pg.Client.prototype.query = function (config, ...rest) {
   counts.set(key, (counts.get(key) ?? 0) + 1);
   return original.call(this, config, ...rest);
 };
+const file = `/tmp/taskgate-pg-statements-${process.pid}.json`;
 setInterval(() => {
-  writeFileSync(
-    `/tmp/taskgate-pg-statements-${process.pid}.json`,
-    JSON.stringify(Object.fromEntries(counts)),
-  );
+  // Whole files only: the bench reads while this writes.
+  writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(counts)));
+  renameSync(`${file}.tmp`, file);
 }, 300).unref();
