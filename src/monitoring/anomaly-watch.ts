@@ -15,11 +15,11 @@
  */
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { AlertRecord, Repositories, Store } from '../storage/index.js';
+import type { AlertRecord, KeyBaselineRow, Repositories, Store } from '../storage/index.js';
 import { type AlertCredential, raiseAlert } from './alerts.js';
 import { type CallObservation, evaluate, type Finding, readBaseline } from './anomaly-evaluate.js';
 import { ANOMALY_RULES, type AnomalyRules, RULE_IDS, RULE_SEVERITY, type RuleName } from './anomaly-rules.js';
-import type { MonitoringSettings } from './settings.js';
+import { type MonitoringSettings, readStored } from './settings.js';
 import type { MonitoringSignals } from './signals.js';
 
 export interface AnomalyWatchDeps {
@@ -97,7 +97,10 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
     }
   }
 
-  /** One group: each credential locked once (in id order, so two instances never deadlock). */
+  /**
+   * One group: every credential's baseline locked once and read with the rules, in one
+   * statement on PostgreSQL; the rules run in JS; every baseline written back in one more.
+   */
   async function evaluateGroup(repos: Repositories, group: readonly Observed[]): Promise<AlertRecord[]> {
     const byCredential = new Map<string, Observed[]>();
     for (const o of group) {
@@ -105,28 +108,35 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
       if (calls) calls.push(o);
       else byCredential.set(o.call.credential.id, [o]);
     }
+    // In id order: a suspension a rule decides locks its key's row, so two instances' groups
+    // take those in one order too.
+    const owners = [...byCredential.keys()].sort().map((id) => ({
+      credentialId: id,
+      workspaceId: byCredential.get(id)?.[0]?.call.workspaceId ?? '',
+    }));
+    const at = clock.now().toISOString();
+    const claim = await repos.keyBaselines.claim(owners, ANOMALY_RULES.name, at);
     const rulesOf = new Map<string, AnomalyRules>();
     const raised: AlertRecord[] = [];
-    for (const id of [...byCredential.keys()].sort()) {
+    const written: KeyBaselineRow[] = [];
+    for (const { credentialId: id, workspaceId } of owners) {
       const calls = byCredential.get(id) ?? [];
-      const workspaceId = calls[0]?.call.workspaceId ?? '';
-      const rules = rulesOf.get(workspaceId) ?? (await deps.settings.read(workspaceId, ANOMALY_RULES, repos));
+      const rules = rulesOf.get(workspaceId) ?? readStored(ANOMALY_RULES, claim.settings.get(workspaceId));
       rulesOf.set(workspaceId, rules);
-      await repos.keyBaselines.lock(id);
-      const row = await repos.keyBaselines.find(id);
-      let baseline = readBaseline(row?.state);
-      for (const { call, at } of calls) {
-        const next = evaluate(baseline, call, rules, at);
+      let baseline = readBaseline(claim.baselines.get(id)?.state);
+      for (const { call, at: when } of calls) {
+        const next = evaluate(baseline, call, rules, when);
         baseline = next.baseline;
         for (const finding of next.findings) raised.push(await raise(repos, rules, finding, call));
       }
-      await repos.keyBaselines.upsert({
+      written.push({
         workspaceId,
         credentialId: id,
         state: JSON.stringify(baseline),
         lastSeenAt: new Date(calls[calls.length - 1]?.at ?? clock.now().getTime()).toISOString(),
       });
     }
+    await repos.keyBaselines.upsert(written);
     return raised;
   }
 

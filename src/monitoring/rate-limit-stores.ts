@@ -26,10 +26,28 @@ export type RateLimitBackend =
   | { readonly kind: 'postgres'; readonly pool: RateLimitPool }
   | { readonly kind: 'redis'; readonly url: string };
 
+export interface CounterHitOf {
+  readonly prefix: string;
+  readonly key: string;
+  readonly points: number;
+}
+
+/** What rate-limiter-flexible's `RateLimiterRes` tells of a counter, all the caller reads. */
+export interface CounterCount {
+  readonly consumedPoints: number;
+  readonly msBeforeNext: number;
+}
+
 export interface CounterStore {
   readonly kind: RateLimitBackend['kind'];
   /** A counter with fixed windows of `windowSeconds`, its keys prefixed by `prefix`. */
   counter(prefix: string, windowSeconds: number, points?: number): RateLimiterAbstract;
+  /**
+   * Where the store can: several counters of one window moved in one round trip, each
+   * exactly as `counter(prefix, windowSeconds).consume(key, points)` would move it. In the
+   * order given; rejects as a whole (the caller fails closed).
+   */
+  consumeMany?(hits: readonly CounterHitOf[], windowSeconds: number): Promise<CounterCount[]>;
   close(): Promise<void>;
 }
 
@@ -61,6 +79,18 @@ export function createCounterStore(backend: RateLimitBackend): CounterStore {
             points,
           });
           return limiter;
+        },
+        async consumeMany(hits, windowSeconds) {
+          // rate-limiter-flexible's key: `${keyPrefix}:${key}`.
+          const keyed = hits.map((h) => ({ key: `${h.prefix}:${h.key}`, points: h.points }));
+          const rows = await backend.pool.consume(keyed, windowSeconds * 1000);
+          const now = Date.now();
+          return keyed.map(({ key }) => {
+            const row = rows.get(key);
+            if (!row) throw new Error(`rate limit counter ${key} missing from the upsert`);
+            const msBeforeNext = row.expire === null ? -1 : Math.max(row.expire - now, 0);
+            return { consumedPoints: row.points, msBeforeNext };
+          });
         },
         close: () => backend.pool.close(),
       };

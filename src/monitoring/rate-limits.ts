@@ -9,12 +9,17 @@
  * event, and the next window's event counts the ones left out (`detail.suppressed`).
  * The counters are rate-limiter-flexible's (rate-limit-stores.ts); this file decides.
  */
-import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { describeRefusal, type LimitVerdict, tightest } from './rate-limit-headers.js';
 import { RATE_LIMITS_SECTION, type RateLimitSettings } from './rate-limit-settings.js';
-import { type CounterStore, createCounterStore, type RateLimitBackend } from './rate-limit-stores.js';
+import {
+  type CounterCount,
+  type CounterStore,
+  createCounterStore,
+  type RateLimitBackend,
+} from './rate-limit-stores.js';
 import type { MonitoringSettings } from './settings.js';
 import type { MonitoringSignals } from './signals.js';
 
@@ -100,7 +105,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
     return value;
   }
 
-  const verdict = (name: string, quota: number, res: RateLimiterRes): LimitVerdict => ({
+  const verdict = (name: string, quota: number, res: CounterCount): LimitVerdict => ({
     name,
     quota,
     windowSeconds: window,
@@ -125,6 +130,16 @@ export function createRateLimits(deps: RateLimitsDeps) {
 
   async function count(name: string, key: string, quota: number, points: number): Promise<LimitVerdict> {
     return verdict(name, quota, await counted(() => limiter(name).consume(key, points)));
+  }
+
+  type Hit = { readonly name: string; readonly key: string; readonly quota: number; readonly points: number };
+  /** A call's counters: in one round trip where the store can, else concurrently. */
+  async function countAll(hits: readonly Hit[]): Promise<LimitVerdict[]> {
+    const many = counters.consumeMany?.bind(counters);
+    if (!many) return Promise.all(hits.map((h) => count(h.name, h.key, h.quota, h.points)));
+    const hitsOf = hits.map((h) => ({ prefix: h.name, key: h.key, points: h.points }));
+    const counts = await counted(() => many(hitsOf, window));
+    return hits.map((h, i) => verdict(h.name, h.quota, counts[i]!));
   }
 
   /** Once per limit, subject and window (across instances); the rest counted for the next one. */
@@ -199,7 +214,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
     async checkCall(s: CallSubject, load: { reads: number; writes: number }): Promise<CallCheck> {
       const limits = await limitsOf(s.workspaceId);
       const keys = { key: s.credentialId, member: s.memberId, ip: `${s.workspaceId}:${ipKey(s.ip)}` };
-      const checks: Promise<LimitVerdict>[] = [];
+      const hits: Hit[] = [];
       const names: (keyof typeof SUBJECTS)[] = [];
       for (const [kind, points] of [
         ['read', load.reads],
@@ -209,10 +224,10 @@ export function createRateLimits(deps: RateLimitsDeps) {
         for (const who of ['key', 'member', 'ip'] as const) {
           const field = `${who}${kind === 'read' ? 'Reads' : 'Writes'}PerMinute` as keyof RateLimitSettings;
           names.push(who);
-          checks.push(count(`mcp.${who}.${kind}`, keys[who], limits[field], points));
+          hits.push({ name: `mcp.${who}.${kind}`, key: keys[who], quota: limits[field], points });
         }
       }
-      const verdicts = await Promise.all(checks);
+      const verdicts = await countAll(hits);
       const index = verdicts.findIndex((v) => v.refused);
       if (index < 0) return { closest: tightest(verdicts) };
       const who = names[index]!;

@@ -38,7 +38,7 @@ function toIssues(error: z.ZodError): FieldIssue[] {
 }
 
 /** A stored value read through the schema; one that no longer parses reads as the defaults. */
-function readStored<T extends object>(section: SettingsSection<T>, text: string | undefined): T {
+export function readStored<T extends object>(section: SettingsSection<T>, text: string | undefined): T {
   let stored: unknown = {};
   try {
     stored = text === undefined ? {} : JSON.parse(text);

@@ -13,14 +13,32 @@ export interface KeyBaselineRow {
   readonly lastSeenAt: string;
 }
 
+/** One credential of a group of calls, and the workspace it belongs to. */
+export interface BaselineOwner {
+  readonly credentialId: string;
+  readonly workspaceId: string;
+}
+
+/** What the anomaly rules read for one group of calls. */
+export interface BaselineClaim {
+  /** The baselines of the group's credentials (absent: never seen). */
+  readonly baselines: ReadonlyMap<string, KeyBaselineRow>;
+  /** The settings section asked for, of each of the group's workspaces (absent: none stored). */
+  readonly settings: ReadonlyMap<string, string>;
+}
+
 export interface KeyBaselineRepository {
   /**
-   * Inside a transaction: waits for, then holds until commit, the credential's baseline, so
-   * concurrent calls of one key update it one after the other (no lost update).
+   * Inside a transaction: waits for, then holds until commit, the baselines of `owners` (in
+   * credential order, the one order every writer takes, so two instances never deadlock),
+   * so concurrent calls of one key update it one after the other (no lost update); returns
+   * them with each workspace's `section` of the monitoring settings, as of the lock.
+   * One statement on PostgreSQL once a key has a baseline (a new key's row is created first).
    */
-  lock(credentialId: string): Promise<void>;
+  claim(owners: readonly BaselineOwner[], section: string, at: string): Promise<BaselineClaim>;
   find(credentialId: string): Promise<KeyBaselineRow | undefined>;
-  upsert(row: KeyBaselineRow): Promise<void>;
+  /** Writes every row given, in one statement. */
+  upsert(rows: readonly KeyBaselineRow[]): Promise<void>;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';

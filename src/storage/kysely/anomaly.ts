@@ -1,40 +1,128 @@
 /** Anomaly detection: key baselines, alerts and suspensions (see anomaly-ports.ts). */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   AlertRecord,
   AlertRepository,
   AlertSeverity,
   KeyBaselineRepository,
+  KeyBaselineRow,
   KeySuspensionRepository,
 } from '../anomaly-ports.js';
 import type { DatabaseKind } from '../connect.js';
 import type { AlertTable, Database } from '../schema.js';
-import { lockName } from './locks.js';
+import type { KeyBaselineTable } from '../schema-monitoring.js';
+
+const toBaseline = (row: Selectable<KeyBaselineTable>): KeyBaselineRow => ({
+  workspaceId: row.workspace_id,
+  credentialId: row.credential_id,
+  state: row.state,
+  lastSeenAt: row.last_seen_at,
+});
+
+/** What a new key's baseline holds until the group that created it writes it: the defaults. */
+const EMPTY_STATE = '{}';
 
 export function createKeyBaselineRepository(db: Kysely<Database>, kind: DatabaseKind): KeyBaselineRepository {
+  const settingsOf = (workspaceIds: readonly string[], section: string) =>
+    db
+      .selectFrom('monitoring_settings')
+      .select(['workspace_id', 'value'])
+      .where('workspace_id', 'in', workspaceIds)
+      .where('section', '=', section);
+
+  /**
+   * PostgreSQL: the baselines locked (FOR UPDATE, in credential order) and the settings in one
+   * round trip. A row lock serialises exactly as the advisory lock did, and a waiter reads the
+   * row as the holder committed it (READ COMMITTED re-reads a row it waited for).
+   */
+  async function lockedRead(ids: readonly string[], workspaceIds: readonly string[], section: string) {
+    type Row = { credential_id: string | null; workspace_id: string; value: string; last_seen_at: string };
+    const { rows } = await sql<Row>`
+      with locked as (
+        select * from "key_baselines" where credential_id in (${sql.join(ids)})
+        order by credential_id for update
+      )
+      select credential_id, workspace_id, state as value, last_seen_at from locked
+      union all
+      select null, workspace_id, value, null from "monitoring_settings"
+      where workspace_id in (${sql.join(workspaceIds)}) and section = ${section}`.execute(db);
+    const baselines = new Map<string, KeyBaselineRow>();
+    const settings = new Map<string, string>();
+    for (const row of rows) {
+      if (row.credential_id === null) settings.set(row.workspace_id, row.value);
+      else
+        baselines.set(row.credential_id, {
+          workspaceId: row.workspace_id,
+          credentialId: row.credential_id,
+          state: row.value,
+          lastSeenAt: row.last_seen_at,
+        });
+    }
+    return { baselines, settings };
+  }
+
   return {
-    lock: (credentialId) => lockName(db, kind, `baseline:${credentialId}`),
+    async claim(owners, section, at) {
+      const sorted = [...owners].sort((a, b) => (a.credentialId < b.credentialId ? -1 : 1));
+      const ids = sorted.map((o) => o.credentialId);
+      const workspaceIds = [...new Set(sorted.map((o) => o.workspaceId))];
+      if (kind !== 'postgres') {
+        // SQLite: the transaction began IMMEDIATE, so it already holds the one write lock.
+        const rows = await db
+          .selectFrom('key_baselines')
+          .selectAll()
+          .where('credential_id', 'in', ids)
+          .execute();
+        const settings = await settingsOf(workspaceIds, section).execute();
+        return {
+          baselines: new Map(rows.map((r) => [r.credential_id, toBaseline(r)])),
+          settings: new Map(settings.map((r) => [r.workspace_id, r.value])),
+        };
+      }
+      const first = await lockedRead(ids, workspaceIds, section);
+      const missing = sorted.filter((o) => !first.baselines.has(o.credentialId));
+      if (missing.length === 0) return first;
+      // A key's first group: a row to lock (a concurrent first group waits on its insert).
+      await db
+        .insertInto('key_baselines')
+        .values(
+          missing.map((o) => ({
+            workspace_id: o.workspaceId,
+            credential_id: o.credentialId,
+            state: EMPTY_STATE,
+            last_seen_at: at,
+          })),
+        )
+        .onConflict((oc) => oc.column('credential_id').doNothing())
+        .execute();
+      return lockedRead(ids, workspaceIds, section);
+    },
     async find(credentialId) {
       const row = await db
         .selectFrom('key_baselines')
         .selectAll()
         .where('credential_id', '=', credentialId)
         .executeTakeFirst();
-      return (
-        row && {
-          workspaceId: row.workspace_id,
-          credentialId: row.credential_id,
-          state: row.state,
-          lastSeenAt: row.last_seen_at,
-        }
-      );
+      return row && toBaseline(row);
     },
-    async upsert(row) {
-      const changed = { state: row.state, last_seen_at: row.lastSeenAt };
+    async upsert(rows) {
+      if (rows.length === 0) return;
       await db
         .insertInto('key_baselines')
-        .values({ workspace_id: row.workspaceId, credential_id: row.credentialId, ...changed })
-        .onConflict((oc) => oc.column('credential_id').doUpdateSet(changed))
+        .values(
+          rows.map((r) => ({
+            workspace_id: r.workspaceId,
+            credential_id: r.credentialId,
+            state: r.state,
+            last_seen_at: r.lastSeenAt,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.column('credential_id').doUpdateSet((eb) => ({
+            state: eb.ref('excluded.state'),
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+          })),
+        )
         .execute();
     },
   };

@@ -1,9 +1,9 @@
 /**
  * The group commit's write on PostgreSQL: the events of concurrent requests in one
  * transaction where each chain's head is locked once, the events are chained in JS in the
- * order they came, inserted by one multi-row statement, and each head moved once. Per event
- * that saves the four round trips (head insert, locked select, insert, head update) the
- * one-event path makes; per batch it is a locked select, an insert and an update.
+ * order they came, inserted by one multi-row statement that also moves each head once. Per
+ * event that saves the four round trips (head insert, locked select, insert, head update) the
+ * one-event path makes; per batch it is a locked select and the insert with its head update.
  *
  * SECURITY: the heads stay the lock of their chains (src/storage/kysely/audit.ts): a writer
  * of one workspace in another instance, or `record` in a domain transaction, waits here as
@@ -68,14 +68,15 @@ export async function appendAuditBatch(
     rows.push(row);
     return { chain, seq: row.seq, hash: row.hash };
   });
-  await db.insertInto('audit_events').values(rows).execute();
   const moved = sql.join(
     chains.map((chain) => {
       const head = heads.get(chain)!;
       return sql`(${chain}, ${head.seq}::integer, ${head.hash})`;
     }),
   );
-  await sql`update audit_heads as h set seq = v.seq, hash = v.hash
+  // One round trip for both: the rows and the heads that now point past them.
+  await sql`with inserted as (${db.insertInto('audit_events').values(rows)})
+    update audit_heads as h set seq = v.seq, hash = v.hash
     from (values ${moved}) as v (chain, seq, hash)
     where h.chain = v.chain`.execute(db);
   return placed;
