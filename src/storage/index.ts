@@ -37,6 +37,7 @@ export {
 } from './database-outage.js';
 export { type DeploymentProbe, probeDeployment } from './deployment-probe.js';
 export { createKyselyStore } from './kysely/store.js';
+export { type BackupOutcome, backupDatabase } from './sqlite-backup.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';
 export type * from './notify-ports.js';

@@ -195,7 +195,9 @@ async function eventsOf(workspaceId: string, secret: string) {
 }
 
 describe.skipIf(!postgresUrl())('graceful shutdown of taskgate serve (PostgreSQL)', () => {
-  it('finishes a call in flight after SIGTERM while /readyz answers 503 and new connections are refused, then exits 0', async () => {
+  it('finishes a call in flight after SIGTERM while /readyz answers 503 and new connections are refused, then exits 0', {
+    timeout: 90_000,
+  }, async () => {
     const held = await serverWithHeldCall('held through shutdown');
     let answered = false;
     void held.call.then(() => {
@@ -233,7 +235,9 @@ describe.skipIf(!postgresUrl())('graceful shutdown of taskgate serve (PostgreSQL
     ]);
   });
 
-  it('exits at once with 143 on a second SIGTERM during the drain, and the call it cut leaves nothing', async () => {
+  it('exits at once with 143 on a second SIGTERM during the drain, and the call it cut leaves nothing', {
+    timeout: 90_000,
+  }, async () => {
     const held = await serverWithHeldCall('cut by the second signal');
     held.child.kill('SIGTERM');
     await until(async () => {

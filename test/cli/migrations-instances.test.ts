@@ -58,7 +58,9 @@ async function until(probe: () => Promise<boolean>): Promise<void> {
 }
 
 describe.skipIf(!postgresUrl())('migrations with several instances (PostgreSQL)', () => {
-  it('runs each migration once when three instances start at once on a fresh schema, the others waiting on the lock', async () => {
+  it('runs each migration once when three instances start at once on a fresh schema, the others waiting on the lock', {
+    timeout: 90_000,
+  }, async () => {
     database = await createTestDatabase('postgres');
     // A name of our own on every connection of these instances, to find them among other sessions.
     const tag = `migrate_${schemaOf(database.url)}`;
@@ -121,6 +123,7 @@ describe.each(storeKinds())('a database schema newer than the code (%s)', (kind:
 
   it.each([['serve', '--port', '0'], ['migrate']])(
     'refuses to %s, naming the unknown migration and saying to upgrade',
+    { timeout: 60_000 },
     async (...command: string[]) => {
       const url = await futureDatabase();
       const run = await runBinary([...command, '--db', url], { cwd: dir });
