@@ -37,7 +37,6 @@ export {
 } from './database-outage.js';
 export { type DeploymentProbe, probeDeployment } from './deployment-probe.js';
 export { createKyselyStore } from './kysely/store.js';
-export { type BackupOutcome, backupDatabase } from './sqlite-backup.js';
 export { MIGRATIONS, type MigrationReport, migrateToLatest } from './migrations/index.js';
 export type * from './monitoring-ports.js';
 export type * from './notify-ports.js';
@@ -45,6 +44,7 @@ export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';
 export { openRateLimitPool, RATE_LIMIT_TABLE, type RateLimitPool } from './rate-limit-pool.js';
+export { type BackupOutcome, backupDatabase } from './sqlite-backup.js';
 export type * from './usage-ports.js';
 
 export interface OpenStoreOptions extends OpenDatabaseOptions {
