@@ -4,8 +4,7 @@
  * a page half written, or miss what still sits in the WAL). The source is opened read-only.
  * PostgreSQL is refused with the way to back it up instead (docs/deployment.md).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { AppError } from '../core/index.js';
@@ -53,7 +52,8 @@ export async function backupDatabase(
   if (!existsSync(from)) throw new AppError('invalid_input', `no such database: ${from}`);
   const connection = openReadOnly(from);
   // Written beside the destination and moved into place: a failed copy never replaces a good one.
-  const partial = join(dirname(to), `.${basename(to)}.${randomBytes(6).toString('hex')}.partial`);
+  const scratch = mkdtempSync(join(dirname(to), `.${basename(to)}.partial-`));
+  const partial = join(scratch, basename(to));
   try {
     await connection.backup(partial, { progress: () => PAGES_PER_STEP });
     assertIntact(partial);
@@ -68,7 +68,7 @@ export async function backupDatabase(
     }
   } finally {
     connection.close();
-    rmSync(partial, { force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
   return { database: 'sqlite', source: from, file: to, bytes: statSync(to).size };
 }
