@@ -74,12 +74,7 @@ import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } 
 import { isDatabaseOutage, type OpenStoreOptions, openStore, type Store } from './storage/index.js';
 
 /** `taskgate migrate` and `backup` open no app: the command line reaches storage only through here. */
-export {
-  type BackupOutcome,
-  backupDatabase,
-  type MigrationOutcome,
-  migrateDatabase,
-} from './storage/index.js';
+export { backupDatabase, type MigrationOutcome, migrateDatabase } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
