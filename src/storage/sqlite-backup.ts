@@ -52,7 +52,7 @@ export async function backupDatabase(
   if (!existsSync(from)) throw new AppError('invalid_input', `no such database: ${from}`);
   const connection = openReadOnly(from);
   // Written beside the destination and moved into place: a failed copy never replaces a good one.
-  const scratch = mkdtempSync(join(dirname(to), `.${basename(to)}.partial-`));
+  const scratch = scratchDirectory(to);
   const partial = join(scratch, basename(to));
   try {
     await connection.backup(partial, { progress: () => PAGES_PER_STEP });
@@ -71,6 +71,17 @@ export async function backupDatabase(
     rmSync(scratch, { recursive: true, force: true });
   }
   return { database: 'sqlite', source: from, file: to, bytes: statSync(to).size };
+}
+
+function scratchDirectory(destination: string): string {
+  try {
+    return mkdtempSync(join(dirname(destination), `.${basename(destination)}.partial-`));
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw new AppError('invalid_input', `backup: cannot write in ${dirname(destination)} (${String(code)})`, {
+      cause,
+    });
+  }
 }
 
 /** A missing, foreign or damaged file is refused with its name, as on start-up. */
