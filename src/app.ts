@@ -60,7 +60,7 @@ import {
 } from './credentials/index.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createActionService, createToolRunner, createWritePipeline } from './guard/index.js';
-import { createHttpApp } from './http/index.js';
+import { createDrainSwitch, createHttpApp, type DrainSwitch } from './http/index.js';
 import { createIncidentService, type IncidentService } from './incident/index.js';
 import {
   createMcpEndpoint,
@@ -73,8 +73,8 @@ import type { Workspace } from './model/index.js';
 import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
 import { isDatabaseOutage, type OpenStoreOptions, openStore, type Store } from './storage/index.js';
 
-/** `taskgate migrate` opens no app: the command line reaches storage only through here. */
-export { type MigrationOutcome, migrateDatabase } from './storage/index.js';
+/** `taskgate migrate` and `backup` open no app: the command line reaches storage only through here. */
+export { backupDatabase, type MigrationOutcome, migrateDatabase } from './storage/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -122,6 +122,7 @@ export interface App {
   readonly connections: ConnectionService;
   readonly oauth: AuthorizationServer;
   readonly monitoring: Monitoring;
+  readonly drain: DrainSwitch;
   close(): Promise<void>;
 }
 
@@ -292,8 +293,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   // The console shows members by email; a removed member's connections and decisions still name them.
   const memberDirectory = (workspaceId: string) => store.members.list(workspaceId, { includeRemoved: true });
+  const drain = createDrainSwitch();
   const http = createHttpApp({
     database: store,
+    drain,
     version: VERSION,
     logger,
     publicUrl: config.publicUrl,
@@ -388,6 +391,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     monitoring,
     auditSigner,
     checkpointer,
+    drain,
     close,
   };
 }

@@ -5,9 +5,24 @@
  */
 import { runCli } from './cli/index.js';
 
+/** 128 + the signal's number, as a shell reports a process a signal ended. */
+const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+// The first SIGINT/SIGTERM asks for a graceful stop (a server drains first). A second one
+// while that runs means the operator will not wait: exit at once, non-zero, so a supervisor
+// sees the stop was not clean. Requests cut short roll back: no acknowledged write is lost.
+let stopping = false;
 const stopSignal = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => resolve());
-  process.once('SIGTERM', () => resolve());
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`taskgate: ${signal} during shutdown; exiting at once\n`);
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    stopping = true;
+    resolve();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 });
 
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -10,6 +10,7 @@ import { registerAuditAnchor } from './commands/audit-anchor.js';
 import { registerAuditIntegrity } from './commands/audit-integrity.js';
 import { registerAuditRead } from './commands/audit-read.js';
 import { registerAuditShow } from './commands/audit-show.js';
+import { registerBackup } from './commands/backup.js';
 import { registerChecklist } from './commands/checklist.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerInit(program, io);
   registerServe(program, io);
   registerMigrate(program, io);
+  registerBackup(program, io);
   registerKeys(program, io);
   registerAlerts(program, io);
   registerScan(program, io);

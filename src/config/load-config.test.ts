@@ -19,6 +19,8 @@ describe('parseConfig', () => {
         databaseConnectTimeoutMs: 5000,
         databaseStatementTimeoutMs: 5000,
         databaseIdleInTransactionTimeoutMs: 10_000,
+        shutdownDrainDelayMs: 0,
+        shutdownTimeoutMs: 10_000,
         mcpMaxMessagesPerRequest: 10,
         rateLimitFailedAuthPerMinute: 20,
         rateLimitOauthPerMinute: 120,
@@ -93,6 +95,21 @@ describe('parseConfig', () => {
     expect(result.ok ? [] : result.error.map((issue) => issue.field)).toEqual([
       'databaseConnectTimeoutMs (TASKGATE_DATABASE_CONNECT_TIMEOUT_MS)',
       'databaseStatementTimeoutMs (TASKGATE_DATABASE_STATEMENT_TIMEOUT_MS)',
+    ]);
+  });
+
+  it('reads the shutdown settings, 0 included, and refuses a negative or fractional one', () => {
+    expect(
+      loadConfig({
+        env: { TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: '3000', TASKGATE_SHUTDOWN_TIMEOUT_MS: '0' },
+      }),
+    ).toMatchObject({ shutdownDrainDelayMs: 3000, shutdownTimeoutMs: 0 });
+    const result = parseConfig({
+      env: { TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: '-1', TASKGATE_SHUTDOWN_TIMEOUT_MS: '1.5' },
+    });
+    expect(result.ok ? [] : result.error.map((issue) => issue.field)).toEqual([
+      'shutdownDrainDelayMs (TASKGATE_SHUTDOWN_DRAIN_DELAY_MS)',
+      'shutdownTimeoutMs (TASKGATE_SHUTDOWN_TIMEOUT_MS)',
     ]);
   });
 

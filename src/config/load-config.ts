@@ -18,6 +18,9 @@ export interface Config {
   readonly databaseConnectTimeoutMs: number;
   readonly databaseStatementTimeoutMs: number;
   readonly databaseIdleInTransactionTimeoutMs: number;
+  /** Graceful shutdown: /readyz answers 503 this long first, then in-flight requests get this long. */
+  readonly shutdownDrainDelayMs: number;
+  readonly shutdownTimeoutMs: number;
   /** The most JSON-RPC messages one POST /mcp may carry. */
   readonly mcpMaxMessagesPerRequest: number;
   /** Per client address and minute, before a workspace is known (issue 16). */

@@ -156,6 +156,14 @@ export const DATABASE_TIMEOUT_DEFAULTS_MS = {
   idleInTransaction: 10_000,
 } as const;
 
+/** A duration where `0` means none (milliseconds above allows no less than 100). */
+const wholeMs = (max: number) =>
+  z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be at least 0')
+    .max(max, `must be at most ${max} ms`);
+
 const perMinute = (fallback: number) =>
   z.coerce
     .number({ message: 'must be a whole number of requests per minute' })
@@ -242,6 +250,18 @@ export const SETTINGS = {
     env: 'TASKGATE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
     doc: 'PostgreSQL: `idle_in_transaction_session_timeout`: the server ends a session that holds a transaction open this long without a statement, so a stuck instance cannot hold locks for ever.',
     defaultText: `\`${DATABASE_TIMEOUT_DEFAULTS_MS.idleInTransaction}\``,
+  },
+  shutdownDrainDelayMs: {
+    schema: wholeMs(120_000).default(0),
+    env: 'TASKGATE_SHUTDOWN_DRAIN_DELAY_MS',
+    doc: 'On SIGTERM/SIGINT, how long `/readyz` answers 503 while the server still takes requests, so a load balancer takes the instance out before its listener closes. Behind one, at least its health-check interval × fall count plus one interval (HAProxy `inter 1s fall 2`: `3000`). `0` (no load balancer to tell) stops at once.',
+    defaultText: '`0`',
+  },
+  shutdownTimeoutMs: {
+    schema: wholeMs(600_000).default(10_000),
+    env: 'TASKGATE_SHUTDOWN_TIMEOUT_MS',
+    doc: 'After the listener closes, how long requests in flight may take to finish before their connections are closed. Keep drain delay + this under the kill grace of what stops the process (`docker stop` waits 10 s, Kubernetes 30 s, systemd 90 s).',
+    defaultText: '`10000`',
   },
   mcpMaxMessagesPerRequest: {
     schema: z.coerce

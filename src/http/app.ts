@@ -20,7 +20,7 @@ import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
 import { type MetricsEndpoint, mountMetrics } from './metrics-route.js';
 import { mountAddressLimits } from './rate-limit.js';
-import { type HealthProbe, readiness } from './readiness.js';
+import { type DrainSwitch, type HealthProbe, readiness } from './readiness.js';
 import { RETRY_AFTER, toHttpError } from './to-http-error.js';
 import { mountWellKnown } from './well-known.js';
 
@@ -38,6 +38,8 @@ export const READY_TIMEOUT_MS = 2000;
 
 export interface HttpDeps {
   readonly database: HealthProbe;
+  /** Turned on when the server starts shutting down: `/readyz` answers 503 from then on. */
+  readonly drain?: Pick<DrainSwitch, 'draining'>;
   readonly version: string;
   readonly logger: Logger;
   readonly publicUrl: string;
@@ -100,10 +102,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   // Readiness, for load balancers: the database answers and has every migration.
   app.get('/readyz', async (c) => {
-    const ready = await readiness(database, READY_TIMEOUT_MS);
+    const ready = await readiness(database, READY_TIMEOUT_MS, deps.drain);
     const about = { version, database: database.kind };
     if (ready.status === 'ready') return c.json({ status: 'ready', ...about });
-    logger.warn({ err: ready.error, reason: ready.reason }, 'not ready');
+    if (ready.reason !== 'shutting_down')
+      logger.warn({ err: ready.error, reason: ready.reason }, 'not ready');
     c.header('Retry-After', RETRY_AFTER);
     const pending = ready.pending ? { pending: ready.pending } : {};
     return c.json({ status: 'unavailable', reason: ready.reason, ...pending, ...about }, 503);

@@ -146,10 +146,15 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   try {
     // Only create what is missing: a runtime role without CREATE on the database may connect.
-    const exists =
-      schema && (await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db)).rows.length > 0;
-    if (schema && !exists) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-    else await sql`select 1`.execute(db);
+    const exists = async (name: string) =>
+      (await sql`select 1 from pg_namespace where nspname = ${name}`.execute(db)).rows.length > 0;
+    if (schema && !(await exists(schema))) {
+      // Instances started at once on a fresh schema race here, and `if not exists` still
+      // fails the loser with a unique violation: the schema being there is what counts.
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db).catch(async (error: unknown) => {
+        if (!(await exists(schema))) throw error;
+      });
+    } else await sql`select 1`.execute(db);
   } catch (cause) {
     await db.destroy();
     throw new AppError('unavailable', `database: cannot connect to PostgreSQL at ${parsed.host}`, { cause });

@@ -1,6 +1,7 @@
 /**
  * `taskgate serve` runs the HTTP server; `taskgate demo` (what `npm start` runs) first
- * seeds a demo workspace when the database is empty. Both stop cleanly on SIGINT/SIGTERM.
+ * seeds a demo workspace when the database is empty. Both stop gracefully on SIGINT/SIGTERM
+ * (docs/deployment.md "Graceful shutdown"); main.ts ends the process on a second signal.
  */
 import type { Command } from 'commander';
 import type { PolicyPatch } from '../../admin/index.js';
@@ -112,6 +113,7 @@ async function runServer(
     const server = await listen(app).catch((error: unknown) => {
       throw toListenError(error, config);
     });
+    let stopping = false;
     try {
       const remembered = rememberPublicUrl(config);
       if (!remembered.ok) {
@@ -120,12 +122,16 @@ async function runServer(
       await announce(io, options, app, server.url, await prepare(app));
       app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
       await (io.stopSignal ?? new Promise<void>(() => undefined));
+      stopping = true;
+      await server.shutdown();
     } finally {
-      await server.close();
+      if (!stopping) await server.close();
     }
   } finally {
+    // Flushes the audit writer and signs the last events, then closes the pool.
     await app.close();
   }
+  app.logger.info('stopped');
 }
 
 async function announce(

@@ -68,6 +68,7 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  await assertKnownMigrations(db);
   const migrator = await migratorFor(db);
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
@@ -77,6 +78,36 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (applied.length) await analyzePostgres(db);
   return { applied };
+}
+
+/**
+ * A database that a newer Taskgate has migrated has migrations this code does not know; run
+ * against it, old code would read and write tables whose shape it does not expect (kysely
+ * itself refuses only with "corrupted migrations"). Checked before migrating, on every store.
+ */
+export async function assertKnownMigrations(db: Kysely<Database>): Promise<void> {
+  const unknown = (await executedMigrations(db)).filter((name) => !(name in MIGRATIONS));
+  if (!unknown.length) return;
+  const names = unknown.sort().join(', ');
+  throw new AppError(
+    'unavailable',
+    `the database schema is newer than this version of Taskgate: it has migration ${names}, which this version does not know. Upgrade Taskgate to the version that migrated the database (or newer); an older version must not run against it.`,
+    { detail: { unknownMigrations: unknown } },
+  );
+}
+
+/** The names in kysely's migration table, or none when it does not exist yet (a fresh database). */
+async function executedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const exists = postgres
+    ? sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`
+    : sql<{
+        t: string | null;
+      }>`select name as t from sqlite_master where type = 'table' and name = 'kysely_migration'`;
+  const found = (await exists.execute(db)).rows[0]?.t;
+  if (!found) return [];
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.map((row) => row.name);
 }
 
 /**
