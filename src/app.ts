@@ -125,7 +125,6 @@ export interface App {
   readonly drain: DrainSwitch;
   close(): Promise<void>;
 }
-
 /** The process logger, which redacts secrets (audit/logger.ts); the CLI makes its own. */
 export { createLogger };
 
