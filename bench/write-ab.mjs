@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 /**
  * A tier-`none` write (`create_task`, the demo's create policy) at two builds in one interleaved
- * run: this tree's dist/ against `--base <dir>` (a directory holding another build's dist/, e.g.
- * a copy taken before a change), on SQLite and PostgreSQL. Per cell: req/s, server CPU per
+ * run: this tree's dist/ against `--base <dirs>` (comma-separated directories, each holding
+ * another build's dist/, e.g. a copy taken before a change), on SQLite and PostgreSQL. Per cell: req/s, server CPU per
  * request (all threads; PostgreSQL's backends apart) and SQL statements per request, counted
  * by the preload `lib/count-statements.cjs` (main thread and audit writer alike). The machine
  * is shared: compare CPU and statements per request, not req/s across runs.
  *
- * Flags: --base <dir> (required), --rounds <n> (2), --duration <s> (5), --warmup <s> (2),
+ * Flags: --base <dirs> (required), --rounds <n> (2), --duration <s> (5), --warmup <s> (2),
  * --connections <list> (1,32), --stores <list> (sqlite,postgres), --pg-url <url>.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { expect, fail, log, positiveInteger } from './lib/children.mjs';
@@ -49,7 +49,10 @@ const BODY = JSON.stringify({
 
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${join(ROOT, 'bench/lib/count-statements.cjs')}`;
 const { default: autocannon } = await import('autocannon');
-const builds = { base: resolve(values.base), this: ROOT };
+const builds = {
+  ...Object.fromEntries(values.base.split(',').map((dir) => [basename(resolve(dir)), resolve(dir)])),
+  this: ROOT,
+};
 const targets = [];
 const cells = [];
 try {
