@@ -121,6 +121,6 @@ async function statements(target) {
   await new Promise((r) => setTimeout(r, 300));
   const prefix = `statements-${target.child.pid}-`;
   return readdirSync(target.dir)
-    .filter((f) => f.startsWith(prefix))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
     .reduce((sum, f) => sum + Number(readFileSync(join(target.dir, f), 'utf8')), 0);
 }

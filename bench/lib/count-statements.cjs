@@ -4,7 +4,7 @@
  * (the audit writer is a worker). Each thread writes its count to
  * `$TASKGATE_DATA_DIR/statements-<pid>-<thread>.json` every 100 ms, for a benchmark to read.
  */
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { createRequire } = require('node:module');
 const { threadId } = require('node:worker_threads');
@@ -34,8 +34,10 @@ if (dir) {
   } catch {}
   const file = join(dir, `statements-${process.pid}-${threadId}.json`);
   setInterval(() => {
+    // Written aside and renamed, so a reader never sees a half-written (empty) file.
     try {
-      writeFileSync(file, String(count));
+      writeFileSync(`${file}.tmp`, String(count));
+      renameSync(`${file}.tmp`, file);
     } catch {}
   }, 100).unref();
 }

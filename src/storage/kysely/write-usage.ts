@@ -34,15 +34,16 @@ export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseK
           where credential_id = ${u.credentialId} ${LAST}) as prev on 1 = 1`.execute(db);
     },
     async sumSince(credentialId, since) {
+      // The latest row, less the last row at or before the window's start (none: nothing before).
       const { rows } = await sql<{ writes: number | string; deletes: number | string }>`select
-          coalesce((select writes_total from write_usage where credential_id = ${credentialId} ${LAST}), 0)
-            - coalesce((select writes_total from write_usage
-              where credential_id = ${credentialId} and at <= ${since} ${LAST}), 0) as writes,
-          coalesce((select deletes_total from write_usage where credential_id = ${credentialId} ${LAST}), 0)
-            - coalesce((select deletes_total from write_usage
-              where credential_id = ${credentialId} and at <= ${since} ${LAST}), 0) as deletes`.execute(db);
-      const row = rows[0]!;
-      return { writes: Number(row.writes), deletes: Number(row.deletes) };
+          latest.writes_total - coalesce(earlier.writes_total, 0) as writes,
+          latest.deletes_total - coalesce(earlier.deletes_total, 0) as deletes
+        from (select writes_total, deletes_total from write_usage
+          where credential_id = ${credentialId} ${LAST}) as latest
+        left join (select writes_total, deletes_total from write_usage
+          where credential_id = ${credentialId} and at <= ${since} ${LAST}) as earlier on 1 = 1`.execute(db);
+      const row = rows[0];
+      return row ? { writes: Number(row.writes), deletes: Number(row.deletes) } : { writes: 0, deletes: 0 };
     },
   };
 }
