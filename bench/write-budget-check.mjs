@@ -34,7 +34,8 @@ console.log('|---|--:|--:|--:|');
 for (const kind of values.stores.split(',')) {
   const dir = await mkdtemp(join(tmpdir(), 'taskgate-budget-'));
   const schema = `bench_budget_${process.pid}`;
-  const url = kind === 'sqlite' ? `sqlite:${join(dir, 'taskgate.db')}` : `${values['pg-url']}?schema=${schema}`;
+  const url =
+    kind === 'sqlite' ? `sqlite:${join(dir, 'taskgate.db')}` : `${values['pg-url']}?schema=${schema}`;
   const store = await openStore(url);
   const raw = await openDatabase(url);
   try {
