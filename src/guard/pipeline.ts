@@ -37,6 +37,7 @@ import { status } from './steps/status.js';
 import { stillWrites } from './steps/still-writes.js';
 import { tier } from './steps/tier.js';
 import { tightened } from './steps/tightened.js';
+import { unconfirmed } from './steps/unconfirmed.js';
 
 // ── The table ────────────────────────────────────────────────────────────────────────────
 // Adding a step (rate-limit, anomaly — issue 16) is adding a file under steps/ and a line in
@@ -45,12 +46,17 @@ import { tightened } from './steps/tightened.js';
 /** A read tool. */
 const READ_STEPS = [authorize, runRead] as const;
 
-/** A write tool, first call (no confirmation yet). */
+/**
+ * A write tool, first call (no confirmation yet). A tier-`none` write that is no dry run ends
+ * at `unconfirmed` (planned and executed in one transaction); the rest plan by rollback, since
+ * someone is shown the preview.
+ */
 const WRITE_STEPS = [
   authorize,
   freeze,
   reason,
   readFirst,
+  unconfirmed,
   plan,
   budget,
   dryRun,

@@ -3,7 +3,8 @@
  * risk class of a call, which versions a call carries (read-first), and `apply` — the
  * write itself, run inside a transaction the pipeline owns. The pipeline runs `apply`
  * twice for a confirmed write: once to plan (rolled back) and once for real, and compares
- * the two plans' digests, so no tool holds planning logic of its own that could drift.
+ * the two plans' digests, so no tool holds planning logic of its own that could drift. A
+ * write no one confirms (tier `none`) runs it once, in the transaction that commits it.
  */
 import type { Scope } from '../credentials/index.js';
 import type { Actor } from '../domain/index.js';

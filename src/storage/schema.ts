@@ -208,6 +208,9 @@ export interface WriteUsageTable {
   writes: number;
   deletes: number;
   at: string;
+  /** The credential's writes and deletes up to and including this row (migration 0022). */
+  writes_total: number;
+  deletes_total: number;
 }
 
 /**

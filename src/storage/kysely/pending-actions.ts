@@ -1,10 +1,8 @@
-/** Pending actions and the write ledger: the state behind confirmations and write budgets. */
-import { type Kysely, type Selectable, sql } from 'kysely';
+/** Pending actions: the state behind confirmations (the write budget's ledger is in write-usage.ts). */
+import type { Kysely, Selectable } from 'kysely';
 import type { ActionStatus, PendingAction } from '../../model/index.js';
-import type { DatabaseKind } from '../connect.js';
-import type { PendingActionRepository, WriteUsageRepository } from '../ports.js';
+import type { PendingActionRepository } from '../ports.js';
 import type { Database, PendingActionTable } from '../schema.js';
-import { lockName } from './locks.js';
 
 const toAction = (row: Selectable<PendingActionTable>): PendingAction => ({
   id: row.id,
@@ -105,37 +103,6 @@ export function createPendingActionRepository(db: Kysely<Database>): PendingActi
       }
       const rows = await q.orderBy('decided_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
       return rows.map(toAction);
-    },
-  };
-}
-
-export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
-  return {
-    lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
-    async insert(u) {
-      await db
-        .insertInto('write_usage')
-        .values({
-          id: u.id,
-          workspace_id: u.workspaceId,
-          credential_id: u.credentialId,
-          writes: u.writes,
-          deletes: u.deletes,
-          at: u.at,
-        })
-        .execute();
-    },
-    async sumSince(credentialId, since) {
-      const row = await db
-        .selectFrom('write_usage')
-        .select([
-          sql<number>`coalesce(sum(writes), 0)`.as('writes'),
-          sql<number>`coalesce(sum(deletes), 0)`.as('deletes'),
-        ])
-        .where('credential_id', '=', credentialId)
-        .where('at', '>', since)
-        .executeTakeFirstOrThrow();
-      return { writes: Number(row.writes), deletes: Number(row.deletes) };
     },
   };
 }

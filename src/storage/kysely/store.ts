@@ -25,7 +25,7 @@ import {
   createWebhookRepository,
 } from './notify.js';
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
-import { createPendingActionRepository, createWriteUsageRepository } from './pending-actions.js';
+import { createPendingActionRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
@@ -33,6 +33,7 @@ import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
 import { createTaskRepository } from './tasks.js';
 import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
+import { createWriteUsageRepository } from './write-usage.js';
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
   return {

@@ -1,0 +1,49 @@
+/**
+ * The write budget's ledger: one row per executed write, carrying the credential's running
+ * totals (migration 0022), so the usage in a window is the latest totals minus the totals
+ * at the window's start — two index seeks, whatever the budget and however many rows the
+ * window holds. Appends happen under the credential's lock (`lockCredential`), each from
+ * the latest row, with `at` never earlier than its `at`: totals then rise with `at`, which
+ * is what makes the subtraction exact. A clock behind another instance's only records the
+ * write a little later than it happened, so it leaves the window later: the budget errs on
+ * the side of refusing, never of letting through.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
+import type { WriteUsageRepository } from '../ports.js';
+import type { Database } from '../schema.js';
+import { lockName } from './locks.js';
+
+/** The row with the highest totals among those that match: the last one appended. */
+const LAST = sql.raw('order by at desc, writes_total desc, deletes_total desc limit 1');
+
+export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
+  return {
+    lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
+    async insert(u) {
+      // One statement: the new row's totals and `at` come from the credential's last row.
+      await sql`insert into write_usage
+          (id, workspace_id, credential_id, writes, deletes, at, writes_total, deletes_total)
+        select ${u.id}, ${u.workspaceId}, ${u.credentialId}, cast(${u.writes} as integer),
+          cast(${u.deletes} as integer),
+          case when prev.at > ${u.at} then prev.at else ${u.at} end,
+          coalesce(prev.writes_total, 0) + cast(${u.writes} as integer),
+          coalesce(prev.deletes_total, 0) + cast(${u.deletes} as integer)
+        from (select 1 as one) as anchor
+        left join (select at, writes_total, deletes_total from write_usage
+          where credential_id = ${u.credentialId} ${LAST}) as prev on 1 = 1`.execute(db);
+    },
+    async sumSince(credentialId, since) {
+      // The latest row, less the last row at or before the window's start (none: nothing before).
+      const { rows } = await sql<{ writes: number | string; deletes: number | string }>`select
+          latest.writes_total - coalesce(earlier.writes_total, 0) as writes,
+          latest.deletes_total - coalesce(earlier.deletes_total, 0) as deletes
+        from (select writes_total, deletes_total from write_usage
+          where credential_id = ${credentialId} ${LAST}) as latest
+        left join (select writes_total, deletes_total from write_usage
+          where credential_id = ${credentialId} and at <= ${since} ${LAST}) as earlier on 1 = 1`.execute(db);
+      const row = rows[0];
+      return row ? { writes: Number(row.writes), deletes: Number(row.deletes) } : { writes: 0, deletes: 0 };
+    },
+  };
+}
