@@ -208,7 +208,7 @@ export interface WriteUsageTable {
   writes: number;
   deletes: number;
   at: string;
-  /** The credential's writes and deletes up to and including this row (migration 0022). */
+  /** The credential's writes and deletes up to and including this row (migration 0021). */
   writes_total: number;
   deletes_total: number;
 }

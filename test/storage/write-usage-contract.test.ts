@@ -1,6 +1,6 @@
 /**
  * The write budget's ledger on both stores: usage in a window read from running totals
- * (migration 0022) is exactly the sum of the rows in it — with several writes in one
+ * (migration 0021) is exactly the sum of the rows in it — with several writes in one
  * millisecond, writes that changed nothing, deletes, and every window boundary — a row
  * appended by an instance whose clock is behind is counted from the latest row's time (it
  * never leaves the window early), and a ledger written before the migration reads the same
@@ -75,7 +75,7 @@ describeEachStore('write usage ledger', (current) => {
 });
 
 for (const kind of ['sqlite', 'postgres'] as const) {
-  describe.skipIf(!storeKinds().includes(kind))(`migration 0022: ledger totals [${kind}]`, () => {
+  describe.skipIf(!storeKinds().includes(kind))(`migration 0021: ledger totals [${kind}]`, () => {
     let database: TestDatabase;
 
     beforeEach(async () => {

@@ -1,6 +1,6 @@
 /**
  * The write budget's ledger: one row per executed write, carrying the credential's running
- * totals (migration 0022), so the usage in a window is the latest totals minus the totals
+ * totals (migration 0021), so the usage in a window is the latest totals minus the totals
  * at the window's start — two index seeks, whatever the budget and however many rows the
  * window holds. Appends happen under the credential's lock (`lockCredential`), each from
  * the latest row, with `at` never earlier than its `at`: totals then rise with `at`, which

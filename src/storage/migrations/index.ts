@@ -25,7 +25,7 @@ import { anomaly } from './0017-anomaly.js';
 import { notifications } from './0018-notifications.js';
 import { taskNumberIndex } from './0019-task-number-index.js';
 import { authEpoch } from './0020-auth-epoch.js';
-import { writeUsageTotals } from './0022-write-usage-totals.js';
+import { writeUsageTotals } from './0021-write-usage-totals.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -48,7 +48,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0018-notifications': notifications,
   '0019-task-number-index': taskNumberIndex,
   '0020-auth-epoch': authEpoch,
-  '0022-write-usage-totals': writeUsageTotals,
+  '0021-write-usage-totals': writeUsageTotals,
 };
 
 export interface MigrationReport {
