@@ -98,7 +98,18 @@ async function drill(cluster, db, receiver, steadyMs) {
     'callBurst.enabled=false',
     'destructiveBurst.enabled=false',
   ]);
-  await cli(['policy', 'set', '--workspace', 'demo', '--write-budget', '10000', '--budget-window', '1m']);
+  await cli([
+    'policy',
+    'set',
+    '--workspace',
+    'demo',
+    '--write-budget',
+    '10000',
+    '--delete-budget',
+    '10000',
+    '--budget-window',
+    '1m',
+  ]);
   await setLimits(cli, 100_000);
   const password = `drill ${randomBytes(12).toString('base64url')}`;
   await cli(

