@@ -154,6 +154,14 @@ describe('compose.yaml and deploy/haproxy.cfg', () => {
     expect(haproxy).toMatch(/^\s*option forwardfor$/m);
   });
 
+  it('drains an instance for longer than HAProxy takes to notice it going', () => {
+    const check = /default-server check inter (\d+)s fall (\d+)/.exec(haproxy);
+    const drain = /TASKGATE_SHUTDOWN_DRAIN_DELAY_MS: "(\d+)"/.exec(compose);
+    expect(check && drain).toBeTruthy();
+    // fall failed checks `inter` apart, plus one interval for the check in progress.
+    expect(Number(drain![1])).toBeGreaterThan(Number(check![1]) * 1000 * (Number(check![2]) + 1));
+  });
+
   it.skipIf(!haproxyInstalled())(
     'is a configuration HAProxy accepts, for Docker and for a host',
     async () => {
