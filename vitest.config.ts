@@ -1,15 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Suites that time spawned processes or a browser: they run alone, after the rest, so their
- * waits never compete with a second worker (on a 2-CPU machine a loaded neighbour made them
- * miss their timeouts). Everything else runs two files at a time: most of a test's time is
- * spent waiting on a disk sync, PostgreSQL or a socket, not on a CPU.
+ * Suites that spawn processes or drive a browser run after the rest, two files at a time, with
+ * the shared suites' patience: a second worker slows each down but they wait on children and
+ * sockets more than on a CPU. The few that time a fault or a crash (or run a whole cluster)
+ * run last, one at a time: on a 2-CPU machine a loaded neighbour made them miss their marks.
  */
+const PAIRED = ['test/**/*.browser.test.ts', 'test/cli/**/*.test.ts'];
 const ALONE = [
-  'test/**/*.browser.test.ts',
   'test/cluster/**/*.test.ts',
-  'test/cli/**/*.test.ts',
+  // npm pack may rebuild dist/, which the other spawned suites run.
+  'test/cli/packed-install.test.ts',
+  'test/cli/graceful-shutdown.test.ts',
   'test/audit/crash.test.ts',
   'test/mcp/connect-bridge.test.ts',
   'test/monitoring/doctor-notify.test.ts',
@@ -34,7 +36,7 @@ export default defineConfig({
         test: {
           name: 'shared',
           include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
-          exclude: [...EXCLUDE, ...ALONE],
+          exclude: [...EXCLUDE, ...PAIRED, ...ALONE],
           maxWorkers: 2,
           // A second worker slows each test down: the limits leave room for it.
           testTimeout: 60_000,
@@ -45,11 +47,23 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'paired',
+          include: PAIRED,
+          exclude: [...EXCLUDE, ...ALONE],
+          maxWorkers: 2,
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'alone',
           include: ALONE,
           exclude: EXCLUDE,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
