@@ -10,15 +10,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { createSeededRandom } from '../../src/core/index.js';
-import { seedDemoWorkspace } from '../../src/domain/index.js';
 import { openDatabase, openStore } from '../../src/storage/index.js';
 import { runBinary } from '../support/cli-binary.js';
 import { alive, connectClient, exited, serveChild } from '../support/crash-load.js';
+import { seedDemoWithKey } from '../support/demo-key.js';
 import { postgresUrl } from '../support/postgres.js';
 
 const TITLE = 'drill';
@@ -43,31 +39,16 @@ afterEach(async () => {
 });
 
 async function prepare(url: string, secret: string): Promise<string> {
-  const app = await createApp(
-    loadConfig({ env: { TASKGATE_DATABASE_URL: url, TASKGATE_SECRET_KEY: secret } }),
-    {
-      logger: pino({ level: 'silent' }),
-    },
-  );
-  try {
-    await seedDemoWorkspace(app.domain, app.clock, createSeededRandom(18));
-    const issued = await app.keys.create({
-      workspace: 'demo',
-      name: 'drill-writer',
-      environment: 'development',
-      preset: 'full',
-    });
-    await app.policy.set(null, 'demo', { create: 'none', writeBudget: 10_000 });
+  const { key } = await seedDemoWithKey(url, secret, 'drill-writer', async (app) => {
+    await app.policy.set(null, 'demo', { writeBudget: 10_000 });
     // The loop runs for as long as the backup takes: on a fast machine, past the default 120 writes a minute.
     await app.monitoring.rateLimits.tune(
       'demo',
       { keyWritesPerMinute: 100_000, memberWritesPerMinute: 100_000, ipWritesPerMinute: 100_000 },
       null,
     );
-    return issued.secret;
-  } finally {
-    await app.close();
-  }
+  });
+  return key;
 }
 
 async function connect(url: string, key: string): Promise<Client> {

@@ -15,15 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
-import { loadConfig } from '../../src/config/index.js';
-import { createSeededRandom, deriveKey } from '../../src/core/index.js';
-import { seedDemoWorkspace } from '../../src/domain/index.js';
+import { deriveKey } from '../../src/core/index.js';
 import { openDatabase, openStore } from '../../src/storage/index.js';
 import { alive, connectClient, exited, serveChild } from '../support/crash-load.js';
+import { seedDemoWithKey } from '../support/demo-key.js';
 import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 
@@ -49,28 +46,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The demo workspace, a full-scope key and a policy where creates run at once. */
-async function prepare(url: string, secret: string): Promise<{ key: string; workspaceId: string }> {
-  const app = await createApp(
-    loadConfig({ env: { TASKGATE_DATABASE_URL: url, TASKGATE_SECRET_KEY: secret } }),
-    {
-      logger: pino({ level: 'silent' }),
-    },
-  );
-  try {
-    await seedDemoWorkspace(app.domain, app.clock, createSeededRandom(18));
-    const issued = await app.keys.create({
-      workspace: 'demo',
-      name: 'shutdown-test',
-      environment: 'development',
-      preset: 'full',
-    });
-    await app.policy.set(null, 'demo', { create: 'none' });
-    return { key: issued.secret, workspaceId: (await app.store.workspaces.findBySlug('demo'))!.id };
-  } finally {
-    await app.close();
-  }
-}
+const prepare = (url: string, secret: string) => seedDemoWithKey(url, secret, 'shutdown-test');
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
