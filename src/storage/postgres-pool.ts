@@ -20,6 +20,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { isDatabaseOutage, toStorageError } from './database-outage.js';
+import { isStalePlan, StatementNames, stalePlanInTransaction } from './postgres-prepared.js';
 
 export interface PostgresTimeouts {
   /** New connection, or a free one from the pool. */
@@ -90,6 +91,9 @@ export class ResilientPostgresDialect extends PostgresDialect {
 
 class ResilientPostgresDriver implements Driver {
   readonly #pool: pg.Pool;
+  readonly #names = new StatementNames();
+  /** Per connection, the names a schema change made unusable there. */
+  readonly #stale = new WeakMap<pg.PoolClient, Set<string>>();
   #ended = false;
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -100,7 +104,10 @@ class ResilientPostgresDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#ended) throw new Error('the database connection is closed');
     try {
-      return new PoolConnection(await this.#pool.connect());
+      const client = await this.#pool.connect();
+      const stale = this.#stale.get(client) ?? new Set<string>();
+      this.#stale.set(client, stale);
+      return new PoolConnection(client, this.#names, stale);
     } catch (error) {
       throw toStorageError(error);
     }
@@ -111,15 +118,18 @@ class ResilientPostgresDriver implements Driver {
     if (settings.isolationLevel) text += ` isolation level ${settings.isolationLevel}`;
     if (settings.accessMode) text += ` ${settings.accessMode}`;
     await connection.executeQuery(CompiledQuery.raw(text));
+    (connection as PoolConnection).inTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as PoolConnection).inTransaction = false;
     const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw('commit'));
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK: nothing was written.
     if (rows[0]?.command === 'ROLLBACK') throw new Error('the transaction was rolled back');
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    (connection as PoolConnection).inTransaction = false;
     try {
       await connection.executeQuery(CompiledQuery.raw('rollback'));
     } catch (error) {
@@ -142,21 +152,42 @@ class ResilientPostgresDriver implements Driver {
 
 class PoolConnection implements DatabaseConnection {
   readonly #client: pg.PoolClient;
+  readonly #names: StatementNames;
+  readonly #stale: Set<string>;
   #broken: Error | undefined;
-  constructor(client: pg.PoolClient) {
+  inTransaction = false;
+  constructor(client: pg.PoolClient, names: StatementNames, stale: Set<string>) {
     this.#client = client;
+    this.#names = names;
+    this.#stale = stale;
+  }
+
+  async #run(text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const name = this.#names.nameOf(text, values.length);
+    if (name === undefined || this.#stale.has(name)) return this.#client.query(text, values);
+    try {
+      return await this.#client.query({ name, text, values });
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      this.#stale.add(name);
+      // The error aborted the open transaction: that call fails (executeQuery), its retry runs unnamed.
+      if (this.inTransaction) throw error;
+      return this.#client.query(text, values);
+    }
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#broken) throw toStorageError(this.#broken);
     try {
-      const result = await this.#client.query(compiled.sql, [...compiled.parameters]);
+      const result = await this.#run(compiled.sql, [...compiled.parameters]);
       const { command, rowCount, rows } = result;
       if (command === 'ROLLBACK' || command === 'COMMIT') return { rows: [{ command } as R] };
       const changed =
         command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
       return { ...(changed && { numAffectedRows: BigInt(rowCount ?? 0) }), rows: (rows ?? []) as R[] };
     } catch (error) {
+      // Not an outage of the connection: it stays in use.
+      if (isStalePlan(error)) throw stalePlanInTransaction(error);
       if (isDatabaseOutage(error)) this.discard(error);
       throw toStorageError(error);
     }

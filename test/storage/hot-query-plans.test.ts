@@ -3,7 +3,8 @@
  * say: with none gathered since the rows came (autovacuum off, a bulk load) and after
  * `ANALYZE`. Without statistics the planner once took the (workspace, project) index for
  * the task lookup and filtered a 20k-task project for its number. The queries are the
- * repositories' own, captured as they run, then explained with their parameters.
+ * repositories' own, captured as they run, then explained with their parameters — and as
+ * the generic plan PostgreSQL may keep for them once the pool has prepared them by name.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -136,18 +137,52 @@ describe.skipIf(!postgresUrl())('hot query plans [postgres]', () => {
     await database?.drop();
   });
 
+  type Explained = { 'QUERY PLAN': { Plan: PlanNode }[] };
+
+  /**
+   * The generic plan PostgreSQL may keep for the query as a named prepared statement (the
+   * pool prepares hot queries: src/storage/postgres-prepared.ts), planned without its values.
+   */
+  async function genericPlan(query: CompiledQuery): Promise<Explained> {
+    return handle.db.connection().execute(async (conn) => {
+      await sql`set plan_cache_mode = force_generic_plan`.execute(conn);
+      try {
+        await conn.executeQuery(CompiledQuery.raw(`prepare hot_query as ${query.sql}`));
+        const values = query.parameters.map((v) => (typeof v === 'number' ? String(v) : literal(String(v))));
+        const explained = await conn.executeQuery<Explained>(
+          CompiledQuery.raw(`explain (format json) execute hot_query(${values.join(', ')})`),
+        );
+        // Planned without the values, as a generic plan is: they show as $n in its conditions.
+        if (values.length > 0) expect(JSON.stringify(explained.rows[0])).toContain('$1');
+        return explained.rows[0]!;
+      } finally {
+        await sql`deallocate hot_query`.execute(conn).catch(() => undefined);
+        await sql`reset plan_cache_mode`.execute(conn);
+      }
+    });
+  }
+
   /** The plan of each query `run` makes that reads `table`, as the scans of every table. */
-  async function scansOf(table: string, run: () => Promise<unknown>): Promise<PlanNode[][]> {
+  async function scansOf(
+    table: string,
+    run: () => Promise<unknown>,
+    plan: 'custom' | 'generic',
+  ): Promise<PlanNode[][]> {
     captured.length = 0;
     await run();
     const reads = captured.filter((q) => /^\s*(select|with) /i.test(q.sql) && q.sql.includes(`"${table}"`));
     expect(reads.length).toBeGreaterThan(0);
     const plans: PlanNode[][] = [];
     for (const query of reads) {
-      const explained = await handle.db.executeQuery<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-        CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
-      );
-      plans.push(flatten(explained.rows[0]!['QUERY PLAN'][0]!.Plan));
+      const explained =
+        plan === 'generic'
+          ? await genericPlan(query)
+          : (
+              await handle.db.executeQuery<Explained>(
+                CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
+              )
+            ).rows[0]!;
+      plans.push(flatten(explained['QUERY PLAN'][0]!.Plan));
     }
     return plans;
   }
@@ -176,7 +211,13 @@ describe.skipIf(!postgresUrl())('hot query plans [postgres]', () => {
       'tasks',
       // Either unique index fetches the one row; the (workspace, project) one read the project.
       '(tasks_workspace_project_number_uq|tasks_project_number_uq)',
-      (s) => s.tasks.findByNumber('wsp_1', 'prj_1_1', 12345),
+      (s) => s.tasks.findByProjectKey('wsp_1', 'P1', 12345),
+    ],
+    [
+      'the project of a task key',
+      'projects',
+      'projects_workspace_key_uq',
+      (s) => s.tasks.findByProjectKey('wsp_1', 'P1', 12345),
     ],
     ['the key baseline', 'key_baselines', 'key_baselines_pk', (s) => s.keyBaselines.find('key_7')],
     [
@@ -217,25 +258,29 @@ describe.skipIf(!postgresUrl())('hot query plans [postgres]', () => {
         await sql`analyze ${sql.join(rows.map((row) => sql.id(row.name)))}`.execute(handle.db);
       });
       for (const [name, table, index, run] of HOT_QUERIES) {
-        it(`reads ${name} through ${index} ${statistics}`, async () => {
-          for (const plan of await scansOf(table, () => run(store))) {
-            const onTable = plan.filter(
-              (node) => node['Relation Name'] === table || node['Index Name']?.startsWith(`${table}_`),
-            );
-            const scans = onTable.map((node) => `${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
-            // A list of keys (a group's) may be fetched as a bitmap over the same index.
-            const viaBitmap = [
-              'Bitmap Heap Scan',
-              expect.stringMatching(new RegExp(`^Bitmap Index Scan ${index}$`)),
-            ];
-            const viaIndex = [expect.stringMatching(new RegExp(`Index (Only )?Scan ${index}$`))];
-            expect(scans).toEqual(scans[0] === 'Bitmap Heap Scan' ? viaBitmap : viaIndex);
-          }
-        });
+        for (const kind of ['custom', 'generic'] as const)
+          it(`reads ${name} through ${index} ${statistics}, ${kind} plan`, async () => {
+            for (const plan of await scansOf(table, () => run(store), kind)) {
+              const onTable = plan.filter(
+                (node) => node['Relation Name'] === table || node['Index Name']?.startsWith(`${table}_`),
+              );
+              const scans = onTable.map((node) => `${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
+              // A list of keys (a group's) may be fetched as a bitmap over the same index.
+              const viaBitmap = [
+                'Bitmap Heap Scan',
+                expect.stringMatching(new RegExp(`^Bitmap Index Scan ${index}$`)),
+              ];
+              const viaIndex = [expect.stringMatching(new RegExp(`Index (Only )?Scan ${index}$`))];
+              expect(scans).toEqual(scans[0] === 'Bitmap Heap Scan' ? viaBitmap : viaIndex);
+            }
+          });
       }
     });
   }
 });
+
+/** A string as an SQL literal (test values only: ids, hashes, timestamps). */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
