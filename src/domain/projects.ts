@@ -44,6 +44,16 @@ export async function findReadableProject(repos: Repositories, actor: Actor, ref
   const project = ref.startsWith('prj_')
     ? await repos.projects.findById(actor.workspaceId, ref)
     : await repos.projects.findByKey(actor.workspaceId, ref.toUpperCase());
+  return readableProject(repos, actor, ref, project);
+}
+
+/** `project` (found by `ref`) if `actor` may read it; otherwise, as if missing, not found. */
+export async function readableProject(
+  repos: Repositories,
+  actor: Actor,
+  ref: string,
+  project: Project | undefined,
+): Promise<Project> {
   const member =
     project && (canSeeAllProjects(actor.role) || (await repos.projects.isMember(project.id, actor.memberId)));
   if (!project || !canReadProject(actor.role, Boolean(member)) || !allowsProject(actor, project.id)) {

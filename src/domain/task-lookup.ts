@@ -6,7 +6,7 @@ import { AppError, isAppError, isId } from '../core/index.js';
 import type { Project, Task } from '../model/index.js';
 import type { Repositories } from '../storage/index.js';
 import type { Actor } from './actor.js';
-import { findReadableProject } from './projects.js';
+import { findReadableProject, readableProject } from './projects.js';
 import { fieldError } from './validation.js';
 
 /** A task as services return it: the record plus its human key. */
@@ -53,8 +53,16 @@ export async function findTask(
   } else {
     const match = TASK_KEY.exec(trimmed);
     if (!match) throw fieldError('task', 'must be a task id (tsk_…) or a key like APO-12');
-    project = await findReadableProject(repos, actor, match[1]!).catch(hiddenAsTaskNotFound(trimmed));
-    task = await repos.tasks.findByNumber(actor.workspaceId, project.id, Number(match[2]));
+    // One statement for the project and the task: the access check needs no more than the project.
+    const found = await repos.tasks.findByProjectKey(
+      actor.workspaceId,
+      match[1]!.toUpperCase(),
+      Number(match[2]),
+    );
+    project = await readableProject(repos, actor, match[1]!, found?.project).catch(
+      hiddenAsTaskNotFound(trimmed),
+    );
+    task = found?.task;
     if (!task) throw new AppError('not_found', `task ${trimmed.toUpperCase()} not found`);
   }
   if (task.deletedAt !== null && options.deleted === 'exclude') {

@@ -119,10 +119,13 @@ export interface TaskUpdate {
   readonly updatedVia: Via;
 }
 
+export type TaskByKey = { project: Project; task: Task | undefined };
+
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
   findById(workspaceId: string, id: string): Promise<Task | undefined>;
-  findByNumber(workspaceId: string, projectId: string, number: number): Promise<Task | undefined>;
+  /** A task by its key (`APO-12`) in one read: the project (none: undefined), the task if any. */
+  findByProjectKey(workspaceId: string, projectKey: string, number: number): Promise<TaskByKey | undefined>;
   list(workspaceId: string, filter: TaskFilter, page: PageRequest): Promise<Task[]>;
   /**
    * Applies `update` and increments the version only if the stored version equals

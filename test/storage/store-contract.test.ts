@@ -91,7 +91,24 @@ describeEachStore('store contract', (current, kind) => {
     });
     await store.tasks.insert(task);
     expect(await store.tasks.findById(workspace.id, task.id)).toEqual(task);
-    expect(await store.tasks.findByNumber(workspace.id, project.id, 1)).toEqual(task);
+    expect(await store.tasks.findByProjectKey(workspace.id, project.key, 1)).toEqual({ project, task });
+  });
+
+  it('finds a task by its key in one read: the project with or without the task, or nothing', async () => {
+    const store = current();
+    const { workspace, member, project } = await seed(store);
+    await store.tasks.insert(newTask(workspace, project, member, 1));
+    expect(await store.tasks.findByProjectKey(workspace.id, project.key, 2)).toEqual({
+      project,
+      task: undefined,
+    });
+    expect(await store.tasks.findByProjectKey(workspace.id, 'NOPE', 1)).toBeUndefined();
+    // Another workspace's project of the same key is not this one's.
+    const other = await seed(store, 'other-keys');
+    expect(await store.tasks.findByProjectKey(other.workspace.id, project.key, 1)).toEqual({
+      project: other.project,
+      task: undefined,
+    });
   });
 
   it('never returns another workspace’s objects when asked with the wrong workspace id', async () => {

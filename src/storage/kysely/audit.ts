@@ -157,18 +157,19 @@ export function createAuditRepository(
     async insert(e) {
       const chain = chainOf(e.workspaceId);
       const { row, body } = chainEntry(toAuditRow(e), await lockHead(chain));
+      const moveHead = db
+        .updateTable('audit_heads')
+        .set({ seq: row.seq, hash: row.hash })
+        .where('chain', '=', chain);
       if (kind === 'sqlite') {
         // The columns are read out of `body` (migration 0010).
         await sql`insert into audit_events (body, prev_hash, hash)
           values (${body}, ${row.prev_hash}, ${row.hash})`.execute(db);
+        await moveHead.execute();
       } else {
-        await db.insertInto('audit_events').values(row).execute();
+        // One round trip for the row and the head that now points past it (as audit-batch.ts).
+        await sql`with inserted as (${db.insertInto('audit_events').values(row)}) ${moveHead}`.execute(db);
       }
-      await db
-        .updateTable('audit_heads')
-        .set({ seq: row.seq, hash: row.hash })
-        .where('chain', '=', chain)
-        .execute();
       return { chain, seq: row.seq, hash: row.hash };
     },
     async list(workspaceId, query) {

@@ -1,8 +1,8 @@
 /** Tasks, their change history and the trash. */
-import { type Kysely, sql, type Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { TaskRepository } from '../ports.js';
 import type { Database, TaskTable } from '../schema.js';
-import { fromTask, toTask, toTaskChange } from './rows.js';
+import { fromTask, toProject, toTask, toTaskChange } from './rows.js';
 
 export function createTaskRepository(db: Kysely<Database>): TaskRepository {
   const findById = async (workspaceId: string, id: string) => {
@@ -37,15 +37,43 @@ export function createTaskRepository(db: Kysely<Database>): TaskRepository {
     async insert(task) {
       await db.insertInto('tasks').values(fromTask(task)).execute();
     },
-    async findByNumber(workspaceId, projectId, number) {
+    async findByProjectKey(workspaceId, projectKey, number) {
       const row = await db
-        .selectFrom('tasks')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('project_id', '=', projectId)
-        .where('number', '=', number)
+        .selectFrom('projects as p')
+        .leftJoin('tasks as t', (join) =>
+          join
+            .onRef('t.workspace_id', '=', 'p.workspace_id')
+            .onRef('t.project_id', '=', 'p.id')
+            .on('t.number', '=', number),
+        )
+        .selectAll('t')
+        .select([
+          'p.id as p_id',
+          'p.workspace_id as p_workspace_id',
+          'p.key as p_key',
+          'p.name as p_name',
+          'p.description as p_description',
+          'p.archived as p_archived',
+          'p.next_task_number as p_next_task_number',
+          'p.created_at as p_created_at',
+          'p.updated_at as p_updated_at',
+        ])
+        .where('p.workspace_id', '=', workspaceId)
+        .where('p.key', '=', projectKey)
         .executeTakeFirst();
-      return row && toTask(row);
+      if (!row) return undefined;
+      const project = toProject({
+        id: row.p_id,
+        workspace_id: row.p_workspace_id,
+        key: row.p_key,
+        name: row.p_name,
+        description: row.p_description,
+        archived: row.p_archived,
+        next_task_number: row.p_next_task_number,
+        created_at: row.p_created_at,
+        updated_at: row.p_updated_at,
+      });
+      return { project, task: row.id === null ? undefined : toTask(row as Selectable<TaskTable>) };
     },
     async list(workspaceId, filter, page) {
       let query = db.selectFrom('tasks').selectAll().where('workspace_id', '=', workspaceId);
