@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createAuditMasks } from './audit-hmac.js';
 import { MAX_TEXT_LENGTH, maskSecretShapes, REDACTED, redactText, sanitizeForAudit } from './sanitize.js';
 
 describe('sanitizeForAudit', () => {
@@ -150,6 +151,19 @@ describe('secrets hidden by escaping or glued to other text', () => {
     const hmac = () => `hmac-sha256:${'0f'.repeat(16)}`;
     const once = redactText('password=hunter2horse', hmac);
     expect(redactText(once, hmac)).toBe(once);
+  });
+
+  it('keeps a mask the cut left glued to its marker: sanitized again, the text stays as it is', () => {
+    // Found by the redaction property once in 286,572 runs: the HMAC ended exactly at the cut,
+    // so the second pass read `hmac-sha256:…5c…` as a new value of `PWD` and masked it again.
+    const hmac = createAuditMasks('m'.repeat(40))('wsp_cut');
+    const glued = `${' '.repeat(416)}PWD:    *${' '.repeat(147)}tgc_act_${'0'.repeat(26)}.${'0'.repeat(43)}`;
+    const once = redactText(glued, hmac);
+    expect(once).toMatch(/PWD: {4}hmac-sha256:[0-9a-f]{64}…\[\d+ more\]$/);
+    expect(redactText(once, hmac)).toBe(once);
+    // A key the cut left with no value at all does not take the marker for one.
+    const bare = `${'x '.repeat(246)}token: …[12 more]`;
+    expect(redactText(bare)).toBe(bare);
   });
 
   it('scans a crafted flood of names and open quotes in linear time', () => {

@@ -33,6 +33,11 @@ const STRONG_NAME =
   'pass(?:word|wd|phrase)|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|cookie';
 const WEAK_NAME = 'pass|pwd|auth|session(?:[-_]?id)?';
 /**
+ * The marker a truncated text ends with (sanitize.ts): an unquoted value stops before it, so a
+ * mask the cut left at the end is still seen as a mask when the text is sanitized again.
+ */
+const CUT_MARKER = '…\\[\\d+ more\\]$';
+/**
  * `name = value`, `name: value`, JSON (`"name": "value"`, also escaped inside a string), with an
  * optional auth scheme. Quoted values are bounded, so an unterminated quote cannot make the scan
  * quadratic; an unquoted value runs to the next space or delimiter.
@@ -40,7 +45,7 @@ const WEAK_NAME = 'pass|pwd|auth|session(?:[-_]?id)?';
 const KEY_VALUE = new RegExp(
   `(?:(?:${STRONG_NAME})(?:[-_]?(?:key|id|value))?|(?<![0-9A-Za-z])(?:${WEAK_NAME}))` +
     `\\\\?["']?\\s{0,4}[:=]\\s{0,4}(?:(?:bearer|basic|token)\\s{1,4})?` +
-    `(?:\\\\?"((?:[^"\\\\\\n]|\\\\[^"]){1,1024}?)\\\\?"|'([^'\\n]{1,1024}?)'|([^\\s"'\\\\&,;<>(){}\\[\\]]+))`,
+    `(?:\\\\?"((?:[^"\\\\\\n]|\\\\[^"]){1,1024}?)\\\\?"|'([^'\\n]{1,1024}?)'|((?:(?!${CUT_MARKER})[^\\s"'\\\\&,;<>(){}\\[\\]])+))`,
   'dgi',
 );
 /** A value that is already a mask: masking it again would only change the HMAC. */
