@@ -197,12 +197,11 @@ export function createTaskService(deps: TaskDeps) {
           dueDate: data.dueDate,
           labels: data.labels,
         };
-        const task: Task = {
+        const task = await repos.tasks.insertNumbered({
           ...fields,
           id: ids('task'),
           workspaceId: actor.workspaceId,
           projectId: project.id,
-          number: await repos.projects.takeTaskNumber(actor.workspaceId, project.id),
           version: 1,
           createdAt: now,
           createdBy: actor.memberId,
@@ -212,8 +211,7 @@ export function createTaskService(deps: TaskDeps) {
           updatedVia: actor.via,
           deletedAt: null,
           deletedBy: null,
-        };
-        await repos.tasks.insert(task);
+        });
         const empty = Object.fromEntries(FIELD_NAMES.map((n) => [n, null])) as unknown as TaskFields;
         await recordChange(repos, actor, task, diffFields(empty, fields));
         return toTaskView(task, project.key);

@@ -18,6 +18,10 @@ export const countWrites = (changes: readonly ObjectChange[]): WriteCount => ({
   deletes: changes.filter((change) => change.op === 'delete').length,
 });
 
+/** Where the budget's sliding window starts now. */
+export const budgetWindowStart = (clock: Clock, policy: EffectivePolicy): string =>
+  new Date(clock.now().getTime() - policy.budget.windowMinutes * 60_000).toISOString();
+
 export async function assertWithinBudget(
   repos: Pick<Repositories, 'writeUsage'>,
   clock: Clock,
@@ -25,9 +29,18 @@ export async function assertWithinBudget(
   policy: EffectivePolicy,
   planned: WriteCount,
 ): Promise<void> {
+  const used = await repos.writeUsage.sumSince(credential.id, budgetWindowStart(clock, policy));
+  assertRoom(credential, policy, used, planned);
+}
+
+/** Throws the budget refusal unless `planned` fits beside what was `used` in the window. */
+export function assertRoom(
+  credential: { name: string },
+  policy: EffectivePolicy,
+  used: WriteCount,
+  planned: WriteCount,
+): void {
   const { writes, deletes, windowMinutes } = policy.budget;
-  const since = new Date(clock.now().getTime() - windowMinutes * 60_000).toISOString();
-  const used = await repos.writeUsage.sumSince(credential.id, since);
   if (used.writes + planned.writes <= writes && used.deletes + planned.deletes <= deletes) return;
   throw new AppError(
     'rate_limited',

@@ -86,8 +86,6 @@ export interface ProjectRepository {
   /** All projects of the workspace, or only those `memberId` belongs to. */
   list(workspaceId: string, options: { includeArchived: boolean; memberId?: string }): Promise<Project[]>;
   update(workspaceId: string, id: string, patch: ProjectPatch): Promise<void>;
-  /** Atomically takes the next task number of the project (the `12` of `APO-12`). */
-  takeTaskNumber(workspaceId: string, id: string): Promise<number>;
   addMember(projectId: string, memberId: string): Promise<void>;
   isMember(projectId: string, memberId: string): Promise<boolean>;
   listMemberIds(projectId: string): Promise<string[]>;
@@ -123,6 +121,8 @@ export type TaskByKey = { project: Project; task: Task | undefined };
 
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
+  /** Inserts `task` under its project's next number (the `12` of `APO-12`), taken atomically. */
+  insertNumbered(task: Omit<Task, 'number'>): Promise<Task>;
   findById(workspaceId: string, id: string): Promise<Task | undefined>;
   /** A task by its key (`APO-12`) in one read: the project (none: undefined), the task if any. */
   findByProjectKey(workspaceId: string, projectKey: string, number: number): Promise<TaskByKey | undefined>;
@@ -290,7 +290,8 @@ export interface WriteUsageRepository {
    * that a budget check and the insert after it are never interleaved with another's.
    */
   lockCredential(credentialId: string): Promise<void>;
-  insert(usage: WriteUsage): Promise<void>;
+  /** Appends `usage`; returns what the credential used since `since`, `usage` included. */
+  insert(usage: WriteUsage, since: string): Promise<{ writes: number; deletes: number }>;
   /** Objects written and deleted by the credential since `since`. */
   sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
 }

@@ -139,15 +139,19 @@ describeEachStore('store contract', (current, kind) => {
     await expect(store.projects.insert({ ...project, id: id('prj') })).rejects.toThrow();
   });
 
-  it('hands out distinct task numbers to concurrent callers', async () => {
+  it('hands out distinct task numbers to 50 concurrent inserts, each task stored under its own', async () => {
     const store = current();
-    const { workspace, project } = await seed(store);
-    const numbers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        store.transaction((tx) => tx.projects.takeTaskNumber(workspace.id, project.id)),
+    const { workspace, member, project } = await seed(store);
+    const { number: _, ...unnumbered } = newTask(workspace, project, member, 0);
+    const made = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.transaction((tx) => tx.tasks.insertNumbered({ ...unnumbered, id: id('tsk'), title: `T${i}` })),
       ),
     );
-    expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(made.map((t) => t.number).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    for (const task of made) expect(await store.tasks.findById(workspace.id, task.id)).toEqual(task);
   });
 
   it('updates only when the expected version matches, and bumps the version', async () => {
@@ -197,14 +201,15 @@ describeEachStore('store contract', (current, kind) => {
     const { workspace, member, project } = await seed(store);
     await expect(
       store.transaction(async (tx) => {
-        await tx.tasks.insert(
-          newTask(workspace, project, member, await tx.projects.takeTaskNumber(workspace.id, project.id)),
-        );
+        const { number: _, ...unnumbered } = newTask(workspace, project, member, 0);
+        await tx.tasks.insertNumbered(unnumbered);
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     expect(await store.tasks.list(workspace.id, {}, { limit: 10 })).toEqual([]);
-    expect(await store.projects.takeTaskNumber(workspace.id, project.id)).toBe(1);
+    // The number it took was rolled back with it.
+    const { number: _, ...next } = newTask(workspace, project, member, 0);
+    expect((await store.tasks.insertNumbered(next)).number).toBe(1);
   });
 
   it('filters tasks by project, status, assignee, due date, label and text, and pages by id', async () => {

@@ -42,18 +42,34 @@ const row = (i: number, credentialId: string, r: (typeof ROWS)[number]) => ({
   at: at(r.ms),
 });
 
+/** The window each append asks about: the 6 ms before its row (the budget's, scaled down). */
+const WINDOW_MS = 6;
+
 describeEachStore('write usage ledger', (current) => {
   const append = (store: Store, credentialId: string) =>
     store.transaction(async (repos) => {
+      const reported = [];
       for (const [i, r] of ROWS.entries()) {
         await repos.writeUsage.lockCredential(credentialId);
-        await repos.writeUsage.insert(row(i, credentialId, r));
+        reported.push(await repos.writeUsage.insert(row(i, credentialId, r), at(r.ms - WINDOW_MS)));
       }
+      return reported;
     });
 
   it('reads exactly the sum of the rows after every window start', async () => {
     const store = current();
-    await append(store, 'key_a');
+    const reported = await append(store, 'key_a');
+    // Each append answers with its window's usage, itself included: what the budget checks.
+    expect(reported).toEqual(
+      ROWS.map((r, i) =>
+        ROWS.slice(0, i + 1)
+          .filter((earlier) => earlier.ms > r.ms - WINDOW_MS)
+          .reduce((sum, x) => ({ writes: sum.writes + x.writes, deletes: sum.deletes + x.deletes }), {
+            writes: 0,
+            deletes: 0,
+          }),
+      ),
+    );
     // Another credential's rows count for it alone.
     await append(store, 'key_b');
     for (const since of BOUNDARIES)
@@ -66,7 +82,13 @@ describeEachStore('write usage ledger', (current) => {
     await append(store, 'key_a');
     await store.transaction(async (repos) => {
       await repos.writeUsage.lockCredential('key_a');
-      await repos.writeUsage.insert({ ...row(99, 'key_a', { ms: 2, writes: 5, deletes: 1 }) });
+      // Its window (from -4 ms) holds every row, and it: counted as recorded at +31 ms.
+      expect(
+        await repos.writeUsage.insert(row(99, 'key_a', { ms: 2, writes: 5, deletes: 1 }), at(-4)),
+      ).toEqual({
+        writes: naive(-1).writes + 5,
+        deletes: naive(-1).deletes + 1,
+      });
     });
     // Recorded at +31 ms, like the latest row: still in a window that starts after +2 ms.
     expect(await store.writeUsage.sumSince('key_a', at(30))).toEqual({ writes: 9, deletes: 3 });
@@ -112,7 +134,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           );
         await store.transaction(async (repos) => {
           await repos.writeUsage.lockCredential('key_a');
-          await repos.writeUsage.insert(row(50, 'key_a', { ms: 40, writes: 2, deletes: 1 }));
+          expect(
+            await repos.writeUsage.insert(row(50, 'key_a', { ms: 40, writes: 2, deletes: 1 }), at(31)),
+          ).toEqual({ writes: 2, deletes: 1 });
         });
         expect(await store.writeUsage.sumSince('key_a', at(31))).toEqual({ writes: 2, deletes: 1 });
         expect(await store.writeUsage.sumSince('key_a', at(-1))).toEqual({

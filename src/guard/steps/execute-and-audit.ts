@@ -9,7 +9,7 @@ import type { Actor } from '../../domain/index.js';
 import type { ObjectChange, PendingAction } from '../../model/index.js';
 import type { Repositories } from '../../storage/index.js';
 import { auditCommentBody } from '../audit-comment.js';
-import { assertWithinBudget, countWrites } from '../budget.js';
+import { assertRoom, budgetWindowStart, countWrites } from '../budget.js';
 import { type CallContext, callFields } from '../call-context.js';
 import { type Plan, toPlan } from '../plan.js';
 import type { EffectivePolicy } from '../policy.js';
@@ -83,14 +83,20 @@ export function execute(
         if (plan.digest !== action.digest) throw new PlanDrift(plan);
       }
       const count = countWrites(applied.changes);
-      await assertWithinBudget(repos, clock, call.principal.credential, policy, count);
-      await repos.writeUsage.insert({
-        id: ids('writeUsage'),
-        workspaceId: call.principal.workspace.id,
-        credentialId: call.principal.credential.id,
-        ...count,
-        at: now(),
-      });
+      // The ledger row and the window's usage with it in one statement; over the budget, the
+      // refusal rolls the row back with everything else.
+      const total = await repos.writeUsage.insert(
+        {
+          id: ids('writeUsage'),
+          workspaceId: call.principal.workspace.id,
+          credentialId: call.principal.credential.id,
+          ...count,
+          at: now(),
+        },
+        budgetWindowStart(clock, policy),
+      );
+      const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
+      assertRoom(call.principal.credential, policy, used, count);
       await auditComments(deps, repos, exec, applied.changes, args.reason);
       const event = await audit.record(repos, {
         ...callFields(call),

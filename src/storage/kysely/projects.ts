@@ -64,17 +64,6 @@ export function createProjectRepository(db: Kysely<Database>): ProjectRepository
         .where('id', '=', id)
         .execute();
     },
-    async takeTaskNumber(workspaceId, id) {
-      // One UPDATE … RETURNING: the row lock (Postgres) or the write lock (SQLite) makes it atomic.
-      const row = await db
-        .updateTable('projects')
-        .set((eb) => ({ next_task_number: eb('next_task_number', '+', 1) }))
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .returning('next_task_number')
-        .executeTakeFirstOrThrow();
-      return row.next_task_number - 1;
-    },
     async addMember(projectId, memberId) {
       await db
         .insertInto('project_members')

@@ -40,7 +40,7 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
     workspaces: createWorkspaceRepository(db),
     members: createMemberRepository(db, kind),
     projects: createProjectRepository(db),
-    tasks: createTaskRepository(db),
+    tasks: createTaskRepository(db, kind),
     comments: createCommentRepository(db),
     timeEntries: createTimeEntryRepository(db),
     apiKeys: createApiKeyRepository(db, kind),

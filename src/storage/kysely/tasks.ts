@@ -1,10 +1,20 @@
 /** Tasks, their change history and the trash. */
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import type { DatabaseKind } from '../connect.js';
 import type { TaskRepository } from '../ports.js';
 import type { Database, TaskTable } from '../schema.js';
 import { fromTask, toProject, toTask, toTaskChange } from './rows.js';
 
-export function createTaskRepository(db: Kysely<Database>): TaskRepository {
+export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): TaskRepository {
+  /** The project's counter moves by one; the row lock (PostgreSQL) or write lock (SQLite) makes it atomic. */
+  const takeNumber = (workspaceId: string, projectId: string) =>
+    db
+      .updateTable('projects')
+      .set((eb) => ({ next_task_number: eb('next_task_number', '+', 1) }))
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', projectId)
+      .returning(sql<number>`next_task_number - 1`.as('number'));
+
   const findById = async (workspaceId: string, id: string) => {
     const row = await db
       .selectFrom('tasks')
@@ -36,6 +46,35 @@ export function createTaskRepository(db: Kysely<Database>): TaskRepository {
     findById,
     async insert(task) {
       await db.insertInto('tasks').values(fromTask(task)).execute();
+    },
+    async insertNumbered(unnumbered) {
+      if (kind === 'sqlite') {
+        // SQLite allows no UPDATE in a WITH: two statements under the one write lock.
+        const { number } = await takeNumber(
+          unnumbered.workspaceId,
+          unnumbered.projectId,
+        ).executeTakeFirstOrThrow();
+        const task = { ...unnumbered, number };
+        await db.insertInto('tasks').values(fromTask(task)).execute();
+        return task;
+      }
+      // PostgreSQL: one round trip for the number and the row that takes it.
+      const row = fromTask({ ...unnumbered, number: 0 });
+      const columns = Object.keys(row) as (keyof typeof row)[];
+      const values = columns.map((column) =>
+        column === 'number'
+          ? sql.ref('n.number')
+          : typeof row[column] === 'number'
+            ? sql`cast(${row[column]} as integer)`
+            : sql`${row[column]}`,
+      );
+      const { rows } = await sql<{
+        number: number;
+      }>`with n as (${takeNumber(unnumbered.workspaceId, unnumbered.projectId)})
+        insert into tasks (${sql.join(columns.map((column) => sql.ref(column)))})
+        select ${sql.join(values)} from n returning number`.execute(db);
+      if (!rows[0]) throw new Error(`project ${unnumbered.projectId} not found`);
+      return { ...unnumbered, number: rows[0].number };
     },
     async findByProjectKey(workspaceId, projectKey, number) {
       const row = await db

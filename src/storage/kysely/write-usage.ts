@@ -20,9 +20,18 @@ const LAST = sql.raw('order by at desc, writes_total desc, deletes_total desc li
 export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
   return {
     lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
-    async insert(u) {
-      // One statement: the new row's totals and `at` come from the credential's last row.
-      await sql`insert into write_usage
+    async insert(u, since) {
+      // One statement: the new row's totals and `at` come from the credential's last row, and
+      // the window's usage is its totals less the last row's at the window's start (the new
+      // row's `at` is never before `since`, so that row is never the new one).
+      const earlier = (column: 'writes_total' | 'deletes_total') =>
+        sql`coalesce((select ${sql.ref(`e.${column}`)} from write_usage as e
+          where e.credential_id = ${u.credentialId} and e.at <= ${since}
+          order by e.at desc, e.writes_total desc, e.deletes_total desc limit 1), 0)`;
+      const { rows } = await sql<{
+        writes: number | string;
+        deletes: number | string;
+      }>`insert into write_usage
           (id, workspace_id, credential_id, writes, deletes, at, writes_total, deletes_total)
         select ${u.id}, ${u.workspaceId}, ${u.credentialId}, cast(${u.writes} as integer),
           cast(${u.deletes} as integer),
@@ -31,7 +40,12 @@ export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseK
           coalesce(prev.deletes_total, 0) + cast(${u.deletes} as integer)
         from (select 1 as one) as anchor
         left join (select at, writes_total, deletes_total from write_usage
-          where credential_id = ${u.credentialId} ${LAST}) as prev on 1 = 1`.execute(db);
+          where credential_id = ${u.credentialId} ${LAST}) as prev on 1 = 1
+        returning writes_total - ${earlier('writes_total')} as writes,
+          deletes_total - ${earlier('deletes_total')} as deletes`.execute(db);
+      const row = rows[0];
+      if (!row) throw new Error('the write ledger returned no row');
+      return { writes: Number(row.writes), deletes: Number(row.deletes) };
     },
     async sumSince(credentialId, since) {
       // The latest row, less the last row at or before the window's start (none: nothing before).
