@@ -59,8 +59,13 @@ export function isDatabaseOutage(error: unknown): boolean {
 /** `error` as the caller should see it: an outage becomes `unavailable`, anything else is kept. */
 export function toStorageError(error: unknown): unknown {
   if (isAppError(error) || !isDatabaseOutage(error)) return error;
+  return databaseUnavailable(error);
+}
+
+/** The passing outage a caller retries after `Retry-After` (503). */
+export function databaseUnavailable(cause: unknown): AppError {
   return new AppError('unavailable', DATABASE_UNAVAILABLE_MESSAGE, {
-    cause: error,
+    cause,
     detail: { retryAfterSeconds: RETRY_AFTER_SECONDS },
   });
 }

@@ -19,8 +19,8 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
-import { isDatabaseOutage, toStorageError } from './database-outage.js';
-import { isStalePlan, StatementNames, stalePlanInTransaction } from './postgres-prepared.js';
+import { databaseUnavailable, isDatabaseOutage, toStorageError } from './database-outage.js';
+import { isStalePlan, StatementNames } from './postgres-prepared.js';
 
 export interface PostgresTimeouts {
   /** New connection, or a free one from the pool. */
@@ -186,8 +186,9 @@ class PoolConnection implements DatabaseConnection {
         command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
       return { ...(changed && { numAffectedRows: BigInt(rowCount ?? 0) }), rows: (rows ?? []) as R[] };
     } catch (error) {
-      // Not an outage of the connection: it stays in use.
-      if (isStalePlan(error)) throw stalePlanInTransaction(error);
+      // The transaction it aborted fails as a passing outage (its retry runs unnamed); the
+      // connection itself is sound and stays in use.
+      if (isStalePlan(error)) throw databaseUnavailable(error);
       if (isDatabaseOutage(error)) this.discard(error);
       throw toStorageError(error);
     }

@@ -15,8 +15,6 @@
  * statement is run again unnamed when no transaction was open, and inside one (which the
  * error aborted) the call fails as a passing outage, to be retried.
  */
-import { AppError } from '../core/index.js';
-import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS } from './database-outage.js';
 
 /** Names per process (PostgreSQL keeps each one's plan per connection that ran it). */
 export const MAX_STATEMENT_NAMES = 200;
@@ -56,12 +54,4 @@ export function isStalePlan(error: unknown): boolean {
     (error as { code?: unknown }).code === '0A000' &&
     error.message.includes('cached plan must not change result type')
   );
-}
-
-/** What a transaction a stale plan aborted fails with: retried, it runs unnamed. */
-export function stalePlanInTransaction(cause: unknown): AppError {
-  return new AppError('unavailable', DATABASE_UNAVAILABLE_MESSAGE, {
-    cause,
-    detail: { retryAfterSeconds: RETRY_AFTER_SECONDS },
-  });
 }

@@ -1,5 +1,6 @@
 /** Tasks, their change history and the trash. */
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import type { Task } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { TaskRepository } from '../ports.js';
 import type { Database, TaskTable } from '../schema.js';
@@ -14,6 +15,10 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', projectId)
       .returning(sql<number>`next_task_number - 1`.as('number'));
+
+  const insert = async (task: Task) => {
+    await db.insertInto('tasks').values(fromTask(task)).execute();
+  };
 
   const findById = async (workspaceId: string, id: string) => {
     const row = await db
@@ -44,9 +49,7 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
 
   return {
     findById,
-    async insert(task) {
-      await db.insertInto('tasks').values(fromTask(task)).execute();
-    },
+    insert,
     async insertNumbered(unnumbered) {
       if (kind === 'sqlite') {
         // SQLite allows no UPDATE in a WITH: two statements under the one write lock.
@@ -55,7 +58,7 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
           unnumbered.projectId,
         ).executeTakeFirstOrThrow();
         const task = { ...unnumbered, number };
-        await db.insertInto('tasks').values(fromTask(task)).execute();
+        await insert(task);
         return task;
       }
       // PostgreSQL: one round trip for the number and the row that takes it.
