@@ -11,6 +11,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { CHECKPOINT_EVERY_MS, type Checkpointer } from './audit/index.js';
 import type { Config } from './config/index.js';
+import { AppError } from './core/index.js';
 import type { DrainSwitch } from './http/index.js';
 import type { Notifications } from './monitoring/index.js';
 import type { AuthorizationServer } from './oauth/index.js';
@@ -40,15 +41,18 @@ export interface RunningServer {
   shutdown(): Promise<void>;
   /** At once (start-up failed): connections in flight are cut. */
   close(): Promise<void>;
+  /**
+   * Never resolves; rejects if the authorization server, loaded once the listener is up,
+   * cannot be built. Whoever runs the server stops it then (exit non-zero): an instance that
+   * could never answer an OAuth request must not stay in a load balancer's pool.
+   */
+  readonly failed: Promise<never>;
 }
 
 /** How often a shutting-down server closes the keep-alive connections that became idle. */
 const IDLE_SWEEP_MS = 50;
 
 export async function listen(app: Servable): Promise<RunningServer> {
-  // The one place oidc-provider loads at start-up: a server that cannot build its
-  // authorization server fails now, not on a client's first OAuth request.
-  await app.oauth.ready();
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     const server: ServerType = serve(
@@ -81,8 +85,21 @@ export async function listen(app: Servable): Promise<RunningServer> {
           await running;
           await checkpointNow(app);
         };
+        // oidc-provider loads now, not before listening: building it costs a quarter of
+        // start-up (docs/benchmarks.md). An OAuth request that comes first waits for it.
+        const failed = app.oauth.ready().then(
+          () => new Promise<never>(() => undefined),
+          (error: unknown) => {
+            const why = error instanceof Error ? error.message : String(error);
+            throw new AppError('internal', `could not load the OAuth authorization server: ${why}`, {
+              cause: error,
+            });
+          },
+        );
+        failed.catch(() => undefined); // handled by whoever awaits it; never an unhandled rejection
         resolve({
           url: `http://${host}:${info.port}`,
+          failed,
           shutdown: async () => {
             const { shutdownDrainDelayMs: drainMs, shutdownTimeoutMs: timeoutMs } = app.config;
             app.drain.begin();

@@ -119,9 +119,9 @@ async function runServer(
       if (!remembered.ok) {
         app.logger.warn({ reason: remembered.reason }, 'could not remember the public URL for the CLI');
       }
-      await announce(io, options, app, server.url, await prepare(app));
+      await Promise.race([server.failed, announce(io, options, app, server.url, await prepare(app))]);
       app.logger.info({ url: server.url, database: app.store.kind }, 'listening');
-      await (io.stopSignal ?? new Promise<void>(() => undefined));
+      await Promise.race([server.failed, io.stopSignal ?? new Promise<void>(() => undefined)]);
       stopping = true;
       await server.shutdown();
     } finally {
