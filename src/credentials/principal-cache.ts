@@ -2,13 +2,14 @@
  * SECURITY: keeps the credentials `authenticate` has looked up (key, workspace, member, and
  * whether the workspace refuses API keys, read with them), each with the authentication
  * epoch it was read at, so that a request pays one single-row read instead of the joined
- * lookup. The epoch is moved by database triggers with every committed change any of those
+ * lookup — shared by concurrent requests, but always one that started after they came. The epoch is moved by database triggers with every committed change any of those
  * reads could see (migration 0020), whoever writes: this process, another instance, the
  * CLI. So an entry is used only while nothing it was read from has changed; otherwise it is
  * read again. What depends on time (expiry, the end of a rotation's grace) is not cached:
  * `keyRefusal` judges the record at every call. An unknown key is not cached.
  * docs/keys.md, "A change takes effect on the next request, even with credentials cached".
  */
+import { freshReads } from '../core/index.js';
 import type { ApiKeyRepository, KeyUsage, Store } from '../storage/index.js';
 import { type AuthenticatorDeps, createAuthenticator } from './authenticate.js';
 
@@ -48,11 +49,14 @@ export function createPrincipalCache(
     return { ...owned, key };
   };
 
+  // Concurrent requests share an epoch read, each one started after they came (fresh-reads.ts).
+  const currentEpoch = freshReads(() => store.authEpoch.current());
+
   function cached<L extends Lookup>(lookup: L) {
     const entries = new Map<string, Entry<Owned<L>>>();
     return async (ref: string): Promise<Owned<L> | undefined> => {
       // SECURITY: the epoch is read first, every call; an entry serves only at that very epoch.
-      const epoch = await store.authEpoch.current();
+      const epoch = await currentEpoch('auth_epoch');
       const hit = entries.get(ref);
       entries.delete(ref);
       if (hit?.epoch === epoch) {

@@ -11,7 +11,7 @@
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuditLog } from '../audit/index.js';
-import { AppError, type Clock } from '../core/index.js';
+import { AppError, type Clock, freshReads } from '../core/index.js';
 import { describeRefusal, type LimitVerdict, tightest } from './rate-limit-headers.js';
 import { RATE_LIMITS_SECTION, type RateLimitSettings } from './rate-limit-settings.js';
 import {
@@ -201,6 +201,12 @@ export function createRateLimits(deps: RateLimitsDeps) {
         ? deps.addressLimits.oauthPerMinute
         : deps.addressLimits.loginPerMinute;
   const ipKey = (ip: string | null) => ip ?? 'unknown';
+  // Concurrent checks of one address share a counter read, each one started after they came
+  // (core/fresh-reads.ts): a flood from one address costs two reads, not one per request.
+  const addressCounts = freshReads((nameAndIp: string) => {
+    const [name, ip] = nameAndIp.split('\n') as [AddressLimit, string];
+    return counted(() => limiter(name).get(ip));
+  });
 
   return {
     backend: counters.kind,
@@ -239,7 +245,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
 
     /** Whether this address is refused by `name` now, without counting (failed auth: before trying). */
     async isBlocked(name: AddressLimit, ip: string | null): Promise<RateLimitRefusal | undefined> {
-      const res = await counted(() => limiter(name).get(ipKey(ip)));
+      const res = await addressCounts(`${name}\n${ipKey(ip)}`);
       if (!res) return undefined;
       const v = verdict(name, addressQuota(name), res);
       if (res.consumedPoints < v.quota) return undefined;

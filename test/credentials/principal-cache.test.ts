@@ -2,7 +2,8 @@
  * The principal cache on both stores, counting the lookups it makes: one epoch read answers
  * a repeated lookup while nothing changed; any change re-reads; an unknown key is never
  * remembered (a key created after a miss works at once); its size is bounded; and a last-use
- * stamp this process wrote is seen without a re-read (the stamp moves no epoch).
+ * stamp this process wrote is seen without a re-read (the stamp moves no epoch); concurrent
+ * calls share epoch reads, never one sent before them.
  */
 import { expect, it } from 'vitest';
 import { createManualClock, cryptoRandom } from '../../src/core/index.js';
@@ -17,8 +18,14 @@ const AT = '2026-11-02T09:30:00.000Z';
 async function setUp(store: Store, maxEntries?: number) {
   const fixture = await createDomainFixture(store);
   const reads: string[] = [];
+  const epochReads = { count: 0 };
   const counted: Pick<Store, 'authEpoch' | 'apiKeys'> = {
-    authEpoch: store.authEpoch,
+    authEpoch: {
+      current: () => {
+        epochReads.count += 1;
+        return store.authEpoch.current();
+      },
+    },
     apiKeys: {
       ...store.apiKeys,
       findOwnedByHash: (hash) => {
@@ -30,7 +37,7 @@ async function setUp(store: Store, maxEntries?: number) {
   const cache = createPrincipalCache(counted, maxEntries);
   const authenticate = cache.authenticator({ store, clock: createManualClock(new Date(AT)) });
   const insertKey = (n: number) => storeKey(store, fixture.workspace.id, fixture.members.member.id, n);
-  return { fixture, reads, cache, authenticate, insertKey };
+  return { fixture, reads, epochReads, cache, authenticate, insertKey };
 }
 
 /** A key stored the way the key service stores one: only its SHA-256 is kept. */
@@ -63,6 +70,27 @@ describeEachStore('the principal cache', (current) => {
     const refused = await authenticate({ token: secret, ip: null });
     expect(refused.ok ? null : refused.error.reason).toBe('revoked');
     expect(reads).toHaveLength(3);
+  });
+
+  it('50 concurrent calls share two epoch reads, and a revocation committed before a call is never missed', async () => {
+    const store = current();
+    const { epochReads, authenticate, insertKey, fixture } = await setUp(store);
+    const secret = await insertKey(1);
+    await authenticate({ token: secret, ip: null });
+    epochReads.count = 0;
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, () => authenticate({ token: secret, ip: null })),
+    );
+    expect(burst.every((r) => r.ok)).toBe(true);
+    expect(epochReads.count).toBe(2);
+    // A burst in flight while the key is revoked: the calls sent after the commit are refused.
+    const inFlight = Array.from({ length: 50 }, () => authenticate({ token: secret, ip: null }));
+    await store.transaction((repos) => repos.apiKeys.revoke(fixture.workspace.id, 'key_1', AT));
+    const after = await Promise.all(
+      Array.from({ length: 50 }, () => authenticate({ token: secret, ip: null })),
+    );
+    expect(after.map((r) => (r.ok ? 'ok' : r.error.reason))).toEqual(Array(50).fill('revoked'));
+    await Promise.all(inFlight);
   });
 
   it('a key minted after a lookup missed it authenticates at once (misses are not kept)', async () => {
