@@ -78,21 +78,84 @@ export function openRateLimitPool(
     ...(options.logger && { logger: options.logger }),
   });
   pool.options.max = RATE_LIMIT_POOL_SIZE;
+
+  async function upsert(totals: Map<string, number>, windowMs: number): Promise<Map<string, CounterState>> {
+    const keys = [...totals.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const now = Date.now();
+    const values = [keys, keys.map((key) => totals.get(key)), now + windowMs, now];
+    const result = await pool.query<CounterRow>({ ...CONSUME, values });
+    return new Map(
+      result.rows.map((row) => [
+        row.key,
+        { points: row.points, expire: row.expire === null ? null : Number(row.expire) },
+      ]),
+    );
+  }
+
   return {
     client: pool,
     table: RATE_LIMIT_TABLE,
-    async consume(hits, windowMs) {
-      const sorted = [...hits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const now = Date.now();
-      const values = [sorted.map((h) => h.key), sorted.map((h) => h.points), now + windowMs, now];
-      const result = await pool.query<CounterRow>({ ...CONSUME, values });
-      return new Map(
-        result.rows.map((row) => [
-          row.key,
-          { points: row.points, expire: row.expire === null ? null : Number(row.expire) },
-        ]),
-      );
-    },
+    consume: batched(upsert),
     close: () => pool.end(),
   };
+}
+
+interface Waiting {
+  readonly hits: readonly CounterHit[];
+  resolve(states: Map<string, CounterState>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Calls that come while a statement of their window runs wait for it and then go as one:
+ * a flood costs a statement per group, not per call. Each call still gets the count it would
+ * have got alone: the group's increments are summed per key, and the calls are answered in
+ * their order, each with the count after its own points (the row's new value minus the
+ * points of the calls after it). Counts stay exact; a failed statement fails its whole group.
+ */
+function batched(
+  upsert: (totals: Map<string, number>, windowMs: number) => Promise<Map<string, CounterState>>,
+): RateLimitPool['consume'] {
+  const groups = new Map<number, { running: boolean; waiting: Waiting[] }>();
+
+  async function run(windowMs: number, group: { running: boolean; waiting: Waiting[] }) {
+    group.running = true;
+    while (group.waiting.length > 0) {
+      const calls = group.waiting.splice(0);
+      const totals = new Map<string, number>();
+      for (const call of calls)
+        for (const h of call.hits) totals.set(h.key, (totals.get(h.key) ?? 0) + h.points);
+      try {
+        const rows = await upsert(totals, windowMs);
+        // Walk the calls backwards: each one's count is the row's value less what came after it.
+        const after = new Map<string, number>();
+        for (const call of calls.reverse()) {
+          const states = new Map<string, CounterState>();
+          for (const h of call.hits) {
+            const row = rows.get(h.key);
+            if (!row) continue;
+            const later = after.get(h.key) ?? 0;
+            states.set(h.key, { points: row.points - later, expire: row.expire });
+            after.set(h.key, later + h.points);
+          }
+          call.resolve(states);
+        }
+      } catch (error) {
+        for (const call of calls) call.reject(error);
+      }
+    }
+    group.running = false;
+    groups.delete(windowMs);
+  }
+
+  return (hits, windowMs) =>
+    new Promise((resolve, reject) => {
+      let group = groups.get(windowMs);
+      if (!group) {
+        group = { running: false, waiting: [] };
+        groups.set(windowMs, group);
+      }
+      group.waiting.push({ hits, resolve, reject });
+      if (!group.running) void run(windowMs, group);
+    });
 }

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL counters as two instances use them: a call's three counters move in one
- * statement (src/storage/rate-limit-pool.ts), and that statement must count exactly under
- * 50 concurrent calls spread over two pools, start a window over once it ended, and refuse
+ * statement (src/storage/rate-limit-pool.ts), concurrent calls' in one statement per group,
+ * and that must count exactly under 50 concurrent calls spread over two pools, start a window over once it ended, and refuse
  * the call (503) when PostgreSQL cannot answer rather than let it through unlimited.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,6 +94,59 @@ describe.skipIf(!postgresUrl())('rate-limit counters on PostgreSQL', () => {
     expect(await points('mcp.key.read:key_2')).toBe(100);
     expect(await points('mcp.key.write:key_2')).toBe(50);
     expect(await points('mcp.ip.write:ws_1:192.0.2.8')).toBe(50);
+  });
+
+  it('an address blocked for failed sign-ins on another instance is refused by every check sent after, though 50 checks share reads', async () => {
+    const here = limiterOn(open());
+    const there = limiterOn(open());
+    const ip = '192.0.2.9';
+    // Checks in flight here while the other instance counts the failures that block the address.
+    const before = Array.from({ length: 50 }, () => here.isBlocked('auth.failed.ip', ip));
+    for (let i = 0; i < 3; i++) await there.hitAddress('auth.failed.ip', ip);
+    const after = await Promise.all(Array.from({ length: 50 }, () => here.isBlocked('auth.failed.ip', ip)));
+    expect(after.map((refusal) => refusal?.name)).toEqual(Array(50).fill('auth.failed.ip'));
+    // Those sent before may have been answered either way; none failed.
+    await Promise.all(before);
+    expect(await points(`auth.failed.ip:${ip}`)).toBe(3);
+  });
+
+  it('50 concurrent calls on one instance go in two statements, each answered with the exact count after its own points', async () => {
+    const pool = open();
+    let statements = 0;
+    (pool.client as pg.Pool).on('acquire', () => {
+      statements += 1;
+    });
+    const states = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        pool.consume(
+          [
+            { key: 'group:a', points: 1 },
+            { key: 'group:b', points: 2 },
+          ],
+          60_000,
+        ),
+      ),
+    );
+    const sorted = (values: number[]) => values.sort((x, y) => x - y);
+    const upTo = (n: number, step: number) => Array.from({ length: n }, (_, i) => (i + 1) * step);
+    expect(sorted(states.map((s) => s.get('group:a')!.points))).toEqual(upTo(50, 1));
+    expect(sorted(states.map((s) => s.get('group:b')!.points))).toEqual(upTo(50, 2));
+    expect(statements).toBe(2);
+    expect(await points('group:a')).toBe(50);
+    expect(await points('group:b')).toBe(100);
+  });
+
+  it('a statement that fails fails only its own group: the calls after it are counted', async () => {
+    const pool = open();
+    const tooLong = 'x'.repeat(300); // the key column is varchar(255)
+    const first = pool.consume([{ key: 'fault:a', points: 1 }], 60_000);
+    const failing = [
+      pool.consume([{ key: tooLong, points: 1 }], 60_000),
+      pool.consume([{ key: 'fault:a', points: 1 }], 60_000),
+    ];
+    expect((await first).get('fault:a')?.points).toBe(1);
+    for (const call of await Promise.allSettled(failing)) expect(call.status).toBe('rejected');
+    expect((await pool.consume([{ key: 'fault:a', points: 1 }], 60_000)).get('fault:a')?.points).toBe(2);
   });
 
   it('starts a window over once it ended', async () => {
