@@ -2,11 +2,12 @@
  * SECURITY: keeps the credentials `authenticate` has looked up (key, workspace, member, and
  * whether the workspace refuses API keys, read with them), each with the authentication
  * epoch it was read at, so that a request pays one single-row read instead of the joined
- * lookup — shared by concurrent requests, but always one that started after they came. The epoch is moved by database triggers with every committed change any of those
- * reads could see (migration 0020), whoever writes: this process, another instance, the
- * CLI. So an entry is used only while nothing it was read from has changed; otherwise it is
- * read again. What depends on time (expiry, the end of a rotation's grace) is not cached:
- * `keyRefusal` judges the record at every call. An unknown key is not cached.
+ * lookup — shared by concurrent requests, but always one that started after they came. The
+ * epoch is moved by database triggers with every committed change any of those reads could
+ * see (migration 0020), whoever writes: this process, another instance, the CLI. So an
+ * entry is used only while nothing it was read from has changed; otherwise it is read again.
+ * What depends on time (expiry, the end of a rotation's grace) is not cached: `keyRefusal`
+ * judges the record at every call. An unknown key is not cached.
  * docs/keys.md, "A change takes effect on the next request, even with credentials cached".
  */
 import { freshReads } from '../core/index.js';
