@@ -31,6 +31,7 @@ import {
   LOAD_CLIENTS,
   type Load,
   type LoadClient,
+  raiseRequestLimits,
   serveChild,
   snapshotTasks,
   startLoad,
@@ -86,6 +87,7 @@ async function prepare(url: string, secret: string) {
       keys.set(name, issued.secret);
     }
     await app.policy.set(null, 'demo', { create: 'none', update: 'none', writeBudget: 10_000 });
+    await raiseRequestLimits(app, 'demo');
     return { keys, workspaceId: (await app.store.workspaces.findBySlug('demo'))!.id };
   } finally {
     await app.close();

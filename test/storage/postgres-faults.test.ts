@@ -19,9 +19,15 @@ import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSeededRandom, deriveKey } from '../../src/core/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
-import { RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
 import { openStore } from '../../src/storage/index.js';
-import { alive, exited, serveChild, snapshotTasks, type TaskSnapshot } from '../support/crash-load.js';
+import {
+  alive,
+  exited,
+  raiseRequestLimits,
+  serveChild,
+  snapshotTasks,
+  type TaskSnapshot,
+} from '../support/crash-load.js';
 import { FAULT_LOAD_CLIENTS, type FaultCall, type FaultLoad, startFaultLoad } from '../support/fault-load.js';
 import {
   type PrivatePostgres,
@@ -69,18 +75,7 @@ async function prepare(url: string) {
     }
     await app.policy.set(null, 'demo', { create: 'none', update: 'none', writeBudget: 10_000 });
     // The load runs flat out through four faults: the request limits are not under test here.
-    const most = 100_000;
-    await app.monitoring.settings.change(
-      'demo',
-      RATE_LIMITS_SECTION,
-      Object.fromEntries(
-        ['key', 'member', 'ip'].flatMap((who) => [
-          [`${who}ReadsPerMinute`, most],
-          [`${who}WritesPerMinute`, most],
-        ]),
-      ),
-      null,
-    );
+    await raiseRequestLimits(app, 'demo');
     workspaceId = (await app.store.workspaces.findBySlug('demo'))!.id;
   } finally {
     await app.close();
