@@ -11,7 +11,7 @@
  */
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuditLog } from '../audit/index.js';
-import { AppError, type Clock, freshReads } from '../core/index.js';
+import { AppError, type Clock, type FreshRead, freshReads } from '../core/index.js';
 import { describeRefusal, type LimitVerdict, tightest } from './rate-limit-headers.js';
 import { RATE_LIMITS_SECTION, type RateLimitSettings } from './rate-limit-settings.js';
 import {
@@ -203,10 +203,16 @@ export function createRateLimits(deps: RateLimitsDeps) {
   const ipKey = (ip: string | null) => ip ?? 'unknown';
   // Concurrent checks of one address share a counter read, each one started after they came
   // (core/fresh-reads.ts): a flood from one address costs two reads, not one per request.
-  const addressCounts = freshReads((nameAndIp: string) => {
-    const [name, ip] = nameAndIp.split('\n') as [AddressLimit, string];
-    return counted(() => limiter(name).get(ip));
-  });
+  // One reader per limit, keyed by the address alone: no separator to glue a key out of.
+  const addressReads = new Map<AddressLimit, FreshRead<Awaited<ReturnType<RateLimiterAbstract['get']>>>>();
+  const addressCount = (name: AddressLimit, ip: string) => {
+    let read = addressReads.get(name);
+    if (!read) {
+      read = freshReads((address) => counted(() => limiter(name).get(address)));
+      addressReads.set(name, read);
+    }
+    return read(ip);
+  };
 
   return {
     backend: counters.kind,
@@ -245,7 +251,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
 
     /** Whether this address is refused by `name` now, without counting (failed auth: before trying). */
     async isBlocked(name: AddressLimit, ip: string | null): Promise<RateLimitRefusal | undefined> {
-      const res = await addressCounts(`${name}\n${ipKey(ip)}`);
+      const res = await addressCount(name, ipKey(ip));
       if (!res) return undefined;
       const v = verdict(name, addressQuota(name), res);
       if (res.consumedPoints < v.quota) return undefined;
