@@ -3,7 +3,13 @@
  * Process entry: the only file that touches process.env, argv, signals and
  * the exit code. Everything else receives what it needs from here.
  */
+import { setFlagsFromString } from 'node:v8';
+import { heapGrowthFlag } from './cli/heap-growth.js';
 import { runCli } from './cli/index.js';
+
+// V8 reads the flag at each full collection, so after the imports load is early enough.
+const heapFlag = heapGrowthFlag(process.execArgv);
+if (heapFlag) setFlagsFromString(heapFlag);
 
 /** 128 + the signal's number, as a shell reports a process a signal ended. */
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };

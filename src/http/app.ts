@@ -15,6 +15,7 @@ import {
 } from '../admin-ui/index.js';
 import type { AuditPublicKey } from '../audit/index.js';
 import { AppError, toAppError } from '../core/index.js';
+import { setAnsweredHeaders } from './answered-headers.js';
 import { type ClientAddress, createClientAddress, type TrustedProxies } from './client-address.js';
 import { CORS_ROUTES, corsFor } from './cors.js';
 import { type McpRouteDeps, mountMcp } from './mcp-route.js';
@@ -88,12 +89,15 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const clientAddress = createClientAddress(deps.trustedProxies);
   const https = new URL(publicUrl).protocol === 'https:';
 
+  const everyResponse = {
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    ...(https && { 'Strict-Transport-Security': HSTS }),
+  };
   app.use(async (c, next) => {
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cache-Control', 'no-store');
-    if (https) c.header('Strict-Transport-Security', HSTS);
+    setAnsweredHeaders(c, everyResponse);
   });
 
   // Liveness: the process answers. Never the database: an orchestrator that restarted every

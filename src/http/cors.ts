@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import { setAnsweredHeaders } from './answered-headers.js';
 
 /** Request headers an MCP client sends (MCP transports: Streamable HTTP, 2025-11-25 and 2026-07-28). */
 export const CORS_ALLOW_HEADERS = [
@@ -121,9 +122,6 @@ export function corsFor(options: CorsOptions): MiddlewareHandler {
     if (listed && node)
       for (const [name, value] of Object.entries(corsResponseHeaders(origin))) node.setHeader(name, value);
     await next();
-    if (node) return;
-    c.header('Vary', 'Origin', { append: true });
-    if (listed)
-      for (const [name, value] of Object.entries(corsResponseHeaders(origin))) c.header(name, value);
+    if (!node) setAnsweredHeaders(c, listed ? corsResponseHeaders(origin) : {}, 'Origin');
   };
 }

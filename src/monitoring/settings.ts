@@ -37,16 +37,40 @@ function toIssues(error: z.ZodError): FieldIssue[] {
   );
 }
 
+/**
+ * Parsed values by section and stored text. The row is still read on every call (a change is
+ * seen at once); only parsing the same text again is skipped — a zod parse on every call of
+ * the anomaly watch and the rate limits. Frozen, so no reader can change another's value.
+ */
+const parsedBySection = new WeakMap<object, Map<string | undefined, object>>();
+const PARSED_PER_SECTION = 256;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** A stored value read through the schema; one that no longer parses reads as the defaults. */
 export function readStored<T extends object>(section: SettingsSection<T>, text: string | undefined): T {
+  const parsed = parsedBySection.get(section) ?? new Map<string | undefined, object>();
+  parsedBySection.set(section, parsed);
+  const known = parsed.get(text);
+  if (known) return known as T;
   let stored: unknown = {};
   try {
     stored = text === undefined ? {} : JSON.parse(text);
   } catch {
     stored = {};
   }
-  const parsed = section.schema.safeParse(stored);
-  return parsed.success ? parsed.data : section.schema.parse({});
+  const result = section.schema.safeParse(stored);
+  const value = deepFreeze(result.success ? result.data : section.schema.parse({}));
+  // Oldest first out: one entry per workspace's distinct text, kept small.
+  if (parsed.size >= PARSED_PER_SECTION) parsed.delete(parsed.keys().next().value);
+  parsed.set(text, value);
+  return value;
 }
 
 function changedFields(before: object, after: object): Record<string, { before: unknown; after: unknown }> {

@@ -11,6 +11,13 @@ import type { AuditEvent } from '../model/index.js';
 import type { AuditWriterData, AuditWriterReply, AuditWriterRequest } from './sqlite-audit-writer-worker.js';
 import { workerModule } from './worker-module.js';
 
+/**
+ * The writer's rows live for one batch, so a small young generation serves it as well as V8's
+ * default, which grew its heap from 10 to 46 MB under load and kept it (docs/benchmarks.md,
+ * issue 17). A young generation cap never fails an allocation: what outgrows it is promoted.
+ */
+const WRITER_YOUNG_GENERATION_MB = 8;
+
 export interface AuditAppender {
   /** One entry per event: `null` when it is durable, else the error that kept it out. */
   append(events: readonly AuditEvent[]): Promise<(Error | null)[]>;
@@ -24,6 +31,7 @@ export function startSqliteAuditWriter(
 ): AuditAppender {
   const worker = new Worker(workerModule('sqlite-audit-writer-worker', import.meta.url), {
     workerData: { file, busyTimeoutMs } satisfies AuditWriterData,
+    resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
   });
   worker.unref();
   const pending = new Map<

@@ -1,7 +1,8 @@
 /**
  * Group-committed audit records on both stores (SQLite through its writer thread):
  * concurrent appends share a transaction, each resolves only once durable, and one event
- * that cannot be written fails alone.
+ * that cannot be written fails alone. On SQLite the writer thread runs with a small young
+ * generation (sqlite-audit-writer.ts): a batch many times its size must still land whole.
  */
 import { expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/index.js';
@@ -39,5 +40,23 @@ describeEachStore('audit group commit', (current) => {
     ]);
     const stored = await current().audit.list(null, { limit: 100 });
     expect(stored.map((e) => (e.detail as { i: number }).i).sort()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+  });
+
+  it('writes a 24 MB batch whole, far beyond the writer thread young generation', async () => {
+    const filler = 'x'.repeat(8 * 1024);
+    const batch = Array.from({ length: 3000 }, (_, i) =>
+      auditEvent({
+        id: ids('auditEvent'),
+        occurredAt: clock.now().toISOString(),
+        action: 'mcp.request',
+        detail: { i, filler },
+      }),
+    );
+    const results = await current().appendAudit(batch);
+    expect(results.filter((r) => r !== null)).toEqual([]);
+    const stored = await current().audit.list(null, { limit: 5000 });
+    expect(stored.map((e) => (e.detail as { i: number }).i).sort((a, b) => a - b)).toEqual(
+      batch.map((_, i) => i),
+    );
   });
 });

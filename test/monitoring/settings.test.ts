@@ -1,7 +1,8 @@
 /**
  * A workspace's monitoring settings on both stores: defaults until changed, a change
  * validated whole (nothing written when any field is wrong), audited with before/after,
- * only by owners and admins, and 50 concurrent changes none of which is lost.
+ * only by owners and admins, and 50 concurrent changes none of which is lost. Parsed values
+ * are kept by their stored text, never in place of reading the row.
  */
 import { expect, it } from 'vitest';
 import { z } from 'zod';
@@ -94,6 +95,34 @@ describeEachStore('monitoring settings', (current) => {
       updatedBy: null,
     });
     expect(await settings.read(workspace.id, SECTION)).toEqual({ perMinute: 60, enabled: true, note: '' });
+  });
+
+  it('sees a row written by another process at once, though parsed values are kept', async () => {
+    const store = current();
+    const { settings, workspace } = await setup(store);
+    const write = (value: string) =>
+      store.monitoringSettings.upsert(workspace.id, {
+        section: 'example',
+        value,
+        updatedAt: new Date().toISOString(),
+        updatedBy: null,
+      });
+    await write('{"perMinute": 5}');
+    expect((await settings.read(workspace.id, SECTION)).perMinute).toBe(5);
+    // As the command line in another process would: straight to the row, no service involved.
+    await write('{"perMinute": 7}');
+    expect((await settings.read(workspace.id, SECTION)).perMinute).toBe(7);
+    await write('{"perMinute": 5}');
+    expect((await settings.read(workspace.id, SECTION)).perMinute).toBe(5);
+  });
+
+  it('hands out values no reader can change for the next one (a shared parsed value is frozen)', async () => {
+    const { settings, workspace } = await setup(current());
+    const first = await settings.read(workspace.id, SECTION);
+    expect(() => {
+      (first as { perMinute: number }).perMinute = 1000;
+    }).toThrow(TypeError);
+    expect((await settings.read(workspace.id, SECTION)).perMinute).toBe(60);
   });
 
   it('loses no change when 50 changes race', async () => {
