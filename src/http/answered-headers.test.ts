@@ -32,6 +32,17 @@ describe('setAnsweredHeaders', () => {
     expect(response.headers.get('vary')).toBe('Accept-Encoding, Origin');
   });
 
+  it('lists Origin in Vary once, however often a route hands out the same response object', async () => {
+    const shared = new Response('x', { headers: { vary: 'accept-encoding, origin' } });
+    const app = appAnswering(() => shared);
+    for (let i = 0; i < 3; i++) await app.request('/');
+    expect(shared.headers.get('vary')).toBe('accept-encoding, origin');
+    const fresh = new Response('y');
+    const again = appAnswering(() => fresh);
+    for (let i = 0; i < 3; i++) await again.request('/');
+    expect(fresh.headers.get('vary')).toBe('Origin');
+  });
+
   it('copies a response whose headers cannot change (a redirect) and still sets every header', async () => {
     const response = await appAnswering(() => Response.redirect('https://taskgate.test/next', 302)).request(
       '/',

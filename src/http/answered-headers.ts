@@ -18,7 +18,8 @@ export function setAnsweredHeaders(
   try {
     const target = c.res.headers;
     for (const [name, value] of Object.entries(headers)) target.set(name, value);
-    if (vary) target.append('Vary', vary);
+    // Once: a response object handed out twice must not collect one more each time.
+    if (vary && !varies(target.get('vary'), vary)) target.append('Vary', vary);
   } catch (error) {
     // Immutable headers (`Response.redirect()`, a fetched response) throw on the first set,
     // before anything changed: copy the response instead.
@@ -26,4 +27,9 @@ export function setAnsweredHeaders(
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
     if (vary) c.header('Vary', vary, { append: true });
   }
+}
+
+function varies(header: string | null, name: string): boolean {
+  const wanted = name.toLowerCase();
+  return (header ?? '').split(',').some((listed) => listed.trim().toLowerCase() === wanted);
 }
