@@ -55,8 +55,11 @@ function deepFreeze<T>(value: T): T {
 
 /** A stored value read through the schema; one that no longer parses reads as the defaults. */
 export function readStored<T extends object>(section: SettingsSection<T>, text: string | undefined): T {
-  const parsed = parsedBySection.get(section) ?? new Map<string | undefined, object>();
-  parsedBySection.set(section, parsed);
+  let parsed = parsedBySection.get(section);
+  if (!parsed) {
+    parsed = new Map();
+    parsedBySection.set(section, parsed);
+  }
   const known = parsed.get(text);
   if (known) return known as T;
   let stored: unknown = {};
