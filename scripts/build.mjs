@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 /**
- * Builds dist/ when it is missing or older than the sources, for the npm lifecycle:
- * `prepare` (a clone's `npm install`, and `npm pack`/`npm publish`) and `prestart`. A fresh
- * dist/ is left as it is, so `npm start` does not re-run tsc every time and `npm pack` right
- * after a build does not build twice. Compiled files whose source is gone are removed, so a
- * packed tarball never ships a module that no longer exists.
+ * Builds dist/ when it is missing or older than the sources (always with --force: `npm run
+ * build`, the test set-up), for the npm lifecycle: `prepare` (a clone's `npm install`, and
+ * `npm pack`/`npm publish`) and `prestart`. A fresh dist/ is left as it is, so `npm start` does
+ * not re-run tsc every time and `npm pack` right after a build does not build twice. Compiled
+ * files whose source is gone are removed, so a packed tarball never ships a module that no
+ * longer exists.
+ *
+ * tsc writes one file per module; then dist/main.js, the binary, is replaced by a bundle of
+ * what it imports (rolldown): Node's ESM loader spent most of start-up resolving, reading and
+ * compiling ~900 small modules (docs/benchmarks.md, "Start-up"). The other dist/ files stay:
+ * worker threads run them, and tests import them. oidc-provider's modules stay chunks of
+ * their own, loaded when OAuth is first needed, as before.
  *
  * Without TypeScript (`npm ci --omit=dev` in a clone) an install succeeds and says how to get a
  * production install instead (the packed tarball, docs/deployment.md); packing or starting
@@ -13,7 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -21,6 +28,14 @@ const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((name) => join(ROOT, name));
 const isTest = (file) => /\.test\.tsx?$/.test(file);
+/** Where the bundle's lazily imported parts go; not tsc output, so never pruned as orphans. */
+const CHUNKS = 'chunks';
+/**
+ * Packages bundled with our code: the ones every request runs through and that nothing left
+ * outside the bundle imports (the MCP SDK takes zod with it: schemas cross between them).
+ * The rest — oidc-provider, native better-sqlite3, pg, pino… — load from node_modules.
+ */
+const BUNDLED = /^(kysely|zod|hono|@hono\/node-server|@modelcontextprotocol\/(server|core))(\/|$)/;
 
 function filesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -44,7 +59,7 @@ function pruneOrphans() {
   if (!existsSync(DIST)) return;
   for (const file of filesUnder(DIST)) {
     const stem = relative(DIST, file).replace(/\.js(\.map)?$/, '');
-    if (stem === relative(DIST, file)) continue;
+    if (stem === relative(DIST, file) || stem.startsWith(`${CHUNKS}/`)) continue;
     if (!existsSync(join(SRC, `${stem}.ts`)) && !existsSync(join(SRC, `${stem}.tsx`))) rmSync(file);
   }
 }
@@ -57,12 +72,30 @@ function typescriptCompiler() {
   }
 }
 
+/** Replaces tsc's dist/main.js with the bundle of its imports (and chunks/ for the lazy ones). */
+async function bundleMain() {
+  const { rolldown } = await import('rolldown');
+  rmSync(join(DIST, CHUNKS), { recursive: true, force: true });
+  const build = await rolldown({
+    input: join(DIST, 'main.js'),
+    platform: 'node',
+    external: (id) => !id.startsWith('.') && !isAbsolute(id) && !BUNDLED.test(id),
+    logLevel: 'warn',
+  });
+  try {
+    await build.write({ dir: DIST, format: 'esm', chunkFileNames: `${CHUNKS}/[name]-[hash].js` });
+  } finally {
+    await build.close();
+  }
+}
+
 const event = process.env.npm_lifecycle_event ?? 'build';
 const command = process.env.npm_command ?? '';
-if (!distIsFresh()) {
+if (process.argv.includes('--force') || !distIsFresh()) {
   const tsc = typescriptCompiler();
   if (tsc) {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    await bundleMain();
   } else if (event === 'prepare' && (command === 'install' || command === 'ci')) {
     process.stderr.write(
       'taskgate: TypeScript is not installed (--omit=dev), so dist/ was not built. For a production ' +

@@ -2,7 +2,6 @@
  * Composition root: the one place that wires configuration, storage, domain and HTTP
  * together. Everything below receives its collaborators from here; nothing is global.
  */
-import { readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import {
@@ -62,6 +61,7 @@ import { createDomain, type Domain } from './domain/index.js';
 import { createActionService, createToolRunner, createWritePipeline } from './guard/index.js';
 import { createDrainSwitch, createHttpApp, type DrainSwitch } from './http/index.js';
 import { createIncidentService, type IncidentService } from './incident/index.js';
+import { VERSION } from './installation.js';
 import {
   createMcpEndpoint,
   createWriteSpecs,
@@ -73,12 +73,9 @@ import type { Workspace } from './model/index.js';
 import { type AuthorizationServer, createAuthorizationServer, createSafeFetch } from './oauth/index.js';
 import { isDatabaseOutage, type OpenStoreOptions, openStore, type Store } from './storage/index.js';
 
+export { MAIN_MODULE, VERSION } from './installation.js';
 /** `taskgate migrate` and `backup` open no app: the command line reaches storage only through here. */
 export { backupDatabase, type MigrationOutcome, migrateDatabase } from './storage/index.js';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export interface AppOverrides {
   readonly clock?: Clock;

@@ -5,9 +5,8 @@
  * named in its audit event; without it the command acts as the database's operator.
  */
 
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { App } from '../../app.js';
+import { type App, MAIN_MODULE } from '../../app.js';
 import { invalidInput } from '../../core/index.js';
 import {
   type ClientConfigSnippet,
@@ -329,7 +328,7 @@ function snippetFor(app: App, key: KeyView): ClientConfigSnippet | undefined {
     client: key.client,
     mcpUrl: `${app.config.publicUrl}/mcp`,
     keyName: key.name,
-    bridge: { command: process.execPath, args: [fileURLToPath(new URL('../../main.js', import.meta.url))] },
+    bridge: { command: process.execPath, args: [MAIN_MODULE] },
   });
 }
 
