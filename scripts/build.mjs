@@ -9,9 +9,9 @@
  *
  * tsc writes one file per module; then dist/main.js, the binary, is replaced by a bundle of
  * what it imports (rolldown): Node's ESM loader spent most of start-up resolving, reading and
- * compiling ~900 small modules (docs/benchmarks.md, "Start-up"). The other dist/ files stay:
- * worker threads run them, and tests import them. oidc-provider's modules stay chunks of
- * their own, loaded when OAuth is first needed, as before.
+ * compiling ~1,000 small modules (docs/benchmarks.md, "A bundled binary"). The other dist/
+ * files stay for the worker threads. Our OAuth modules become chunks of their own, still
+ * loaded (with oidc-provider) when OAuth is first needed.
  *
  * Without TypeScript (`npm ci --omit=dev` in a clone) an install succeeds and says how to get a
  * production install instead (the packed tarball, docs/deployment.md); packing or starting
