@@ -87,6 +87,8 @@ async function bundleMain() {
   } finally {
     await build.close();
   }
+  // tsc's map of the file the bundle replaced would describe code that is no longer there.
+  rmSync(join(DIST, 'main.js.map'), { force: true });
 }
 
 const event = process.env.npm_lifecycle_event ?? 'build';

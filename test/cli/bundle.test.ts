@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_MODULE } from '../../src/app.js';
 import { MAIN, runBinary } from '../support/cli-binary.js';
 
 const PRELOAD = pathToFileURL(join(import.meta.dirname, '../fixtures/record-modules.mjs')).href;
@@ -69,8 +68,23 @@ describe('the bundled binary', () => {
     SPAWN_TIMEOUT_MS,
   );
 
-  it('names itself as the binary a stdio bridge runs', () => {
-    // Under vitest app.ts is its source; beside it, as beside dist/app.js, sits main.
-    expect(MAIN_MODULE.replace(/\/src\/main\.js$/, '/dist/main.js')).toBe(MAIN);
-  });
+  it(
+    'points a client config at itself: the stdio bridge runs this very bundle',
+    async () => {
+      await runBinary(['init', '--workspace', 'bridge', '--owner', 'ada@example.com'], { cwd: dir, env });
+      const created = await runBinary(
+        [
+          ...['keys', 'create', '--workspace', 'bridge', '--name', 'claude-desktop-laptop'],
+          ...['--env', 'development', '--client', 'claude-desktop', '--json'],
+        ],
+        { cwd: dir, env },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const config = JSON.parse(JSON.parse(created.stdout).clientConfig.text) as {
+        mcpServers: { taskgate: { args: string[] } };
+      };
+      expect(config.mcpServers.taskgate.args[0]).toBe(MAIN);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
 });
