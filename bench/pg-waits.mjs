@@ -7,6 +7,7 @@
  * (waiting for Node's next statement) is a critical section made of round trips.
  *
  *   npm run build && npm run bench:pg-waits -- [--row create|get] [--connections 32] [--duration 8]
+ *     [--workers 2]   (that many `node:cluster` workers on one port: bench/lib/cluster-launch.mjs)
  */
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     row: { type: 'string', default: 'create' },
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '8' },
+    workers: { type: 'string', default: '1' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -32,7 +34,8 @@ const connections = positiveInteger(values.connections, 'connections');
 const duration = positiveInteger(values.duration, 'duration');
 const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params });
 
-const target = await startTaskgate('.', values['pg-url']);
+const workers = positiveInteger(values.workers, 'workers');
+const target = await startTaskgate('.', values['pg-url'], { workers });
 const sampler = new pg.Client({ connectionString: values['pg-url'] });
 try {
   const key = await target.newKey();
@@ -43,6 +46,8 @@ try {
     authorization: `Bearer ${key.secret}`,
   };
   await target.waitForLimits(headers, body);
+  // Another worker sees the raised limits within 5 s of the first.
+  if (workers > 1) await new Promise((resolve) => setTimeout(resolve, 5_500));
   await sampler.connect();
   const load = new Promise((resolve, reject) =>
     autocannon({ url: target.url, method: 'POST', headers, body, connections, duration }, (error, result) =>

@@ -7,17 +7,34 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 let ticksPerSecond;
 
-/** User + system CPU of process `pid` so far, in milliseconds (undefined once it is gone). */
-export function cpuMs(pid) {
+/**
+ * User + system CPU of process `pid` so far, in milliseconds (undefined once it is gone); with
+ * `tid`, of that one thread (a process's main thread has its pid as its tid).
+ */
+export function cpuMs(pid, tid) {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces); utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
   } catch {
     return undefined;
   }
+}
+
+/** `pid` and its descendants (a cluster's workers), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid) {
+  const kids = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) kids.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return [pid, ...kids.flatMap(processTree)];
 }
 
 export const totalCpuMs = (pids) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, log, runJson, startChild, stop } from './children.mjs';
 import { freePort } from './net.mjs';
-import { localPortsTo } from './proc.mjs';
+import { localPortsTo, processTree } from './proc.mjs';
 
 /** Rules that would alert on, suspend or contain a key making thousands of calls a minute. */
 const FLOOD_RULES = ['callBurst', 'destructiveBurst', 'budgetOverrun'];
@@ -22,9 +22,10 @@ const LIMIT_FLAGS = ['key-reads', 'key-writes', 'member-reads', 'member-writes',
 
 /**
  * `store` is `sqlite` or a PostgreSQL URL (the bench adds a fresh `?schema=`); `nodeFlags` go
- * to the demo server's Node.js (e.g. `--cpu-prof`).
+ * to the demo server's Node.js (e.g. `--cpu-prof`); `workers` > 1 runs that many `node:cluster`
+ * workers on one port (./cluster-launch.mjs). `target.pids()` is the server's process tree.
  */
-export async function startTaskgate(root, store, { nodeFlags = [] } = {}) {
+export async function startTaskgate(root, store, { nodeFlags = [], workers = 1 } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'taskgate-secured-'));
   const schema = store === 'sqlite' ? undefined : `bench_${process.pid}_${Date.now().toString(36)}`;
   const db = schema ? `${store}?schema=${schema}` : `sqlite:${join(dir, 'taskgate.db')}`;
@@ -42,9 +43,11 @@ export async function startTaskgate(root, store, { nodeFlags = [] } = {}) {
   const audit = schema ? await postgresAudit(store, schema) : undefined;
   const target = { kind: schema ? 'postgres' : 'sqlite', dir, db, schema };
 
+  const demo = [main, 'demo', '--port', '0', '--json', '--db', db];
+  const launch = join(root, 'bench', 'lib', 'cluster-launch.mjs');
   target.child = startChild(
     process.execPath,
-    [...nodeFlags, main, 'demo', '--port', '0', '--json', '--db', db],
+    [...nodeFlags, ...(workers > 1 ? [launch, String(workers)] : []), ...demo],
     {
       cwd: root,
       env,
@@ -71,6 +74,7 @@ export async function startTaskgate(root, store, { nodeFlags = [] } = {}) {
     throw error;
   }
   target.limit = limit;
+  target.pids = () => processTree(target.child.pid);
 
   /** A fresh `full` development key: each measured cell starts its own limit windows. */
   let keys = 0;
@@ -100,7 +104,8 @@ export async function startTaskgate(root, store, { nodeFlags = [] } = {}) {
     target.auditNotOk = audit.notOk;
     /** The PostgreSQL backends serving this server's pool, to count their CPU too. */
     target.backendPids = async () => {
-      const ports = localPortsTo(target.child.pid, Number(new URL(store).port || 5432));
+      const port = Number(new URL(store).port || 5432);
+      const ports = target.pids().flatMap((pid) => localPortsTo(pid, port));
       const found = await audit.client.query(
         'SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])',
         [ports],
