@@ -20,7 +20,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { expect, fail, log, positiveInteger, settled, stop } from './lib/children.mjs';
+import { expect, fail, log, roundSettings, settled, stopsTargets } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { cpuMs, totalCpuMs } from './lib/proc.mjs';
@@ -59,20 +59,12 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
   },
 });
-const settings = {
-  rounds: positiveInteger(values.rounds, 'rounds'),
-  duration: positiveInteger(values.duration, 'duration'),
-  warmup: Number(values.warmup),
-};
-if (!(settings.warmup >= 0)) fail('--warmup: must be a number of seconds');
+const settings = roundSettings(values);
 if (!existsSync(join(ROOT, 'dist', 'main.js'))) fail('dist/main.js is missing: npm run build');
 
 const { default: autocannon } = await import('autocannon');
 const targets = {};
-const cleanup = async () => {
-  for (const t of Object.values(targets)) await (t.close ? t.close() : stop(t.child)).catch(() => undefined);
-};
-process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+const cleanup = stopsTargets(targets);
 
 /** The CPU of each process's main thread (its thread id is its pid), in ms. */
 const mainThreadsCpuMs = (pids) => pids.reduce((sum, pid) => sum + (cpuMs(pid, pid) ?? 0), 0);

@@ -32,7 +32,7 @@ import {
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
-import { expect, fail, log, positiveInteger, settled, stop } from './lib/children.mjs';
+import { expect, fail, log, positiveInteger, roundSettings, settled, stopsTargets } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { rssMb, totalCpuMs } from './lib/proc.mjs';
@@ -131,12 +131,9 @@ const { values } = parseArgs({
   },
 });
 const settings = {
-  rounds: positiveInteger(values.rounds, 'rounds'),
-  duration: positiveInteger(values.duration, 'duration'),
-  warmup: Number(values.warmup),
+  ...roundSettings(values),
   connections: values.connections.split(',').map((c) => positiveInteger(c.trim(), 'connections')),
 };
-if (!(settings.warmup >= 0)) fail('--warmup: must be a number of seconds');
 const only = new Set(values.only.split(',').map((s) => s.trim()));
 for (const id of only) if (!ROWS.some((r) => r.id === id)) fail(`--only: unknown row ${id}`);
 const rows = ROWS.filter((r) => only.has(r.id));
@@ -145,10 +142,7 @@ if (!existsSync(join(ROOT, 'dist', 'main.js'))) fail('dist/main.js is missing: n
 
 const { default: autocannon } = await import('autocannon');
 const targets = {};
-const cleanup = async () => {
-  for (const t of Object.values(targets)) await (t.close ? t.close() : stop(t.child)).catch(() => undefined);
-};
-process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+const cleanup = stopsTargets(targets);
 
 const cells = [];
 const after = {};

@@ -103,3 +103,27 @@ export function positiveInteger(value, name) {
   if (!Number.isInteger(n) || n <= 0) fail(`--${name}: must be a positive whole number`);
   return n;
 }
+
+/** --rounds, --duration and --warmup (seconds) of a bench that interleaves rounds of cells. */
+export function roundSettings(values) {
+  const settings = {
+    rounds: positiveInteger(values.rounds, 'rounds'),
+    duration: positiveInteger(values.duration, 'duration'),
+    warmup: Number(values.warmup),
+  };
+  if (!(settings.warmup >= 0)) fail('--warmup: must be a number of seconds');
+  return settings;
+}
+
+/**
+ * Stops every server in `targets` (filled in as they start; a Taskgate target drops its
+ * database too) when the returned function is called, and on Ctrl+C.
+ */
+export function stopsTargets(targets) {
+  const cleanup = async () => {
+    for (const t of Object.values(targets))
+      await (t.close ? t.close() : stop(t.child)).catch(() => undefined);
+  };
+  process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+  return cleanup;
+}
