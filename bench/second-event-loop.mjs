@@ -25,21 +25,11 @@ import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { cpuMs, totalCpuMs } from './lib/proc.mjs';
 import { SDK_EXAMPLE_URL, SDK_RESOURCE_BODY, startSdkExample } from './lib/sdk-example.mjs';
-import { startTaskgate } from './lib/taskgate-target.mjs';
+import { MCP_HEADERS as HEADERS, startTaskgate, toolCall } from './lib/taskgate-target.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const HEADERS = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-protocol-version': '2025-11-25',
-};
-const GET_TASK = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'get_task', arguments: { task: 'APO-1' } },
-});
+const GET_TASK = toolCall('get_task', { task: 'APO-1' });
 const CELLS = [
   { id: 'sdk', label: 'SDK v1 stateless example, one process', target: 'sdk', connections: 32 },
   { id: 'sqlite-1p-16', label: 'SQLite, one process', target: 'sqlite1', connections: 16 },

@@ -37,22 +37,10 @@ import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { rssMb, totalCpuMs } from './lib/proc.mjs';
 import { SDK_EXAMPLE_URL, SDK_RESOURCE_BODY, startSdkExample } from './lib/sdk-example.mjs';
-import { startTaskgate } from './lib/taskgate-target.mjs';
+import { toolCall as call, MCP_HEADERS as HEADERS, startTaskgate } from './lib/taskgate-target.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const HEADERS = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-protocol-version': '2025-11-25',
-};
-const call = (name, args, meta) =>
-  JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/call',
-    params: { name, arguments: args, ...(meta && { _meta: meta }) },
-  });
 const GET_TASK = call('get_task', { task: 'APO-1' });
 const CREATE_TASK = call('create_task', { project: 'APO', title: 'bench' });
 // A 2026-07-28 request carries its protocol version, capabilities and client in `_meta` and

@@ -11,6 +11,22 @@ import { expect, log, runJson, startChild, stop } from './children.mjs';
 import { freePort } from './net.mjs';
 import { localPortsTo, processTree } from './proc.mjs';
 
+/** What an MCP client sends with each call to a Taskgate (or the SDK example's) `/mcp`. */
+export const MCP_HEADERS = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+});
+
+/** A `tools/call` request body (`meta`, if given, becomes its `_meta`). */
+export const toolCall = (name, args, meta) =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name, arguments: args, ...(meta && { _meta: meta }) },
+  });
+
 /** Rules that would alert on, suspend or contain a key making thousands of calls a minute. */
 const FLOOD_RULES = ['callBurst', 'destructiveBurst', 'budgetOverrun'];
 /** A key's tool-call audit rows: one per request is the contract. */
