@@ -20,7 +20,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { expect, fail, log, roundSettings, settled, stopsTargets } from './lib/children.mjs';
+import { expect, fail, loadSummary, log, roundSettings, settled, stopsTargets } from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { cpuMs, totalCpuMs } from './lib/proc.mjs';
@@ -121,10 +121,7 @@ async function measure(cell, round) {
   const out = {
     id: cell.id,
     round,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bad: result.non2xx + result.errors + result.timeouts,
+    ...loadSummary(result),
     cpu: (cpu1 - cpu0) / completed,
     mainCpu: (main1 - main0) / completed,
     dbCpu: backends.length ? (db1 - db0) / completed : undefined,

@@ -32,7 +32,16 @@ import {
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
-import { expect, fail, log, positiveInteger, roundSettings, settled, stopsTargets } from './lib/children.mjs';
+import {
+  expect,
+  fail,
+  loadSummary,
+  log,
+  positiveInteger,
+  roundSettings,
+  settled,
+  stopsTargets,
+} from './lib/children.mjs';
 import { writeDocSection } from './lib/doc-section.mjs';
 import { pkgVersion } from './lib/net.mjs';
 import { rssMb, totalCpuMs } from './lib/proc.mjs';
@@ -204,10 +213,7 @@ async function measureCell(row, connections, round) {
     row: row.id,
     connections,
     round,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bad: result.non2xx + result.errors + result.timeouts,
+    ...loadSummary(result),
     cpu: (cpu1 - cpu0) / completed,
     dbCpu: backends.length ? (db1 - db0) / completed : undefined,
     load: [load0, load1],

@@ -127,3 +127,13 @@ export function stopsTargets(targets) {
   process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
   return cleanup;
 }
+
+/** What a benchmark cell keeps of an autocannon run: req/s, p50/p99 (ms) and failed answers. */
+export function loadSummary(result) {
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
