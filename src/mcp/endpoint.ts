@@ -42,6 +42,22 @@ function withSdkAccept(request: Request): Request {
   return new Request(request.url, { method: request.method, headers, signal: request.signal });
 }
 
+/**
+ * Closes a pooled server's one-request transport. On every close the SDK builds a
+ * `ConnectionClosed` error for requests still in flight — none are once the response is out —
+ * and capturing its stack trace was ~17 µs of a `get_task`'s main-thread time (issue 17).
+ * The SDK builds it synchronously inside `close()`, so stacks are off for that span only.
+ */
+export function closeWithoutStacks(server: { close(): Promise<void> }): Promise<void> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return server.close();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** What one request came to: the response, and what the guard recorded of its tool calls. */
 export interface McpExchange {
   readonly response: Response;
@@ -101,7 +117,7 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
       await server.connect(transport);
       return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
     } finally {
-      await server.close();
+      await closeWithoutStacks(server);
       if (!initializes(body)) legacyPool.give(role, server);
     }
   }

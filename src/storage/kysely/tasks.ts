@@ -4,7 +4,36 @@ import type { Task } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { TaskRepository } from '../ports.js';
 import type { Database, TaskTable } from '../schema.js';
+import { precompiled } from './precompiled.js';
 import { fromTask, toProject, toTask, toTaskChange } from './rows.js';
+
+/** Project and task by key, on every `get_task`: built once (precompiled.ts). */
+const taskByKey = precompiled(
+  3,
+  (db: Kysely<Database>, workspaceId: string, projectKey: string, number: number) =>
+    db
+      .selectFrom('projects as p')
+      .leftJoin('tasks as t', (join) =>
+        join
+          .onRef('t.workspace_id', '=', 'p.workspace_id')
+          .onRef('t.project_id', '=', 'p.id')
+          .on('t.number', '=', number),
+      )
+      .selectAll('t')
+      .select([
+        'p.id as p_id',
+        'p.workspace_id as p_workspace_id',
+        'p.key as p_key',
+        'p.name as p_name',
+        'p.description as p_description',
+        'p.archived as p_archived',
+        'p.next_task_number as p_next_task_number',
+        'p.created_at as p_created_at',
+        'p.updated_at as p_updated_at',
+      ])
+      .where('p.workspace_id', '=', workspaceId)
+      .where('p.key', '=', projectKey),
+);
 
 export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): TaskRepository {
   /** The project's counter moves by one; the row lock (PostgreSQL) or write lock (SQLite) makes it atomic. */
@@ -80,29 +109,8 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
       return { ...unnumbered, number: rows[0].number };
     },
     async findByProjectKey(workspaceId, projectKey, number) {
-      const row = await db
-        .selectFrom('projects as p')
-        .leftJoin('tasks as t', (join) =>
-          join
-            .onRef('t.workspace_id', '=', 'p.workspace_id')
-            .onRef('t.project_id', '=', 'p.id')
-            .on('t.number', '=', number),
-        )
-        .selectAll('t')
-        .select([
-          'p.id as p_id',
-          'p.workspace_id as p_workspace_id',
-          'p.key as p_key',
-          'p.name as p_name',
-          'p.description as p_description',
-          'p.archived as p_archived',
-          'p.next_task_number as p_next_task_number',
-          'p.created_at as p_created_at',
-          'p.updated_at as p_updated_at',
-        ])
-        .where('p.workspace_id', '=', workspaceId)
-        .where('p.key', '=', projectKey)
-        .executeTakeFirst();
+      const { rows } = await db.executeQuery(taskByKey(db, workspaceId, projectKey, number));
+      const row = rows[0];
       if (!row) return undefined;
       const project = toProject({
         id: row.p_id,
