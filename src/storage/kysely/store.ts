@@ -1,6 +1,8 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
+import { chainOf } from '../../chain/index.js';
 import type { AuditEvent } from '../../model/index.js';
+import type { ChainHead } from '../checkpoint-ports.js';
 import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import { pendingMigrations } from '../migrations/index.js';
 import type { Repositories, Store } from '../ports.js';
@@ -14,6 +16,7 @@ import {
 } from './anomaly.js';
 import { createAuditRepository, toAuditRow } from './audit.js';
 import { appendAuditBatch } from './audit-batch.js';
+import { appendAfterKnownHead, createHeadHints, type HeadHints } from './audit-known-head.js';
 import { createAuthEpochReader } from './auth-epoch.js';
 import { createCommentRepository, createTimeEntryRepository } from './comments-time.js';
 import { createApiKeyRepository } from './keys-audit.js';
@@ -34,6 +37,32 @@ import { createTaskRepository } from './tasks.js';
 import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
 import { createWriteUsageRepository } from './write-usage.js';
+
+/**
+ * `repos` of one transaction whose audit inserts note the head each one moved to, in `moved`
+ * (learnt by `hints` once the transaction commits). With a head this process knows, an event
+ * goes in by one statement that moves the head only if it is still there; else it locks and
+ * reads the head as always (audit.ts) — in the same transaction either way.
+ */
+function tracked(
+  trx: Kysely<Database>,
+  repos: Repositories,
+  hints: HeadHints | undefined,
+  moved: ChainHead[],
+): Repositories {
+  const { audit } = repos;
+  const insert: Repositories['audit']['insert'] = async (event) => {
+    const chain = chainOf(event.workspaceId);
+    // A second event of the chain in this transaction goes after the first.
+    const head = hints && (moved.findLast((m) => m.chain === chain) ?? hints.known(chain));
+    const fast = head && (await appendAfterKnownHead(trx, chain, head, [event]));
+    if (head && !fast) hints?.missed(chain);
+    const placed = fast?.[0] ?? (await audit.insert(event));
+    moved.push(placed);
+    return placed;
+  };
+  return { ...repos, audit: { ...audit, insert } };
+}
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
   return {
@@ -76,9 +105,21 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
   // SQLite: this process's writers take turns, and write transactions commit in groups.
   const turns = sqlite && createWriteTurns();
   const grouped = turns && createGroupTransactions(db, turns);
+  // PostgreSQL: the audit heads this process committed last, so a batch can skip the lock.
+  const hints = handle.kind === 'postgres' ? createHeadHints() : undefined;
   const transaction: Store['transaction'] = grouped
     ? (work) => grouped((trx) => work(createRepositories(trx, handle.kind, inTransaction)))
-    : (work) => db.transaction().execute((trx) => work(createRepositories(trx, handle.kind, inTransaction)));
+    : async (work) => {
+        const moved: ChainHead[] = [];
+        const result = await db
+          .transaction()
+          .execute((trx) =>
+            work(tracked(trx, createRepositories(trx, handle.kind, inTransaction), hints, moved)),
+          );
+        // Only once committed: a rolled-back event moved no head.
+        for (const head of moved) hints?.committed(head);
+        return result;
+      };
   const started = handle.sqliteFile
     ? startSqliteAuditWriter(handle.sqliteFile, toAuditRow, SQLITE_BUSY_TIMEOUT_MS)
     : undefined;
@@ -88,14 +129,23 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
       append: (events: readonly AuditEvent[]) => turns.run(() => started.append(events)),
     };
 
-  // One batch, one transaction: on PostgreSQL each chain's head is locked once and the rows
-  // go in by one statement (audit-batch.ts); SQLite without a file (`:memory:`) goes row by row.
-  const appendBatch = (events: readonly AuditEvent[]) =>
-    handle.kind === 'postgres'
-      ? db.transaction().execute((trx) => appendAuditBatch(trx, events))
-      : transaction(async (repos) => {
-          for (const event of events) await repos.audit.insert(event);
-        });
+  // One batch, one transaction: on PostgreSQL one statement if the batch is of one chain whose
+  // head this process knows (audit-known-head.ts), else each chain's head locked once and the
+  // rows in by one statement (audit-batch.ts); SQLite without a file (`:memory:`) row by row.
+  const appendBatch = async (events: readonly AuditEvent[]) => {
+    if (!hints) {
+      await transaction(async (repos) => {
+        for (const event of events) await repos.audit.insert(event);
+      });
+      return;
+    }
+    const chain = chainOf(events[0]?.workspaceId ?? null);
+    const head = events.every((e) => chainOf(e.workspaceId) === chain) ? hints.known(chain) : undefined;
+    let placed = head && (await appendAfterKnownHead(db, chain, head, events));
+    if (head && !placed) hints.missed(chain);
+    placed ??= await db.transaction().execute((trx) => appendAuditBatch(trx, events));
+    for (const at of placed) hints.committed(at);
+  };
 
   async function appendInTransactions(events: readonly AuditEvent[]): Promise<(Error | null)[]> {
     try {
