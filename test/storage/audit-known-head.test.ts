@@ -148,6 +148,21 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     await expectIntactChain(a.store, appended + 20);
   });
 
+  it('stores text with quotes, escapes and characters outside the BMP exactly as its hash covers it', async () => {
+    const a = await instance();
+    await a.append(batch(1));
+    const glued = `it's "quoted"\\n\\u0000 \\ \n\t😀 ‮ done`;
+    const { results, statements } = await a.append([
+      { ...event({ text: glued }), tool: glued, reason: glued, userAgent: glued },
+    ]);
+    expect({ results, statements }).toEqual({ results: [null], statements: 1 });
+    const [row] = await a.store.audit.list(WORKSPACE, { limit: 1, tool: glued });
+    expect(row?.tool).toBe(glued);
+    expect(row?.reason).toBe(glued);
+    expect(row?.detail).toEqual({ n: counter, text: glued });
+    await expectIntactChain(a.store, 2);
+  });
+
   it('fails only the event the database refuses, and chains the rest', async () => {
     const a = await instance();
     await a.append(batch(1));
