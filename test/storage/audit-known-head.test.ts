@@ -73,10 +73,13 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     expect(first.statements).toBeGreaterThanOrEqual(4);
     const second = await a.append(batch(5));
     expect(second).toEqual({ results: [null, null, null, null, null], statements: 1 });
+    // Nothing to write sends nothing, and spoils nothing it knows.
+    expect(await a.append([])).toEqual({ results: [], statements: 0 });
+    expect((await a.append(batch(1))).statements).toBe(1);
     // A batch of two chains takes the locked path.
     const mixed = await a.append([event(), event({}, null)]);
     expect(mixed.statements).toBeGreaterThanOrEqual(4);
-    await expectIntactChain(a.store, 9);
+    await expectIntactChain(a.store, 10);
   });
 
   it('forks nothing when another instance moved the head: the batch lands after its rows', async () => {

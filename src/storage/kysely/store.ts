@@ -139,7 +139,9 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
       });
       return;
     }
-    const chain = chainOf(events[0]?.workspaceId ?? null);
+    const first = events[0];
+    if (!first) return;
+    const chain = chainOf(first.workspaceId);
     const head = events.every((e) => chainOf(e.workspaceId) === chain) ? hints.known(chain) : undefined;
     let placed = head && (await appendAfterKnownHead(db, chain, head, events));
     if (head && !placed) hints.missed(chain);
