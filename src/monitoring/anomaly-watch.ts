@@ -10,6 +10,12 @@
  * once its group committed: a suspension it decides holds from the key's next call. A group
  * that fails is retried call by call, so one bad call costs no other its evaluation.
  *
+ * A baseline is derived state, so a group commits without a disk sync of its own (`deferSync`:
+ * no sync on SQLite's event loop per group); the audit row each call already made durable,
+ * and the next one syncs the baseline with it. A group whose rules find anything is not
+ * derived state only (an alert, its audit event, maybe a suspension): that attempt stops
+ * before writing and the group runs again in a synced transaction.
+ *
  * A `contain` action runs after the transaction commits, through the function the
  * composition root hands in (the incident layer sits above monitoring).
  */
@@ -53,6 +59,9 @@ export interface AnomalyWatch {
 
 /** Upper bound on calls per group, so one transaction stays short. */
 export const MAX_WATCH_GROUP = 256;
+
+/** Thrown by a deferred attempt that found something to raise: it runs again, synced. */
+class FoundInDeferred extends Error {}
 
 interface Observed {
   readonly call: CallObservation;
@@ -101,7 +110,11 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
    * One group: every credential's baseline locked once and read with the rules, in one
    * statement on PostgreSQL; the rules run in JS; every baseline written back in one more.
    */
-  async function evaluateGroup(repos: Repositories, group: readonly Observed[]): Promise<AlertRecord[]> {
+  async function evaluateGroup(
+    repos: Repositories,
+    group: readonly Observed[],
+    deferred: boolean,
+  ): Promise<AlertRecord[]> {
     const byCredential = new Map<string, Observed[]>();
     for (const o of group) {
       const calls = byCredential.get(o.call.credential.id);
@@ -126,6 +139,7 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
       let baseline = readBaseline(claim.baselines.get(id)?.state);
       for (const { call, at: when } of calls) {
         const next = evaluate(baseline, call, rules, when);
+        if (deferred && next.findings.length > 0) throw new FoundInDeferred();
         baseline = next.baseline;
         for (const finding of next.findings) raised.push(await raise(repos, rules, finding, call));
       }
@@ -142,7 +156,13 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
 
   async function run(group: readonly Observed[]): Promise<boolean> {
     try {
-      await followUp(await store.transaction((repos) => evaluateGroup(repos, group)));
+      const alerts = await store
+        .transaction((repos) => evaluateGroup(repos, group, true), { deferSync: true })
+        .catch((error: unknown) => {
+          if (!(error instanceof FoundInDeferred)) throw error;
+          return store.transaction((repos) => evaluateGroup(repos, group, false));
+        });
+      await followUp(alerts);
       return true;
     } catch (error) {
       if (group.length === 1)

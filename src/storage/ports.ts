@@ -377,11 +377,23 @@ export interface Repositories {
   readonly jobs: JobRepository;
 }
 
+/** How a transaction commits. */
+export interface TransactionOptions {
+  /**
+   * For derived state only (the anomaly baselines, whose last moments a power loss may take):
+   * commit without a disk sync of its own — on SQLite, where that sync would stall the event
+   * loop; PostgreSQL syncs as ever. The commit is as atomic and survives the process crashing;
+   * the next synced commit makes it durable. Every repository but the derived ones refuses in
+   * such a transaction, so a change or an audit event is never committed this way.
+   */
+  readonly deferSync?: boolean;
+}
+
 export interface Store extends Repositories {
   readonly kind: 'sqlite' | 'postgres';
   readonly authEpoch: AuthEpochReader;
   /** Runs `work` in one database transaction; it commits only if `work` resolves. */
-  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(work: (repos: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Group commit for audit events that record no change of their own: one transaction for
    * the batch (on SQLite, off the event loop), each failed row retried alone. One entry per

@@ -4,7 +4,8 @@
  * flight. Afterwards, from the database alone: the audit log verifies; every task version,
  * comment and audit comment committed has its `mcp.tool_called` event, and no event names a
  * change that is not there; every call a client saw answered is in the log, in its order,
- * with the result the client got. The server then starts again on the same database and its
+ * with the result the client got, and is counted in its key's anomaly baseline (committed
+ * without a disk sync of its own on SQLite). The server then starts again on the same database and its
  * chain carries on. On SQLite and on PostgreSQL — a private cluster the test starts itself
  * (test/support/private-postgres.ts), so nothing else shares the server it writes to.
  */
@@ -21,6 +22,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createSeededRandom, deriveKey } from '../../src/core/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
 import type { AuditEvent } from '../../src/model/index.js';
+import { readBaseline } from '../../src/monitoring/anomaly-evaluate.js';
 import { openStore } from '../../src/storage/index.js';
 import {
   alive,
@@ -110,7 +112,13 @@ async function audited(url: string, secret: string, workspaceId: string) {
     const events = all
       .filter((e) => e.credentialName?.startsWith(KEY_PREFIX))
       .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-    return { report, events };
+    // Calls each key's anomaly baseline counted (committed without a disk sync of its own).
+    const counted = new Map<string, number>();
+    for (const name of LOAD_CLIENTS) {
+      const key = await store.apiKeys.findCurrentByName(workspaceId, `${KEY_PREFIX}${name}`);
+      counted.set(name, readBaseline((key && (await store.keyBaselines.find(key.id)))?.state).calls);
+    }
+    return { report, events, counted };
   } finally {
     await store.close();
   }
@@ -226,11 +234,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(child.signalCode).toBe('SIGKILL');
 
       const after = await snapshot(database.url, workspaceId);
-      const { report, events } = await audited(database.url, secret, workspaceId);
+      const { report, events, counted } = await audited(database.url, secret, workspaceId);
       expect(report).toMatchObject({ ok: true, problems: [] });
       expectEveryVersionAudited(before, after, events);
       expectEveryCommentAudited(after, events);
       for (const client of load.clients) expectEveryAnswerAudited(client, events);
+      // The kill takes no baseline commit: every answered call is counted (its group committed
+      // before the answer), at most the one cut short beside them.
+      for (const client of load.clients) {
+        const answered = client.calls.filter((c) => c.state === 'ok' || c.state === 'error').length;
+        expect(counted.get(client.name), client.name).toBeGreaterThanOrEqual(answered);
+        expect(counted.get(client.name), client.name).toBeLessThanOrEqual(answered + 1);
+      }
 
       // The server comes back on the same database and its chain carries on.
       const restarted = await serveChild(env, dir, track);

@@ -14,6 +14,13 @@
  * promise settles only after the group's commit returned: nothing is reported done before it
  * is durable. If the group itself fails (its commit, or a rollback SQLite refused), every
  * transaction in it fails with it: none of them was stored.
+ *
+ * A group all of whose transactions hold derived state only (`deferSync`, see ports.ts)
+ * commits at synchronous = NORMAL: no disk sync on the event loop. In WAL mode that commit is
+ * as atomic and survives the process crashing; the next synced commit on the same WAL file
+ * (the audit writer's, every call's) makes it durable. SQLite refuses to change the level
+ * inside a transaction, so it is set before BEGIN and put back to FULL before the connection
+ * is let go, and a group of any other kind sets FULL itself if that could not be done.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
@@ -78,6 +85,7 @@ export function createWriteTurns(): WriteTurns {
 
 interface Queued {
   readonly work: (trx: Transaction<Database>) => Promise<unknown>;
+  readonly deferSync: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -90,21 +98,39 @@ type Settled =
 export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns) {
   let queue: Queued[] = [];
   let running = false;
+  // What configureSqlite set; `undefined` while unknown (a change that may not have happened).
+  let level: 'full' | 'normal' | undefined = 'full';
+  const setLevel = async (conn: Kysely<Database>, want: 'full' | 'normal') => {
+    if (level === want) return;
+    level = undefined;
+    await sql.raw(`pragma synchronous = ${want}`).execute(conn);
+    level = want;
+  };
 
   async function runGroup(group: readonly Queued[]) {
     const settled: Settled[] = [];
+    const deferred = group.every((q) => q.deferSync);
     try {
+      // One connection throughout, so no other statement runs at the group's level.
       await turns.run(() =>
-        db.transaction().execute(async (trx) => {
-          for (const { work } of group) {
-            await sql`savepoint tg_group`.execute(trx);
-            try {
-              settled.push({ ok: true, value: await work(trx) });
-            } catch (error) {
-              settled.push({ ok: false, error });
-              await sql`rollback to tg_group`.execute(trx);
-            }
-            await sql`release tg_group`.execute(trx);
+        db.connection().execute(async (conn) => {
+          await setLevel(conn, deferred ? 'normal' : 'full');
+          try {
+            await conn.transaction().execute(async (trx) => {
+              for (const { work } of group) {
+                await sql`savepoint tg_group`.execute(trx);
+                try {
+                  settled.push({ ok: true, value: await work(trx) });
+                } catch (error) {
+                  settled.push({ ok: false, error });
+                  await sql`rollback to tg_group`.execute(trx);
+                }
+                await sql`release tg_group`.execute(trx);
+              }
+            });
+          } finally {
+            // The group's outcome stands either way; a level left unknown is set by the next group.
+            if (deferred) await setLevel(conn, 'full').catch(() => undefined);
           }
         }),
       );
@@ -132,9 +158,9 @@ export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns)
     running = false;
   }
 
-  return <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+  return <T>(work: (trx: Transaction<Database>) => Promise<T>, deferSync = false): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ work, deferSync, resolve: resolve as (value: unknown) => void, reject });
       if (running) return;
       running = true;
       // better-sqlite3 answers synchronously, so a group runs to its commit without yielding:

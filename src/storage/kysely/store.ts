@@ -1,11 +1,12 @@
 /** The kysely implementation of the Store port, the same code for SQLite and PostgreSQL. */
 import { type Kysely, sql } from 'kysely';
 import { chainOf } from '../../chain/index.js';
+import { AppError } from '../../core/index.js';
 import type { AuditEvent } from '../../model/index.js';
 import type { ChainHead } from '../checkpoint-ports.js';
 import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import { pendingMigrations } from '../migrations/index.js';
-import type { Repositories, Store } from '../ports.js';
+import type { Repositories, Store, TransactionOptions } from '../ports.js';
 import type { Database } from '../schema.js';
 import { startSqliteAuditWriter } from '../sqlite-audit-writer.js';
 import type { RawSqlite } from '../sqlite-chain-check.js';
@@ -93,6 +94,30 @@ function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: R
   };
 }
 
+/** What a transaction committed without a disk sync may write (ports.ts, `deferSync`). */
+const DERIVED: ReadonlySet<string> = new Set<keyof Repositories>(['keyBaselines']);
+
+const unsynced = (name: string, method: string | symbol) =>
+  new AppError('internal', `${name}.${String(method)} in a transaction committed without a disk sync`);
+
+/** `repos` as they are, or, for `deferSync`, with every repository but the derived ones refusing. */
+function derivedOnly(repos: Repositories, options: TransactionOptions | undefined): Repositories {
+  if (!options?.deferSync) return repos;
+  const refusing = (name: string) =>
+    new Proxy(
+      {},
+      {
+        // Not thenable: awaiting the repository itself must not hang.
+        get: (_, method) => (method === 'then' ? undefined : () => Promise.reject(unsynced(name, method))),
+      },
+    );
+  const entries = Object.entries(repos).map(([name, repo]) => [
+    name,
+    DERIVED.has(name) ? repo : refusing(name),
+  ]);
+  return Object.fromEntries(entries) as Repositories;
+}
+
 export function createKyselyStore(handle: DatabaseHandle): Store {
   const { db } = handle;
   // Raw reads take kysely's connection in turn; inside a transaction it is already ours.
@@ -108,14 +133,19 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
   // PostgreSQL: the audit heads this process committed last, so a batch can skip the lock.
   const hints = handle.kind === 'postgres' ? createHeadHints() : undefined;
   const transaction: Store['transaction'] = grouped
-    ? (work) => grouped((trx) => work(createRepositories(trx, handle.kind, inTransaction)))
-    : async (work) => {
+    ? (work, options) =>
+        grouped(
+          (trx) => work(derivedOnly(createRepositories(trx, handle.kind, inTransaction), options)),
+          options?.deferSync === true,
+        )
+    : async (work, options) => {
         const moved: ChainHead[] = [];
-        const result = await db
-          .transaction()
-          .execute((trx) =>
-            work(tracked(trx, createRepositories(trx, handle.kind, inTransaction), hints, moved)),
-          );
+        // PostgreSQL syncs in its own process, off this event loop; a `deferSync` commit is synced
+        // there like any other (docs/benchmarks.md: turning it off paid nothing measurable).
+        const result = await db.transaction().execute(async (trx) => {
+          const repos = createRepositories(trx, handle.kind, inTransaction);
+          return work(derivedOnly(tracked(trx, repos, hints, moved), options));
+        });
         // Only once committed: a rolled-back event moved no head.
         for (const head of moved) hints?.committed(head);
         return result;
