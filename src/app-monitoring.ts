@@ -113,7 +113,8 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     if (!workspace || !key || !deps.incident) return;
     await deps.incident().contain(workspace, key.name, null);
   };
-  const anomaly = createAnomalyWatch({ store, audit, clock, ids, settings, signals, logger, contain });
+  const swap = store.keyBaselines.swap;
+  const anomaly = createAnomalyWatch({ store, audit, clock, ids, settings, signals, logger, contain, swap });
   const alerts = createAlertService({ store, audit, clock });
   const suspensions = createSuspensions({ store, audit, clock });
   const notifications = createNotifications({

@@ -16,15 +16,25 @@
  * derived state only (an alert, its audit event, maybe a suspension): that attempt stops
  * before writing and the group runs again in a synced transaction.
  *
+ * On PostgreSQL a credential whose baseline this instance committed last skips the locked
+ * transaction: its calls are folded in and written by one compare-and-set (anomaly-swap.ts).
+ *
  * A `contain` action runs after the transaction commits, through the function the
  * composition root hands in (the incident layer sits above monitoring).
  */
 import type { AuditLog } from '../audit/index.js';
 import type { Clock, IdGenerator } from '../core/index.js';
-import type { AlertRecord, KeyBaselineRow, Repositories, Store } from '../storage/index.js';
+import type {
+  AlertRecord,
+  KeyBaselineRepository,
+  KeyBaselineRow,
+  Repositories,
+  Store,
+} from '../storage/index.js';
 import { type AlertCredential, raiseAlert } from './alerts.js';
 import { type CallObservation, evaluate, type Finding, readBaseline } from './anomaly-evaluate.js';
 import { ANOMALY_RULES, type AnomalyRules, RULE_IDS, RULE_SEVERITY, type RuleName } from './anomaly-rules.js';
+import { type Committed, createBaselineSwaps } from './anomaly-swap.js';
 import { type MonitoringSettings, readStored } from './settings.js';
 import type { MonitoringSignals } from './signals.js';
 
@@ -38,6 +48,8 @@ export interface AnomalyWatchDeps {
   readonly logger: { error(obj: unknown, msg: string): void };
   /** The incident containment of a key (wired in src/app-monitoring.ts). */
   readonly contain?: (workspaceId: string, keyId: string) => Promise<void>;
+  /** PostgreSQL's compare-and-set of a baseline (absent on SQLite). */
+  readonly swap?: KeyBaselineRepository['swap'];
 }
 
 export interface BudgetOverrun {
@@ -74,6 +86,7 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
   const { store, clock } = deps;
   let queue: Observed[] = [];
   let draining = false;
+  const swaps = deps.swap && createBaselineSwaps(deps.swap);
 
   async function raise(
     repos: Repositories,
@@ -114,7 +127,7 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
     repos: Repositories,
     group: readonly Observed[],
     deferred: boolean,
-  ): Promise<AlertRecord[]> {
+  ): Promise<{ alerts: AlertRecord[]; committed: Committed[] }> {
     const byCredential = new Map<string, Observed[]>();
     for (const o of group) {
       const calls = byCredential.get(o.call.credential.id);
@@ -132,6 +145,7 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
     const rulesOf = new Map<string, AnomalyRules>();
     const raised: AlertRecord[] = [];
     const written: KeyBaselineRow[] = [];
+    const committed: Committed[] = [];
     for (const { credentialId: id, workspaceId } of owners) {
       const calls = byCredential.get(id) ?? [];
       const rules = rulesOf.get(workspaceId) ?? readStored(ANOMALY_RULES, claim.settings.get(workspaceId));
@@ -143,25 +157,25 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
         baseline = next.baseline;
         for (const finding of next.findings) raised.push(await raise(repos, rules, finding, call));
       }
-      written.push({
-        workspaceId,
-        credentialId: id,
-        state: JSON.stringify(baseline),
-        lastSeenAt: new Date(calls[calls.length - 1]?.at ?? clock.now().getTime()).toISOString(),
-      });
+      const state = JSON.stringify(baseline);
+      const lastSeenAt = new Date(calls[calls.length - 1]?.at ?? clock.now().getTime()).toISOString();
+      written.push({ workspaceId, credentialId: id, state, lastSeenAt });
+      const settings = claim.settings.get(workspaceId) ?? null;
+      committed.push({ credentialId: id, workspaceId, state, baseline, settings, rules });
     }
     await repos.keyBaselines.upsert(written);
-    return raised;
+    return { alerts: raised, committed };
   }
 
   async function run(group: readonly Observed[]): Promise<boolean> {
     try {
-      const alerts = await store
+      const { alerts, committed } = await store
         .transaction((repos) => evaluateGroup(repos, group, true), { deferSync: true })
         .catch((error: unknown) => {
           if (!(error instanceof FoundInDeferred)) throw error;
           return store.transaction((repos) => evaluateGroup(repos, group, false));
         });
+      for (const c of committed) swaps?.learn(c);
       await followUp(alerts);
       return true;
     } catch (error) {
@@ -175,7 +189,9 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
     while (queue.length > 0) {
       const group = queue.slice(0, MAX_WATCH_GROUP);
       queue = queue.slice(group.length);
-      if (!(await run(group)) && group.length > 1) for (const one of group) await run([one]);
+      // Never stops the drain: what the swap could not take, the locked path does.
+      const rest = swaps ? await swaps.apply(group).catch(() => group) : group;
+      if (rest.length > 0 && !(await run(rest)) && rest.length > 1) for (const one of rest) await run([one]);
       for (const o of group) o.done();
     }
     draining = false;

@@ -39,6 +39,20 @@ export interface KeyBaselineRepository {
   find(credentialId: string): Promise<KeyBaselineRow | undefined>;
   /** Writes every row given, in one statement. */
   upsert(rows: readonly KeyBaselineRow[]): Promise<void>;
+  /**
+   * Outside a transaction, PostgreSQL only (else absent): writes each row whose stored state is
+   * still `previous` and whose workspace's `section` of the monitoring settings is still
+   * `settings` (`null`: none stored), in one autocommitted statement, waiting for any holder
+   * of a row's lock and comparing what it committed. Each row stands alone; the credential ids
+   * written are returned, and a row not written changed nothing.
+   */
+  swap?(rows: readonly BaselineSwap[], section: string): Promise<ReadonlySet<string>>;
+}
+
+/** A baseline to write only if its stored state and its workspace's rules are what were read. */
+export interface BaselineSwap extends KeyBaselineRow {
+  readonly previous: string;
+  readonly settings: string | null;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';

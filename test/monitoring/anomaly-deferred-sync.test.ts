@@ -44,8 +44,9 @@ for (const kind of storeKinds()) {
       await c.call('list_projects');
       h.server.clock.advance(HOUR);
       for (let i = 0; i < 4; i++) await c.call('list_projects');
-      // Each call, one after the other, its own group: six unsynced commits, nothing raised.
-      expect(unsynced).toEqual([true, true, true, true, true, true]);
+      // Each call, one after the other, its own group: six unsynced commits, nothing raised. On
+      // PostgreSQL only the first: the key's later calls go by swap (anomaly-swap.ts), no transaction.
+      expect(unsynced).toEqual(Array.from({ length: kind === 'sqlite' ? 6 : 1 }, () => true));
       for (let i = 0; i < 4; i++) await c.call('list_projects');
       const alerts = await h.alerts();
       expect(alerts.map((a) => a.rule)).toEqual(['call_burst']);

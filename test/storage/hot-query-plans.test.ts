@@ -40,6 +40,15 @@ const GROUP = [
   { credentialId: 'key_8', workspaceId: 'wsp_8' },
 ];
 
+/** That group's baselines as a swap writes them: from the state and rules it read (both `{}`). */
+const SWAP = GROUP.map((g) => ({
+  ...g,
+  state: '{"calls":1}',
+  lastSeenAt: new Date(0).toISOString(),
+  previous: '{}',
+  settings: '{}',
+}));
+
 /** Keeps each query the store runs, compiled with its parameters. */
 function captureQueries(compile: (node: RootOperationNode) => CompiledQuery) {
   const queries: CompiledQuery[] = [];
@@ -234,6 +243,19 @@ describe.skipIf(!postgresUrl())('hot query plans [postgres]', () => {
       'monitoring_settings_pk',
       (s) =>
         s.transaction((repos) => repos.keyBaselines.claim(GROUP, 'anomalyRules', new Date().toISOString())),
+    ],
+    [
+      // A group's baselines by compare-and-set (src/monitoring/anomaly-swap.ts).
+      'the baseline swap of a group',
+      'key_baselines',
+      'key_baselines_pk',
+      (s) => s.keyBaselines.swap!(SWAP, 'anomalyRules'),
+    ],
+    [
+      'the anomaly rules compared by a swap',
+      'monitoring_settings',
+      'monitoring_settings_pk',
+      (s) => s.keyBaselines.swap!(SWAP, 'anomalyRules'),
     ],
     [
       'the audit head lock of one event',

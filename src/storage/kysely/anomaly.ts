@@ -4,6 +4,7 @@ import type {
   AlertRecord,
   AlertRepository,
   AlertSeverity,
+  BaselineSwap,
   KeyBaselineRepository,
   KeyBaselineRow,
   KeySuspensionRepository,
@@ -61,7 +62,38 @@ export function createKeyBaselineRepository(db: Kysely<Database>, kind: Database
     return { baselines, settings };
   }
 
+  /**
+   * The compare-and-set: `update … from` the rows as one JSON parameter (one prepared text for
+   * any group). READ COMMITTED re-checks a row's `where` on the version its lock holder
+   * committed, so a swap that waited sees that write and misses.
+   */
+  async function swap(rows: readonly BaselineSwap[], section: string): Promise<ReadonlySet<string>> {
+    if (rows.length === 0) return new Set();
+    const given = rows.map((r) => ({
+      credential_id: r.credentialId,
+      workspace_id: r.workspaceId,
+      state: r.state,
+      last_seen_at: r.lastSeenAt,
+      previous: r.previous,
+      settings: r.settings,
+    }));
+    const { rows: written } = await sql<{ credential_id: string }>`
+      with v as (
+        select * from json_to_recordset(${JSON.stringify(given)}::json) as v(credential_id text,
+          workspace_id text, state text, last_seen_at text, previous text, settings text)
+      )
+      update "key_baselines" as kb set state = v.state, last_seen_at = v.last_seen_at
+      from v
+      where kb.credential_id = v.credential_id and kb.workspace_id = v.workspace_id
+        and kb.state = v.previous
+        and (select s.value from "monitoring_settings" s
+             where s.workspace_id = v.workspace_id and s.section = ${section}) is not distinct from v.settings
+      returning kb.credential_id`.execute(db);
+    return new Set(written.map((r) => r.credential_id));
+  }
+
   return {
+    ...(kind === 'postgres' && { swap }),
     async claim(owners, section, at) {
       const sorted = [...owners].sort((a, b) => (a.credentialId < b.credentialId ? -1 : 1));
       const ids = sorted.map((o) => o.credentialId);
