@@ -5,9 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBaseline } from '../../src/monitoring/anomaly-evaluate.js';
-import type { Store } from '../../src/storage/index.js';
 import { storeKinds } from '../support/stores.js';
-import { type AnomalyHarness, startAnomalyHarness } from './anomaly-support.js';
+import { type AnomalyHarness, startAnomalyHarness, unsyncedTransactions } from './anomaly-support.js';
 
 const HOUR = 3_600_000;
 
@@ -18,19 +17,7 @@ for (const kind of storeKinds()) {
     let unsynced: boolean[];
     beforeEach(async () => {
       h = await startAnomalyHarness(kind);
-      unsynced = [];
-      const store: Store = h.server.app.store;
-      const real = store.transaction.bind(store);
-      // The watch calls the store it was given, so watching its method sees every transaction.
-      (store as { transaction: Store['transaction'] }).transaction = (work, options) => {
-        const run = real(work, options);
-        if (options?.deferSync)
-          run.then(
-            () => unsynced.push(true),
-            () => unsynced.push(false),
-          );
-        return run;
-      };
+      unsynced = unsyncedTransactions(h.server);
     });
     afterEach(async () => {
       await h.close();
@@ -55,19 +42,6 @@ for (const kind of storeKinds()) {
       expect(unsynced.filter((ok) => !ok)).toHaveLength(1);
       const baseline = readBaseline((await h.server.app.store.keyBaselines.find(id))?.state);
       expect(baseline.calls).toBe(10);
-    });
-
-    it('50 concurrent calls, a rule tripped among them: one alert, every call counted once', async () => {
-      await h.rules({ probing: { threshold: 10 } });
-      const { secret, id } = await h.key('probe-bot');
-      const c = await h.connect(secret);
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => c.call('get_task', { task: `APO-${900 + i}` })),
-      );
-      expect(answers.every((a) => a.isError)).toBe(true);
-      expect((await h.alerts()).map((a) => a.rule)).toEqual(['probing']);
-      const baseline = readBaseline((await h.server.app.store.keyBaselines.find(id))?.state);
-      expect([baseline.calls, baseline.probing.count]).toEqual([50, 50]);
     });
   });
 }

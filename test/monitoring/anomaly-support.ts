@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { AnomalyRules, RuleName } from '../../src/monitoring/index.js';
 import { ANOMALY_RULES } from '../../src/monitoring/index.js';
-import type { AuditEvent } from '../../src/storage/index.js';
+import type { AuditEvent, Store } from '../../src/storage/index.js';
 import { startTestServer, type TestServer } from '../support/mcp-server.js';
 import type { StoreKind } from '../support/stores.js';
 
@@ -115,4 +115,25 @@ export async function startAnomalyHarness(kind: StoreKind): Promise<AnomalyHarne
       await server.close();
     },
   };
+}
+
+/**
+ * The outcome of each transaction `server` commits without a disk sync, in order: the anomaly
+ * watch's locked groups (true: committed). The watch calls the store it was given, so wrapping
+ * its method sees every one.
+ */
+export function unsyncedTransactions(server: TestServer): boolean[] {
+  const outcomes: boolean[] = [];
+  const store: Store = server.app.store;
+  const real = store.transaction.bind(store);
+  (store as { transaction: Store['transaction'] }).transaction = (work, options) => {
+    const run = real(work, options);
+    if (options?.deferSync)
+      run.then(
+        () => outcomes.push(true),
+        () => outcomes.push(false),
+      );
+    return run;
+  };
+  return outcomes;
 }

@@ -7,31 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readBaseline } from '../../src/monitoring/anomaly-evaluate.js';
 import { ANOMALY_RULES } from '../../src/monitoring/index.js';
-import type { Store } from '../../src/storage/index.js';
-import { post, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { callToolOverHttp, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { postgresUrl } from '../support/postgres.js';
-import { type AnomalyHarness, startAnomalyHarness } from './anomaly-support.js';
+import { type AnomalyHarness, startAnomalyHarness, unsyncedTransactions } from './anomaly-support.js';
 
 const HOUR = 3_600_000;
-
-const whoami = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'whoami', arguments: {} },
-});
-
-/** Counts the anomaly groups that took the locked path (their transactions are the deferred ones). */
-function countLocked(server: TestServer): { readonly n: number } {
-  const counter = { n: 0 };
-  const store: Store = server.app.store;
-  const real = store.transaction.bind(store);
-  (store as { transaction: Store['transaction'] }).transaction = (work, options) => {
-    if (options?.deferSync) counter.n += 1;
-    return real(work, options);
-  };
-  return counter;
-}
 
 describe.skipIf(!postgresUrl())('anomaly baselines by compare-and-set [postgres]', () => {
   let h: AnomalyHarness | undefined;
@@ -47,14 +27,15 @@ describe.skipIf(!postgresUrl())('anomaly baselines by compare-and-set [postgres]
 
   it("a key's calls after its first take no transaction, and each is counted", async () => {
     h = await startAnomalyHarness('postgres');
-    const locked = countLocked(h.server);
+    // The groups that took the locked path: its transactions are the unsynced ones.
+    const locked = unsyncedTransactions(h.server);
     // The stored state (JSON: quotes, brackets, the client's name) must come back exactly through
     // the swap's JSON parameter: were it altered, every swap would miss and lock. The name is
     // glued text, which the server cleans before the rules see it.
     const { secret, id } = await h.key('swap-bot');
     const c = await h.connect(secret, '127.0.0.1', `cl"i'e\\nt'); drop table x;-- 🙂\u202e`);
     for (let i = 0; i < 20; i++) await c.call('list_projects');
-    expect(locked.n).toBe(1);
+    expect(locked.length).toBe(1);
     const baseline = await baselineOf(id);
     expect([baseline.calls, baseline.hourCount]).toEqual([20, 20]);
     expect(baseline.clients).toHaveLength(1);
@@ -66,17 +47,16 @@ describe.skipIf(!postgresUrl())('anomaly baselines by compare-and-set [postgres]
       database: h.server.database,
       env: { TASKGATE_PUBLIC_URL: h.server.app.config.publicUrl },
     });
-    const lockedFirst = countLocked(h.server);
-    const lockedSecond = countLocked(second);
+    const lockedFirst = unsyncedTransactions(h.server);
+    const lockedSecond = unsyncedTransactions(second);
     const { secret, id } = await h.key('two-instance-swap');
-    const auth = { authorization: `Bearer ${secret}` };
     for (let i = 0; i < 20; i++)
-      expect((await post(i % 2 ? second : h.server, whoami, auth)).status).toBe(200);
+      expect((await callToolOverHttp(i % 2 ? second! : h!.server, secret, 'whoami')).status).toBe(200);
     // Each instance's knowledge is stale by the other's write every time: every group locked.
-    expect([lockedFirst.n, lockedSecond.n]).toEqual([10, 10]);
+    expect([lockedFirst.length, lockedSecond.length]).toEqual([10, 10]);
     const statuses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        post(i % 2 ? second! : h!.server, whoami, auth).then((r) => r.status),
+        callToolOverHttp(i % 2 ? second! : h!.server, secret, 'whoami').then((r) => r.status),
       ),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
@@ -85,7 +65,7 @@ describe.skipIf(!postgresUrl())('anomaly baselines by compare-and-set [postgres]
 
   it('rules changed by another instance judge the next call, not the rules the swap last read', async () => {
     h = await startAnomalyHarness('postgres');
-    const locked = countLocked(h.server);
+    const locked = unsyncedTransactions(h.server);
     const { secret } = await h.key('burst-after-change');
     const c = await h.connect(secret);
     await c.call('list_projects');
@@ -94,7 +74,7 @@ describe.skipIf(!postgresUrl())('anomaly baselines by compare-and-set [postgres]
     for (let i = 0; i < 8; i++) await c.call('list_projects');
     // The defaults call eight calls after two no burst; and all but the first went by swap.
     expect(await h.alerts()).toEqual([]);
-    expect(locked.n).toBe(1);
+    expect(locked.length).toBe(1);
     second = await startTestServer({
       database: h.server.database,
       env: { TASKGATE_PUBLIC_URL: h.server.app.config.publicUrl },

@@ -74,93 +74,78 @@ describe('group transactions on SQLite', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(await rows()).toEqual([1, 2, 3]);
   });
-});
 
-describe('groups of derived state only commit without a disk sync (deferSync)', () => {
-  let dir: string;
-  let db: Kysely<Database>;
-  let close: () => Promise<void>;
-  // SQLite's level in effect: read inside a transaction, it is the one its commit runs at.
-  const FULL = 2;
-  const NORMAL = 1;
-  const level = async (on: Kysely<Database>) =>
-    (await sql<{ synchronous: number }>`pragma synchronous`.execute(on)).rows[0]?.synchronous;
+  describe('groups of derived state only commit without a disk sync (deferSync)', () => {
+    // SQLite's level in effect: read inside a transaction, it is the one its commit runs at.
+    const FULL = 2;
+    const NORMAL = 1;
+    const level = async (on: Kysely<Database>) =>
+      (await sql<{ synchronous: number }>`pragma synchronous`.execute(on)).rows[0]?.synchronous;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'taskgate-sync-'));
-    const handle = await openDatabase(`sqlite:${join(dir, 't.db')}`);
-    db = handle.db;
-    close = handle.close;
-    await sql`create table scratch (n integer primary key)`.execute(db);
-  });
-  afterEach(async () => {
-    await close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    it('a deferred group commits at NORMAL, and the connection is back at FULL right after', async () => {
+      const transaction = createGroupTransactions(db, createWriteTurns());
+      const seen = await transaction(async (trx) => {
+        await sql`insert into scratch (n) values (1)`.execute(trx);
+        return level(trx);
+      }, true);
+      expect(seen).toBe(NORMAL);
+      expect(await level(db)).toBe(FULL);
+      expect(await transaction((trx) => level(trx))).toBe(FULL);
+    });
 
-  it('a deferred group commits at NORMAL, and the connection is back at FULL right after', async () => {
-    const transaction = createGroupTransactions(db, createWriteTurns());
-    const seen = await transaction(async (trx) => {
-      await sql`insert into scratch (n) values (1)`.execute(trx);
-      return level(trx);
-    }, true);
-    expect(seen).toBe(NORMAL);
-    expect(await level(db)).toBe(FULL);
-    expect(await transaction((trx) => level(trx))).toBe(FULL);
-  });
+    it('a change queued with derived state makes the whole group sync: one durable member is enough', async () => {
+      const transaction = createGroupTransactions(db, createWriteTurns());
+      const seen = await Promise.all([
+        transaction((trx) => level(trx), true),
+        transaction((trx) => level(trx)),
+        transaction((trx) => level(trx), true),
+      ]);
+      expect(seen).toEqual([FULL, FULL, FULL]);
+    });
 
-  it('a change queued with derived state makes the whole group sync: one durable member is enough', async () => {
-    const transaction = createGroupTransactions(db, createWriteTurns());
-    const seen = await Promise.all([
-      transaction((trx) => level(trx), true),
-      transaction((trx) => level(trx)),
-      transaction((trx) => level(trx), true),
-    ]);
-    expect(seen).toEqual([FULL, FULL, FULL]);
-  });
-
-  it('50 concurrent transactions, every other deferred: no durable one ever commits at NORMAL', async () => {
-    const transaction = createGroupTransactions(db, createWriteTurns());
-    const seen = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        transaction(
-          async (trx) => {
-            await sql`insert into scratch (n) values (${n})`.execute(trx);
-            await new Promise((r) => setImmediate(r));
-            return { durable: n % 2 === 0, level: await level(trx) };
-          },
-          n % 2 === 1,
+    it('50 concurrent transactions, every other deferred: no durable one ever commits at NORMAL', async () => {
+      const transaction = createGroupTransactions(db, createWriteTurns());
+      const seen = await Promise.all(
+        Array.from({ length: 50 }, (_, n) =>
+          transaction(
+            async (trx) => {
+              await sql`insert into scratch (n) values (${n})`.execute(trx);
+              await new Promise((r) => setImmediate(r));
+              return { durable: n % 2 === 0, level: await level(trx) };
+            },
+            n % 2 === 1,
+          ),
         ),
-      ),
-    );
-    expect(seen.filter((s) => s.durable).every((s) => s.level === FULL)).toBe(true);
-    expect(await level(db)).toBe(FULL);
-  });
+      );
+      expect(seen.filter((s) => s.durable).every((s) => s.level === FULL)).toBe(true);
+      expect(await level(db)).toBe(FULL);
+    });
 
-  it('a statement waiting for the connection while a deferred group runs does not inherit its level', async () => {
-    const transaction = createGroupTransactions(db, createWriteTurns());
-    let outside: Promise<number | undefined> | undefined;
-    await transaction(async (trx) => {
-      // Queued on kysely's one connection while the group holds it: it runs once the group let go.
-      outside = level(db);
-      await new Promise((r) => setTimeout(r, 5));
-      await sql`insert into scratch (n) values (1)`.execute(trx);
-    }, true);
-    expect(await outside).toBe(FULL);
-  });
+    it('a statement waiting for the connection while a deferred group runs does not inherit its level', async () => {
+      const transaction = createGroupTransactions(db, createWriteTurns());
+      let outside: Promise<number | undefined> | undefined;
+      await transaction(async (trx) => {
+        // Queued on kysely's one connection while the group holds it: it runs once the group let go.
+        outside = level(db);
+        await new Promise((r) => setTimeout(r, 5));
+        await sql`insert into scratch (n) values (1)`.execute(trx);
+      }, true);
+      expect(await outside).toBe(FULL);
+    });
 
-  it('a deferred group that fails at its commit leaves the connection at FULL for the next', async () => {
-    const transaction = createGroupTransactions(db, createWriteTurns());
-    await sql`create table parent (id integer primary key)`.execute(db);
-    await sql`create table child (parent integer references parent(id) deferrable initially deferred)`.execute(
-      db,
-    );
-    // A deferred foreign key is checked at COMMIT: the commit itself fails.
-    const broken = transaction((trx) => sql`insert into child (parent) values (42)`.execute(trx), true);
-    await expect(broken).rejects.toThrow(/FOREIGN KEY/);
-    expect(await level(db)).toBe(FULL);
-    expect(await transaction((trx) => level(trx))).toBe(FULL);
-    expect((await sql<{ c: number }>`select count(*) as c from child`.execute(db)).rows[0]?.c).toBe(0);
+    it('a deferred group that fails at its commit leaves the connection at FULL for the next', async () => {
+      const transaction = createGroupTransactions(db, createWriteTurns());
+      await sql`create table parent (id integer primary key)`.execute(db);
+      await sql`create table child (parent integer references parent(id) deferrable initially deferred)`.execute(
+        db,
+      );
+      // A deferred foreign key is checked at COMMIT: the commit itself fails.
+      const broken = transaction((trx) => sql`insert into child (parent) values (42)`.execute(trx), true);
+      await expect(broken).rejects.toThrow(/FOREIGN KEY/);
+      expect(await level(db)).toBe(FULL);
+      expect(await transaction((trx) => level(trx))).toBe(FULL);
+      expect((await sql<{ c: number }>`select count(*) as c from child`.execute(db)).rows[0]?.c).toBe(0);
+    });
   });
 });
 
