@@ -141,7 +141,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
     : async (work, options) => {
         const moved: ChainHead[] = [];
         // PostgreSQL syncs in its own process, off this event loop; a `deferSync` commit is synced
-        // there like any other (docs/benchmarks.md: turning it off paid nothing measurable).
+        // there like any other (docs/benchmarks.md: turning it off did not pay under load).
         const result = await db.transaction().execute(async (trx) => {
           const repos = createRepositories(trx, handle.kind, inTransaction);
           return work(derivedOnly(tracked(trx, repos, hints, moved), options));
