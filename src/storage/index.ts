@@ -44,6 +44,7 @@ export type * from './oauth-ports.js';
 export type * from './ports.js';
 export type { PoolLogger, PostgresTimeouts } from './postgres-pool.js';
 export { openRateLimitPool, RATE_LIMIT_TABLE, type RateLimitPool } from './rate-limit-pool.js';
+export type * from './session-ports.js';
 export { type BackupOutcome, backupDatabase } from './sqlite-backup.js';
 export type * from './usage-ports.js';
 

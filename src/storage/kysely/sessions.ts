@@ -4,8 +4,8 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { LoginLink, MemberSession } from '../../model/index.js';
-import type { SessionRepository, SignInRepository } from '../ports.js';
 import type { Database, LoginLinkTable, MemberPasswordColumns, MemberSessionTable } from '../schema.js';
+import type { SessionRepository, SignInRepository } from '../session-ports.js';
 import { OWNER_COLUMNS, toMember, toOwner } from './rows.js';
 
 const toSession = (row: Selectable<MemberSessionTable>): MemberSession => ({
