@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyPatch } from '../../src/admin/index.js';
-import { ANOMALY_RULES } from '../../src/monitoring/index.js';
+import { ANOMALY_RULES, RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
@@ -27,12 +27,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     beforeAll(async () => {
       server = await startTestServer({ kind });
-      // The budget alone: its overrun's suspension (which would refuse the racing calls for
-      // another reason) is tested in test/monitoring/anomaly-bursts.test.ts.
+      // The budget alone: its overrun's suspension and the burst of bulk changes (either of
+      // which would refuse the racing calls for another reason) are tested in
+      // test/monitoring/anomaly-bursts.test.ts.
       await server.app.monitoring.settings.change(
         'demo',
         ANOMALY_RULES,
-        { budgetOverrun: { enabled: false } },
+        { budgetOverrun: { enabled: false }, destructiveBurst: { enabled: false } },
+        null,
+      );
+      // Every key here is the owner's, and the suites together send more than a member's
+      // default 240 writes a minute: the budget is what they test.
+      await server.app.monitoring.settings.change(
+        'demo',
+        RATE_LIMITS_SECTION,
+        { memberWritesPerMinute: 10_000, ipWritesPerMinute: 10_000 },
         null,
       );
       wsId = (await server.app.store.workspaces.findBySlug('demo'))!.id;
@@ -138,6 +147,46 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(await f.refusals()).toHaveLength(CALLS - 3);
       } finally {
         await f.client.close();
+      }
+    });
+
+    it('finishes 50 racing writes by two keys, bulk updates naming the same tasks in opposite orders, without a deadlock', async () => {
+      // A bulk update locks its tasks by id, whatever order the call names them in: every call
+      // gets through or is told of a conflict, and each write is once in its key's ledger.
+      const a = await fixture('race-mixed-a', { writeBudget: 1000 }, 4);
+      const b = await fixture('race-mixed-b', { writeBudget: 1000 }, 0);
+      try {
+        const shared = a.tasks;
+        const results = await Promise.all(
+          Array.from({ length: CALLS }, (_, i) => {
+            const f = i % 2 === 0 ? a : b;
+            if (i % 5 >= 3)
+              return f.call('bulk_update_tasks', {
+                tasks: (i % 2 === 0 ? shared : [...shared].reverse()).map((task) => ({ task })),
+                set: { priority: i % 3 === 0 ? 'high' : 'low' },
+              });
+            if (i % 5 === 2) return f.call('update_task', { task: shared[i % 4], title: `race-mixed ${i}` });
+            return f.call('create_task', { project: i % 3 === 0 ? 'ONB' : 'WEB', title: `race-mixed ${i}` });
+          }),
+        );
+        // Two updates of one task at once: the later finds it changed and says so (a conflict
+        // to retry, nothing written). Anything else — a deadlock's victim — is a failure.
+        const done = (r: ToolResult) => r.structuredContent?.status === 'done';
+        const others = results.filter(
+          (r) => !done(r) && !/^conflict: task \S+ is at version/.test(textOf(r)),
+        );
+        expect(others.map(textOf)).toEqual([]);
+        // A bulk update that finds a task already as asked changes (and counts) less.
+        const writesOf = (parity: number) =>
+          results
+            .filter((r, i) => i % 2 === parity && done(r))
+            .reduce((sum, r) => sum + (r.structuredContent?.changes as unknown[] | undefined)!.length, 0);
+        expect(writesOf(0) + writesOf(1)).toBeGreaterThanOrEqual(20); // the creates never conflict
+        expect((await a.ledger()).writes).toBe(writesOf(0));
+        expect((await b.ledger()).writes).toBe(writesOf(1));
+      } finally {
+        await a.client.close();
+        await b.client.close();
       }
     });
 

@@ -1,5 +1,6 @@
 /** `bulk_update_tasks`: the same fields set on many tasks, all or nothing. */
 import { z } from 'zod';
+import type { TaskView } from '../../domain/index.js';
 import type { ObjectChange } from '../../model/index.js';
 import { defineWriteTool, taskChange, WRITE, writeArgs } from '../define-write-tool.js';
 import { taskFields, taskRef } from './task-fields.js';
@@ -36,21 +37,33 @@ export const bulkUpdateTasks = defineWriteTool({
   missingVersions: (args) =>
     args.tasks.flatMap((item, i) => (item.version === undefined ? [`tasks.${i}.version`] : [])),
   async apply(domain, actor, { tasks, set }, repos) {
-    const changes: ObjectChange[] = [];
+    const found: { item: (typeof tasks)[number]; before: TaskView }[] = [];
     const seen = new Set<string>();
     for (const item of tasks) {
       const before = await domain.tasks.get(actor, item.task, {}, repos);
       if (seen.has(before.id)) continue;
       seen.add(before.id);
-      const after = await domain.tasks.update(
+      found.push({ item, before });
+    }
+    // Each update locks its task's row until the commit: in one order, by id, for every call,
+    // or two calls naming the same tasks in opposite orders wait for each other (a deadlock on
+    // PostgreSQL, whose victim would fail).
+    const after = new Map<string, TaskView>();
+    for (const { item, before } of [...found].sort((a, b) => (a.before.id < b.before.id ? -1 : 1))) {
+      const updated = await domain.tasks.update(
         actor,
         item.task,
         { ...set, ...(item.version !== undefined && { version: item.version }) },
         repos,
       );
-      if (after.version === before.version) continue;
-      const dependents = await domain.tasks.dependents(actor, after.id, repos);
-      changes.push({ ...taskChange('update', before, after), dependents });
+      after.set(before.id, updated);
+    }
+    const changes: ObjectChange[] = [];
+    for (const { before } of found) {
+      const updated = after.get(before.id);
+      if (!updated || updated.version === before.version) continue;
+      const dependents = await domain.tasks.dependents(actor, updated.id, repos);
+      changes.push({ ...taskChange('update', before, updated), dependents });
     }
     return {
       changes,
