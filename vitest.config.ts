@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * sockets more than on a CPU. The few that time a fault or a crash (or run a whole cluster)
  * run last, one at a time: on a 2-CPU machine a loaded neighbour made them miss their marks.
  */
-export const PAIRED = ['test/**/*.browser.test.ts', 'test/cli/**/*.test.ts'];
+const PAIRED = ['test/**/*.browser.test.ts', 'test/cli/**/*.test.ts'];
 export const ALONE = [
   'test/cluster/**/*.test.ts',
   // npm pack may rebuild dist/, which the other spawned suites run.
