@@ -342,6 +342,13 @@ export interface TransactionOptions {
    * such a transaction, so a change or an audit event is never committed this way.
    */
   readonly deferSync?: boolean;
+  /**
+   * Transactions that would queue on one lock anyway (a credential's writes, on its budget
+   * lock) may share one database transaction, each in its own savepoint, and one commit; a
+   * caller's promise settles only once that commit returned. PostgreSQL groups by this key;
+   * SQLite groups every write transaction already.
+   */
+  readonly group?: string;
 }
 
 export interface Store extends Repositories {
