@@ -346,7 +346,8 @@ export interface TransactionOptions {
    * Transactions that would queue on one lock anyway (a credential's writes, on its budget
    * lock) may share one database transaction, each in its own savepoint, and one commit; a
    * caller's promise settles only once that commit returned. PostgreSQL groups by this key;
-   * SQLite groups every write transaction already.
+   * SQLite groups every write transaction already. `work` must not wait for another
+   * transaction of its own group: that one runs after it.
    */
   readonly group?: string;
 }
