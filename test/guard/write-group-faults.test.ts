@@ -117,4 +117,55 @@ describe.skipIf(!postgresUrl())('a key’s write group losing its connection [po
     }
     throw new Error('no kill landed inside a group in 5 rounds');
   });
+
+  it('serves an assistant’s write that deadlocked with a person’s edit of the same task: the victim runs again, nothing is lost', async () => {
+    const wsId = (await server.app.store.workspaces.findBySlug('demo'))!.id;
+    const key = await server.issueKey({ name: 'group-deadlock' });
+    const { client: mcp } = await connectV1(server, key);
+    // A writer that is not grouped, as the console and the CLI are: its row first, the head last.
+    const person = new pg.Client({ connectionString: postgresUrl() });
+    await person.connect();
+    try {
+      const schema = new URL(server.database.url).searchParams.get('schema')!;
+      await person.query(`set search_path to ${schema}`);
+      const [task] = (
+        await person.query<{ id: string; version: number }>(
+          `select t.id, t.version from tasks t join projects p on p.id = t.project_id
+          where p.workspace_id = $1 and p.key = 'APO' and t.number = 1`,
+          [wsId],
+        )
+      ).rows;
+      const personPid = (await person.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      await person.query('begin');
+      await person.query('select id from tasks where id = $1 for update', [task!.id]);
+      const write = mcp.callTool({
+        name: 'update_task',
+        arguments: { task: 'APO-1', title: 'edited by the assistant', version: task!.version },
+      }) as Promise<ToolResult>;
+      // The assistant's write holds the workspace's head and waits for the person's row…
+      for (let waiting = 0; waiting === 0; ) {
+        waiting = (
+          await client.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [personPid],
+          )
+        ).rows[0]!.n;
+      }
+      // …and the person's edit now wants the head: a cycle PostgreSQL breaks by failing one.
+      const personResult = await person
+        .query('update audit_heads set seq = seq where chain = $1', [wsId])
+        .then(() => person.query('commit').then(() => 'committed'))
+        .catch(async (error: { code?: string }) => {
+          await person.query('rollback');
+          return error.code;
+        });
+      expect(['committed', '40P01']).toContain(personResult);
+      const result = await write;
+      expect(result.isError).not.toBe(true);
+      expect(result.structuredContent?.status).toBe('done');
+    } finally {
+      await person.end();
+      await mcp.close();
+    }
+  });
 });

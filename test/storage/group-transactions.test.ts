@@ -76,7 +76,7 @@ describeEachStore('write transactions of one group key', (current) => {
           if (n % 3 === 0) throw new Error(`refused ${n}`);
           return n;
         },
-        { group: `write-budget:${credential}` },
+        { group: { key: `write-budget:${credential}`, workspaceId: 'wsp_group_0' } },
       );
     const settle = async (ns: number[]) => {
       const results = await Promise.allSettled(ns.map(write));
@@ -147,7 +147,7 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
             if (n === 2) held.push(await lockHolder(client, name));
             return n;
           },
-          { group: name },
+          { group: { key: name, workspaceId: 'wsp_group_0' } },
         );
       // 0 runs alone while 1 and 2 queue; they then share a transaction, 1 rolled back to its savepoint.
       const calls = [write(0), write(1), write(2)];
@@ -174,7 +174,7 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
             if (n === 3) await stalled.opened;
             return n;
           },
-          { group: name },
+          { group: { key: name, workspaceId: 'wsp_group_0' } },
         );
       const calls = Array.from({ length: 10 }, (_, n) => write(n));
       first.open();

@@ -65,7 +65,10 @@ export function execute(
   const started = clock.now().getTime();
   const { call, action } = exec;
   // A key's writes queue on its lock anyway; on PostgreSQL they then share a transaction.
-  const group = `write-budget:${call.principal.credential.id}`;
+  const group = {
+    key: `write-budget:${call.principal.credential.id}`,
+    workspaceId: call.principal.workspace.id,
+  };
   return withBudgetRefusal(deps, call, () =>
     deps.store.transaction(
       async (repos) => {

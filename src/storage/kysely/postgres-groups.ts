@@ -16,6 +16,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ChainHead } from '../checkpoint-ports.js';
 import type { Database } from '../schema.js';
+import { lockHeads } from './audit-batch.js';
 import type { HeadHints } from './audit-known-head.js';
 
 /**
@@ -40,6 +41,8 @@ export type GroupWork<T> = (trx: Transaction<Database>, scope: GroupScope) => Pr
 
 interface Queued {
   readonly work: GroupWork<unknown>;
+  /** Times this write was chosen as a deadlock's victim and queued again. */
+  retries: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -48,30 +51,55 @@ type Settled =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: unknown };
 
+/**
+ * How often a write chosen as a deadlock's victim runs again. With the head taken first, two
+ * groups never deadlock; a write that is not grouped (a person's edit in the console or the
+ * CLI) still locks its rows before the head, and when it holds a row a group waits for,
+ * PostgreSQL ends the cycle after `deadlock_timeout` by failing one of them. A grouped write
+ * failed that way changed nothing (rolled back to its savepoint, or with its transaction), so
+ * it runs again, after the group it was in.
+ */
+const DEADLOCK_RETRIES = 3;
+
+const isDeadlock = (error: unknown): boolean =>
+  error instanceof Error &&
+  ((error as { code?: unknown }).code === '40P01' || (error.cause !== error && isDeadlock(error.cause)));
+
 export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
   const queues = new Map<string, Queued[]>();
+  const again = (q: Queued, error: unknown) => isDeadlock(error) && q.retries++ < DEADLOCK_RETRIES;
 
-  async function runGroup(group: readonly Queued[]) {
-    const settled: Settled[] = [];
+  /** Runs `group` in one transaction; returns the writes to run again (deadlock victims). */
+  async function runGroup(chain: string, group: readonly Queued[]): Promise<Queued[]> {
+    const settled = new Map<Queued, Settled>();
+    const retry: Queued[] = [];
     const scope: GroupScope = { moved: [], locked: new Set() };
     const { moved, locked } = scope;
     try {
       await db.transaction().execute(async (trx) => {
+        // SECURITY (availability): the chain's head first, before any row. Each write locks
+        // its rows in its own order and the head last; a group holds every member's rows to
+        // its commit, so two groups taking rows in opposite orders would deadlock. Taken
+        // first, the head makes the workspace's groups run one after another; the head read
+        // here is where the first member's event goes (one statement, store.ts).
+        const head = (await lockHeads(trx, [chain])).get(chain);
+        if (head) moved.push({ chain, ...head });
         const [only] = group;
         if (group.length === 1 && only) {
           // Alone, a failure rolls the whole transaction back: no savepoint needed.
-          settled.push({ ok: true, value: await only.work(trx, scope) });
+          settled.set(only, { ok: true, value: await only.work(trx, scope) });
           return;
         }
-        for (const { work } of group) {
+        for (const q of group) {
           const mark = moved.length;
           const before = [...locked];
           // Never released (a round trip saved): each member's savepoint nests in the last one.
           await sql`savepoint tg_group`.execute(trx);
           try {
-            settled.push({ ok: true, value: await work(trx, scope) });
+            settled.set(q, { ok: true, value: await q.work(trx, scope) });
           } catch (error) {
-            settled.push({ ok: false, error });
+            if (again(q, error)) retry.push(q);
+            else settled.set(q, { ok: false, error });
             // Rolling back to the savepoint undoes its events and releases the locks it took.
             moved.length = mark;
             locked.clear();
@@ -81,30 +109,33 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
         }
       });
     } catch (error) {
-      group.forEach((q, i) => {
-        const own = settled[i];
+      const [only] = group;
+      if (group.length === 1 && only && !settled.has(only) && again(only, error)) return [only];
+      for (const q of group) {
+        const own = settled.get(q);
         q.reject(own && !own.ok ? own.error : error);
-      });
-      return;
+      }
+      return [];
     }
     // Only once committed: a rolled-back event moved no head.
     for (const head of moved) hints.committed(head);
-    group.forEach((q, i) => {
-      const own = settled[i] as Settled;
+    for (const [q, own] of settled) {
       if (own.ok) q.resolve(own.value);
       else q.reject(own.error);
-    });
+    }
+    return retry;
   }
 
-  async function drain(key: string, queue: Queued[]) {
+  async function drain(key: string, chain: string, queue: Queued[]) {
     // Whatever queued while a group ran forms the next one.
-    while (queue.length > 0) await runGroup(queue.splice(0, MAX_PG_GROUP));
+    while (queue.length > 0) queue.unshift(...(await runGroup(chain, queue.splice(0, MAX_PG_GROUP))));
     queues.delete(key);
   }
 
-  return <T>(key: string, work: GroupWork<T>): Promise<T> =>
+  /** `work` in the next group of `key`, whose writes all record their events on `chain`. */
+  return <T>(key: string, chain: string, work: GroupWork<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const entry = { work, resolve: resolve as (value: unknown) => void, reject };
+      const entry = { work, retries: 0, resolve: resolve as (value: unknown) => void, reject };
       const queue = queues.get(key);
       if (queue) {
         queue.push(entry);
@@ -112,6 +143,6 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
       }
       const fresh = [entry];
       queues.set(key, fresh);
-      void drain(key, fresh);
+      void drain(key, chain, fresh);
     });
 }

@@ -150,7 +150,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
         )
     : async (work, options) => {
         if (keyed && options?.group !== undefined) {
-          return keyed(options.group, (trx, { moved, locked }) => {
+          return keyed(options.group.key, chainOf(options.group.workspaceId), (trx, { moved, locked }) => {
             const repos = createRepositories(trx, handle.kind, inTransaction);
             return work(derivedOnly(tracked(trx, repos, hints, moved, locked), options));
           });
