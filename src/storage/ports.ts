@@ -342,17 +342,6 @@ export interface TransactionOptions {
    * such a transaction, so a change or an audit event is never committed this way.
    */
   readonly deferSync?: boolean;
-  /**
-   * Transactions that would queue on one lock anyway (a credential's writes, on its budget
-   * lock) may share one database transaction, each in its own savepoint, and one commit; a
-   * caller's promise settles only once that commit returned. PostgreSQL groups by `key`;
-   * SQLite groups every write transaction already. A group's writes take their rows in the
-   * order of its calls, not in one global order, so on PostgreSQL its transaction first locks
-   * the head of `workspaceId`'s audit chain — which every write of the workspace locks for its
-   * event — and two groups never wait for each other holding rows. `work` must not wait for
-   * another transaction of its own group: that one runs after it.
-   */
-  readonly group?: { readonly key: string; readonly workspaceId: string };
 }
 
 export interface Store extends Repositories {

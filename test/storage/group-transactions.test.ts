@@ -1,18 +1,11 @@
 /**
  * Concurrent write transactions on one store (on SQLite they share one transaction and one
- * commit: src/storage/kysely/sqlite-turns.ts; on PostgreSQL those of one `group` key do:
- * src/storage/kysely/postgres-groups.ts): each commits or fails on its own, none is lost,
- * none is reported done before it is stored, and a group that breaks stores nothing.
+ * commit: src/storage/kysely/sqlite-turns.ts): each commits or fails on its own, none is
+ * lost, none is reported done before it is stored, and a group that breaks stores nothing.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
-import { deriveKey } from '../../src/core/index.js';
 import type { Workspace } from '../../src/model/index.js';
-import { openStore, type Store } from '../../src/storage/index.js';
-import { auditEvent } from '../support/audit-events.js';
-import { postgresUrl } from '../support/postgres.js';
+import { openStore } from '../../src/storage/index.js';
 import { createTestDatabase, describeEachStore } from '../support/stores.js';
 
 const workspace = (n: number): Workspace => ({
@@ -59,143 +52,6 @@ describeEachStore('write transactions under concurrency', (current) => {
     const [one, two] = await seen;
     expect(one).toBeUndefined();
     expect(two?.slug).toBe('group-2');
-  });
-});
-
-describeEachStore('write transactions of one group key', (current) => {
-  it('50 concurrent writes of one credential, every third failing after its audit event: each failure takes back only itself, and the chain stays whole', async () => {
-    const store = current();
-    const credential = `key_${randomBytes(4).toString('hex')}`;
-    await store.workspaces.insert(workspace(0));
-    const write = (n: number) =>
-      store.transaction(
-        async (repos) => {
-          await repos.writeUsage.lockCredential(credential);
-          await repos.workspaces.insert(workspace(n + 1));
-          await repos.audit.insert(auditEvent({ id: `evt_group_${n}`, workspaceId: 'wsp_group_0' }));
-          if (n % 3 === 0) throw new Error(`refused ${n}`);
-          return n;
-        },
-        { group: { key: `write-budget:${credential}`, workspaceId: 'wsp_group_0' } },
-      );
-    const settle = async (ns: number[]) => {
-      const results = await Promise.allSettled(ns.map(write));
-      results.forEach((r, i) => {
-        const n = ns[i] as number;
-        if (n % 3 === 0) expect(r).toMatchObject({ status: 'rejected', reason: { message: `refused ${n}` } });
-        else expect(r).toEqual({ status: 'fulfilled', value: n });
-      });
-    };
-    await settle(Array.from({ length: 50 }, (_, n) => n));
-    // Later groups chain after what the earlier ones committed, not after a rolled-back event.
-    await settle([50, 51, 52, 53]);
-    const kept = Array.from({ length: 54 }, (_, n) => n).filter((n) => n % 3 !== 0);
-    const slugs = (await store.workspaces.list()).map((w) => w.slug).filter((s) => s !== 'group-0');
-    expect(slugs.sort()).toEqual(kept.map((n) => `group-${n + 1}`).sort());
-    const rows = await store.audit.chainRows('wsp_group_0', 0, 1000);
-    expect(rows.map((r) => r.seq)).toEqual(kept.map((_, i) => i + 1));
-    expect(rows.map((r) => r.id).sort()).toEqual(kept.map((n) => `evt_group_${n}`).sort());
-    const signer = createAuditSigner(deriveKey(randomBytes(32).toString('hex'), 'audit-signing'));
-    expect((await verifyAudit(store, signer)).problems).toEqual([]);
-  });
-});
-
-/** The pid of the backend holding `name`'s advisory lock (store.writeUsage.lockCredential). */
-async function lockHolder(client: pg.Client, name: string): Promise<number | undefined> {
-  const { rows } = await client.query<{ pid: number }>(
-    `select pid from pg_locks where locktype = 'advisory' and granted
-       and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
-    [name],
-  );
-  return rows[0]?.pid;
-}
-
-describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]', () => {
-  const withStore = async (test: (store: Store, client: pg.Client) => Promise<void>) => {
-    const database = await createTestDatabase('postgres');
-    const store = await openStore(database.url);
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    try {
-      await test(store, client);
-    } finally {
-      await client.end();
-      await store.close();
-      await database.drop();
-    }
-  };
-  const gate = () => {
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    return { open, opened };
-  };
-
-  it('a write after one rolled back in the same group takes the credential lock again, not trusting the rolled-back one', async () => {
-    await withStore(async (store, client) => {
-      const credential = `key_${randomBytes(4).toString('hex')}`;
-      const name = `write-budget:${credential}`;
-      const first = gate();
-      const held: (number | undefined)[] = [];
-      const write = (n: number) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(credential);
-            if (n === 0) await first.opened;
-            if (n === 1) throw new Error('refused after taking the lock');
-            if (n === 2) held.push(await lockHolder(client, name));
-            return n;
-          },
-          { group: { key: name, workspaceId: 'wsp_group_0' } },
-        );
-      // 0 runs alone while 1 and 2 queue; they then share a transaction, 1 rolled back to its savepoint.
-      const calls = [write(0), write(1), write(2)];
-      first.open();
-      const results = await Promise.allSettled(calls);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect(held).toHaveLength(1);
-      expect(held[0]).toEqual(expect.any(Number));
-    });
-  });
-
-  it('a group whose connection is killed mid-way stores none of its writes and fails every caller; the next group is served', async () => {
-    await withStore(async (store, client) => {
-      const credential = `key_${randomBytes(4).toString('hex')}`;
-      const name = `write-budget:${credential}`;
-      const first = gate();
-      const stalled = gate();
-      const write = (n: number) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(credential);
-            await repos.workspaces.insert(workspace(n));
-            if (n === 0) await first.opened;
-            if (n === 3) await stalled.opened;
-            return n;
-          },
-          { group: { key: name, workspaceId: 'wsp_group_0' } },
-        );
-      const calls = Array.from({ length: 10 }, (_, n) => write(n));
-      first.open();
-      await calls[0];
-      // Writes 1–9 form one group; 3 waits, holding the lock, until its backend is gone.
-      let pid: number | undefined;
-      for (let i = 0; i < 200 && !pid; i++) {
-        pid = await lockHolder(client, name);
-        if (!pid) await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(pid).toEqual(expect.any(Number));
-      await client.query('select pg_terminate_backend($1)', [pid]);
-      stalled.open();
-      const results = await Promise.allSettled(calls);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', ...Array(9).fill('rejected')]);
-      const stored = async () =>
-        (await store.workspaces.list()).map((w) => w.slug).filter((s) => s.startsWith('group-'));
-      expect(await stored()).toEqual(['group-0']);
-      await expect(write(10)).resolves.toBe(10);
-      expect((await stored()).sort()).toEqual(['group-0', 'group-10']);
-    });
   });
 });
 

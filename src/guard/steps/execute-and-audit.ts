@@ -64,62 +64,54 @@ export function execute(
   const now = () => clock.now().toISOString();
   const started = clock.now().getTime();
   const { call, action } = exec;
-  // A key's writes queue on its lock anyway; on PostgreSQL they then share a transaction.
-  const group = {
-    key: `write-budget:${call.principal.credential.id}`,
-    workspaceId: call.principal.workspace.id,
-  };
   return withBudgetRefusal(deps, call, () =>
-    deps.store.transaction(
-      async (repos) => {
-        // SECURITY: the budget check and the ledger insert below must not interleave with
-        // another write by this credential, or concurrent calls each see room and all run.
-        await repos.writeUsage.lockCredential(call.principal.credential.id);
-        if (action) {
-          const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-            status: 'executed',
-            at: now(),
-            by: exec.approvedBy?.id ?? null,
-          });
-          if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
-        }
-        const applied = await spec.apply(exec.actor, args, repos);
-        if (action) {
-          const plan = toPlan(spec, args, applied);
-          if (plan.digest !== action.digest) throw new PlanDrift(plan);
-        }
-        const count = countWrites(applied.changes);
-        // The ledger row and the window's usage with it in one statement; over the budget, the
-        // refusal rolls the row back with everything else.
-        const total = await repos.writeUsage.insert(
-          {
-            id: ids('writeUsage'),
-            workspaceId: call.principal.workspace.id,
-            credentialId: call.principal.credential.id,
-            ...count,
-            at: now(),
-          },
-          budgetWindowStart(clock, policy),
-        );
-        const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
-        assertRoom(call.principal.credential, policy, used, count);
-        await auditComments(deps, repos, exec, applied.changes, args.reason);
-        const event = await audit.record(repos, {
-          ...callFields(call),
-          ...exec.event,
-          outcome: 'ok',
-          params: exec.event.params ?? args,
-          result: applied.result,
-          changes: applied.changes,
-          reason: args.reason ?? null,
-          confirmation: action?.id ?? null,
-          durationMs: clock.now().getTime() - started,
-          ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
+    deps.store.transaction(async (repos) => {
+      // SECURITY: the budget check and the ledger insert below must not interleave with
+      // another write by this credential, or concurrent calls each see room and all run.
+      await repos.writeUsage.lockCredential(call.principal.credential.id);
+      if (action) {
+        const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+          status: 'executed',
+          at: now(),
+          by: exec.approvedBy?.id ?? null,
         });
-        return { ...applied, auditEventId: event.id };
-      },
-      { group },
-    ),
+        if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
+      }
+      const applied = await spec.apply(exec.actor, args, repos);
+      if (action) {
+        const plan = toPlan(spec, args, applied);
+        if (plan.digest !== action.digest) throw new PlanDrift(plan);
+      }
+      const count = countWrites(applied.changes);
+      // The ledger row and the window's usage with it in one statement; over the budget, the
+      // refusal rolls the row back with everything else.
+      const total = await repos.writeUsage.insert(
+        {
+          id: ids('writeUsage'),
+          workspaceId: call.principal.workspace.id,
+          credentialId: call.principal.credential.id,
+          ...count,
+          at: now(),
+        },
+        budgetWindowStart(clock, policy),
+      );
+      const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
+      assertRoom(call.principal.credential, policy, used, count);
+      await auditComments(deps, repos, exec, applied.changes, args.reason);
+      const event = await audit.record(repos, {
+        ...callFields(call),
+        ...exec.event,
+        outcome: 'ok',
+        params: exec.event.params ?? args,
+        result: applied.result,
+        changes: applied.changes,
+        reason: args.reason ?? null,
+        confirmation: action?.id ?? null,
+        durationMs: clock.now().getTime() - started,
+        ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
+      });
+      return { ...applied, auditEventId: event.id };
+    }),
   );
 }
 

@@ -21,7 +21,7 @@ import { toAuditRow } from './audit.js';
  * takes them in that one order, so two instances appending to the same workspaces wait for
  * each other instead of deadlocking. A chain without a head row yet gets one first.
  */
-export async function lockHeads(
+async function lockHeads(
   db: Kysely<Database>,
   chains: readonly string[],
 ): Promise<Map<string, { seq: number; hash: string }>> {

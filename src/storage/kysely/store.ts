@@ -31,7 +31,6 @@ import {
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
-import { createKeyedGroups } from './postgres-groups.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
@@ -44,18 +43,15 @@ import { createWriteUsageRepository } from './write-usage.js';
  * `repos` of one transaction whose audit inserts note the head each one moved to, in `moved`
  * (learnt by `hints` once the transaction commits). With a head this process knows, an event
  * goes in by one statement that moves the head only if it is still there; else it locks and
- * reads the head as always (audit.ts) — in the same transaction either way. In a group of one
- * key's writes (postgres-groups.ts), `locked` names the credentials whose budget lock the
- * group's transaction already holds.
+ * reads the head as always (audit.ts) — in the same transaction either way.
  */
 function tracked(
   trx: Kysely<Database>,
   repos: Repositories,
   hints: HeadHints | undefined,
   moved: ChainHead[],
-  locked?: Set<string>,
 ): Repositories {
-  const { audit, writeUsage } = repos;
+  const { audit } = repos;
   const insert: Repositories['audit']['insert'] = async (event) => {
     const chain = chainOf(event.workspaceId);
     // A second event of the chain in this transaction goes after the first.
@@ -66,12 +62,7 @@ function tracked(
     moved.push(placed);
     return placed;
   };
-  const lockCredential: Repositories['writeUsage']['lockCredential'] = async (credentialId) => {
-    if (locked?.has(credentialId)) return;
-    await writeUsage.lockCredential(credentialId);
-    locked?.add(credentialId);
-  };
-  return { ...repos, audit: { ...audit, insert }, writeUsage: { ...writeUsage, lockCredential } };
+  return { ...repos, audit: { ...audit, insert } };
 }
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
@@ -141,7 +132,6 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
   const grouped = turns && createGroupTransactions(db, turns);
   // PostgreSQL: the audit heads this process committed last, so a batch can skip the lock.
   const hints = handle.kind === 'postgres' ? createHeadHints() : undefined;
-  const keyed = hints && createKeyedGroups(db, hints);
   const transaction: Store['transaction'] = grouped
     ? (work, options) =>
         grouped(
@@ -149,12 +139,6 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
           options?.deferSync === true,
         )
     : async (work, options) => {
-        if (keyed && options?.group !== undefined) {
-          return keyed(options.group.key, chainOf(options.group.workspaceId), (trx, { moved, locked }) => {
-            const repos = createRepositories(trx, handle.kind, inTransaction);
-            return work(derivedOnly(tracked(trx, repos, hints, moved, locked), options));
-          });
-        }
         const moved: ChainHead[] = [];
         // PostgreSQL syncs in its own process, off this event loop; a `deferSync` commit is synced
         // there like any other (docs/benchmarks.md: turning it off did not pay under load).
