@@ -40,18 +40,18 @@ const same = (text: string) => {
   expect(findSecretSpans(text, { keyValues: false })).toEqual(scanSecretSpans(text, { keyValues: false }));
 };
 
-describe('the secret scan’s shortcut for short plain text', () => {
-  it('finds exactly what the full scan finds around the shortest secrets, cut and glued', () => {
+describe('a short secret slipping past the scan’s shortcut for short plain text', () => {
+  it('is stopped around the shortest secret of each kind, cut and glued: the full scan’s finds, exactly', () => {
     fc.assert(fc.property(aroundShortest, same), { numRuns: 5000 });
   });
 
-  it('finds exactly what the full scan finds in texts of the characters secrets are made of', () => {
+  it('is stopped in texts of the characters secrets are made of: the full scan’s finds, exactly', () => {
     fc.assert(fc.property(chars('AKIAeyJskpk_live0123456789.:=%&#\\xu3Dd ', 0, 30), same), {
       numRuns: 5000,
     });
   });
 
-  it('finds exactly what the full scan finds in any text', () => {
+  it('is stopped in any text: the full scan’s finds, exactly', () => {
     fc.assert(fc.property(anyString, same), { numRuns: 2000 });
   });
 
