@@ -11,6 +11,7 @@ import {
   TASK_PRIORITIES,
   TASK_STATUSES,
   type Task,
+  type TaskChange,
   type TaskFields,
 } from '../model/index.js';
 import type { Repositories, TaskFilter } from '../storage/index.js';
@@ -123,23 +124,29 @@ export function createTaskService(deps: TaskDeps) {
     return member.id;
   }
 
+  const changeOf = (
+    actor: Actor,
+    task: Pick<Task, 'id' | 'version' | 'updatedAt'>,
+    changes: Record<string, FieldChange>,
+  ): TaskChange => ({
+    id: ids('taskChange'),
+    workspaceId: actor.workspaceId,
+    taskId: task.id,
+    version: task.version,
+    changes,
+    changedBy: actor.memberId,
+    changedVia: actor.via,
+    credentialName: actor.credentialName ?? null,
+    changedAt: task.updatedAt,
+  });
+
   async function recordChange(
     repos: Repositories,
     actor: Actor,
     task: Task,
     changes: Record<string, FieldChange>,
   ) {
-    await repos.tasks.insertChange({
-      id: ids('taskChange'),
-      workspaceId: actor.workspaceId,
-      taskId: task.id,
-      version: task.version,
-      changes,
-      changedBy: actor.memberId,
-      changedVia: actor.via,
-      credentialName: actor.credentialName ?? null,
-      changedAt: task.updatedAt,
-    });
+    await repos.tasks.insertChange(changeOf(actor, task, changes));
   }
 
   async function setDeleted(
@@ -197,7 +204,7 @@ export function createTaskService(deps: TaskDeps) {
           dueDate: data.dueDate,
           labels: data.labels,
         };
-        const task = await repos.tasks.insertNumbered({
+        const unnumbered = {
           ...fields,
           id: ids('task'),
           workspaceId: actor.workspaceId,
@@ -211,9 +218,12 @@ export function createTaskService(deps: TaskDeps) {
           updatedVia: actor.via,
           deletedAt: null,
           deletedBy: null,
-        });
+        };
         const empty = Object.fromEntries(FIELD_NAMES.map((n) => [n, null])) as unknown as TaskFields;
-        await recordChange(repos, actor, task, diffFields(empty, fields));
+        const task = await repos.tasks.insertNumbered(
+          unnumbered,
+          changeOf(actor, unnumbered, diffFields(empty, fields)),
+        );
         return toTaskView(task, project.key);
       });
     },

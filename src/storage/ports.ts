@@ -118,8 +118,11 @@ export type TaskByKey = { project: Project; task: Task | undefined };
 
 export interface TaskRepository {
   insert(task: Task): Promise<void>;
-  /** Inserts `task` under its project's next number (the `12` of `APO-12`), taken atomically. */
-  insertNumbered(task: Omit<Task, 'number'>): Promise<Task>;
+  /**
+   * Inserts `task` under its project's next number (the `12` of `APO-12`), taken atomically;
+   * with `created`, the task's first history row goes in with it (one statement on PostgreSQL).
+   */
+  insertNumbered(task: Omit<Task, 'number'>, created?: TaskChange): Promise<Task>;
   findById(workspaceId: string, id: string): Promise<Task | undefined>;
   /** A task by its key (`APO-12`) in one read: the project (none: undefined), the task if any. */
   findByProjectKey(workspaceId: string, projectKey: string, number: number): Promise<TaskByKey | undefined>;
@@ -287,8 +290,16 @@ export interface WriteUsageRepository {
    * that a budget check and the insert after it are never interleaved with another's.
    */
   lockCredential(credentialId: string): Promise<void>;
-  /** Appends `usage`; returns what the credential used since `since`, `usage` included. */
-  insert(usage: WriteUsage, since: string): Promise<{ writes: number; deletes: number }>;
+  /**
+   * Appends `usage`; returns what the credential used since `since`, `usage` included. The
+   * write's audit `comments` go in with it (one statement on PostgreSQL: a round trip fewer
+   * while the credential's lock is held).
+   */
+  insert(
+    usage: WriteUsage,
+    since: string,
+    comments?: readonly Comment[],
+  ): Promise<{ writes: number; deletes: number }>;
   /** Objects written and deleted by the credential since `since`. */
   sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
 }

@@ -6,8 +6,7 @@
  */
 import { AppError } from '../../core/index.js';
 import type { Actor } from '../../domain/index.js';
-import type { ObjectChange, PendingAction } from '../../model/index.js';
-import type { Repositories } from '../../storage/index.js';
+import type { Comment, ObjectChange, PendingAction } from '../../model/index.js';
 import { auditCommentBody } from '../audit-comment.js';
 import { assertRoom, budgetWindowStart, countWrites } from '../budget.js';
 import { type CallContext, callFields } from '../call-context.js';
@@ -83,8 +82,8 @@ export function execute(
         if (plan.digest !== action.digest) throw new PlanDrift(plan);
       }
       const count = countWrites(applied.changes);
-      // The ledger row and the window's usage with it in one statement; over the budget, the
-      // refusal rolls the row back with everything else.
+      // The ledger row, the audit comments and the window's usage in one statement (PostgreSQL);
+      // over the budget, the refusal rolls them back with everything else.
       const total = await repos.writeUsage.insert(
         {
           id: ids('writeUsage'),
@@ -94,10 +93,10 @@ export function execute(
           at: now(),
         },
         budgetWindowStart(clock, policy),
+        auditComments(deps, exec, applied.changes, args.reason),
       );
       const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
       assertRoom(call.principal.credential, policy, used, count);
-      await auditComments(deps, repos, exec, applied.changes, args.reason);
       const event = await audit.record(repos, {
         ...callFields(call),
         ...exec.event,
@@ -115,32 +114,35 @@ export function execute(
   );
 }
 
-async function auditComments(
+/** A comment on each task the write changed, saying who changed it, with which key and why. */
+function auditComments(
   deps: WriteDeps,
-  repos: Repositories,
   exec: Execution,
   changes: readonly ObjectChange[],
   reason: string | undefined,
-) {
+): Comment[] {
   const { call } = exec;
-  for (const change of changes) {
-    if (change.kind !== 'task' || change.id === null) continue;
-    await repos.comments.insert({
-      id: deps.ids('comment'),
-      workspaceId: call.principal.workspace.id,
-      taskId: change.id,
-      authorId: exec.actor.memberId,
-      body: auditCommentBody({
-        op: change.op,
-        credentialName: call.principal.credential.name,
-        clientName: call.clientName,
-        clientVersion: call.clientVersion,
-        approvedBy: exec.approvedBy?.email ?? null,
-        reason,
-      }),
-      via: 'mcp',
-      credentialName: call.principal.credential.name,
-      createdAt: deps.clock.now().toISOString(),
-    });
-  }
+  return changes.flatMap((change) =>
+    change.kind !== 'task' || change.id === null
+      ? []
+      : [
+          {
+            id: deps.ids('comment'),
+            workspaceId: call.principal.workspace.id,
+            taskId: change.id,
+            authorId: exec.actor.memberId,
+            body: auditCommentBody({
+              op: change.op,
+              credentialName: call.principal.credential.name,
+              clientName: call.clientName,
+              clientVersion: call.clientVersion,
+              approvedBy: exec.approvedBy?.email ?? null,
+              reason,
+            }),
+            via: 'mcp' as const,
+            credentialName: call.principal.credential.name,
+            createdAt: deps.clock.now().toISOString(),
+          },
+        ],
+  );
 }

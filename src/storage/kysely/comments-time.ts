@@ -2,24 +2,12 @@
 import type { Kysely } from 'kysely';
 import type { CommentRepository, TimeEntryRepository } from '../ports.js';
 import type { Database } from '../schema.js';
-import { toComment, toTimeEntry } from './rows.js';
+import { fromComment, toComment, toTimeEntry } from './rows.js';
 
 export function createCommentRepository(db: Kysely<Database>): CommentRepository {
   return {
     async insert(c) {
-      await db
-        .insertInto('comments')
-        .values({
-          id: c.id,
-          workspace_id: c.workspaceId,
-          task_id: c.taskId,
-          author_id: c.authorId,
-          body: c.body,
-          via: c.via,
-          credential_name: c.credentialName,
-          created_at: c.createdAt,
-        })
-        .execute();
+      await db.insertInto('comments').values(fromComment(c)).execute();
     },
     async listByTask(workspaceId, taskId, page) {
       let query = db

@@ -98,6 +98,18 @@ export const fromTask = (task: Task): TaskTable => ({
   deleted_by: task.deletedBy,
 });
 
+export const fromTaskChange = (c: TaskChange): TaskChangeTable => ({
+  id: c.id,
+  workspace_id: c.workspaceId,
+  task_id: c.taskId,
+  version: c.version,
+  changes: JSON.stringify(c.changes),
+  changed_by: c.changedBy,
+  changed_via: c.changedVia,
+  credential_name: c.credentialName,
+  changed_at: c.changedAt,
+});
+
 export const toTaskChange = (row: Selectable<TaskChangeTable>): TaskChange => ({
   id: row.id,
   workspaceId: row.workspace_id,
@@ -108,6 +120,17 @@ export const toTaskChange = (row: Selectable<TaskChangeTable>): TaskChange => ({
   changedVia: row.changed_via as Via,
   credentialName: row.credential_name,
   changedAt: row.changed_at,
+});
+
+export const fromComment = (c: Comment): CommentTable => ({
+  id: c.id,
+  workspace_id: c.workspaceId,
+  task_id: c.taskId,
+  author_id: c.authorId,
+  body: c.body,
+  via: c.via,
+  credential_name: c.credentialName,
+  created_at: c.createdAt,
 });
 
 export const toComment = (row: Selectable<CommentTable>): Comment => ({

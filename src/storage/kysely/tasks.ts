@@ -1,11 +1,34 @@
 /** Tasks, their change history and the trash. */
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
-import type { Task } from '../../model/index.js';
+import type { Task, TaskChange } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { TaskRepository } from '../ports.js';
-import type { Database, TaskTable } from '../schema.js';
+import type { Database, TaskChangeTable, TaskTable } from '../schema.js';
 import { precompiled } from './precompiled.js';
-import { fromTask, toProject, toTask, toTaskChange } from './rows.js';
+import { fromTask, fromTaskChange, toProject, toTask, toTaskChange } from './rows.js';
+
+const CHANGE_COLUMNS = [
+  'id',
+  'workspace_id',
+  'task_id',
+  'version',
+  'changes',
+  'changed_by',
+  'changed_via',
+  'credential_name',
+  'changed_at',
+] as const satisfies readonly (keyof TaskChangeTable)[];
+/** A history row's values for an INSERT … SELECT whose task comes from the `t` above it. */
+const changeValues = (c: TaskChange) => {
+  const row = fromTaskChange(c);
+  return CHANGE_COLUMNS.map((column) =>
+    column === 'task_id'
+      ? sql.ref('t.id')
+      : column === 'version'
+        ? sql`cast(${row.version} as integer)`
+        : sql`${row[column]}`,
+  );
+};
 
 /** Project and task by key, on every `get_task`: built once (precompiled.ts). */
 const taskByKey = precompiled(
@@ -45,6 +68,10 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
       .where('id', '=', projectId)
       .returning(sql<number>`next_task_number - 1`.as('number'));
 
+  const insertChange = async (c: TaskChange) => {
+    await db.insertInto('task_changes').values(fromTaskChange(c)).execute();
+  };
+
   const insert = async (task: Task) => {
     await db.insertInto('tasks').values(fromTask(task)).execute();
   };
@@ -79,18 +106,20 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
   return {
     findById,
     insert,
-    async insertNumbered(unnumbered) {
+    async insertNumbered(unnumbered, created) {
       if (kind === 'sqlite') {
-        // SQLite allows no UPDATE in a WITH: two statements under the one write lock.
+        // SQLite allows no UPDATE in a WITH: one statement each under the one write lock.
         const { number } = await takeNumber(
           unnumbered.workspaceId,
           unnumbered.projectId,
         ).executeTakeFirstOrThrow();
         const task = { ...unnumbered, number };
         await insert(task);
+        if (created) await insertChange(created);
         return task;
       }
-      // PostgreSQL: one round trip for the number and the row that takes it.
+      // PostgreSQL: one round trip for the number, the row that takes it and its first history
+      // row — a round trip fewer while the project's counter row is locked (issue 17).
       const row = fromTask({ ...unnumbered, number: 0 });
       const columns = Object.keys(row) as (keyof typeof row)[];
       const values = columns.map((column) =>
@@ -100,11 +129,16 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
             ? sql`cast(${row[column]} as integer)`
             : sql`${row[column]}`,
       );
+      const history = created
+        ? sql`, h as (insert into task_changes (${sql.join(CHANGE_COLUMNS.map((c) => sql.ref(c)))})
+            select ${sql.join(changeValues(created))} from t)`
+        : sql``;
       const { rows } = await sql<{
         number: number;
-      }>`with n as (${takeNumber(unnumbered.workspaceId, unnumbered.projectId)})
-        insert into tasks (${sql.join(columns.map((column) => sql.ref(column)))})
-        select ${sql.join(values)} from n returning number`.execute(db);
+      }>`with n as (${takeNumber(unnumbered.workspaceId, unnumbered.projectId)}),
+        t as (insert into tasks (${sql.join(columns.map((column) => sql.ref(column)))})
+          select ${sql.join(values)} from n returning number, id)${history}
+        select number from t`.execute(db);
       if (!rows[0]) throw new Error(`project ${unnumbered.projectId} not found`);
       return { ...unnumbered, number: rows[0].number };
     },
@@ -176,22 +210,7 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
         updated_via: update.updatedVia,
       });
     },
-    async insertChange(c) {
-      await db
-        .insertInto('task_changes')
-        .values({
-          id: c.id,
-          workspace_id: c.workspaceId,
-          task_id: c.taskId,
-          version: c.version,
-          changes: JSON.stringify(c.changes),
-          changed_by: c.changedBy,
-          changed_via: c.changedVia,
-          credential_name: c.credentialName,
-          changed_at: c.changedAt,
-        })
-        .execute();
-    },
+    insertChange,
     async listChanges(workspaceId, taskId, afterVersion) {
       const rows = await db
         .selectFrom('task_changes')

@@ -6,21 +6,47 @@
  * the latest row, with `at` never earlier than its `at`: totals then rise with `at`, which
  * is what makes the subtraction exact. A clock behind another instance's only records the
  * write a little later than it happened, so it leaves the window later: the budget errs on
- * the side of refusing, never of letting through.
+ * the side of refusing, never of letting through. The write's audit comments ride along
+ * (`insert`'s third argument): on PostgreSQL a data-modifying WITH in the ledger's statement.
  */
 import { type Kysely, sql } from 'kysely';
+import type { Comment } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { WriteUsageRepository } from '../ports.js';
-import type { Database } from '../schema.js';
+import type { CommentTable, Database } from '../schema.js';
 import { lockName } from './locks.js';
+import { fromComment } from './rows.js';
 
 /** The row with the highest totals among those that match: the last one appended. */
 const LAST = sql.raw('order by at desc, writes_total desc, deletes_total desc limit 1');
 
+const COMMENT_COLUMNS = sql.join(
+  (
+    [
+      'id',
+      'workspace_id',
+      'task_id',
+      'author_id',
+      'body',
+      'via',
+      'credential_name',
+      'created_at',
+    ] as const satisfies readonly (keyof CommentTable)[]
+  ).map((column) => sql.ref(column)),
+);
+
+/** PostgreSQL: the comments as one JSON parameter, so the text is one for any number of them. */
+const withComments = (comments: readonly Comment[]) =>
+  sql`with c as (insert into comments (${COMMENT_COLUMNS})
+    select ${COMMENT_COLUMNS} from json_populate_recordset(null::comments,
+      ${JSON.stringify(comments.map(fromComment))}::json)) `;
+
 export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
   return {
     lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
-    async insert(u, since) {
+    async insert(u, since, comments = []) {
+      if (kind === 'sqlite' && comments.length > 0)
+        await db.insertInto('comments').values(comments.map(fromComment)).execute();
       // One statement: the new row's totals and `at` come from the credential's last row, and
       // the window's usage is its totals less the last row's at the window's start (the new
       // row's `at` is never before `since`, so that row is never the new one).
@@ -31,7 +57,7 @@ export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseK
       const { rows } = await sql<{
         writes: number | string;
         deletes: number | string;
-      }>`insert into write_usage
+      }>`${kind === 'postgres' ? withComments(comments) : sql``}insert into write_usage
           (id, workspace_id, credential_id, writes, deletes, at, writes_total, deletes_total)
         select ${u.id}, ${u.workspaceId}, ${u.credentialId}, cast(${u.writes} as integer),
           cast(${u.deletes} as integer),
