@@ -201,6 +201,13 @@ async function expectAuditIntact(load: FaultLoad) {
         committed.push(`${task.id}@${v}`);
     const recordedVersions = changes.filter((c) => c.kind === 'task').map((c) => `${c.id}@${c.afterVersion}`);
     expect(recordedVersions.sort()).toEqual(committed.sort());
+    // …and went in whole: its history row and its audit comment (each sent in one statement with
+    // the task, or with the key's ledger row) are there exactly once, and nothing else is.
+    const added = new Set(before.history);
+    expect(after.history.filter((h) => !added.has(h)).sort()).toEqual(committed.sort());
+    const auditComments = (snap: typeof after) =>
+      snap.comments.filter((c) => AUDIT_COMMENT.test(c.body)).length;
+    expect(auditComments(after) - auditComments(before)).toBe(recordedVersions.length);
     const own = after.comments.filter((c) => !AUDIT_COMMENT.test(c.body)).map((c) => c.id);
     expect(own.sort()).toEqual(
       changes

@@ -233,8 +233,9 @@ export function answeredCounts(load: Load): Record<string, number> {
 }
 
 /**
- * Every task of the workspace with its version, and every comment left by keys whose name
- * starts with `keyPrefix`: what a fault test compares before and after the fault.
+ * Every task of the workspace with its version, its history rows (`task@version`), and every
+ * comment left by keys whose name starts with `keyPrefix`: what a fault test compares before
+ * and after the fault.
  */
 export async function snapshotTasks(url: string, workspaceId: string, keyPrefix: string) {
   const handle = await openDatabase(url);
@@ -259,7 +260,16 @@ export async function snapshotTasks(url: string, workspaceId: string, keyPrefix:
       .where('workspace_id', '=', workspaceId)
       .where('credential_name', 'like', `${keyPrefix}%`)
       .execute();
-    return { tasks: new Map(tasks.map((t) => [t.id, t])), comments };
+    const history = await handle.db
+      .selectFrom('task_changes')
+      .select(['task_id', 'version'])
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    return {
+      tasks: new Map(tasks.map((t) => [t.id, t])),
+      comments,
+      history: history.map((h) => `${h.task_id}@${h.version}`),
+    };
   } finally {
     await handle.close();
   }
