@@ -98,6 +98,24 @@ export const fromTask = (task: Task): TaskTable => ({
   deleted_by: task.deletedBy,
 });
 
+/**
+ * Every column of a table, in order, for statements that name them (an INSERT … SELECT): the
+ * compiler checks the literal names each column and no other, so a new one is not left out.
+ */
+const columnsOf = <T>(all: Record<keyof T, true>) => Object.keys(all) as (keyof T & string)[];
+
+export const TASK_CHANGE_COLUMNS = columnsOf<TaskChangeTable>({
+  id: true,
+  workspace_id: true,
+  task_id: true,
+  version: true,
+  changes: true,
+  changed_by: true,
+  changed_via: true,
+  credential_name: true,
+  changed_at: true,
+});
+
 export const fromTaskChange = (c: TaskChange): TaskChangeTable => ({
   id: c.id,
   workspace_id: c.workspaceId,
@@ -120,6 +138,17 @@ export const toTaskChange = (row: Selectable<TaskChangeTable>): TaskChange => ({
   changedVia: row.changed_via as Via,
   credentialName: row.credential_name,
   changedAt: row.changed_at,
+});
+
+export const COMMENT_COLUMNS = columnsOf<CommentTable>({
+  id: true,
+  workspace_id: true,
+  task_id: true,
+  author_id: true,
+  body: true,
+  via: true,
+  credential_name: true,
+  created_at: true,
 });
 
 export const fromComment = (c: Comment): CommentTable => ({

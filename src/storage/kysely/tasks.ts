@@ -3,25 +3,14 @@ import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Task, TaskChange } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { TaskRepository } from '../ports.js';
-import type { Database, TaskChangeTable, TaskTable } from '../schema.js';
+import type { Database, TaskTable } from '../schema.js';
 import { precompiled } from './precompiled.js';
-import { fromTask, fromTaskChange, toProject, toTask, toTaskChange } from './rows.js';
+import { fromTask, fromTaskChange, TASK_CHANGE_COLUMNS, toProject, toTask, toTaskChange } from './rows.js';
 
-const CHANGE_COLUMNS = [
-  'id',
-  'workspace_id',
-  'task_id',
-  'version',
-  'changes',
-  'changed_by',
-  'changed_via',
-  'credential_name',
-  'changed_at',
-] as const satisfies readonly (keyof TaskChangeTable)[];
 /** A history row's values for an INSERT … SELECT whose task comes from the `t` above it. */
 const changeValues = (c: TaskChange) => {
   const row = fromTaskChange(c);
-  return CHANGE_COLUMNS.map((column) =>
+  return TASK_CHANGE_COLUMNS.map((column) =>
     column === 'task_id'
       ? sql.ref('t.id')
       : column === 'version'
@@ -130,7 +119,7 @@ export function createTaskRepository(db: Kysely<Database>, kind: DatabaseKind): 
             : sql`${row[column]}`,
       );
       const history = created
-        ? sql`, h as (insert into task_changes (${sql.join(CHANGE_COLUMNS.map((c) => sql.ref(c)))})
+        ? sql`, h as (insert into task_changes (${sql.join(TASK_CHANGE_COLUMNS.map((c) => sql.ref(c)))})
             select ${sql.join(changeValues(created))} from t)`
         : sql``;
       const { rows } = await sql<{

@@ -13,32 +13,19 @@ import { type Kysely, sql } from 'kysely';
 import type { Comment } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
 import type { WriteUsageRepository } from '../ports.js';
-import type { CommentTable, Database } from '../schema.js';
+import type { Database } from '../schema.js';
 import { lockName } from './locks.js';
-import { fromComment } from './rows.js';
+import { COMMENT_COLUMNS, fromComment } from './rows.js';
 
 /** The row with the highest totals among those that match: the last one appended. */
 const LAST = sql.raw('order by at desc, writes_total desc, deletes_total desc limit 1');
 
-const COMMENT_COLUMNS = sql.join(
-  (
-    [
-      'id',
-      'workspace_id',
-      'task_id',
-      'author_id',
-      'body',
-      'via',
-      'credential_name',
-      'created_at',
-    ] as const satisfies readonly (keyof CommentTable)[]
-  ).map((column) => sql.ref(column)),
-);
+const COMMENT_REFS = sql.join(COMMENT_COLUMNS.map((column) => sql.ref(column)));
 
 /** PostgreSQL: the comments as one JSON parameter, so the text is one for any number of them. */
 const withComments = (comments: readonly Comment[]) =>
-  sql`with c as (insert into comments (${COMMENT_COLUMNS})
-    select ${COMMENT_COLUMNS} from json_populate_recordset(null::comments,
+  sql`with c as (insert into comments (${COMMENT_REFS})
+    select ${COMMENT_REFS} from json_populate_recordset(null::comments,
       ${JSON.stringify(comments.map(fromComment))}::json)) `;
 
 export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
