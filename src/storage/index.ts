@@ -12,7 +12,7 @@ import {
   openDatabase,
 } from './connect.js';
 import { createKyselyStore } from './kysely/store.js';
-import { migrateToLatest } from './migrations/index.js';
+import { migrateToLatest, migrationsToApply } from './migrations/index.js';
 import type { Store } from './ports.js';
 import { toSqliteOpenError } from './sqlite-open.js';
 
@@ -62,7 +62,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   try {
     if (options.migrate !== false) {
       if (handle.kind === 'sqlite') await migrateToLatest(handle.db);
-      else await migratePostgres(url, options);
+      // A connection of its own only when there is something to apply (an upgrade).
+      else if ((await migrationsToApply(handle.db)).length) await migratePostgres(url, options);
     }
   } catch (error) {
     await handle.close();

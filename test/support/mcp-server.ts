@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
 import type { CreateKeyInput } from '../../src/credentials/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
-import { createTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
+import { createMigratedTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
 
 export const T0 = new Date('2026-11-27T10:00:00.000Z');
 
@@ -71,7 +71,7 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const shared = options.database;
-  const database: TestDatabase = shared ?? (await createTestDatabase(options.kind ?? 'sqlite'));
+  const database: TestDatabase = shared ?? (await createMigratedTestDatabase(options.kind ?? 'sqlite'));
   const port = await freePort();
   const config = loadConfig({
     env: {

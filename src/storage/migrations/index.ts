@@ -63,14 +63,35 @@ async function migratorFor(db: Kysely<Database>): Promise<Migrator> {
   });
 }
 
-/** The migrations this database has not had yet (read-only: for readiness checks). */
+/** MIGRATIONS not among `executed`, in the order they apply. */
+const notAmong = (executed: readonly string[]): string[] => {
+  const done = new Set(executed);
+  return Object.keys(MIGRATIONS)
+    .sort()
+    .filter((name) => !done.has(name));
+};
+
+/**
+ * The migrations this database has not had yet (read-only: for readiness checks). Read from
+ * kysely's table directly: its Migrator first looks for that table among every table and
+ * column the catalog holds, 80–125 ms on PostgreSQL, and `/readyz` asks on every probe.
+ */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const infos = await (await migratorFor(db)).getMigrations();
-  return infos.filter((info) => info.executedAt === undefined).map((info) => info.name);
+  return notAmong(await executedMigrations(db));
+}
+
+/**
+ * What migrating would apply, after refusing a schema newer than this code. Every start-up
+ * but an upgrade's finds nothing: then no Migrator, none of its catalog reads. A migration
+ * another instance is applying is not committed, so it still shows as pending here, and
+ * the Migrator waits for that instance's lock.
+ */
+export async function migrationsToApply(db: Kysely<Database>): Promise<string[]> {
+  return notAmong(await assertKnownMigrations(db));
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  await assertKnownMigrations(db);
+  if (!(await migrationsToApply(db)).length) return { applied: [] };
   const migrator = await migratorFor(db);
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
@@ -85,11 +106,13 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
 /**
  * A database that a newer Taskgate has migrated has migrations this code does not know; run
  * against it, old code would read and write tables whose shape it does not expect (kysely
- * itself refuses only with "corrupted migrations"). Checked before migrating, on every store.
+ * itself refuses only with "corrupted migrations"). Checked before migrating, on every store;
+ * returns the names already applied.
  */
-export async function assertKnownMigrations(db: Kysely<Database>): Promise<void> {
-  const unknown = (await executedMigrations(db)).filter((name) => !(name in MIGRATIONS));
-  if (!unknown.length) return;
+export async function assertKnownMigrations(db: Kysely<Database>): Promise<string[]> {
+  const executed = await executedMigrations(db);
+  const unknown = executed.filter((name) => !(name in MIGRATIONS));
+  if (!unknown.length) return executed;
   const names = unknown.sort().join(', ');
   throw new AppError(
     'unavailable',
