@@ -91,8 +91,8 @@ export function useConsoleBrowser(options: ConsoleBrowserOptions = {}): ConsoleB
     },
     async signIn(email, signInOptions = {}) {
       // The real form post over HTTP, its session cookie handed to the browser: the form in
-      // the browser is sign-in.browser.test.ts's subject (submitSignIn), and three page loads
-      // fewer per test cost the paired suites ~0.8 s a test on these machines.
+      // the browser is sign-in.browser.test.ts's subject (submitSignIn), and skipping its
+      // page loads saves ~0.8 s a test on these machines.
       const password = await givePassword(h.server, email);
       const { session } = await signInOverHttp(h.server, email, password);
       if (!session) throw new Error(`${email} could not sign in`);
