@@ -16,6 +16,7 @@ import { MIGRATIONS } from '../../src/storage/index.js';
 import { runBinary } from '../support/cli-binary.js';
 import { alive, exited, serveChild } from '../support/crash-load.js';
 import { postgresUrl } from '../support/postgres.js';
+import { schemaOf } from '../support/store-templates.js';
 import { createTestDatabase, type StoreKind, storeKinds, type TestDatabase } from '../support/stores.js';
 
 /** kysely's PostgreSQL migration lock (PostgresAdapter.acquireMigrationLock). */
@@ -50,8 +51,6 @@ async function session(schema?: string): Promise<pg.Client> {
   if (schema) await client.query(`set search_path to ${schema}`);
   return client;
 }
-
-const schemaOf = (url: string) => new URL(url).searchParams.get('schema')!;
 
 async function until(probe: () => Promise<boolean>): Promise<void> {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 25));

@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/index.js';
+import { schemaOf } from '../support/store-templates.js';
 import {
   createMigratedTestDatabase,
   createTestDatabase,
@@ -45,8 +46,6 @@ function sqliteFingerprint(url: string): unknown {
     file.close();
   }
 }
-
-const schemaOf = (url: string) => new URL(url).searchParams.get('schema') ?? '';
 
 /** Tables, columns, indexes, constraints, triggers, functions, rows and statistics of a schema. */
 async function postgresFingerprint(url: string): Promise<unknown> {

@@ -25,8 +25,10 @@ const POSTGRES_TEMPLATE = 'postgres.sql';
 /** Stands for the schema's name in the stored dump. */
 const SCHEMA_MARK = 'tg_template_schema';
 
+/** A PostgreSQL URL's `?schema=` (Taskgate's own parameter), and back. */
 export const schemaUrl = (base: string, schema: string) =>
   `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
+export const schemaOf = (url: string) => new URL(url).searchParams.get('schema') ?? '';
 
 /** Global setup: migrates the templates once per run; the returned function removes them. */
 export async function prepareStoreTemplates(): Promise<() => void> {
@@ -82,29 +84,26 @@ async function dumpMigratedSchema(base: string): Promise<string | undefined> {
   }
 }
 
-/** A copy of the migrated SQLite template at `file`; false when there is none to copy. */
-export function copySqliteTemplate(file: string): boolean {
+/** A copy of the migrated SQLite template at `file`, when there is one (else nothing). */
+export function copySqliteTemplate(file: string): void {
   const dir = process.env[TEMPLATES_ENV];
   const template = dir && join(dir, SQLITE_TEMPLATE);
-  if (!template || !existsSync(template)) return false;
-  copyFileSync(template, file);
-  return true;
+  if (template && existsSync(template)) copyFileSync(template, file);
 }
 
 let postgresDump: string | null | undefined;
 
-/** Creates `schema` as the migrated template; false when there is no template to replay. */
-export async function copyPostgresTemplate(base: string, schema: string): Promise<boolean> {
+/** Creates `schema` as the migrated template, when there is one (else nothing). */
+export async function copyPostgresTemplate(base: string, schema: string): Promise<void> {
   if (postgresDump === undefined) {
     const dir = process.env[TEMPLATES_ENV];
     const file = dir && join(dir, POSTGRES_TEMPLATE);
     postgresDump = file && existsSync(file) ? readFileSync(file, 'utf8') : null;
   }
-  if (postgresDump === null) return false;
+  if (postgresDump === null) return;
   const script = postgresDump.replaceAll(SCHEMA_MARK, schema);
   // One simple query: PostgreSQL runs its statements as one transaction, all or nothing.
   await withClient(base, (client) => client.query(script));
-  return true;
 }
 
 const pools = new Map<string, pg.Pool>();
