@@ -1,62 +1,32 @@
 /**
- * The MCP endpoint over the official SDK (v2), stateless: 2025-era requests go through the
- * Streamable HTTP transport in JSON-response mode, 2026-07-28 requests through the SDK's
- * per-request handler (JSON unless a tool streams, which ours do not). Tool calls are
+ * The MCP endpoint over the official SDK (v2), stateless: 2025-era requests are answered in
+ * JSON by pooled servers that stay connected (`legacy-exchange.ts`, checked as the SDK's
+ * Streamable HTTP transport checks them), 2026-07-28 requests by the SDK's per-request handler
+ * (JSON unless a tool streams, which ours do not). Tool calls are
  * recorded by the guard before their result is handed back, and each record is reported
  * back with the response (`McpExchange`); the HTTP route records the rest from that.
  *
  * Built servers are pooled per role and era (`server-pool.ts`), so no request pays for
- * rebuilding every tool's registration. Per era because the 2026-07-28 entry marks an
- * instance modern, which a 2025-era connect does not undo.
+ * rebuilding every tool's registration, nor a 2025-era one for connecting a transport. Per era
+ * because the 2026-07-28 entry marks an instance modern, which a 2025-era connect does not undo.
  */
 import {
   type AuthInfo,
   CLIENT_INFO_META_KEY,
   createMcpHandler,
   isLegacyRequest,
-  WebStandardStreamableHTTPServerTransport,
+  type McpServer,
 } from '@modelcontextprotocol/server';
 import type { CallContext, CallRecord } from '../guard/index.js';
 import type { Role } from '../model/index.js';
 import { buildServer, createElicitationStateCodec, type ServerDeps } from './build-server.js';
 import { createSchemaCache } from './cached-json-schema.js';
 import { type GuardedRequest, guardedRequestOf } from './guarded-request.js';
+import { connectServer, serveLegacyPost } from './legacy-exchange.js';
 import { carryProtoArguments } from './proto-argument.js';
 import { createServerPool } from './server-pool.js';
 
 const POOL_SIZE_PER_ROLE = 32;
-const SDK_ACCEPT = 'application/json, text/event-stream';
-
-/**
- * The SDK's 2025-era transport answers 406 unless Accept lists both JSON and SSE, even in
- * JSON-response mode where it only ever sends JSON; a client sending `application/json`,
- * `*\/*` or no Accept at all (allowed, RFC 9110 §12.5.1) would be turned away. The HTTP
- * route has already refused an Accept that excludes JSON, so the transport is handed the
- * one it insists on. The body is passed parsed; the copy carries headers only.
- */
-function withSdkAccept(request: Request): Request {
-  const accept = request.headers.get('accept') ?? '';
-  if (accept.includes('application/json') && accept.includes('text/event-stream')) return request;
-  const headers = new Headers(request.headers);
-  headers.set('accept', SDK_ACCEPT);
-  return new Request(request.url, { method: request.method, headers, signal: request.signal });
-}
-
-/**
- * Closes a pooled server's one-request transport. On every close the SDK builds a
- * `ConnectionClosed` error for requests still in flight — none are once the response is out —
- * and capturing its stack trace was ~17 µs of a `get_task`'s main-thread time (issue 17).
- * The SDK builds it synchronously inside `close()`, so stacks are off for that span only.
- */
-export function closeWithoutStacks(server: { close(): Promise<void> }): Promise<void> {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return server.close();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 /** What one request came to: the response, and what the guard recorded of its tool calls. */
 export interface McpExchange {
@@ -79,13 +49,18 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
     requestState: createElicitationStateCodec(serverDeps.requestStateKey),
   };
   const build = (role: Role) => buildServer(deps, role);
-  const legacyPool = createServerPool(build, POOL_SIZE_PER_ROLE);
+  const legacyPool = createServerPool(
+    (role: Role) => connectServer(build(role)),
+    POOL_SIZE_PER_ROLE,
+    (connected) => !connected.transport.closed,
+  );
   // SECURITY: the 2026-07-28 entry seeds a server's client identity from each request's
   // envelope, capabilities always (they are required) but clientInfo only when sent: a
   // server that served a client naming itself would still name it to a request naming
   // none. Requests naming no client are served by servers that never served one that did.
-  const namedPool = createServerPool(build, POOL_SIZE_PER_ROLE);
-  const unnamedPool = createServerPool(build, POOL_SIZE_PER_ROLE);
+  const disconnected = (server: McpServer) => !server.isConnected();
+  const namedPool = createServerPool(build, POOL_SIZE_PER_ROLE, disconnected);
+  const unnamedPool = createServerPool(build, POOL_SIZE_PER_ROLE, disconnected);
   const unnamed = new WeakSet<AuthInfo>();
 
   const modern = createMcpHandler(
@@ -106,19 +81,12 @@ export function createMcpEndpoint(serverDeps: ServerDeps): McpEndpoint {
       if (!namesItsClient(body)) unnamed.add(authInfo);
       return modern.fetch(request, { authInfo, parsedBody: body });
     }
-    // A stateless transport serves one request (the SDK refuses to reuse it), so each
-    // request connects a pooled server to a new one and closes it after.
-    const server = legacyPool.take(role);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
+    const connected = legacyPool.take(role);
     try {
-      await server.connect(transport);
-      return await transport.handleRequest(withSdkAccept(request), { authInfo, parsedBody: body });
+      return await serveLegacyPost(connected, request, body, authInfo);
     } finally {
-      await closeWithoutStacks(server);
-      if (!initializes(body)) legacyPool.give(role, server);
+      if (initializes(body)) await connected.server.close();
+      else legacyPool.give(role, connected);
     }
   }
 

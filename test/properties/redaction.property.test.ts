@@ -201,8 +201,13 @@ describe.each(masks)('sanitizeForAudit with %s', (_name, mask) => {
           for (const run of runsOf(secret.needle)) expect(stored).not.toContain(run);
         }
         const changes = JSON.stringify(maskSecretShapes(value, mask));
+        // maskSecretShapes hides shapes, not what a field's name makes secret: a shape's run
+        // that a planted field value also holds (seed -2098191986 drew one) may stay.
+        const byField = secrets.filter((s) => s.needle === s.value).map((s) => s.value);
         for (const secret of secrets.filter((s) => s.needle !== s.value)) {
-          for (const run of runsOf(secret.needle)) expect(changes).not.toContain(run);
+          for (const run of runsOf(secret.needle)) {
+            if (!byField.some((v) => v.includes(run))) expect(changes).not.toContain(run);
+          }
         }
       }),
       { numRuns: 700 },
