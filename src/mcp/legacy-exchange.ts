@@ -92,11 +92,11 @@ export class ExchangeTransport implements Transport {
           },
         ]),
       );
-      for (const message of messages) this.onmessage?.(message, extra);
+      this.deliver(messages, extra);
     });
   }
 
-  /** Delivers notifications (and responses) that expect no answer. */
+  /** Hands the messages to the server; what it answers comes back through `send`. */
   deliver(messages: readonly JSONRPCMessage[], extra: MessageExtraInfo): void {
     for (const message of messages) this.onmessage?.(message, extra);
   }
