@@ -9,7 +9,7 @@
  */
 import type { Clock, IdGenerator } from '../core/index.js';
 import type { AuditEvent } from '../model/index.js';
-import type { Repositories, Store } from '../storage/index.js';
+import type { ChainHead, Repositories, Store } from '../storage/index.js';
 import { type Mask, maskSecretShapes, redact, redactText, sanitizeForAudit } from './sanitize.js';
 
 export type AuditDraft = Partial<Omit<AuditEvent, 'id' | 'occurredAt'>> &
@@ -28,6 +28,13 @@ function withOauthClient(draft: AuditDraft): unknown {
 
 export interface AuditLog {
   record(repos: Repositories, draft: AuditDraft): Promise<AuditEvent>;
+  /** The event `record` would write for `draft`, not written yet (see `recordPrepared`). */
+  prepare(draft: AuditDraft): AuditEvent;
+  /**
+   * `record` for a prepared event: written in the caller's transaction, unless the store
+   * already placed it there (`placed`, from `writeUsage.insert`).
+   */
+  recordPrepared(repos: Repositories, event: AuditEvent, placed?: ChainHead): Promise<AuditEvent>;
   append(draft: AuditDraft): Promise<AuditEvent>;
 }
 
@@ -92,6 +99,12 @@ export function createAuditLog(deps: {
     };
   };
 
+  async function recordPrepared(repos: Repositories, event: AuditEvent, placed?: ChainHead) {
+    const { seq, hash } = placed ?? (await repos.audit.insert(event));
+    deps.onWritten?.(1);
+    return { ...event, seq, hash };
+  }
+
   async function flush(): Promise<void> {
     const batch = queue.slice(0, MAX_AUDIT_BATCH);
     queue = queue.slice(batch.length);
@@ -115,12 +128,9 @@ export function createAuditLog(deps: {
 
   return {
     queueDepth: () => queue.length + writing,
-    async record(repos, draft) {
-      const event = build(draft);
-      const { seq, hash } = await repos.audit.insert(event);
-      deps.onWritten?.(1);
-      return { ...event, seq, hash };
-    },
+    record: (repos, draft) => recordPrepared(repos, build(draft)),
+    prepare: build,
+    recordPrepared,
     append(draft) {
       return new Promise<AuditEvent>((resolve, reject) => {
         queue.push({ event: build(draft), resolve, reject });

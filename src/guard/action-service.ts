@@ -8,7 +8,6 @@
  * of the `approve` tier. A confirmation weaker than what the policy asks for now is refused,
  * and whatever is re-issued (after a tightening or a drift) is never weaker than before.
  */
-import type { AuditLog } from '../audit/index.js';
 import { AppError, type Clock } from '../core/index.js';
 import { canManageMembers } from '../domain/index.js';
 import type { Member, PendingAction, Workspace } from '../model/index.js';
@@ -23,7 +22,7 @@ import {
   ELICITATION_ANSWER,
   STATUS,
 } from './pipeline.js';
-import type { ActionDeps, GuardStore, Logger } from './ports.js';
+import type { ActionDeps, GuardStore, Logger, WriteDeps } from './ports.js';
 import { runEntry } from './runner.js';
 import type { ActionResult, ActionState, ClientAbilities, ConfirmResult } from './steps/state.js';
 import type { WritePipeline } from './write-service.js';
@@ -32,7 +31,7 @@ import type { WriteSpec } from './write-spec.js';
 export interface ActionServiceDeps {
   readonly store: GuardStore;
   readonly logger: Logger;
-  readonly audit: Pick<AuditLog, 'append' | 'record'>;
+  readonly audit: WriteDeps['audit'];
   readonly clock: Clock;
   readonly tokenKey: Buffer;
   readonly pipeline: WritePipeline;

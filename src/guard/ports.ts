@@ -24,7 +24,7 @@ export interface Logger {
 
 export interface WriteDeps {
   readonly store: GuardStore;
-  readonly audit: Pick<AuditLog, 'append' | 'record'>;
+  readonly audit: Pick<AuditLog, 'append' | 'record' | 'prepare' | 'recordPrepared'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly policyFor: PolicySource;

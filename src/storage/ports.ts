@@ -27,6 +27,7 @@ import type {
 import type { AlertRepository, KeyBaselineRepository, KeySuspensionRepository } from './anomaly-ports.js';
 import type { AuditRepository } from './audit-ports.js';
 import type { AuthEpochReader } from './auth-epoch-ports.js';
+import type { ChainHead } from './checkpoint-ports.js';
 import type { MonitoringSettingsRepository } from './monitoring-ports.js';
 import type {
   DeliveryRepository,
@@ -293,13 +294,17 @@ export interface WriteUsageRepository {
   /**
    * Appends `usage`; returns what the credential used since `since`, `usage` included. The
    * write's audit `comments` go in with it (one statement on PostgreSQL: a round trip fewer
-   * while the credential's lock is held).
+   * while the credential's lock is held). So may its audit `event`, where the store can place
+   * it in the same statement (PostgreSQL, after the chain head this process last committed,
+   * if it still is the head): then `placed` says where it landed. Without `placed` nothing of
+   * the event was written, and the caller records it as any other.
    */
   insert(
     usage: WriteUsage,
     since: string,
     comments?: readonly Comment[],
-  ): Promise<{ writes: number; deletes: number }>;
+    event?: AuditEvent,
+  ): Promise<{ writes: number; deletes: number; placed?: ChainHead }>;
   /** Objects written and deleted by the credential since `since`. */
   sumSince(credentialId: string, since: string): Promise<{ writes: number; deletes: number }>;
 }

@@ -22,6 +22,15 @@ const event = (detail: Record<string, unknown> = {}, workspaceId: string | null 
     detail: { n: counter, ...detail },
   });
 const batch = (n: number) => Array.from({ length: n }, () => event());
+const SINCE = '2000-01-01T00:00:00.000Z';
+const usageRow = () => ({
+  id: `wus_${String(++counter).padStart(26, '0')}`,
+  workspaceId: WORKSPACE,
+  credentialId: 'key_known_head',
+  writes: 1,
+  deletes: 0,
+  at: new Date().toISOString(),
+});
 
 describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', () => {
   let database: TestDatabase | undefined;
@@ -54,7 +63,23 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
       });
       return statements.n;
     };
-    return { store, append, write };
+    /**
+     * A write's ledger row offered its audit event, as the guard does (under the credential's
+     * lock); then `then` (a refusal throws) and the event recorded the usual way if the store did
+     * not place it. Returns where the store placed it and the statements sent.
+     */
+    const ledger = async (e: ReturnType<typeof event>, then?: () => void) => {
+      statements.n = 0;
+      const placed = await store.transaction(async (repos) => {
+        await repos.writeUsage.lockCredential('key_known_head');
+        const total = await repos.writeUsage.insert(usageRow(), SINCE, [], e);
+        then?.();
+        if (!total.placed) await repos.audit.insert(e);
+        return total.placed;
+      });
+      return { placed, statements: statements.n };
+    };
+    return { store, append, write, ledger };
   }
 
   async function expectIntactChain(store: Store, events: number) {
@@ -133,6 +158,70 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     // The compare-and-set misses (1), then the head is locked and read (1) and the row goes in (1).
     expect(await a.write(1)).toBe(5);
     await expectIntactChain(a.store, 4);
+  });
+
+  it('places a write’s event with its ledger row in one statement after a head it committed', async () => {
+    const a = await instance();
+    // Nothing known: the ledger row goes alone and the event the locked way (BEGIN, the lock,
+    // the ledger row, the head looked for, created and locked, the row, COMMIT).
+    expect(await a.ledger(event())).toEqual({ placed: undefined, statements: 8 });
+    const known = await a.ledger(event({ via: 'ledger' }));
+    // BEGIN, the lock, the ledger row with the event, COMMIT.
+    expect(known).toEqual({ placed: { chain: WORKSPACE, seq: 2, hash: expect.any(String) }, statements: 4 });
+    expect((await a.append(batch(1))).statements).toBe(1);
+    await expectIntactChain(a.store, 3);
+    const [head] = await a.store.audit.heads(WORKSPACE);
+    const rows = await a.store.audit.chainRows(WORKSPACE, 0, 10);
+    expect(rows[1]).toMatchObject({ seq: 2, hash: known.placed?.hash, prev_hash: rows[0]?.hash });
+    expect(head?.seq).toBe(3);
+    expect(await a.store.writeUsage.sumSince('key_known_head', SINCE)).toEqual({ writes: 2, deletes: 0 });
+  });
+
+  it('forks nothing when another instance moved the head of a write: its ledger row goes in, its event after', async () => {
+    const a = await instance();
+    const b = await instance();
+    await a.append(batch(1));
+    await b.append(batch(2));
+    // The compare-and-set inside the ledger's statement misses: the ledger row alone, then the
+    // head locked and read, then the event.
+    const missed = await a.ledger(event({ via: 'missed' }));
+    // BEGIN, the lock, the ledger row, the head locked and read, the row, COMMIT: no second try.
+    expect(missed).toEqual({ placed: undefined, statements: 6 });
+    // The miss cost nothing, so the next write tries again at once, after the head it learnt.
+    expect((await a.ledger(event())).statements).toBe(4);
+    await expectIntactChain(a.store, 5);
+    const rows = await a.store.audit.chainRows(WORKSPACE, 0, 10);
+    expect(rows.filter((r) => r.detail?.includes('missed')).map((r) => r.seq)).toEqual([4]);
+    expect(await a.store.writeUsage.sumSince('key_known_head', SINCE)).toEqual({ writes: 2, deletes: 0 });
+  });
+
+  it('keeps nothing of a refused write’s event placed with its ledger row, and does not learn its head', async () => {
+    const a = await instance();
+    await a.append(batch(1));
+    const refusal = a.ledger(event({ via: 'refused' }), () => {
+      throw new Error('over the write budget');
+    });
+    await expect(refusal).rejects.toThrow('over the write budget');
+    expect(await a.store.writeUsage.sumSince('key_known_head', SINCE)).toEqual({ writes: 0, deletes: 0 });
+    expect((await a.append(batch(1))).statements).toBe(1);
+    await expectIntactChain(a.store, 2);
+    const rows = await a.store.audit.chainRows(WORKSPACE, 0, 10);
+    expect(rows.some((r) => r.detail?.includes('refused'))).toBe(false);
+  });
+
+  it('keeps one gapless chain and every ledger row when 50 writes of one key race batches on two instances', async () => {
+    const a = await instance();
+    const b = await instance();
+    await a.append(batch(1));
+    await b.append(batch(1));
+    const work = [
+      ...Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).ledger(event({ via: 'ledger' }))),
+      ...Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).append(batch(1))),
+    ];
+    const settled = await Promise.all(work);
+    expect(settled.slice(0, 50).some((w) => 'placed' in w && w.placed)).toBe(true);
+    await expectIntactChain(a.store, 2 + 50 + 20);
+    expect(await a.store.writeUsage.sumSince('key_known_head', SINCE)).toEqual({ writes: 50, deletes: 0 });
   });
 
   it('keeps one gapless chain when 50 batches and 20 writes race across two instances', async () => {

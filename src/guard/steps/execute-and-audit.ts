@@ -82,22 +82,7 @@ export function execute(
         if (plan.digest !== action.digest) throw new PlanDrift(plan);
       }
       const count = countWrites(applied.changes);
-      // The ledger row, the audit comments and the window's usage in one statement (PostgreSQL);
-      // over the budget, the refusal rolls them back with everything else.
-      const total = await repos.writeUsage.insert(
-        {
-          id: ids('writeUsage'),
-          workspaceId: call.principal.workspace.id,
-          credentialId: call.principal.credential.id,
-          ...count,
-          at: now(),
-        },
-        budgetWindowStart(clock, policy),
-        auditComments(deps, exec, applied.changes, args.reason),
-      );
-      const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
-      assertRoom(call.principal.credential, policy, used, count);
-      const event = await audit.record(repos, {
+      const event = audit.prepare({
         ...callFields(call),
         ...exec.event,
         outcome: 'ok',
@@ -109,6 +94,24 @@ export function execute(
         durationMs: clock.now().getTime() - started,
         ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
       });
+      // The ledger row, the audit comments, the window's usage and, where the store can, the
+      // audit event in one statement (PostgreSQL); over the budget, the refusal rolls them back
+      // with everything else.
+      const total = await repos.writeUsage.insert(
+        {
+          id: ids('writeUsage'),
+          workspaceId: call.principal.workspace.id,
+          credentialId: call.principal.credential.id,
+          ...count,
+          at: now(),
+        },
+        budgetWindowStart(clock, policy),
+        auditComments(deps, exec, applied.changes, args.reason),
+        event,
+      );
+      const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
+      assertRoom(call.principal.credential, policy, used, count);
+      await audit.recordPrepared(repos, event, total.placed);
       return { ...applied, auditEventId: event.id };
     }),
   );

@@ -20,7 +20,7 @@ import { precompiled } from './precompiled.js';
 /** How long a chain another writer just moved goes the locked way (a miss costs a statement). */
 const CONTENDED_MS = 1000;
 
-type Head = { readonly seq: number; readonly hash: string };
+export type Head = { readonly seq: number; readonly hash: string };
 
 /** The newest head this process saw committed, per chain. */
 export interface HeadHints {
@@ -63,9 +63,32 @@ const HEADS = sql.table('audit_heads');
 const EVENTS = sql.table('audit_events');
 
 /**
- * The rows travel as one JSON parameter, typed by the table's own row type: the text is the
- * same for any batch size, so it is prepared once per connection and never rebuilt.
+ * Two data-modifying WITH queries for a statement: `moved` moves `chain`'s head from
+ * (`was`, `wasHash`) to (`seq`, `hash`) only if it is still there, and `rows` go in only if it
+ * moved. The rows travel as one JSON parameter, typed by the table's own row type, so the text
+ * is the same for any number of them.
  */
+const moveHeadAndAppend = (
+  seq: number,
+  hash: string,
+  chain: string,
+  was: number,
+  wasHash: string,
+  rows: string,
+) => sql`moved as (
+    update ${HEADS} set seq = ${seq}, hash = ${hash}
+    where chain = ${chain} and seq = ${was} and hash = ${wasHash}
+    returning chain
+  ), appended as (
+    insert into ${EVENTS} (${COLUMNS})
+    select ${COLUMNS} from json_populate_recordset(null::${EVENTS}, ${rows}::json)
+    where exists (select 1 from moved)
+  )`;
+
+/** Whether the head moved, so the rows went in: for the statement holding `moveHeadAndAppend`. */
+const PLACED = sql<boolean>`exists (select 1 from moved)`;
+
+/** Prepared once per connection and never rebuilt: the group commit's batch of one chain. */
 const insertIfHeadMoves = precompiled(
   6,
   (
@@ -78,16 +101,35 @@ const insertIfHeadMoves = precompiled(
     rows: string,
   ) => ({
     compile: () =>
-      sql`with moved as (
-          update ${HEADS} set seq = ${seq}, hash = ${hash}
-          where chain = ${chain} and seq = ${was} and hash = ${wasHash}
-          returning chain
-        )
-        insert into ${EVENTS} (${COLUMNS})
-        select ${COLUMNS} from json_populate_recordset(null::${EVENTS}, ${rows}::json)
-        where exists (select 1 from moved)`.compile(db),
+      sql<{ placed: boolean }>`with ${moveHeadAndAppend(seq, hash, chain, was, wasHash, rows)}
+        select ${PLACED} as placed`.compile(db),
   }),
 );
+
+/**
+ * `events` (all of `chain`) chained after `head`, in order: the WITH queries that append them
+ * if `head` is still the chain's head, for a statement to return `placedIf` of (false if
+ * another writer moved it); the same as a statement of its own; and where each one lands.
+ */
+export function appendAfterHead(chain: string, head: Head, events: readonly AuditEvent[]) {
+  const rows: ChainedRow[] = [];
+  let last = head;
+  for (const event of events) {
+    if (chainOf(event.workspaceId) !== chain)
+      throw new Error(`event of chain ${chainOf(event.workspaceId)} in a batch of ${chain}`);
+    const { row } = chainEntry(toAuditRow(event), last);
+    rows.push(row);
+    last = { seq: row.seq, hash: row.hash };
+  }
+  const json = JSON.stringify(rows);
+  return {
+    ctes: moveHeadAndAppend(last.seq, last.hash, chain, head.seq, head.hash, json),
+    placedIf: PLACED,
+    compiled: (db: Kysely<Database>) =>
+      insertIfHeadMoves(db, last.seq, last.hash, chain, head.seq, head.hash, json),
+    placed: rows.map((row): ChainHead => ({ chain, seq: row.seq, hash: row.hash })),
+  };
+}
 
 /**
  * Appends `events` (all of `chain`) after `head`, in order, if `head` is still the chain's
@@ -99,19 +141,8 @@ export async function appendAfterKnownHead(
   head: Head,
   events: readonly AuditEvent[],
 ): Promise<ChainHead[] | undefined> {
-  const rows: ChainedRow[] = [];
-  let last = head;
-  for (const event of events) {
-    if (chainOf(event.workspaceId) !== chain)
-      throw new Error(`event of chain ${chainOf(event.workspaceId)} in a batch of ${chain}`);
-    const { row } = chainEntry(toAuditRow(event), last);
-    rows.push(row);
-    last = { seq: row.seq, hash: row.hash };
-  }
-  const result = await db.executeQuery(
-    insertIfHeadMoves(db, last.seq, last.hash, chain, head.seq, head.hash, JSON.stringify(rows)),
-  );
+  const append = appendAfterHead(chain, head, events);
+  const { rows } = await db.executeQuery(append.compiled(db));
   // One statement: every row went in with the head, or none did.
-  if (!result.numAffectedRows) return undefined;
-  return rows.map((row) => ({ chain, seq: row.seq, hash: row.hash }));
+  return rows[0]?.placed ? append.placed : undefined;
 }

@@ -37,13 +37,14 @@ import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
 import { createTaskRepository } from './tasks.js';
 import { createUsageRepository } from './usage.js';
 import { createMemberRepository, createWorkspaceRepository } from './workspace-members.js';
-import { createWriteUsageRepository } from './write-usage.js';
+import { createWriteUsageRepository, insertWithEventAfterHead } from './write-usage.js';
 
 /**
  * `repos` of one transaction whose audit inserts note the head each one moved to, in `moved`
  * (learnt by `hints` once the transaction commits). With a head this process knows, an event
- * goes in by one statement that moves the head only if it is still there; else it locks and
- * reads the head as always (audit.ts) — in the same transaction either way.
+ * goes in by one statement that moves the head only if it is still there — a write's event
+ * with its ledger row (write-usage.ts) — else it locks and reads the head as always
+ * (audit.ts), in the same transaction either way.
  */
 function tracked(
   trx: Kysely<Database>,
@@ -51,18 +52,35 @@ function tracked(
   hints: HeadHints | undefined,
   moved: ChainHead[],
 ): Repositories {
-  const { audit } = repos;
+  const { audit, writeUsage } = repos;
+  // Chains whose head this transaction found moved: their events go the locked way directly.
+  const stale = new Set<string>();
+  const knownHead = (chain: string) =>
+    stale.has(chain) ? undefined : hints && (moved.findLast((m) => m.chain === chain) ?? hints.known(chain));
   const insert: Repositories['audit']['insert'] = async (event) => {
     const chain = chainOf(event.workspaceId);
     // A second event of the chain in this transaction goes after the first.
-    const head = hints && (moved.findLast((m) => m.chain === chain) ?? hints.known(chain));
+    const head = knownHead(chain);
     const fast = head && (await appendAfterKnownHead(trx, chain, head, [event]));
     if (head && !fast) hints?.missed(chain);
     const placed = fast?.[0] ?? (await audit.insert(event));
     moved.push(placed);
     return placed;
   };
-  return { ...repos, audit: { ...audit, insert } };
+  // The write's event with its ledger row, if its head is known: one round trip fewer. A miss
+  // costs no statement here (the ledger row goes in either way), so it does not send the chain's
+  // next writes the locked way as a miss of a statement of its own does: under a key's lock the
+  // usual miss is the previous write's commit, not yet learnt (docs/benchmarks.md, session 24).
+  const insertUsage: Repositories['writeUsage']['insert'] = async (usage, since, comments = [], event) => {
+    const chain = event && chainOf(event.workspaceId);
+    const head = chain && knownHead(chain);
+    if (!event || !chain || !head) return writeUsage.insert(usage, since, comments);
+    const result = await insertWithEventAfterHead(trx, usage, since, comments, event, head);
+    if (result.placed) moved.push(result.placed);
+    else stale.add(chain);
+    return result;
+  };
+  return { ...repos, audit: { ...audit, insert }, writeUsage: { ...writeUsage, insert: insertUsage } };
 }
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
