@@ -62,20 +62,16 @@ const COLUMNS = sql.join(AUDIT_COLUMNS.map((column) => sql.ref(column)));
 const HEADS = sql.table('audit_heads');
 const EVENTS = sql.table('audit_events');
 
+/** The head a move leaves (`seq`, `hash`), its chain, the head it must find, and the rows. */
+type HeadMove = [seq: number, hash: string, chain: string, was: number, wasHash: string, rows: string];
+
 /**
  * Two data-modifying WITH queries for a statement: `moved` moves `chain`'s head from
  * (`was`, `wasHash`) to (`seq`, `hash`) only if it is still there, and `rows` go in only if it
  * moved. The rows travel as one JSON parameter, typed by the table's own row type, so the text
  * is the same for any number of them.
  */
-const moveHeadAndAppend = (
-  seq: number,
-  hash: string,
-  chain: string,
-  was: number,
-  wasHash: string,
-  rows: string,
-) => sql`moved as (
+const moveHeadAndAppend = (...[seq, hash, chain, was, wasHash, rows]: HeadMove) => sql`moved as (
     update ${HEADS} set seq = ${seq}, hash = ${hash}
     where chain = ${chain} and seq = ${was} and hash = ${wasHash}
     returning chain
@@ -89,22 +85,11 @@ const moveHeadAndAppend = (
 const PLACED = sql<boolean>`exists (select 1 from moved)`;
 
 /** Prepared once per connection and never rebuilt: the group commit's batch of one chain. */
-const insertIfHeadMoves = precompiled(
-  6,
-  (
-    db: Kysely<Database>,
-    seq: number,
-    hash: string,
-    chain: string,
-    was: number,
-    wasHash: string,
-    rows: string,
-  ) => ({
-    compile: () =>
-      sql<{ placed: boolean }>`with ${moveHeadAndAppend(seq, hash, chain, was, wasHash, rows)}
-        select ${PLACED} as placed`.compile(db),
-  }),
-);
+const insertIfHeadMoves = precompiled(6, (db: Kysely<Database>, ...move: HeadMove) => ({
+  compile: () =>
+    sql<{ placed: boolean }>`with ${moveHeadAndAppend(...move)}
+      select ${PLACED} as placed`.compile(db),
+}));
 
 /**
  * `events` (all of `chain`) chained after `head`, in order: the WITH queries that append them
@@ -121,12 +106,11 @@ export function appendAfterHead(chain: string, head: Head, events: readonly Audi
     rows.push(row);
     last = { seq: row.seq, hash: row.hash };
   }
-  const json = JSON.stringify(rows);
+  const move: HeadMove = [last.seq, last.hash, chain, head.seq, head.hash, JSON.stringify(rows)];
   return {
-    ctes: moveHeadAndAppend(last.seq, last.hash, chain, head.seq, head.hash, json),
+    ctes: moveHeadAndAppend(...move),
     placedIf: PLACED,
-    compiled: (db: Kysely<Database>) =>
-      insertIfHeadMoves(db, last.seq, last.hash, chain, head.seq, head.hash, json),
+    compiled: (db: Kysely<Database>) => insertIfHeadMoves(db, ...move),
     placed: rows.map((row): ChainHead => ({ chain, seq: row.seq, hash: row.hash })),
   };
 }
