@@ -297,7 +297,7 @@ export interface WriteUsageRepository {
    * while the credential's lock is held). So may its audit `event`, where the store can place
    * it in the same statement (PostgreSQL, after the chain head this process last committed,
    * if it still is the head): then `placed` says where it landed. Without `placed` nothing of
-   * the event was written, and the caller records it as any other.
+   * the event was written, and the caller records it the usual way.
    */
   insert(
     usage: WriteUsage,
