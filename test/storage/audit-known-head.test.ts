@@ -165,7 +165,9 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     // Nothing known: the ledger row goes alone and the event the locked way (BEGIN, the lock,
     // the ledger row, the head looked for, created and locked, the row, COMMIT).
     expect(await a.ledger(event())).toEqual({ placed: undefined, statements: 8 });
-    const known = await a.ledger(event({ via: 'ledger' }));
+    // Text glued to what SQL, JSON and the comments' own JSON parameter treat specially.
+    const glued = `it's "quoted"\\n\\u0000 $1 ::json ), (  😀 ‮ done`;
+    const known = await a.ledger({ ...event({ via: 'ledger', text: glued }), tool: glued, reason: glued });
     // BEGIN, the lock, the ledger row with the event, COMMIT.
     expect(known).toEqual({ placed: { chain: WORKSPACE, seq: 2, hash: expect.any(String) }, statements: 4 });
     expect((await a.append(batch(1))).statements).toBe(1);
@@ -173,6 +175,12 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     const [head] = await a.store.audit.heads(WORKSPACE);
     const rows = await a.store.audit.chainRows(WORKSPACE, 0, 10);
     expect(rows[1]).toMatchObject({ seq: 2, hash: known.placed?.hash, prev_hash: rows[0]?.hash });
+    const [stored] = await a.store.audit.list(WORKSPACE, { limit: 1, tool: glued });
+    expect(stored).toMatchObject({
+      tool: glued,
+      reason: glued,
+      detail: expect.objectContaining({ text: glued }),
+    });
     expect(head?.seq).toBe(3);
     expect(await a.store.writeUsage.sumSince('key_known_head', SINCE)).toEqual({ writes: 2, deletes: 0 });
   });

@@ -80,7 +80,8 @@ async function insertLedgerRow(
   );
   const row = rows[0];
   if (!row) throw new Error('the write ledger returned no row');
-  return { usage: { writes: Number(row.writes), deletes: Number(row.deletes) } as Usage, also: row.also };
+  const usage: Usage = { writes: Number(row.writes), deletes: Number(row.deletes) };
+  return { usage, also: row.also };
 }
 
 /**
