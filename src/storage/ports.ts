@@ -358,6 +358,14 @@ export interface TransactionOptions {
    * such a transaction, so a change or an audit event is never committed this way.
    */
   readonly deferSync?: boolean;
+  /**
+   * Transactions that would queue on one lock anyway (a credential's writes, on its budget
+   * lock) may share one database transaction, each in its own savepoint, and one commit; a
+   * caller's promise settles only once that commit returned. PostgreSQL groups by this key
+   * (kysely/postgres-groups.ts); SQLite groups every write transaction already. `work` must
+   * not wait for another transaction of its own group: that one runs after it.
+   */
+  readonly group?: string;
 }
 
 export interface Store extends Repositories {

@@ -1,11 +1,18 @@
 /**
  * Concurrent write transactions on one store (on SQLite they share one transaction and one
- * commit: src/storage/kysely/sqlite-turns.ts): each commits or fails on its own, none is
- * lost, none is reported done before it is stored, and a group that breaks stores nothing.
+ * commit: src/storage/kysely/sqlite-turns.ts; on PostgreSQL those of one `group` key do:
+ * src/storage/kysely/postgres-groups.ts): each commits or fails on its own, none is lost,
+ * none is reported done before it is stored, and a group that breaks stores nothing.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
+import { deriveKey } from '../../src/core/index.js';
 import type { Workspace } from '../../src/model/index.js';
-import { openStore } from '../../src/storage/index.js';
+import { openStore, type Store } from '../../src/storage/index.js';
+import { auditEvent } from '../support/audit-events.js';
+import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, describeEachStore } from '../support/stores.js';
 
 const workspace = (n: number): Workspace => ({
@@ -52,6 +59,211 @@ describeEachStore('write transactions under concurrency', (current) => {
     const [one, two] = await seen;
     expect(one).toBeUndefined();
     expect(two?.slug).toBe('group-2');
+  });
+});
+
+const verifies = async (store: Store) => {
+  const signer = createAuditSigner(deriveKey(randomBytes(32).toString('hex'), 'audit-signing'));
+  expect((await verifyAudit(store, signer)).problems).toEqual([]);
+};
+
+describeEachStore('write transactions of one group key', (current) => {
+  it('50 concurrent writes of one credential, every third failing after its audit event: each failure takes back only itself, and the chain stays whole', async () => {
+    const store = current();
+    const credential = `key_${randomBytes(4).toString('hex')}`;
+    await store.workspaces.insert(workspace(0));
+    const write = (n: number) =>
+      store.transaction(
+        async (repos) => {
+          await repos.writeUsage.lockCredential(credential);
+          await repos.workspaces.insert(workspace(n + 1));
+          await repos.audit.insert(auditEvent({ id: `evt_group_${n}`, workspaceId: 'wsp_group_0' }));
+          if (n % 3 === 0) throw new Error(`refused ${n}`);
+          return n;
+        },
+        { group: `write-budget:${credential}` },
+      );
+    const settle = async (ns: number[]) => {
+      const results = await Promise.allSettled(ns.map(write));
+      results.forEach((r, i) => {
+        const n = ns[i] as number;
+        if (n % 3 === 0) expect(r).toMatchObject({ status: 'rejected', reason: { message: `refused ${n}` } });
+        else expect(r).toEqual({ status: 'fulfilled', value: n });
+      });
+    };
+    await settle(Array.from({ length: 50 }, (_, n) => n));
+    // Later groups chain after what the earlier ones committed, not after a rolled-back event.
+    await settle([50, 51, 52, 53]);
+    const kept = Array.from({ length: 54 }, (_, n) => n).filter((n) => n % 3 !== 0);
+    const slugs = (await store.workspaces.list()).map((w) => w.slug).filter((s) => s !== 'group-0');
+    expect(slugs.sort()).toEqual(kept.map((n) => `group-${n + 1}`).sort());
+    const rows = await store.audit.chainRows('wsp_group_0', 0, 1000);
+    expect(rows.map((r) => r.seq)).toEqual(kept.map((_, i) => i + 1));
+    expect(rows.map((r) => r.id).sort()).toEqual(kept.map((n) => `evt_group_${n}`).sort());
+    await verifies(store);
+  });
+});
+
+/** The pid of the backend holding `name`'s advisory lock (store.writeUsage.lockCredential). */
+async function lockHolder(client: pg.Client, name: string): Promise<number | undefined> {
+  const { rows } = await client.query<{ pid: number }>(
+    `select pid from pg_locks where locktype = 'advisory' and granted
+       and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+    [name],
+  );
+  return rows[0]?.pid;
+}
+
+const gate = () => {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+};
+
+const until = async (check: () => Promise<boolean>) => {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not reached in 5 s');
+};
+
+describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]', () => {
+  const withStore = async (test: (store: Store, client: pg.Client, schema: string) => Promise<void>) => {
+    const database = await createTestDatabase('postgres');
+    const store = await openStore(database.url);
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    try {
+      await test(store, client, new URL(database.url).searchParams.get('schema') ?? 'public');
+    } finally {
+      await client.end();
+      await store.close();
+      await database.drop();
+    }
+  };
+
+  it('a write after one rolled back in the same group takes the credential lock again, not trusting the rolled-back one', async () => {
+    await withStore(async (store, client) => {
+      const credential = `key_${randomBytes(4).toString('hex')}`;
+      const name = `write-budget:${credential}`;
+      const first = gate();
+      const held: (number | undefined)[] = [];
+      const write = (n: number) =>
+        store.transaction(
+          async (repos) => {
+            await repos.writeUsage.lockCredential(credential);
+            if (n === 0) await first.opened;
+            if (n === 1) throw new Error('refused after taking the lock');
+            if (n === 2) held.push(await lockHolder(client, name));
+            return n;
+          },
+          { group: name },
+        );
+      // 0 runs alone while 1 and 2 queue; they then share a transaction, 1 rolled back to its savepoint.
+      const calls = [write(0), write(1), write(2)];
+      first.open();
+      const results = await Promise.allSettled(calls);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(held).toHaveLength(1);
+      expect(held[0]).toEqual(expect.any(Number));
+    });
+  });
+
+  it('a group whose connection is killed mid-way stores none of its writes and fails every caller; the next group is served', async () => {
+    await withStore(async (store, client) => {
+      const credential = `key_${randomBytes(4).toString('hex')}`;
+      const name = `write-budget:${credential}`;
+      const first = gate();
+      const stalled = gate();
+      const write = (n: number) =>
+        store.transaction(
+          async (repos) => {
+            await repos.writeUsage.lockCredential(credential);
+            await repos.workspaces.insert(workspace(n));
+            if (n === 0) await first.opened;
+            if (n === 3) await stalled.opened;
+            return n;
+          },
+          { group: name },
+        );
+      const calls = Array.from({ length: 10 }, (_, n) => write(n));
+      first.open();
+      await calls[0];
+      // Writes 1–9 form one group; 3 waits, holding the lock, until its backend is gone.
+      let pid: number | undefined;
+      await until(async () => {
+        pid = await lockHolder(client, name);
+        return pid !== undefined;
+      });
+      await client.query('select pg_terminate_backend($1)', [pid]);
+      stalled.open();
+      const results = await Promise.allSettled(calls);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', ...Array(9).fill('rejected')]);
+      const stored = async () =>
+        (await store.workspaces.list()).map((w) => w.slug).filter((s) => s.startsWith('group-'));
+      expect(await stored()).toEqual(['group-0']);
+      await expect(write(10)).resolves.toBe(10);
+      expect((await stored()).sort()).toEqual(['group-0', 'group-10']);
+    });
+  });
+
+  it('a deadlock between a write group and a person’s edit is not left for PostgreSQL to break: the group gives way, both are stored', async () => {
+    await withStore(async (store, client, schema) => {
+      const credential = `key_${randomBytes(4).toString('hex')}`;
+      const name = `write-budget:${credential}`;
+      await store.workspaces.insert(workspace(0));
+      await store.workspaces.insert(workspace(1));
+      const chainEvents = (n: number) => auditEvent({ id: `evt_deadlock_${n}`, workspaceId: 'wsp_group_0' });
+      // A writer that is not grouped, as the console and the CLI are: its row first, the head last.
+      const person = new pg.Client({ connectionString: postgresUrl() });
+      await person.connect();
+      try {
+        await person.query(`set search_path to "${schema}"`);
+        const personPid = (await person.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
+          ?.pid;
+        await person.query('begin');
+        await person.query(`update workspaces set key_rotation_days = 30 where id = 'wsp_group_1'`);
+        const first = gate();
+        const write = (n: number) =>
+          store.transaction(
+            async (repos) => {
+              await repos.writeUsage.lockCredential(credential);
+              if (n === 0) await first.opened;
+              // Write 1 moves the chain's head and holds it to the group's commit…
+              await repos.audit.insert(chainEvents(n));
+              // …and write 2 then waits for the row the person holds.
+              if (n === 2) await repos.workspaces.setKeyRotationDays('wsp_group_1', 45);
+              return n;
+            },
+            { group: name },
+          );
+        const calls = [write(0), write(1), write(2)];
+        first.open();
+        await calls[0];
+        await until(async () => {
+          const { rows } = await client.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [personPid],
+          );
+          return (rows[0]?.n ?? 0) > 0;
+        });
+        // The person's edit now wants the head the group holds: a cycle, unless the group gives way.
+        await person.query(`update audit_heads set seq = seq where chain = 'wsp_group_0'`);
+        await person.query('commit');
+        const results = await Promise.allSettled(calls);
+        expect(results).toEqual([0, 1, 2].map((value) => ({ status: 'fulfilled', value })));
+        // Write 2 ran after the person's edit, in a group of its own.
+        expect((await store.workspaces.findById('wsp_group_1'))?.keyRotationDays).toBe(45);
+        const rows = await store.audit.chainRows('wsp_group_0', 0, 10);
+        expect(rows.map((r) => r.id)).toEqual([0, 1, 2].map((n) => `evt_deadlock_${n}`));
+        await verifies(store);
+      } finally {
+        await person.end();
+      }
+    });
   });
 });
 

@@ -63,57 +63,62 @@ export function execute(
   const now = () => clock.now().toISOString();
   const started = clock.now().getTime();
   const { call, action } = exec;
+  // A key's writes queue on its budget lock anyway; on PostgreSQL they then share a transaction.
+  const group = `write-budget:${call.principal.credential.id}`;
   return withBudgetRefusal(deps, call, () =>
-    deps.store.transaction(async (repos) => {
-      // SECURITY: the budget check and the ledger insert below must not interleave with
-      // another write by this credential, or concurrent calls each see room and all run.
-      await repos.writeUsage.lockCredential(call.principal.credential.id);
-      if (action) {
-        const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
-          status: 'executed',
-          at: now(),
-          by: exec.approvedBy?.id ?? null,
+    deps.store.transaction(
+      async (repos) => {
+        // SECURITY: the budget check and the ledger insert below must not interleave with
+        // another write by this credential, or concurrent calls each see room and all run.
+        await repos.writeUsage.lockCredential(call.principal.credential.id);
+        if (action) {
+          const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
+            status: 'executed',
+            at: now(),
+            by: exec.approvedBy?.id ?? null,
+          });
+          if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
+        }
+        const applied = await spec.apply(exec.actor, args, repos);
+        if (action) {
+          const plan = toPlan(spec, args, applied);
+          if (plan.digest !== action.digest) throw new PlanDrift(plan);
+        }
+        const count = countWrites(applied.changes);
+        const event = audit.prepare({
+          ...callFields(call),
+          ...exec.event,
+          outcome: 'ok',
+          params: exec.event.params ?? args,
+          result: applied.result,
+          changes: applied.changes,
+          reason: args.reason ?? null,
+          confirmation: action?.id ?? null,
+          durationMs: clock.now().getTime() - started,
+          ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
         });
-        if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
-      }
-      const applied = await spec.apply(exec.actor, args, repos);
-      if (action) {
-        const plan = toPlan(spec, args, applied);
-        if (plan.digest !== action.digest) throw new PlanDrift(plan);
-      }
-      const count = countWrites(applied.changes);
-      const event = audit.prepare({
-        ...callFields(call),
-        ...exec.event,
-        outcome: 'ok',
-        params: exec.event.params ?? args,
-        result: applied.result,
-        changes: applied.changes,
-        reason: args.reason ?? null,
-        confirmation: action?.id ?? null,
-        durationMs: clock.now().getTime() - started,
-        ...(exec.approvedBy && { detail: { approvedBy: exec.approvedBy } }),
-      });
-      // The ledger row, the audit comments, the window's usage and, where the store can, the
-      // audit event in one statement (PostgreSQL); over the budget, the refusal rolls them back
-      // with everything else.
-      const total = await repos.writeUsage.insert(
-        {
-          id: ids('writeUsage'),
-          workspaceId: call.principal.workspace.id,
-          credentialId: call.principal.credential.id,
-          ...count,
-          at: now(),
-        },
-        budgetWindowStart(clock, policy),
-        auditComments(deps, exec, applied.changes, args.reason),
-        event,
-      );
-      const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
-      assertRoom(call.principal.credential, policy, used, count);
-      await audit.recordPrepared(repos, event, total.placed);
-      return { ...applied, auditEventId: event.id };
-    }),
+        // The ledger row, the audit comments, the window's usage and, where the store can, the
+        // audit event in one statement (PostgreSQL); over the budget, the refusal rolls them back
+        // with everything else.
+        const total = await repos.writeUsage.insert(
+          {
+            id: ids('writeUsage'),
+            workspaceId: call.principal.workspace.id,
+            credentialId: call.principal.credential.id,
+            ...count,
+            at: now(),
+          },
+          budgetWindowStart(clock, policy),
+          auditComments(deps, exec, applied.changes, args.reason),
+          event,
+        );
+        const used = { writes: total.writes - count.writes, deletes: total.deletes - count.deletes };
+        assertRoom(call.principal.credential, policy, used, count);
+        await audit.recordPrepared(repos, event, total.placed);
+        return { ...applied, auditEventId: event.id };
+      },
+      { group },
+    ),
   );
 }
 

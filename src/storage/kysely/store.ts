@@ -3,7 +3,6 @@ import { type Kysely, sql } from 'kysely';
 import { chainOf } from '../../chain/index.js';
 import { AppError } from '../../core/index.js';
 import type { AuditEvent } from '../../model/index.js';
-import type { ChainHead } from '../checkpoint-ports.js';
 import { type DatabaseHandle, type DatabaseKind, SQLITE_BUSY_TIMEOUT_MS } from '../connect.js';
 import { pendingMigrations } from '../migrations/index.js';
 import type { Repositories, Store, TransactionOptions } from '../ports.js';
@@ -31,6 +30,7 @@ import {
 import { createOAuthModelRepository, createOAuthRegistrationRepository } from './oauth-models.js';
 import { createPendingActionRepository } from './pending-actions.js';
 import { createPolicyRepository } from './policies.js';
+import { createKeyedGroups, type GroupScope, newScope } from './postgres-groups.js';
 import { createProjectRepository } from './projects.js';
 import { createSessionRepository, createSignInRepository } from './sessions.js';
 import { createGroupTransactions, createWriteTurns } from './sqlite-turns.js';
@@ -40,23 +40,27 @@ import { createMemberRepository, createWorkspaceRepository } from './workspace-m
 import { createWriteUsageRepository, insertWithEventAfterHead } from './write-usage.js';
 
 /**
- * `repos` of one transaction whose audit inserts note the head each one moved to, in `moved`
- * (learnt by `hints` once the transaction commits). With a head this process knows, an event
- * goes in by one statement that moves the head only if it is still there — a write's event
- * with its ledger row (write-usage.ts) — else it locks and reads the head as always
- * (audit.ts), in the same transaction either way.
+ * `repos` of one transaction whose audit inserts note the head each one moved to, in
+ * `scope.moved` (learnt by `hints` once the transaction commits). With a head this process
+ * knows, an event goes in by one statement that moves the head only if it is still there — a
+ * write's event with its ledger row (write-usage.ts) — else it locks and reads the head as
+ * always (audit.ts), in the same transaction either way. In a group of one key's writes
+ * (postgres-groups.ts), `scope.locked` names the credentials whose budget lock the group's
+ * transaction already holds.
  */
 function tracked(
   trx: Kysely<Database>,
   repos: Repositories,
   hints: HeadHints | undefined,
-  moved: ChainHead[],
+  { moved, stale, locked }: GroupScope,
 ): Repositories {
   const { audit, writeUsage } = repos;
-  // Chains whose head this transaction found moved: their events go the locked way directly.
-  const stale = new Set<string>();
+  // A head this transaction moved is where the next event goes: it holds that row to its
+  // commit. Else the one this process knows, unless the transaction found it moved (`stale`):
+  // then the event goes the locked way.
   const knownHead = (chain: string) =>
-    stale.has(chain) ? undefined : hints && (moved.findLast((m) => m.chain === chain) ?? hints.known(chain));
+    hints &&
+    (moved.findLast((m) => m.chain === chain) ?? (stale.has(chain) ? undefined : hints.known(chain)));
   const insert: Repositories['audit']['insert'] = async (event) => {
     const chain = chainOf(event.workspaceId);
     // A second event of the chain in this transaction goes after the first.
@@ -80,7 +84,16 @@ function tracked(
     else stale.add(chain);
     return result;
   };
-  return { ...repos, audit: { ...audit, insert }, writeUsage: { ...writeUsage, insert: insertUsage } };
+  const lockCredential: Repositories['writeUsage']['lockCredential'] = async (credentialId) => {
+    if (locked.has(credentialId)) return;
+    await writeUsage.lockCredential(credentialId);
+    locked.add(credentialId);
+  };
+  return {
+    ...repos,
+    audit: { ...audit, insert },
+    writeUsage: { ...writeUsage, insert: insertUsage, lockCredential },
+  };
 }
 
 function createRepositories(db: Kysely<Database>, kind: DatabaseKind, sqlite?: RawSqlite): Repositories {
@@ -150,6 +163,7 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
   const grouped = turns && createGroupTransactions(db, turns);
   // PostgreSQL: the audit heads this process committed last, so a batch can skip the lock.
   const hints = handle.kind === 'postgres' ? createHeadHints() : undefined;
+  const keyed = hints && createKeyedGroups(db, hints);
   const transaction: Store['transaction'] = grouped
     ? (work, options) =>
         grouped(
@@ -157,15 +171,20 @@ export function createKyselyStore(handle: DatabaseHandle): Store {
           options?.deferSync === true,
         )
     : async (work, options) => {
-        const moved: ChainHead[] = [];
+        const inScope = (trx: Kysely<Database>, scope: GroupScope) =>
+          work(
+            derivedOnly(
+              tracked(trx, createRepositories(trx, handle.kind, inTransaction), hints, scope),
+              options,
+            ),
+          );
+        if (keyed && options?.group !== undefined) return keyed(options.group, inScope);
+        const scope = newScope();
         // PostgreSQL syncs in its own process, off this event loop; a `deferSync` commit is synced
         // there like any other (docs/benchmarks.md: turning it off did not pay under load).
-        const result = await db.transaction().execute(async (trx) => {
-          const repos = createRepositories(trx, handle.kind, inTransaction);
-          return work(derivedOnly(tracked(trx, repos, hints, moved), options));
-        });
+        const result = await db.transaction().execute((trx) => inScope(trx, scope));
         // Only once committed: a rolled-back event moved no head.
-        for (const head of moved) hints?.committed(head);
+        for (const head of scope.moved) hints?.committed(head);
         return result;
       };
   const started = handle.sqliteFile
