@@ -210,6 +210,45 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
     });
   });
 
+  it('two keys’ write groups taking two rows in opposite orders do not deadlock: each gives way, every write is stored', async () => {
+    await withStore(async (store) => {
+      await store.workspaces.insert(workspace(0));
+      await store.workspaces.insert(workspace(1));
+      const firsts = [gate(), gate()];
+      const holding = [gate(), gate()];
+      const both = Promise.all(holding.map((g) => g.opened));
+      // Key 0's group updates row 0 then row 1; key 1's group row 1 then row 0.
+      const write = (key: 0 | 1, n: 0 | 1 | 2) =>
+        store.transaction(
+          async (repos) => {
+            await repos.writeUsage.lockCredential(`key_${key}`);
+            // The first write runs alone, so that the other two queue and form a group.
+            if (n === 0) {
+              await firsts[key]?.opened;
+              return `${key}:${n}`;
+            }
+            const row = n === 1 ? key : 1 - key;
+            if (n === 2) await both;
+            await repos.workspaces.setKeyRotationDays(`wsp_group_${row}`, 10 * key + n);
+            if (n === 1) holding[key]?.open();
+            return `${key}:${n}`;
+          },
+          { group: `write-budget:key_${key}` },
+        );
+      const calls = ([0, 1] as const).flatMap((key) => [write(key, 0), write(key, 1), write(key, 2)]);
+      for (const g of firsts) g.open();
+      const results = await Promise.allSettled(calls);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
+        '0:0',
+        '0:1',
+        '0:2',
+        '1:0',
+        '1:1',
+        '1:2',
+      ]);
+    });
+  });
+
   it('a deadlock between a write group and a person’s edit is not left for PostgreSQL to break: the group gives way, both are stored', async () => {
     await withStore(async (store, client, schema) => {
       const credential = `key_${randomBytes(4).toString('hex')}`;
