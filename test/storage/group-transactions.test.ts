@@ -210,6 +210,34 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
     });
   });
 
+  it('one key flooding writes cannot take every pooled connection from other workspaces’ reads', async () => {
+    await withStore(async (store) => {
+      const credential = `key_${randomBytes(4).toString('hex')}`;
+      await store.workspaces.insert(workspace(0));
+      const first = gate();
+      // The key's first write holds its budget lock and waits; 49 more of the key arrive.
+      const write = (n: number) =>
+        store.transaction(
+          async (repos) => {
+            await repos.writeUsage.lockCredential(credential);
+            if (n === 0) await first.opened;
+            return n;
+          },
+          { group: `write-budget:${credential}` },
+        );
+      const writes = Array.from({ length: 50 }, (_, n) => write(n));
+      await new Promise((r) => setTimeout(r, 100));
+      // Each of those 49 would otherwise sit on a pooled connection (10) waiting for the lock.
+      expect(store.connectionUse().total - store.connectionUse().idle).toBeLessThanOrEqual(1);
+      const reads = await Promise.all(
+        Array.from({ length: 20 }, () => store.workspaces.findById('wsp_group_0')),
+      );
+      expect(reads.map((w) => w?.slug)).toEqual(Array(20).fill('group-0'));
+      first.open();
+      expect(await Promise.all(writes)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    });
+  });
+
   it('two keys’ write groups taking two rows in opposite orders do not deadlock: each gives way, every write is stored', async () => {
     await withStore(async (store) => {
       await store.workspaces.insert(workspace(0));

@@ -20,7 +20,7 @@
  * well below `deadlock_timeout`: if it would wait longer it is rolled back to its savepoint,
  * having changed nothing, the group commits what it has, which lets the other side go on, and
  * that member leads the next group, where it waits as any write alone does.
- * (docs/storage.md, "Write groups on PostgreSQL"; docs/benchmarks.md, session 20 and 25.)
+ * (docs/storage.md, "PostgreSQL write groups"; docs/benchmarks.md, sessions 20 and 25.)
  *
  * Other instances' transactions of the same key still queue on the lock in PostgreSQL, as
  * before; a group is only this process's share of that queue.
