@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuditSigner, verifyAudit } from '../../src/audit/index.js';
 import { deriveKey } from '../../src/core/index.js';
 import type { Workspace } from '../../src/model/index.js';
-import { openStore, type Store } from '../../src/storage/index.js';
+import { openStore, type Repositories, type Store } from '../../src/storage/index.js';
 import { auditEvent } from '../support/audit-events.js';
 import { postgresUrl } from '../support/postgres.js';
 import { createTestDatabase, describeEachStore } from '../support/stores.js';
@@ -23,6 +23,16 @@ const workspace = (n: number): Workspace => ({
   keyRotationDays: 90,
   createdAt: new Date(0).toISOString(),
 });
+
+/** A write of `credential` as the guard's `execute` runs one: in its key's group, its budget lock first. */
+const keyWrite = <T>(store: Store, credential: string, work: (repos: Repositories) => Promise<T>) =>
+  store.transaction(
+    async (repos) => {
+      await repos.writeUsage.lockCredential(credential);
+      return work(repos);
+    },
+    { group: `write-budget:${credential}` },
+  );
 
 describeEachStore('write transactions under concurrency', (current) => {
   it('50 concurrent transactions, every third failing: each failure rolls back only itself', async () => {
@@ -73,16 +83,12 @@ describeEachStore('write transactions of one group key', (current) => {
     const credential = `key_${randomBytes(4).toString('hex')}`;
     await store.workspaces.insert(workspace(0));
     const write = (n: number) =>
-      store.transaction(
-        async (repos) => {
-          await repos.writeUsage.lockCredential(credential);
-          await repos.workspaces.insert(workspace(n + 1));
-          await repos.audit.insert(auditEvent({ id: `evt_group_${n}`, workspaceId: 'wsp_group_0' }));
-          if (n % 3 === 0) throw new Error(`refused ${n}`);
-          return n;
-        },
-        { group: `write-budget:${credential}` },
-      );
+      keyWrite(store, credential, async (repos) => {
+        await repos.workspaces.insert(workspace(n + 1));
+        await repos.audit.insert(auditEvent({ id: `evt_group_${n}`, workspaceId: 'wsp_group_0' }));
+        if (n % 3 === 0) throw new Error(`refused ${n}`);
+        return n;
+      });
     const settle = async (ns: number[]) => {
       const results = await Promise.allSettled(ns.map(write));
       results.forEach((r, i) => {
@@ -152,16 +158,12 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
       const first = gate();
       const held: (number | undefined)[] = [];
       const write = (n: number) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(credential);
-            if (n === 0) await first.opened;
-            if (n === 1) throw new Error('refused after taking the lock');
-            if (n === 2) held.push(await lockHolder(client, name));
-            return n;
-          },
-          { group: name },
-        );
+        keyWrite(store, credential, async () => {
+          if (n === 0) await first.opened;
+          if (n === 1) throw new Error('refused after taking the lock');
+          if (n === 2) held.push(await lockHolder(client, name));
+          return n;
+        });
       // 0 runs alone while 1 and 2 queue; they then share a transaction, 1 rolled back to its savepoint.
       const calls = [write(0), write(1), write(2)];
       first.open();
@@ -179,16 +181,12 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
       const first = gate();
       const stalled = gate();
       const write = (n: number) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(credential);
-            await repos.workspaces.insert(workspace(n));
-            if (n === 0) await first.opened;
-            if (n === 3) await stalled.opened;
-            return n;
-          },
-          { group: name },
-        );
+        keyWrite(store, credential, async (repos) => {
+          await repos.workspaces.insert(workspace(n));
+          if (n === 0) await first.opened;
+          if (n === 3) await stalled.opened;
+          return n;
+        });
       const calls = Array.from({ length: 10 }, (_, n) => write(n));
       first.open();
       await calls[0];
@@ -217,14 +215,10 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
       const first = gate();
       // The key's first write holds its budget lock and waits; 49 more of the key arrive.
       const write = (n: number) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(credential);
-            if (n === 0) await first.opened;
-            return n;
-          },
-          { group: `write-budget:${credential}` },
-        );
+        keyWrite(store, credential, async () => {
+          if (n === 0) await first.opened;
+          return n;
+        });
       const writes = Array.from({ length: 50 }, (_, n) => write(n));
       await new Promise((r) => setTimeout(r, 100));
       // Each of those 49 would otherwise sit on a pooled connection (10) waiting for the lock.
@@ -247,22 +241,18 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
       const both = Promise.all(holding.map((g) => g.opened));
       // Key 0's group updates row 0 then row 1; key 1's group row 1 then row 0.
       const write = (key: 0 | 1, n: 0 | 1 | 2) =>
-        store.transaction(
-          async (repos) => {
-            await repos.writeUsage.lockCredential(`key_${key}`);
-            // The first write runs alone, so that the other two queue and form a group.
-            if (n === 0) {
-              await firsts[key]?.opened;
-              return `${key}:${n}`;
-            }
-            const row = n === 1 ? key : 1 - key;
-            if (n === 2) await both;
-            await repos.workspaces.setKeyRotationDays(`wsp_group_${row}`, 10 * key + n);
-            if (n === 1) holding[key]?.open();
+        keyWrite(store, `key_${key}`, async (repos) => {
+          // The first write runs alone, so that the other two queue and form a group.
+          if (n === 0) {
+            await firsts[key]?.opened;
             return `${key}:${n}`;
-          },
-          { group: `write-budget:key_${key}` },
-        );
+          }
+          const row = n === 1 ? key : 1 - key;
+          if (n === 2) await both;
+          await repos.workspaces.setKeyRotationDays(`wsp_group_${row}`, 10 * key + n);
+          if (n === 1) holding[key]?.open();
+          return `${key}:${n}`;
+        });
       const calls = ([0, 1] as const).flatMap((key) => [write(key, 0), write(key, 1), write(key, 2)]);
       for (const g of firsts) g.open();
       const results = await Promise.allSettled(calls);
@@ -280,7 +270,6 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
   it('a deadlock between a write group and a person’s edit is not left for PostgreSQL to break: the group gives way, both are stored', async () => {
     await withStore(async (store, client, schema) => {
       const credential = `key_${randomBytes(4).toString('hex')}`;
-      const name = `write-budget:${credential}`;
       await store.workspaces.insert(workspace(0));
       await store.workspaces.insert(workspace(1));
       const chainEvents = (n: number) => auditEvent({ id: `evt_deadlock_${n}`, workspaceId: 'wsp_group_0' });
@@ -295,18 +284,14 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
         await person.query(`update workspaces set key_rotation_days = 30 where id = 'wsp_group_1'`);
         const first = gate();
         const write = (n: number) =>
-          store.transaction(
-            async (repos) => {
-              await repos.writeUsage.lockCredential(credential);
-              if (n === 0) await first.opened;
-              // Write 1 moves the chain's head and holds it to the group's commit…
-              await repos.audit.insert(chainEvents(n));
-              // …and write 2 then waits for the row the person holds.
-              if (n === 2) await repos.workspaces.setKeyRotationDays('wsp_group_1', 45);
-              return n;
-            },
-            { group: name },
-          );
+          keyWrite(store, credential, async (repos) => {
+            if (n === 0) await first.opened;
+            // Write 1 moves the chain's head and holds it to the group's commit…
+            await repos.audit.insert(chainEvents(n));
+            // …and write 2 then waits for the row the person holds.
+            if (n === 2) await repos.workspaces.setKeyRotationDays('wsp_group_1', 45);
+            return n;
+          });
         const calls = [write(0), write(1), write(2)];
         first.open();
         await calls[0];
