@@ -39,15 +39,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * A port to configure the server with before it listens (its URLs name it). Taken from below
+ * Linux's ephemeral range (32768–60999): a port the kernel handed out and we let go could be
+ * given to an outgoing connection — the app's own PostgreSQL pool opens several — before the
+ * server listens on it (EADDRINUSE in CI).
+ */
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  for (let tries = 0; tries < 100; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port below the ephemeral range in 100 tries');
 }
 
 let keyCounter = 0;
