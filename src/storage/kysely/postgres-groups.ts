@@ -19,7 +19,7 @@
  * either side. So every member after the first waits for a lock at most `lock_timeout`, set
  * well below `deadlock_timeout`: if it would wait longer it is rolled back to its savepoint,
  * having changed nothing, the group commits what it has, which lets the other side go on, and
- * that member leads the next group, where it waits as any write alone does.
+ * that member leads the next group, where it waits like a write that runs alone.
  * (docs/storage.md, "PostgreSQL write groups"; docs/benchmarks.md, sessions 20 and 25.)
  *
  * Other instances' transactions of the same key still queue on the lock in PostgreSQL, as
