@@ -122,6 +122,8 @@ export function createConnectionService(deps: {
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + workspace.keyRotationDays * DAY_MS).toISOString();
       return store.transaction(async (repos) => {
+        // A new consent may narrow the connection: writes already waiting finish first (write-recheck.ts).
+        await repos.apiKeys.lockForChange(workspace.id);
         const existing = await repos.apiKeys.findConnection(workspace.id, member.id, client.id);
         const context = { memberId: member.id, ip: input.ip, userAgent: input.userAgent };
         const rights = {
@@ -221,6 +223,7 @@ export function createConnectionService(deps: {
      */
     async revoke(workspaceId: string, ref: string, actor: KeyActor = null): Promise<ApiKeyRecord> {
       return store.transaction(async (repos) => {
+        await repos.apiKeys.lockForChange(workspaceId);
         const member = actor && (await repos.members.findById(workspaceId, actor.memberId));
         if (actor && (!member || member.removedAt || member.email !== actor.email.toLowerCase())) {
           throw new AppError('forbidden', `${actor.email} is not a member of this workspace`);

@@ -140,6 +140,11 @@ export function createAnomalyWatch(deps: AnomalyWatchDeps): AnomalyWatch {
       credentialId: id,
       workspaceId: byCredential.get(id)?.[0]?.call.workspaceId ?? '',
     }));
+    // Only this synced run raises, and a raise may suspend a key: like every change to a key's
+    // rights it takes its workspace's keys lock first, after the writes waiting there.
+    if (!deferred)
+      for (const workspaceId of [...new Set(owners.map((o) => o.workspaceId))].sort())
+        await repos.apiKeys.lockForChange(workspaceId);
     const at = clock.now().toISOString();
     const claim = await repos.keyBaselines.claim(owners, ANOMALY_RULES.name, at);
     const rulesOf = new Map<string, AnomalyRules>();

@@ -224,11 +224,16 @@ export interface ApiKeyRepository {
   findConnection(workspaceId: string, memberId: string, clientId: string): Promise<ApiKeyRecord | undefined>;
   /** A new consent on an existing connection: its rights and the grant it now accepts. */
   updateConnection(workspaceId: string, id: string, change: ConnectionChange): Promise<void>;
-  /** Revokes the live connection holding `grantId`; returns it when there was one. */
+  /**
+   * Revokes the live connection holding `grantId`; returns it when there was one. Takes
+   * `lockForChange` for its workspace first: call it before anything else in the transaction.
+   */
   revokeByGrant(grantId: string, at: string): Promise<ApiKeyRecord | undefined>;
   /**
    * Inside a transaction, before its first read: waits for any other rotation or revocation
-   * in the workspace to end, so a family read here cannot miss a key minted beside it.
+   * in the workspace to end, so a family read here cannot miss a key minted beside it; and
+   * for the writes already past their checks (they hold it shared: `writeUsage.lockForWrite`),
+   * so none of them commits after a change to a key's rights. Every such change takes it.
    */
   lockForChange(workspaceId: string): Promise<void>;
 }
@@ -287,10 +292,12 @@ export interface DecidedActionQuery {
 
 export interface WriteUsageRepository {
   /**
-   * Inside a transaction: waits for, then holds until commit, the credential's ledger, so
-   * that a budget check and the insert after it are never interleaved with another's.
+   * Inside a transaction, before a write's first read: waits for, then holds until commit,
+   * the credential's ledger, so that a budget check and the insert after it are never
+   * interleaved with another's; and holds off any freeze of the workspace and any change to
+   * its keys' rights, which wait for the write to commit (a write after them sees them).
    */
-  lockCredential(credentialId: string): Promise<void>;
+  lockForWrite(workspaceId: string, credentialId: string): Promise<void>;
   /**
    * Appends `usage`; returns what the credential used since `since`, `usage` included. The
    * write's audit `comments` go in with it (one statement on PostgreSQL: a round trip fewer

@@ -71,7 +71,7 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     const ledger = async (e: ReturnType<typeof event>, then?: () => void) => {
       statements.n = 0;
       const placed = await store.transaction(async (repos) => {
-        await repos.writeUsage.lockCredential('key_known_head');
+        await repos.writeUsage.lockForWrite(WORKSPACE, 'key_known_head');
         const total = await repos.writeUsage.insert(usageRow(), SINCE, [], e);
         then?.();
         if (!total.placed) await repos.audit.insert(e);

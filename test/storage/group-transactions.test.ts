@@ -28,7 +28,7 @@ const workspace = (n: number): Workspace => ({
 const keyWrite = <T>(store: Store, credential: string, work: (repos: Repositories) => Promise<T>) =>
   store.transaction(
     async (repos) => {
-      await repos.writeUsage.lockCredential(credential);
+      await repos.writeUsage.lockForWrite('wsp_group_0', credential);
       return work(repos);
     },
     { group: `write-budget:${credential}` },
@@ -110,7 +110,7 @@ describeEachStore('write transactions of one group key', (current) => {
   });
 });
 
-/** The pid of the backend holding `name`'s advisory lock (store.writeUsage.lockCredential). */
+/** The pid of the backend holding `name`'s advisory lock (store.writeUsage.lockForWrite). */
 async function lockHolder(client: pg.Client, name: string): Promise<number | undefined> {
   const { rows } = await client.query<{ pid: number }>(
     `select pid from pg_locks where locktype = 'advisory' and granted

@@ -104,7 +104,7 @@ describeEachStore('write tail', (current) => {
     const task = await taskOf(f);
     const comments = AWKWARD.map((body) => comment(f, task.id, body));
     const used = await f.store.transaction(async (repos) => {
-      await repos.writeUsage.lockCredential('key_tail');
+      await repos.writeUsage.lockForWrite(f.workspace.id, 'key_tail');
       return repos.writeUsage.insert(usage(f, 'key_tail'), SINCE, comments);
     });
     expect(used).toEqual({ writes: 1, deletes: 0 });
@@ -119,7 +119,7 @@ describeEachStore('write tail', (current) => {
     const task = await taskOf(f);
     await expect(
       f.store.transaction(async (repos) => {
-        await repos.writeUsage.lockCredential('key_refused');
+        await repos.writeUsage.lockForWrite(f.workspace.id, 'key_refused');
         await repos.writeUsage.insert(usage(f, 'key_refused'), SINCE, [comment(f, task.id, 'refused')]);
         throw new Error('over the write budget');
       }),
@@ -135,7 +135,7 @@ describeEachStore('write tail', (current) => {
     const good = comment(f, task.id, 'fine');
     await expect(
       f.store.transaction(async (repos) => {
-        await repos.writeUsage.lockCredential('key_orphan');
+        await repos.writeUsage.lockForWrite(f.workspace.id, 'key_orphan');
         await repos.writeUsage.insert(usage(f, 'key_orphan'), SINCE, [good, comment(f, id('tsk'), 'orphan')]);
       }),
     ).rejects.toThrow();
@@ -150,7 +150,7 @@ describeEachStore('write tail', (current) => {
     const written = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         f.store.transaction(async (repos) => {
-          await repos.writeUsage.lockCredential('key_race');
+          await repos.writeUsage.lockForWrite(f.workspace.id, 'key_race');
           const mine = [comment(f, task.id, `race ${i} a`), comment(f, task.id, `race ${i} b`)];
           await repos.writeUsage.insert(usage(f, 'key_race'), SINCE, mine);
           return mine;

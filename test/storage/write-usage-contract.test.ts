@@ -50,7 +50,7 @@ describeEachStore('write usage ledger', (current) => {
     store.transaction(async (repos) => {
       const reported = [];
       for (const [i, r] of ROWS.entries()) {
-        await repos.writeUsage.lockCredential(credentialId);
+        await repos.writeUsage.lockForWrite('wsp_1', credentialId);
         reported.push(await repos.writeUsage.insert(row(i, credentialId, r), at(r.ms - WINDOW_MS)));
       }
       return reported;
@@ -81,7 +81,7 @@ describeEachStore('write usage ledger', (current) => {
     const store = current();
     await append(store, 'key_a');
     await store.transaction(async (repos) => {
-      await repos.writeUsage.lockCredential('key_a');
+      await repos.writeUsage.lockForWrite('wsp_1', 'key_a');
       // Its window (from -4 ms) holds every row, and it: counted as recorded at +31 ms.
       expect(
         await repos.writeUsage.insert(row(99, 'key_a', { ms: 2, writes: 5, deletes: 1 }), at(-4)),
@@ -133,7 +133,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             naive(since),
           );
         await store.transaction(async (repos) => {
-          await repos.writeUsage.lockCredential('key_a');
+          await repos.writeUsage.lockForWrite('wsp_1', 'key_a');
           expect(
             await repos.writeUsage.insert(row(50, 'key_a', { ms: 40, writes: 2, deletes: 1 }), at(31)),
           ).toEqual({ writes: 2, deletes: 1 });

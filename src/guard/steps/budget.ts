@@ -44,6 +44,8 @@ async function refuseOverBudget(deps: WriteDeps, call: CallContext, error: AppEr
   const at = deps.clock.now().toISOString();
   const { credential, workspace } = call.principal;
   const alert = await deps.store.transaction(async (repos) => {
+    // First: the alert may suspend the key, a change to its rights (write-recheck.ts).
+    await repos.apiKeys.lockForChange(workspace.id);
     await repos.apiKeys.flag(workspace.id, credential.id, { at, reason: 'write budget exceeded' });
     const event = await deps.audit.record(repos, {
       ...callFields(call),

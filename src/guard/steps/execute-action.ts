@@ -24,13 +24,7 @@ export async function executeAction(state: ActionState, deps: ActionDeps): Promi
     event: state.execEvent,
   };
   try {
-    const applied = await execute(
-      deps,
-      exec,
-      need(state.spec, 'spec'),
-      action.args as WriteArgs,
-      need(state.policy, 'policy'),
-    );
+    const applied = await execute(deps, exec, need(state.spec, 'spec'), action.args as WriteArgs);
     return { ...state, result: { kind: 'done', applied, action }, event: 'written' };
   } catch (error) {
     if (!(error instanceof PlanDrift)) throw error;

@@ -11,8 +11,8 @@ import { auditCommentBody } from '../audit-comment.js';
 import { assertRoom, budgetWindowStart, countWrites } from '../budget.js';
 import { type CallContext, callFields } from '../call-context.js';
 import { type Plan, toPlan } from '../plan.js';
-import type { EffectivePolicy } from '../policy.js';
 import type { WriteDeps } from '../ports.js';
+import { assertTierHolds, recheckWrite } from '../write-recheck.js';
 import type { Applied, WriteArgs, WriteSpec } from '../write-spec.js';
 import { withBudgetRefusal } from './budget.js';
 import { need, type WriteState } from './state.js';
@@ -43,7 +43,7 @@ export async function executeAndAudit(state: WriteState, deps: WriteDeps): Promi
     approvedBy: null,
     event: { action: 'mcp.tool_called', tool: state.spec.name },
   };
-  const applied = await execute(deps, exec, state.spec, state.args, need(state.policy, 'policy'));
+  const applied = await execute(deps, exec, state.spec, state.args);
   return {
     ...state,
     result: { kind: 'done', applied, actionId: null },
@@ -52,12 +52,15 @@ export async function executeAndAudit(state: WriteState, deps: WriteDeps): Promi
   };
 }
 
+/**
+ * Runs the write in its transaction, after checking again, under its locks, what may have
+ * changed while it waited (write-recheck.ts): the key, its member and the workspace policy.
+ */
 export function execute(
   deps: WriteDeps,
   exec: Execution,
   spec: WriteSpec,
   args: WriteArgs,
-  policy: EffectivePolicy,
 ): Promise<Applied> {
   const { clock, ids, audit } = deps;
   const now = () => clock.now().toISOString();
@@ -69,8 +72,10 @@ export function execute(
     deps.store.transaction(
       async (repos) => {
         // SECURITY: the budget check and the ledger insert below must not interleave with
-        // another write by this credential, or concurrent calls each see room and all run.
-        await repos.writeUsage.lockCredential(call.principal.credential.id);
+        // another write by this credential, or concurrent calls each see room and all run;
+        // and a revocation, narrowing or freeze that came while this write waited stops it.
+        await repos.writeUsage.lockForWrite(call.principal.workspace.id, call.principal.credential.id);
+        const { actor, policy } = await recheckWrite(repos, call, exec.actor, spec, args, clock.now());
         if (action) {
           const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
             status: 'executed',
@@ -79,7 +84,8 @@ export function execute(
           });
           if (!won) throw new AppError('conflict', `action ${action.id} was already used or decided`);
         }
-        const applied = await spec.apply(exec.actor, args, repos);
+        const applied = await spec.apply(actor, args, repos);
+        if (applied.changes.length) assertTierHolds(policy, spec, args, action?.tier ?? 'none');
         if (action) {
           const plan = toPlan(spec, args, applied);
           if (plan.digest !== action.digest) throw new PlanDrift(plan);

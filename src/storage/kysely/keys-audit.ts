@@ -68,6 +68,14 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       .where('m.removed_at', 'is', null)
       .selectAll('k')
       .select(OWNER_COLUMNS);
+  const lockForChange = async (workspaceId: string) => {
+    // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
+    // committed would let a revoke read the family while a rotation inserts into it. Writes
+    // hold it shared (locks.ts, `lockForWrite`): a change waits for those already inside.
+    if (kind === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtext(${`api_keys:${workspaceId}`}))`.execute(db);
+    }
+  };
   return {
     async insert(k) {
       await db
@@ -159,6 +167,7 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return undefined;
+      await lockForChange(row.workspace_id);
       const result = await db
         .updateTable('api_keys')
         .set({ revoked_at: at })
@@ -220,13 +229,7 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       const rows = await db.selectFrom('workspaces').select('environment').distinct().execute();
       return rows.map((r) => r.environment).sort();
     },
-    async lockForChange(workspaceId) {
-      // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
-      // committed would let a revoke read the family while a rotation inserts into it.
-      if (kind === 'postgres') {
-        await sql`select pg_advisory_xact_lock(hashtext(${`api_keys:${workspaceId}`}))`.execute(db);
-      }
-    },
+    lockForChange,
     async narrow(workspaceId, id, rights) {
       const result = await db
         .updateTable('api_keys')

@@ -14,3 +14,25 @@ export async function lockName(db: Kysely<Database>, kind: DatabaseKind, name: s
   // A 64-bit hash of the name: two names that collide only wait for each other, never mix data.
   await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(db);
 }
+
+/**
+ * A write's locks, in one round trip: the workspace's policy lock and its keys' lock shared,
+ * then the credential's budget lock. A freeze (`policies.lock`) and every change to a key's
+ * rights (`apiKeys.lockForChange`) take theirs alone, first in their transaction: they wait
+ * for the writes already inside, and a write that comes after them waits, then reads what
+ * they committed. The names and hashes are those two methods' own. Every holder takes them
+ * in this order (policy, keys, credential), so none waits for another in a cycle; the nested
+ * `offset 0` subqueries make PostgreSQL take them in that order.
+ */
+export async function lockForWrite(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  workspaceId: string,
+  credentialId: string,
+): Promise<void> {
+  if (kind !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`write-budget:${credentialId}`}, 0))
+    from (select pg_advisory_xact_lock_shared(hashtext(${`api_keys:${workspaceId}`}))
+      from (select pg_advisory_xact_lock_shared(hashtextextended(${`policy:${workspaceId}`}, 0))
+        offset 0) as policy offset 0) as keys`.execute(db);
+}

@@ -40,8 +40,8 @@ export const MAX_PG_GROUP = 32;
 /**
  * What a group's transaction has done so far that its members' repositories use (store.ts):
  * the audit heads its events moved, the chains whose head it found moved by someone else, and
- * the credentials whose budget lock it holds — taken by an earlier member that was not rolled
- * back, so a later one need not ask PostgreSQL again. A member rolled back to its savepoint
+ * the credentials whose write locks it holds (`lockForWrite`) — taken by an earlier member
+ * that was not rolled back, so a later one need not ask PostgreSQL again. A member rolled back to its savepoint
  * takes its own entries out of `moved` and `locked`.
  */
 export interface GroupScope {

@@ -45,8 +45,8 @@ import { createWriteUsageRepository, insertWithEventAfterHead } from './write-us
  * knows, an event goes in by one statement that moves the head only if it is still there — a
  * write's event with its ledger row (write-usage.ts) — else it locks and reads the head as
  * always (audit.ts), in the same transaction either way. In a group of one key's writes
- * (postgres-groups.ts), `scope.locked` names the credentials whose budget lock the group's
- * transaction already holds.
+ * (postgres-groups.ts), `scope.locked` names the credentials whose write locks (budget,
+ * with the workspace's policy and keys shared: `lockForWrite`) the group's transaction holds.
  */
 function tracked(
   trx: Kysely<Database>,
@@ -84,15 +84,15 @@ function tracked(
     else stale.add(chain);
     return result;
   };
-  const lockCredential: Repositories['writeUsage']['lockCredential'] = async (credentialId) => {
+  const lockForWrite: Repositories['writeUsage']['lockForWrite'] = async (workspaceId, credentialId) => {
     if (locked.has(credentialId)) return;
-    await writeUsage.lockCredential(credentialId);
+    await writeUsage.lockForWrite(workspaceId, credentialId);
     locked.add(credentialId);
   };
   return {
     ...repos,
     audit: { ...audit, insert },
-    writeUsage: { ...writeUsage, insert: insertUsage, lockCredential },
+    writeUsage: { ...writeUsage, insert: insertUsage, lockForWrite },
   };
 }
 

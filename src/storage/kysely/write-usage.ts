@@ -2,7 +2,7 @@
  * The write budget's ledger: one row per executed write, carrying the credential's running
  * totals (migration 0021), so the usage in a window is the latest totals minus the totals
  * at the window's start — two index seeks, whatever the budget and however many rows the
- * window holds. Appends happen under the credential's lock (`lockCredential`), each from
+ * window holds. Appends happen under the credential's lock (`lockForWrite`), each from
  * the latest row, with `at` never earlier than its `at`: totals then rise with `at`, which
  * is what makes the subtraction exact. A clock behind another instance's only records the
  * write a little later than it happened, so it leaves the window later: the budget errs on
@@ -18,7 +18,7 @@ import type { DatabaseKind } from '../connect.js';
 import type { WriteUsageRepository } from '../ports.js';
 import type { Database } from '../schema.js';
 import { appendAfterHead, type Head } from './audit-known-head.js';
-import { lockName } from './locks.js';
+import { lockForWrite } from './locks.js';
 import { COMMENT_COLUMNS, fromComment } from './rows.js';
 
 /** The row with the highest totals among those that match: the last one appended. */
@@ -109,7 +109,7 @@ export async function insertWithEventAfterHead(
 
 export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
   return {
-    lockCredential: (credentialId) => lockName(db, kind, `write-budget:${credentialId}`),
+    lockForWrite: (workspaceId, credentialId) => lockForWrite(db, kind, workspaceId, credentialId),
     async insert(u, since, comments = []) {
       return (await insertLedgerRow(db, kind, u, since, comments)).usage;
     },
