@@ -1,6 +1,6 @@
 /**
- * SECURITY: the checks a write passed before its transaction, made again inside it, once it
- * holds its locks (`writeUsage.lockForWrite`). A write can wait there (behind the key's
+ * SECURITY: the checks a write passed before its transaction, made again inside it on what
+ * it read once it held its locks (`writeUsage.lockForWrite`). A write can wait there (behind the key's
  * earlier writes, in a group, on a busy database) while someone revokes or narrows the key,
  * removes its member or freezes the workspace. Whatever committed before the write's locks
  * were granted is read here, and whatever comes after waits for the write's commit (on
@@ -12,11 +12,11 @@ import { AppError } from '../core/index.js';
 import { keyRefusal, principalOf } from '../credentials/index.js';
 import type { Actor } from '../domain/index.js';
 import type { ConfirmationTier } from '../model/index.js';
-import type { Repositories } from '../storage/index.js';
+import type { WriterState } from '../storage/index.js';
 import { assertReason } from './audit-comment.js';
 import type { CallContext } from './call-context.js';
 import { type EffectivePolicy, effectivePolicy, tierRank } from './policy.js';
-import { assertScopes } from './steps/authorize.js';
+import { missingScopes } from './steps/authorize.js';
 import type { WriteArgs, WriteSpec } from './write-spec.js';
 
 export interface Recheck {
@@ -31,17 +31,17 @@ const nothingDone = (name: string, why: string) =>
     detail: { reason: 'changed_while_waiting' },
   });
 
-/** Reads the key, its member and the policy inside the write's transaction; throws if it may no longer run. */
-export async function recheckWrite(
-  repos: Pick<Repositories, 'apiKeys' | 'policies'>,
+/** Judges what the write's transaction read under its locks; throws if the write may no longer run. */
+export function recheckWrite(
+  state: WriterState,
   call: CallContext,
   actor: Actor,
   spec: Pick<WriteSpec, 'name' | 'scopes'>,
   args: WriteArgs,
   now: Date,
-): Promise<Recheck> {
+): Recheck {
   const was = call.principal.credential;
-  const owned = await repos.apiKeys.findOwnedById(was.id);
+  const { owned } = state;
   if (!owned || owned.workspace.id !== call.principal.workspace.id)
     throw nothingDone(was.name, 'was deleted or its member removed');
   const refusal = keyRefusal(owned.key, owned.workspace, now.getTime());
@@ -53,8 +53,9 @@ export async function recheckWrite(
     scopes: fresh.credential.scopes.filter((scope) => was.scopes.includes(scope)),
   };
   if (credential.dryRunOnly) throw nothingDone(was.name, 'was made dry-run only');
-  assertScopes({ ...call, principal: { ...fresh, credential } }, spec);
-  const policy = effectivePolicy(owned.workspace, await repos.policies.find(owned.workspace.id), now);
+  const lost = missingScopes(credential.scopes, spec.scopes);
+  if (lost.length) throw nothingDone(was.name, `lost ${lost.join(' ')}, which ${spec.name} needs,`);
+  const policy = effectivePolicy(owned.workspace, state.policy, now);
   const { freeze } = policy;
   if (freeze.frozen)
     throw new AppError(

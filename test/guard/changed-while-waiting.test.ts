@@ -7,9 +7,12 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemberChangeRequest } from '../../src/admin/index.js';
 import type { AuditEvent } from '../../src/model/index.js';
 import { ANOMALY_RULES, RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
 import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { keyFor } from '../support/members.js';
+import { connectionsOf, connectOverHttp } from '../support/oauth.js';
 import { postgresUrl } from '../support/postgres.js';
 import { storeKinds } from '../support/stores.js';
 
@@ -30,7 +33,21 @@ interface Change {
   readonly refusal: RegExp;
   /** The answer, other than a refusal, of a call checked after the change (nothing is written). */
   readonly instead?: string;
-  run(server: TestServer, keyName: string): Promise<unknown>;
+  /**
+   * Whose credential writes: the owner's key (default), a fresh member's key (an admin: it
+   * sees every project) when the change is about the member, or an OAuth connection's token.
+   */
+  readonly holder?: 'member' | 'oauth';
+  run(server: TestServer, keyName: string, member: string): Promise<unknown>;
+}
+
+/** A change to the member `email`, made by the demo's owner as its preview showed it. */
+async function memberChange(server: TestServer, email: string, request: MemberChangeRequest) {
+  const target = { workspace: 'demo', email, by: { member: 'ada@example.com' } };
+  const preview = await server.app.members.preview(target, request);
+  return request.kind === 'remove'
+    ? server.app.members.remove(target, preview)
+    : server.app.members.changeRole({ ...target, role: request.role }, preview);
 }
 
 const CHANGES: readonly Change[] = [
@@ -59,6 +76,28 @@ const CHANGES: readonly Change[] = [
     refusal: /dry-run only/,
     instead: 'dry_run',
     run: (server, key) => server.app.keys.narrow('demo', key, { dryRunOnly: true }),
+  },
+  {
+    name: 'the removal of its member',
+    event: 'member.removed',
+    refusal: /revoked|its member removed/,
+    holder: 'member',
+    run: (server, _key, member) => memberChange(server, member, { kind: 'remove' }),
+  },
+  {
+    name: 'its member lowered to viewer',
+    event: 'member.role_changed',
+    refusal: /missing scope|lost tasks:write, which create_task needs,/,
+    holder: 'member',
+    run: (server, _key, member) => memberChange(server, member, { kind: 'role', role: 'viewer' }),
+  },
+  {
+    name: 'the revocation of its OAuth connection',
+    event: 'connection.revoked',
+    refusal: /revoked|invalid or expired access token/,
+    holder: 'oauth',
+    run: async (server, connection) =>
+      server.app.connections.revoke((await server.app.store.workspaces.findBySlug('demo'))!.id, connection),
   },
   {
     name: 'a tier tightened to token',
@@ -94,15 +133,36 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
     afterAll(async () => server?.close());
 
-    /** A fresh key in a workspace that lets its creates through at once. */
-    async function freshKey() {
+    /** A fresh key (the owner's, or a fresh member's) in a workspace that lets its creates through at once. */
+    async function freshKey(change: Change) {
       const policy = await server.app.policy.show('demo');
       if (policy.freeze.frozen) await server.app.policy.unfreeze('demo', null);
       await server.app.policy.set(null, 'demo', { create: 'none', writeBudget: 10_000 });
       const name = `waiting-${kind}-${++round}`;
-      const secret = await server.issueKey({ name });
+      const member = `waiting-${round}@example.com`;
+      if (change.holder === 'oauth') {
+        const { tokens, clientId } = await connectOverHttp(server, 'projects:read tasks:read tasks:write');
+        const connection = (await connectionsOf(server)).find((c) => c.oauthClientId === clientId)!;
+        return {
+          name: connection.name,
+          secret: tokens.access_token as string,
+          credentialId: connection.id,
+          member,
+        };
+      }
+      if (change.holder === 'member')
+        await server.app.members.invite({
+          workspace: 'demo',
+          email: member,
+          role: 'admin',
+          by: { member: 'ada@example.com' },
+        });
+      const secret =
+        change.holder === 'member'
+          ? (await keyFor(server, member, name, ['tasks:read', 'tasks:write', 'projects:read'])).secret
+          : await server.issueKey({ name });
       const credentialId = (await server.app.keys.list('demo')).find((k) => k.name === name)!.id;
-      return { name, secret, credentialId };
+      return { name, secret, credentialId, member };
     }
 
     function burst(secret: string, title: string) {
@@ -169,7 +229,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     for (const change of CHANGES) {
       it(`stops a key's 50 racing writes that passed their checks before ${change.name} returned`, async () => {
-        const key = await freshKey();
+        const key = await freshKey(change);
         const title = `race ${key.name}`;
         const calls = burst(key.secret, title);
         // Let some writes land first, then change things while the rest are under way.
@@ -178,7 +238,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           if (n.length >= 3) break;
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        await change.run(server, key.name);
+        await change.run(server, key.name, key.member);
         const storedWhenReturned = (
           await server.app.store.tasks.list(wsId, { text: `${title} ` }, { limit: 1000 })
         ).length;
@@ -210,7 +270,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
       for (const change of CHANGES) {
         it(`${change.name} waits for the write already inside, and the 49 waiting behind it do not run`, async () => {
-          const key = await freshKey();
+          const key = await freshKey(change);
           const title = `held ${key.name}`;
           const budgetLock = `write-budget:${key.credentialId}`;
           // Another session holds the key's budget lock: the first write waits for it inside
@@ -222,7 +282,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           await untilWaiting('hashtextextended($1, 0)', budgetLock);
           await new Promise((resolve) => setTimeout(resolve, 1500));
           let returned = false;
-          const changed = change.run(server, key.name).then(() => {
+          const changed = change.run(server, key.name, key.member).then(() => {
             returned = true;
           });
           await new Promise((resolve) => setTimeout(resolve, 300));

@@ -162,14 +162,15 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
 
   it('places a write’s event with its ledger row in one statement after a head it committed', async () => {
     const a = await instance();
-    // Nothing known: the ledger row goes alone and the event the locked way (BEGIN, the lock,
-    // the ledger row, the head looked for, created and locked, the row, COMMIT).
-    expect(await a.ledger(event())).toEqual({ placed: undefined, statements: 8 });
+    // Nothing known: the ledger row goes alone and the event the locked way (BEGIN, the locks,
+    // the key and policy read under them, the ledger row, the head looked for, created and
+    // locked, the row, COMMIT).
+    expect(await a.ledger(event())).toEqual({ placed: undefined, statements: 9 });
     // Text glued to what SQL, JSON and the comments' own JSON parameter treat specially.
     const glued = `it's "quoted"\\n\\u0000 $1 ::json ), (  😀 ‮ done`;
     const known = await a.ledger({ ...event({ via: 'ledger', text: glued }), tool: glued, reason: glued });
-    // BEGIN, the lock, the ledger row with the event, COMMIT.
-    expect(known).toEqual({ placed: { chain: WORKSPACE, seq: 2, hash: expect.any(String) }, statements: 4 });
+    // BEGIN, the locks, the key and policy, the ledger row with the event, COMMIT.
+    expect(known).toEqual({ placed: { chain: WORKSPACE, seq: 2, hash: expect.any(String) }, statements: 5 });
     expect((await a.append(batch(1))).statements).toBe(1);
     await expectIntactChain(a.store, 3);
     const [head] = await a.store.audit.heads(WORKSPACE);
@@ -193,10 +194,11 @@ describe.skipIf(!postgresUrl())('audit batches after a known head [postgres]', (
     // The compare-and-set inside the ledger's statement misses: the ledger row alone, then the
     // head locked and read, then the event.
     const missed = await a.ledger(event({ via: 'missed' }));
-    // BEGIN, the lock, the ledger row, the head locked and read, the row, COMMIT: no second try.
-    expect(missed).toEqual({ placed: undefined, statements: 6 });
+    // BEGIN, the locks, the key and policy, the ledger row, the head locked and read, the row,
+    // COMMIT: no second try.
+    expect(missed).toEqual({ placed: undefined, statements: 7 });
     // The miss cost nothing, so the next write tries again at once, after the head it learnt.
-    expect((await a.ledger(event())).statements).toBe(4);
+    expect((await a.ledger(event())).statements).toBe(5);
     await expectIntactChain(a.store, 5);
     const rows = await a.store.audit.chainRows(WORKSPACE, 0, 10);
     expect(rows.filter((r) => r.detail?.includes('missed')).map((r) => r.seq)).toEqual([4]);

@@ -74,8 +74,11 @@ export function execute(
         // SECURITY: the budget check and the ledger insert below must not interleave with
         // another write by this credential, or concurrent calls each see room and all run;
         // and a revocation, narrowing or freeze that came while this write waited stops it.
-        await repos.writeUsage.lockForWrite(call.principal.workspace.id, call.principal.credential.id);
-        const { actor, policy } = await recheckWrite(repos, call, exec.actor, spec, args, clock.now());
+        const writer = await repos.writeUsage.lockForWrite(
+          call.principal.workspace.id,
+          call.principal.credential.id,
+        );
+        const { actor, policy } = recheckWrite(writer, call, exec.actor, spec, args, clock.now());
         if (action) {
           const won = await repos.pendingActions.transition(action.workspaceId, action.id, 'pending', {
             status: 'executed',

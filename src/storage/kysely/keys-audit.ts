@@ -5,12 +5,13 @@ import type { ApiKeyRecord, CredentialKind, SuspensionMode } from '../../model/i
 import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyTable, Database } from '../schema.js';
+import { precompiled } from './precompiled.js';
 import { OWNER_COLUMNS, toOwner } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
-const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
+export const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
   id: row.id,
   workspaceId: row.workspace_id,
   memberId: row.member_id,
@@ -53,21 +54,26 @@ const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
         },
 });
 
+// The key with its workspace and member in one query: the hot path of every request.
+export const ownedQuery = (db: Kysely<Database>) =>
+  db
+    .selectFrom('api_keys as k')
+    .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
+    .innerJoin('members as m', (join) =>
+      join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
+    )
+    // SECURITY: a removed member's credentials never authenticate, even one minted in a race.
+    .where('m.removed_at', 'is', null)
+    .selectAll('k')
+    .select(OWNER_COLUMNS);
+
+/** By id: every OAuth request and every write's check under its locks (precompiled.ts). */
+const ownedById = precompiled(1, (db: Kysely<Database>, id: string) => ownedQuery(db).where('k.id', '=', id));
+
 export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind): ApiKeyRepository {
   const one = (workspaceId: string) =>
     db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
-  // The key with its workspace and member in one query: the hot path of every request.
-  const owned = () =>
-    db
-      .selectFrom('api_keys as k')
-      .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
-      .innerJoin('members as m', (join) =>
-        join.onRef('m.id', '=', 'k.member_id').onRef('m.workspace_id', '=', 'k.workspace_id'),
-      )
-      // SECURITY: a removed member's credentials never authenticate, even one minted in a race.
-      .where('m.removed_at', 'is', null)
-      .selectAll('k')
-      .select(OWNER_COLUMNS);
+  const owned = () => ownedQuery(db);
   const lockForChange = async (workspaceId: string) => {
     // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
     // committed would let a revoke read the family while a rotation inserts into it. Writes
@@ -130,7 +136,7 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       return row && { key: toKey(row), ...toOwner(row), requireOauth: row.p_require_oauth === 1 };
     },
     async findOwnedById(id) {
-      const row = await owned().where('k.id', '=', id).executeTakeFirst();
+      const row = (await db.executeQuery(ownedById(db, id))).rows[0];
       return row && { key: toKey(row), ...toOwner(row) };
     },
     async findConnection(workspaceId, memberId, clientId) {

@@ -24,7 +24,7 @@ export async function lockName(db: Kysely<Database>, kind: DatabaseKind, name: s
  * in this order (policy, keys, credential), so none waits for another in a cycle; the nested
  * `offset 0` subqueries make PostgreSQL take them in that order.
  */
-export async function lockForWrite(
+export async function takeWriteLocks(
   db: Kysely<Database>,
   kind: DatabaseKind,
   workspaceId: string,

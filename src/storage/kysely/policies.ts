@@ -5,10 +5,11 @@ import type { DatabaseKind } from '../connect.js';
 import type { PolicyRepository } from '../ports.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
 import { lockName } from './locks.js';
+import { precompiled } from './precompiled.js';
 
 const tier = (value: string | null) => value as ConfirmationTier | null;
 
-const toPolicy = (row: Selectable<WorkspacePolicyTable>): WorkspacePolicyRecord => ({
+export const toPolicy = (row: Selectable<WorkspacePolicyTable>): WorkspacePolicyRecord => ({
   workspaceId: row.workspace_id,
   tiers: {
     create: tier(row.create_tier),
@@ -52,15 +53,16 @@ const fromPolicy = (p: WorkspacePolicyRecord): WorkspacePolicyTable => ({
   updated_by: p.updatedBy,
 });
 
+/** A workspace's policy: every write reads it under its locks (precompiled.ts). */
+const policyOf = precompiled(1, (db: Kysely<Database>, workspaceId: string) =>
+  db.selectFrom('workspace_policies').selectAll().where('workspace_id', '=', workspaceId),
+);
+
 export function createPolicyRepository(db: Kysely<Database>, kind: DatabaseKind): PolicyRepository {
   return {
     lock: (workspaceId) => lockName(db, kind, `policy:${workspaceId}`),
     async find(workspaceId) {
-      const row = await db
-        .selectFrom('workspace_policies')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .executeTakeFirst();
+      const row = (await db.executeQuery(policyOf(db, workspaceId))).rows[0];
       return row && toPolicy(row);
     },
     async upsert(record) {

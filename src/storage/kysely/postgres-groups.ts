@@ -27,6 +27,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ChainHead } from '../checkpoint-ports.js';
+import type { WriterState } from '../ports.js';
 import type { Database } from '../schema.js';
 import type { HeadHints } from './audit-known-head.js';
 
@@ -40,17 +41,18 @@ export const MAX_PG_GROUP = 32;
 /**
  * What a group's transaction has done so far that its members' repositories use (store.ts):
  * the audit heads its events moved, the chains whose head it found moved by someone else, and
- * the credentials whose write locks it holds (`lockForWrite`) — taken by an earlier member
- * that was not rolled back, so a later one need not ask PostgreSQL again. A member rolled back to its savepoint
+ * the credentials whose write locks it holds, with what was read under them (`lockForWrite`)
+ * — taken by an earlier member that was not rolled back, so a later one need not ask
+ * PostgreSQL again. A member rolled back to its savepoint
  * takes its own entries out of `moved` and `locked`.
  */
 export interface GroupScope {
   readonly moved: ChainHead[];
   readonly stale: Set<string>;
-  readonly locked: Set<string>;
+  readonly locked: Map<string, WriterState>;
 }
 
-export const newScope = (): GroupScope => ({ moved: [], stale: new Set(), locked: new Set() });
+export const newScope = (): GroupScope => ({ moved: [], stale: new Set(), locked: new Map() });
 
 export type GroupWork<T> = (trx: Transaction<Database>, scope: GroupScope) => Promise<T>;
 
@@ -98,7 +100,7 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
         }
         for (const [i, q] of group.entries()) {
           const mark = moved.length;
-          const before = [...locked];
+          const before = new Map(locked);
           // Never released (a round trip saved): each member's savepoint nests in the last one.
           await (i === 1 ? BOUND_LOCK_WAITS : SAVEPOINT).execute(trx);
           try {
@@ -107,7 +109,7 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
             // Rolling back to the savepoint undoes its events and releases the locks it took.
             moved.length = mark;
             locked.clear();
-            for (const name of before) locked.add(name);
+            for (const [name, state] of before) locked.set(name, state);
             await sql`rollback to savepoint tg_group`.execute(trx);
             if (i > 0 && isLockTimeout(error)) {
               rest = group.slice(i);

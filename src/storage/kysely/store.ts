@@ -45,8 +45,8 @@ import { createWriteUsageRepository, insertWithEventAfterHead } from './write-us
  * knows, an event goes in by one statement that moves the head only if it is still there — a
  * write's event with its ledger row (write-usage.ts) — else it locks and reads the head as
  * always (audit.ts), in the same transaction either way. In a group of one key's writes
- * (postgres-groups.ts), `scope.locked` names the credentials whose write locks (budget,
- * with the workspace's policy and keys shared: `lockForWrite`) the group's transaction holds.
+ * (postgres-groups.ts), `scope.locked` holds, by credential, what `lockForWrite` read when the
+ * group's transaction took that credential's write locks, which it still holds.
  */
 function tracked(
   trx: Kysely<Database>,
@@ -85,9 +85,11 @@ function tracked(
     return result;
   };
   const lockForWrite: Repositories['writeUsage']['lockForWrite'] = async (workspaceId, credentialId) => {
-    if (locked.has(credentialId)) return;
-    await writeUsage.lockForWrite(workspaceId, credentialId);
-    locked.add(credentialId);
+    const held = locked.get(credentialId);
+    if (held) return held;
+    const state = await writeUsage.lockForWrite(workspaceId, credentialId);
+    locked.set(credentialId, state);
+    return state;
   };
   return {
     ...repos,

@@ -18,8 +18,9 @@ import type { DatabaseKind } from '../connect.js';
 import type { WriteUsageRepository } from '../ports.js';
 import type { Database } from '../schema.js';
 import { appendAfterHead, type Head } from './audit-known-head.js';
-import { lockForWrite } from './locks.js';
+import { takeWriteLocks } from './locks.js';
 import { COMMENT_COLUMNS, fromComment } from './rows.js';
+import { readWriter } from './writer-state.js';
 
 /** The row with the highest totals among those that match: the last one appended. */
 const LAST = sql.raw('order by at desc, writes_total desc, deletes_total desc limit 1');
@@ -109,7 +110,11 @@ export async function insertWithEventAfterHead(
 
 export function createWriteUsageRepository(db: Kysely<Database>, kind: DatabaseKind): WriteUsageRepository {
   return {
-    lockForWrite: (workspaceId, credentialId) => lockForWrite(db, kind, workspaceId, credentialId),
+    async lockForWrite(workspaceId, credentialId) {
+      await takeWriteLocks(db, kind, workspaceId, credentialId);
+      // After the locks: on PostgreSQL a statement sees what committed before it began.
+      return readWriter(db, credentialId);
+    },
     async insert(u, since, comments = []) {
       return (await insertLedgerRow(db, kind, u, since, comments)).usage;
     },
