@@ -1,12 +1,12 @@
 /**
  * SECURITY: the checks a write passed before its transaction, made again inside it on what
- * it read once it held its locks (`writeUsage.lockForWrite`). A write can wait there (behind the key's
- * earlier writes, in a group, on a busy database) while someone revokes or narrows the key,
- * removes its member or freezes the workspace. Whatever committed before the write's locks
- * were granted is read here, and whatever comes after waits for the write's commit (on
- * PostgreSQL by those locks; SQLite runs one write transaction at a time). So once
+ * it read once it held its locks (`writeUsage.lockForWrite`). A write can wait (behind the
+ * key's earlier writes, in a group, on a busy database) while someone revokes or narrows the
+ * key, removes its member or freezes the workspace. Whatever committed before the write's
+ * locks were granted is read under them, and whatever comes after waits for the write's
+ * commit (on PostgreSQL by those locks; SQLite runs one write transaction at a time). So once
  * `keys revoke`, `freeze`, `incident contain` or a narrowing returns, no write they stopped
- * commits after it. docs/security.md, "A change stops writes already waiting".
+ * commits after it. docs/safe-writes.md, "Changed while it waited".
  */
 import { AppError } from '../core/index.js';
 import { keyRefusal, principalOf } from '../credentials/index.js';

@@ -47,6 +47,7 @@ export { openRateLimitPool, RATE_LIMIT_TABLE, type RateLimitPool } from './rate-
 export type * from './session-ports.js';
 export { type BackupOutcome, backupDatabase } from './sqlite-backup.js';
 export type * from './usage-ports.js';
+export type * from './write-usage-ports.js';
 
 export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */

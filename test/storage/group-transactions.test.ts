@@ -188,6 +188,8 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
           return n;
         });
       const calls = Array.from({ length: 10 }, (_, n) => write(n));
+      // Handled from the start: the kill may land before 3 waits, and fail the group at once.
+      const settled = Promise.allSettled(calls);
       first.open();
       await calls[0];
       // Writes 1–9 form one group; 3 waits, holding the lock, until its backend is gone.
@@ -198,7 +200,7 @@ describe.skipIf(!postgresUrl())('write transactions of one group key [postgres]'
       });
       await client.query('select pg_terminate_backend($1)', [pid]);
       stalled.open();
-      const results = await Promise.allSettled(calls);
+      const results = await settled;
       expect(results.map((r) => r.status)).toEqual(['fulfilled', ...Array(9).fill('rejected')]);
       const stored = async () =>
         (await store.workspaces.list()).map((w) => w.slug).filter((s) => s.startsWith('group-'));

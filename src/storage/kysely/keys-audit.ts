@@ -5,7 +5,6 @@ import type { ApiKeyRecord, CredentialKind, SuspensionMode } from '../../model/i
 import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyTable, Database } from '../schema.js';
-import { precompiled } from './precompiled.js';
 import { OWNER_COLUMNS, toOwner } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -54,7 +53,8 @@ export const toKey = (row: Selectable<ApiKeyTable>): ApiKeyRecord => ({
         },
 });
 
-// The key with its workspace and member in one query: the hot path of every request.
+// The key with its workspace and member in one query: the hot path of every request, and
+// of every write's check under its locks (writer-state.ts).
 export const ownedQuery = (db: Kysely<Database>) =>
   db
     .selectFrom('api_keys as k')
@@ -66,9 +66,6 @@ export const ownedQuery = (db: Kysely<Database>) =>
     .where('m.removed_at', 'is', null)
     .selectAll('k')
     .select(OWNER_COLUMNS);
-
-/** By id: every OAuth request and every write's check under its locks (precompiled.ts). */
-const ownedById = precompiled(1, (db: Kysely<Database>, id: string) => ownedQuery(db).where('k.id', '=', id));
 
 export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind): ApiKeyRepository {
   const one = (workspaceId: string) =>
@@ -136,7 +133,7 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
       return row && { key: toKey(row), ...toOwner(row), requireOauth: row.p_require_oauth === 1 };
     },
     async findOwnedById(id) {
-      const row = (await db.executeQuery(ownedById(db, id))).rows[0];
+      const row = await owned().where('k.id', '=', id).executeTakeFirst();
       return row && { key: toKey(row), ...toOwner(row) };
     },
     async findConnection(workspaceId, memberId, clientId) {

@@ -5,7 +5,6 @@ import type { DatabaseKind } from '../connect.js';
 import type { PolicyRepository } from '../ports.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
 import { lockName } from './locks.js';
-import { precompiled } from './precompiled.js';
 
 const tier = (value: string | null) => value as ConfirmationTier | null;
 
@@ -53,16 +52,15 @@ const fromPolicy = (p: WorkspacePolicyRecord): WorkspacePolicyTable => ({
   updated_by: p.updatedBy,
 });
 
-/** A workspace's policy: every write reads it under its locks (precompiled.ts). */
-const policyOf = precompiled(1, (db: Kysely<Database>, workspaceId: string) =>
-  db.selectFrom('workspace_policies').selectAll().where('workspace_id', '=', workspaceId),
-);
-
 export function createPolicyRepository(db: Kysely<Database>, kind: DatabaseKind): PolicyRepository {
   return {
     lock: (workspaceId) => lockName(db, kind, `policy:${workspaceId}`),
     async find(workspaceId) {
-      const row = (await db.executeQuery(policyOf(db, workspaceId))).rows[0];
+      const row = await db
+        .selectFrom('workspace_policies')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
       return row && toPolicy(row);
     },
     async upsert(record) {

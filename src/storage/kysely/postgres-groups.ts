@@ -27,8 +27,8 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ChainHead } from '../checkpoint-ports.js';
-import type { WriterState } from '../ports.js';
 import type { Database } from '../schema.js';
+import type { WriterState } from '../write-usage-ports.js';
 import type { HeadHints } from './audit-known-head.js';
 
 /**
@@ -43,8 +43,8 @@ export const MAX_PG_GROUP = 32;
  * the audit heads its events moved, the chains whose head it found moved by someone else, and
  * the credentials whose write locks it holds, with what was read under them (`lockForWrite`)
  * — taken by an earlier member that was not rolled back, so a later one need not ask
- * PostgreSQL again. A member rolled back to its savepoint
- * takes its own entries out of `moved` and `locked`.
+ * PostgreSQL again. A member rolled back to its savepoint takes its own entries out of
+ * `moved` and `locked`.
  */
 export interface GroupScope {
   readonly moved: ChainHead[];

@@ -3,8 +3,8 @@
  * workspace and member, and the workspace's policy, in one precompiled statement.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { WriterState } from '../ports.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
+import type { WriterState } from '../write-usage-ports.js';
 import { ownedQuery, toKey } from './keys-audit.js';
 import { toPolicy } from './policies.js';
 import { precompiled } from './precompiled.js';
