@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyPatch } from '../../src/admin/index.js';
-import { ANOMALY_RULES, RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
-import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { connectV1, onlyTheTestRefuses, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { storeKinds } from '../support/stores.js';
 
 type ToolResult = {
@@ -29,21 +28,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       server = await startTestServer({ kind });
       // The budget alone: its overrun's suspension and the burst of bulk changes (either of
       // which would refuse the racing calls for another reason) are tested in
-      // test/monitoring/anomaly-bursts.test.ts.
-      await server.app.monitoring.settings.change(
-        'demo',
-        ANOMALY_RULES,
-        { budgetOverrun: { enabled: false }, destructiveBurst: { enabled: false } },
-        null,
-      );
-      // Every key here is the owner's, and the suites together send more than a member's
-      // default 240 writes a minute: the budget is what they test.
-      await server.app.monitoring.settings.change(
-        'demo',
-        RATE_LIMITS_SECTION,
-        { memberWritesPerMinute: 10_000, ipWritesPerMinute: 10_000 },
-        null,
-      );
+      // test/monitoring/anomaly-bursts.test.ts; the suites together send more than a member's
+      // default 240 writes a minute.
+      await onlyTheTestRefuses(server);
       wsId = (await server.app.store.workspaces.findBySlug('demo'))!.id;
       const ownerMember = (await server.app.store.members.list(wsId)).find((m) => m.role === 'owner')!;
       owner = { workspaceId: wsId, memberId: ownerMember.id, role: 'owner', via: 'web' };

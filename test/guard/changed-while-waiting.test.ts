@@ -9,8 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberChangeRequest } from '../../src/admin/index.js';
 import type { AuditEvent } from '../../src/model/index.js';
-import { ANOMALY_RULES, RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
-import { connectV1, startTestServer, type TestServer } from '../support/mcp-server.js';
+import { connectV1, onlyTheTestRefuses, startTestServer, type TestServer } from '../support/mcp-server.js';
 import { keyFor } from '../support/members.js';
 import { connectionsOf, connectOverHttp } from '../support/oauth.js';
 import { postgresUrl } from '../support/postgres.js';
@@ -116,19 +115,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     beforeAll(async () => {
       server = await startTestServer({ kind });
-      // Only the change under test may stop the burst: no rule suspends the key on its own.
-      await server.app.monitoring.settings.change(
-        'demo',
-        ANOMALY_RULES,
-        { budgetOverrun: { enabled: false }, destructiveBurst: { enabled: false } },
-        null,
-      );
-      await server.app.monitoring.settings.change(
-        'demo',
-        RATE_LIMITS_SECTION,
-        { memberWritesPerMinute: 100_000, ipWritesPerMinute: 100_000 },
-        null,
-      );
+      // Only the change under test may stop the burst.
+      await onlyTheTestRefuses(server);
       wsId = (await server.app.store.workspaces.findBySlug('demo'))!.id;
     });
     afterAll(async () => server?.close());

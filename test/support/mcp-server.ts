@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createManualClock, createSeededRandom, type ManualClock } from '../../src/core/index.js';
 import type { CreateKeyInput } from '../../src/credentials/index.js';
 import { seedDemoWorkspace } from '../../src/domain/index.js';
+import { ANOMALY_RULES, RATE_LIMITS_SECTION } from '../../src/monitoring/index.js';
 import { createMigratedTestDatabase, type StoreKind, type TestDatabase } from './stores.js';
 
 export const T0 = new Date('2026-11-27T10:00:00.000Z');
@@ -224,4 +225,24 @@ export async function callToolOverHttp(
     ...(response.status !== 200 && body.error && { error: body.error }),
     wwwAuthenticate: response.headers.get('www-authenticate'),
   };
+}
+
+/**
+ * For the races on one key's writes: no anomaly rule suspends the key on its own (a budget
+ * overrun, a burst of bulk changes), and the demo's per-member and per-address write limits are
+ * out of the way, so that only what a test sets (a budget, a policy, a change) refuses a call.
+ */
+export async function onlyTheTestRefuses(server: TestServer): Promise<void> {
+  await server.app.monitoring.settings.change(
+    'demo',
+    ANOMALY_RULES,
+    { budgetOverrun: { enabled: false }, destructiveBurst: { enabled: false } },
+    null,
+  );
+  await server.app.monitoring.settings.change(
+    'demo',
+    RATE_LIMITS_SECTION,
+    { memberWritesPerMinute: 100_000, ipWritesPerMinute: 100_000 },
+    null,
+  );
 }
