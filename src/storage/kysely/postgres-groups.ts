@@ -30,6 +30,7 @@ import type { ChainHead } from '../checkpoint-ports.js';
 import type { Database } from '../schema.js';
 import type { WriterState } from '../write-usage-ports.js';
 import type { HeadHints } from './audit-known-head.js';
+import { answerCommitted, answerFailed, type Caller, type Outcome } from './group-outcomes.js';
 
 /**
  * Upper bound on transactions per group. Savepoints are not released (a round trip each), so
@@ -56,15 +57,9 @@ export const newScope = (): GroupScope => ({ moved: [], stale: new Set(), locked
 
 export type GroupWork<T> = (trx: Transaction<Database>, scope: GroupScope) => Promise<T>;
 
-interface Queued {
+interface Queued extends Caller {
   readonly work: GroupWork<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
 }
-
-type Settled =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown };
 
 /**
  * The longest a member after the first waits for a lock: 50 ms, or a quarter of the server's
@@ -86,7 +81,7 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
 
   /** Runs `group` in one transaction; returns the members it gave way with, to run next. */
   async function runGroup(group: readonly Queued[]): Promise<Queued[]> {
-    const settled = new Map<Queued, Settled>();
+    const settled = new Map<Queued, Outcome>();
     let rest: Queued[] = [];
     const scope = newScope();
     const { moved, locked } = scope;
@@ -120,18 +115,13 @@ export function createKeyedGroups(db: Kysely<Database>, hints: HeadHints) {
         }
       });
     } catch (error) {
-      for (const q of group) {
-        const own = settled.get(q);
-        q.reject(own && !own.ok ? own.error : error);
-      }
+      answerFailed(group, settled, error);
       return [];
     }
     // Only once committed: a rolled-back event moved no head.
     for (const head of moved) hints.committed(head);
-    for (const [q, own] of settled) {
-      if (own.ok) q.resolve(own.value);
-      else q.reject(own.error);
-    }
+    // Those it gave way with have no outcome yet: they run in the next group.
+    answerCommitted(settled);
     return rest;
   }
 

@@ -24,6 +24,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
+import { answerCommitted, answerFailed, type Caller, type Outcome } from './group-outcomes.js';
 
 /**
  * The longest a turn is waited for. Only a turn taken while another is held by the same
@@ -83,16 +84,10 @@ export function createWriteTurns(): WriteTurns {
   };
 }
 
-interface Queued {
+interface Queued extends Caller {
   readonly work: (trx: Transaction<Database>) => Promise<unknown>;
   readonly deferSync: boolean;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
 }
-
-type Settled =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown };
 
 /** `transaction(work)` for SQLite, grouped as described above. */
 export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns) {
@@ -108,7 +103,7 @@ export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns)
   };
 
   async function runGroup(group: readonly Queued[]) {
-    const settled: Settled[] = [];
+    const settled = new Map<Queued, Outcome>();
     const deferred = group.every((q) => q.deferSync);
     try {
       // One connection throughout, so no other statement runs at the group's level.
@@ -117,12 +112,12 @@ export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns)
           await setLevel(conn, deferred ? 'normal' : 'full');
           try {
             await conn.transaction().execute(async (trx) => {
-              for (const { work } of group) {
+              for (const q of group) {
                 await sql`savepoint tg_group`.execute(trx);
                 try {
-                  settled.push({ ok: true, value: await work(trx) });
+                  settled.set(q, { ok: true, value: await q.work(trx) });
                 } catch (error) {
-                  settled.push({ ok: false, error });
+                  settled.set(q, { ok: false, error });
                   await sql`rollback to tg_group`.execute(trx);
                 }
                 await sql`release tg_group`.execute(trx);
@@ -135,17 +130,10 @@ export function createGroupTransactions(db: Kysely<Database>, turns: WriteTurns)
         }),
       );
     } catch (error) {
-      group.forEach((q, i) => {
-        const own = settled[i];
-        q.reject(own && !own.ok ? own.error : error);
-      });
+      answerFailed(group, settled, error);
       return;
     }
-    group.forEach((q, i) => {
-      const own = settled[i] as Settled;
-      if (own.ok) q.resolve(own.value);
-      else q.reject(own.error);
-    });
+    answerCommitted(settled);
   }
 
   async function drain() {
