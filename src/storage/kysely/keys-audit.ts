@@ -5,6 +5,7 @@ import type { ApiKeyRecord, CredentialKind, SuspensionMode } from '../../model/i
 import type { DatabaseKind } from '../connect.js';
 import type { ApiKeyRepository } from '../ports.js';
 import type { ApiKeyTable, Database } from '../schema.js';
+import { lockKeys } from './locks.js';
 import { OWNER_COLUMNS, toOwner } from './rows.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -71,14 +72,10 @@ export function createApiKeyRepository(db: Kysely<Database>, kind: DatabaseKind)
   const one = (workspaceId: string) =>
     db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
   const owned = () => ownedQuery(db);
-  const lockForChange = async (workspaceId: string) => {
-    // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
-    // committed would let a revoke read the family while a rotation inserts into it. Writes
-    // hold it shared (locks.ts, `lockForWrite`): a change waits for those already inside.
-    if (kind === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(${`api_keys:${workspaceId}`}))`.execute(db);
-    }
-  };
+  // SQLite runs the transactions of its one connection one at a time. PostgreSQL's read
+  // committed would let a revoke read the family while a rotation inserts into it. Writes
+  // hold it shared (locks.ts, `takeWriteLocks`): a change waits for those already inside.
+  const lockForChange = (workspaceId: string) => lockKeys(db, kind, workspaceId);
   return {
     async insert(k) {
       await db

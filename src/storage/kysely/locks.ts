@@ -15,12 +15,23 @@ export async function lockName(db: Kysely<Database>, kind: DatabaseKind, name: s
   await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(db);
 }
 
+/** The workspace's policy lock: a policy change or freeze takes it alone (`policies.lock`). */
+export const policyLock = (workspaceId: string) => `policy:${workspaceId}`;
+/** The workspace's keys lock (32-bit `hashtext`, as it always was): `apiKeys.lockForChange`. */
+const keysLock = (workspaceId: string) => `api_keys:${workspaceId}`;
+
+/** The keys lock alone: every rotation, revocation and change to a key's rights. */
+export async function lockKeys(db: Kysely<Database>, kind: DatabaseKind, workspaceId: string): Promise<void> {
+  if (kind !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtext(${keysLock(workspaceId)}))`.execute(db);
+}
+
 /**
  * A write's locks, in one round trip: the workspace's policy lock and its keys' lock shared,
  * then the credential's budget lock. A freeze (`policies.lock`) and every change to a key's
  * rights (`apiKeys.lockForChange`) take theirs alone, first in their transaction: they wait
  * for the writes already inside, and a write that comes after them waits, then reads what
- * they committed. The names and hashes are those two methods' own. Every holder takes them
+ * they committed. Every holder takes them
  * in this order (policy, keys, credential), so none waits for another in a cycle; the nested
  * `offset 0` subqueries make PostgreSQL take them in that order.
  */
@@ -32,7 +43,7 @@ export async function takeWriteLocks(
 ): Promise<void> {
   if (kind !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(hashtextextended(${`write-budget:${credentialId}`}, 0))
-    from (select pg_advisory_xact_lock_shared(hashtext(${`api_keys:${workspaceId}`}))
-      from (select pg_advisory_xact_lock_shared(hashtextextended(${`policy:${workspaceId}`}, 0))
+    from (select pg_advisory_xact_lock_shared(hashtext(${keysLock(workspaceId)}))
+      from (select pg_advisory_xact_lock_shared(hashtextextended(${policyLock(workspaceId)}, 0))
         offset 0) as policy offset 0) as keys`.execute(db);
 }

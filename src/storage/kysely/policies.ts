@@ -4,7 +4,7 @@ import type { Approver, ConfirmationTier, WorkspacePolicyRecord } from '../../mo
 import type { DatabaseKind } from '../connect.js';
 import type { PolicyRepository } from '../ports.js';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
-import { lockName } from './locks.js';
+import { lockName, policyLock } from './locks.js';
 
 const tier = (value: string | null) => value as ConfirmationTier | null;
 
@@ -54,7 +54,7 @@ const fromPolicy = (p: WorkspacePolicyRecord): WorkspacePolicyTable => ({
 
 export function createPolicyRepository(db: Kysely<Database>, kind: DatabaseKind): PolicyRepository {
   return {
-    lock: (workspaceId) => lockName(db, kind, `policy:${workspaceId}`),
+    lock: (workspaceId) => lockName(db, kind, policyLock(workspaceId)),
     async find(workspaceId) {
       const row = await db
         .selectFrom('workspace_policies')

@@ -1,6 +1,6 @@
 /**
- * What a write's checks read under its locks (ports.ts, `lockForWrite`): the key with its
- * workspace and member, and the workspace's policy, in one precompiled statement.
+ * What a write's checks read under its locks (write-usage-ports.ts, `lockForWrite`): the key
+ * with its workspace and member, and the workspace's policy, in one precompiled statement.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WorkspacePolicyTable } from '../schema.js';
@@ -10,26 +10,28 @@ import { toPolicy } from './policies.js';
 import { precompiled } from './precompiled.js';
 import { toOwner } from './rows.js';
 
-const POLICY_COLUMNS = [
-  'workspace_id',
-  'create_tier',
-  'update_tier',
-  'delete_tier',
-  'bulk_tier',
-  'require_reason',
-  'require_read_first',
-  'require_oauth',
-  'approver',
-  'write_budget',
-  'delete_budget',
-  'budget_window_minutes',
-  'frozen_at',
-  'frozen_until',
-  'frozen_by',
-  'frozen_reason',
-  'updated_at',
-  'updated_by',
-] as const satisfies readonly (keyof WorkspacePolicyTable)[];
+// Every column, or it does not compile: a column the policy gains is read here too.
+const POLICY_COLUMN_SET: Record<keyof WorkspacePolicyTable, true> = {
+  workspace_id: true,
+  create_tier: true,
+  update_tier: true,
+  delete_tier: true,
+  bulk_tier: true,
+  require_reason: true,
+  require_read_first: true,
+  require_oauth: true,
+  approver: true,
+  write_budget: true,
+  delete_budget: true,
+  budget_window_minutes: true,
+  frozen_at: true,
+  frozen_until: true,
+  frozen_by: true,
+  frozen_reason: true,
+  updated_at: true,
+  updated_by: true,
+};
+const POLICY_COLUMNS = Object.keys(POLICY_COLUMN_SET) as (keyof WorkspacePolicyTable)[];
 
 const writerById = precompiled(1, (db: Kysely<Database>, id: string) =>
   ownedQuery(db)
