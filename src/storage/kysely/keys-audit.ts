@@ -1,5 +1,5 @@
 /** API keys. */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Environment } from '../../config/index.js';
 import type { ApiKeyRecord, CredentialKind, SuspensionMode } from '../../model/index.js';
 import type { DatabaseKind } from '../connect.js';
